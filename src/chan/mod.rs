@@ -1,0 +1,5 @@
+//! Typed channels.
+
+mod error;
+
+pub use error::{RecvError, SendError, TryRecvError, TrySendError};

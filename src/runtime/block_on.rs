@@ -1,0 +1,33 @@
+//! `hoare::block_on`: run one future to completion on the calling thread.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll};
+
+use super::context::assert_may_block;
+use super::park::{waker_for, Parker};
+use crate::sync::Arc;
+
+/// Runs `future` to completion on the calling OS thread, parking the
+/// thread whenever the future waits. No runtime is needed: channels,
+/// `select!` and timers all work here.
+///
+/// # Panics
+///
+/// When called from a spawned process on a runtime worker, or inside a
+/// simulation, where parking would stall other processes: use `.await`
+/// there instead.
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    assert_may_block("hoare::block_on");
+    let parker = Arc::new(Parker::new());
+    let waker = waker_for(parker.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        parker.park();
+    }
+}

@@ -1,0 +1,61 @@
+//! The cooperative budget: no process monopolises its worker.
+//!
+//! While the runtime polls a process it gives the thread a budget of
+//! [`PROCESS_BUDGET`] completed channel operations. Every `send`/`recv`
+//! future (and a waiting `select!`) checks [`poll_proceed`] first: once the
+//! budget is spent, the future wakes itself and returns `Pending`, so the
+//! process goes to the back of the run queue even if its channels are
+//! always ready. Outside a budgeted poll (OS threads, `block_on`, other
+//! executors) the budget is unlimited.
+//!
+//! `try_*` calls and a `select!` with a `default` arm never consult or
+//! spend the budget: they never wait, and a spent budget would make a
+//! ready operation look pending.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+use crate::sync::thread_local;
+
+/// Channel operations a process may complete in one poll.
+pub(crate) const PROCESS_BUDGET: u32 = 128;
+
+thread_local! {
+    static BUDGET: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with a fresh budget of [`PROCESS_BUDGET`], restoring the
+/// previous budget afterwards (polls may nest: `block_on` inside `run`).
+pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BUDGET.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(BUDGET.with(|cell| cell.replace(Some(PROCESS_BUDGET))));
+    f()
+}
+
+/// `Ready` if the current process may complete another operation;
+/// otherwise wakes the task (so it is polled again soon) and is `Pending`.
+#[inline]
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    let spent = BUDGET.with(|cell| cell.get() == Some(0));
+    if spent {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    } else {
+        Poll::Ready(())
+    }
+}
+
+/// Records one completed operation against the budget, if there is one.
+#[inline]
+pub(crate) fn consume() {
+    BUDGET.with(|cell| {
+        if let Some(left) = cell.get() {
+            cell.set(Some(left.saturating_sub(1)));
+        }
+    });
+}

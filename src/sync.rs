@@ -1,0 +1,221 @@
+//! The one door to synchronisation primitives.
+//!
+//! Every atomic, `UnsafeCell`, lock, condition variable, thread-local and
+//! spin hint used by hoare comes from this module, never from `std` or
+//! `parking_lot` directly. Normally it re-exports `std` and `parking_lot`;
+//! under `--cfg loom` it re-exports `loom`'s instrumented versions so the
+//! models in `loom-tests/` explore every interleaving of the real code.
+//!
+//! The few API differences between the two worlds are smoothed here:
+//!
+//! * [`UnsafeCell`] always has loom's closure API (`with`, `with_mut`), so
+//!   loom can check that no access to a cell overlaps a conflicting one.
+//! * [`Mutex::lock`] returns the guard directly (parking_lot's shape);
+//!   loom's poisoning `Result` is unwrapped here.
+//! * Sizes that loom models must keep small (the local run queue) are
+//!   chosen here and nowhere else: see [`LOCAL_QUEUE_CAPACITY`].
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+
+/// Atomic types and orderings.
+pub(crate) mod atomic {
+    #[cfg(not(loom))]
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+    #[cfg(loom)]
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+}
+
+/// `thread_local!`: loom's version gives each modelled thread its own value.
+#[cfg(not(loom))]
+pub(crate) use std::thread_local;
+#[cfg(loom)]
+pub(crate) use loom::thread_local;
+
+/// Process-wide lazily initialised statics (timer thread, id counters).
+///
+/// Under loom this is still `std`'s `OnceLock`: a model must not depend on
+/// process-wide state, so the code paths that use one are not modelled; the
+/// structures behind them are driven directly instead.
+pub(crate) use std::sync::OnceLock;
+
+/// Hint that the caller is spinning; under loom, a yield so the model can
+/// schedule the thread it waits for.
+#[inline]
+pub(crate) fn spin_loop() {
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Give up the rest of this thread's time slice (or, under loom, let
+/// another modelled thread run).
+#[inline]
+pub(crate) fn yield_thread() {
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Capacity of a worker's local run queue (a power of two). Loom models
+/// use a tiny one so that wrap-around and overflow are reached.
+#[cfg(not(loom))]
+pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
+#[cfg(loom)]
+pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 4;
+
+/// A cell with loom's closure-based access API.
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T: ?Sized>(
+    #[cfg(not(loom))] std::cell::UnsafeCell<T>,
+    #[cfg(loom)] loom::cell::UnsafeCell<T>,
+);
+
+impl<T> UnsafeCell<T> {
+    /// Wraps `value`.
+    #[cfg(not(loom))]
+    pub(crate) const fn new(value: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Wraps `value`.
+    #[cfg(loom)]
+    pub(crate) fn new(value: T) -> Self {
+        UnsafeCell(loom::cell::UnsafeCell::new(value))
+    }
+}
+
+impl<T: ?Sized> UnsafeCell<T> {
+    /// Runs `f` with a shared raw pointer to the contents. The caller
+    /// dereferences it only while no `with_mut` access can overlap.
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(not(loom))]
+        return f(self.0.get());
+        #[cfg(loom)]
+        return self.0.with(f);
+    }
+
+    /// Runs `f` with a mutable raw pointer to the contents. The caller
+    /// dereferences it only while it has exclusive access.
+    #[inline]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        #[cfg(not(loom))]
+        return f(self.0.get());
+        #[cfg(loom)]
+        return self.0.with_mut(f);
+    }
+}
+
+/// A mutual-exclusion lock (parking_lot's, or loom's).
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T: ?Sized>(
+    #[cfg(not(loom))] parking_lot::Mutex<T>,
+    #[cfg(loom)] loom::sync::Mutex<T>,
+);
+
+/// The guard of a [`Mutex`].
+#[cfg(not(loom))]
+pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+/// The guard of a [`Mutex`].
+#[cfg(loom)]
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex holding `value`.
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Mutex(parking_lot::Mutex::new(value));
+        #[cfg(loom)]
+        return Mutex(loom::sync::Mutex::new(value));
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks, blocking the thread until the lock is free.
+    #[inline]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        return self.0.lock();
+        #[cfg(loom)]
+        return self.0.lock().expect("hoare: a thread panicked while holding an internal lock");
+    }
+}
+
+/// A condition variable paired with [`Mutex`].
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(
+    #[cfg(not(loom))] parking_lot::Condvar,
+    #[cfg(loom)] loom::sync::Condvar,
+);
+
+impl Condvar {
+    /// A new condition variable.
+    pub(crate) fn new() -> Self {
+        #[cfg(not(loom))]
+        return Condvar(parking_lot::Condvar::new());
+        #[cfg(loom)]
+        return Condvar(loom::sync::Condvar::new());
+    }
+
+    /// Blocks until notified (spurious wake-ups possible), releasing the
+    /// guard's lock meanwhile.
+    #[cfg(not(loom))]
+    pub(crate) fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.0.wait(&mut guard);
+        guard
+    }
+
+    /// Blocks until notified (spurious wake-ups possible), releasing the
+    /// guard's lock meanwhile.
+    #[cfg(loom)]
+    pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.0.wait(guard).expect("hoare: a thread panicked while holding an internal lock")
+    }
+
+    /// Like [`Condvar::wait`], giving up after `timeout`. Loom has no time:
+    /// there it waits as [`Condvar::wait`] does.
+    #[cfg(not(loom))]
+    pub(crate) fn wait_for<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        timeout: std::time::Duration,
+    ) -> MutexGuard<'a, T> {
+        self.0.wait_for(&mut guard, timeout);
+        guard
+    }
+
+    /// Like [`Condvar::wait`], giving up after `timeout`. Loom has no time:
+    /// there it waits as [`Condvar::wait`] does.
+    #[cfg(loom)]
+    pub(crate) fn wait_for<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        _timeout: std::time::Duration,
+    ) -> MutexGuard<'a, T> {
+        self.wait(guard)
+    }
+
+    /// Wakes one waiting thread.
+    pub(crate) fn notify_one(&self) {
+        self.0.notify_one();
+    }
+
+    /// Wakes every waiting thread.
+    pub(crate) fn notify_all(&self) {
+        self.0.notify_all();
+    }
+}
+
+/// Threads: spawning is only used by the runtime and the timer thread.
+pub(crate) mod thread {
+    #[cfg(not(loom))]
+    pub(crate) use std::thread::{current, spawn, Builder, JoinHandle};
+    #[cfg(loom)]
+    pub(crate) use loom::thread::{current, spawn, JoinHandle};
+}
