@@ -24,4 +24,4 @@ mod sync;
 pub mod chan;
 pub mod runtime;
 
-pub use runtime::block_on;
+pub use runtime::{block_on, par, run, spawn, yield_now, Builder, JoinError, JoinHandle, Runtime};

@@ -5,6 +5,7 @@ use std::pin::pin;
 use std::task::{Context, Poll};
 
 use super::context::assert_may_block;
+use super::current::enter_blocking_region;
 use super::park::{waker_for, Parker};
 use crate::sync::Arc;
 
@@ -20,6 +21,9 @@ use crate::sync::Arc;
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     assert_may_block("hoare::block_on");
+    // Inside the main future of `hoare::run`: this thread stops running
+    // processes until we return, so wakes must go to the workers.
+    let _region = enter_blocking_region();
     let parker = Arc::new(Parker::new());
     let waker = waker_for(parker.clone());
     let mut cx = Context::from_waker(&waker);

@@ -40,6 +40,22 @@ pub(crate) fn assert_may_block(operation: &str) {
              simulation's only thread; use the async form with `.await` instead"
         ),
     }
+    // The thread may block now: processes it woke must not wait for it.
+    super::current::flush_before_blocking();
+}
+
+/// Simulation hook: panics if a simulation runs on this thread. A
+/// simulation is a closed world; `Runtime::new` inside one would bring in
+/// threads it cannot see or replay. The simulation marks its thread with
+/// [`ForbidBlocking::enter`]`(NoBlocking::Simulation)`, which this reads.
+#[track_caller]
+pub(crate) fn assert_not_in_simulation(operation: &str) {
+    if NO_BLOCKING.with(|cell| cell.get()) == Some(NoBlocking::Simulation) {
+        panic!(
+            "{operation} called inside a hoare simulation: a simulation is a closed world \
+             with no other runtime; spawn processes with hoare::spawn instead"
+        );
+    }
 }
 
 /// While alive, blocking calls on this thread panic (see module docs).

@@ -1,8 +1,191 @@
-//! Processes and the runtime that runs them.
+//! Processes and the work-stealing runtime that runs them.
+//!
+//! A *process* is a spawned future (`Send + 'static`) living in one heap
+//! block with its output and a state word (`task`). A `Runtime` runs
+//! processes on `n` worker threads, one per core by default:
+//!
+//! * each worker has a bounded local run queue (a steal-half ring as in
+//!   Go and tokio: `queue`) and a LIFO slot for the process woken last
+//!   by the one it runs, which runs next on the same worker, up to a cap;
+//! * a global injection queue (`inject`) takes spawns and wakes from
+//!   outside the workers, and local overflow; workers check it every 61
+//!   ticks and whenever their local queue is empty;
+//! * idle workers steal half of a victim's queue, then park (`idle`,
+//!   `park`); a producer wakes one only if nobody is searching, and a
+//!   process woken into a LIFO slot wakes nobody (`scheduler`);
+//! * the thread that calls `run` or `Runtime::block_on` runs the main
+//!   future, and the processes the main future wakes (`main_thread`);
+//! * a cooperative budget (`budget`) makes a process whose channels are
+//!   always ready yield after a bounded number of operations.
+//!
+//! Dropping a runtime stops it: workers are told to exit and are joined,
+//! then every process still alive is cancelled (its future dropped on the
+//! dropping thread), so nothing leaks and every `JoinHandle` resolves
+//! (with a cancellation error).
 
 pub(crate) mod block_on;
 pub(crate) mod budget;
+pub(crate) mod builder;
 pub(crate) mod context;
+pub(crate) mod current;
+pub(crate) mod idle;
+pub(crate) mod inject;
+pub(crate) mod main_thread;
+pub(crate) mod owned;
+pub(crate) mod par;
 pub(crate) mod park;
+pub(crate) mod queue;
+pub(crate) mod scheduler;
+pub(crate) mod task;
+pub(crate) mod worker;
+pub(crate) mod yield_now;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
 
 pub use block_on::block_on;
+pub use builder::Builder;
+pub use par::par;
+pub use task::{JoinError, JoinHandle};
+pub use yield_now::yield_now;
+
+use context::assert_may_block;
+use scheduler::Shared;
+use crate::sync::{thread, Arc};
+
+/// A work-stealing runtime: worker threads that run processes.
+///
+/// ```
+/// let runtime = hoare::Runtime::new().unwrap();
+/// let handle = runtime.spawn(async { 1 + 1 });
+/// assert_eq!(runtime.block_on(handle).unwrap(), 2);
+/// ```
+///
+/// Dropping it stops the workers and cancels every process still alive.
+pub struct Runtime {
+    shared: Arc<Shared>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// A runtime with one worker per core.
+    ///
+    /// # Errors
+    ///
+    /// When a worker thread cannot be started.
+    ///
+    /// # Panics
+    ///
+    /// Inside a hoare simulation (use `hoare::spawn` there).
+    #[track_caller]
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to choose the number of workers and their threads.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Runs `future` to completion on the calling thread, which meanwhile
+    /// also runs the processes that `future` wakes. `future` need not be
+    /// `Send`; it may block the thread. Returns as soon as it completes.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a process (it would stall its worker; use
+    /// `.await`) or inside a simulation.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        assert_may_block("hoare::Runtime::block_on");
+        main_thread::block_on(&self.shared, future)
+    }
+
+    /// Spawns `future` as a process on this runtime. It may be called from
+    /// any thread; dropping the returned handle detaches the process.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let inside_own_process = current::is_worker_of(&self.shared);
+        self.shared.begin_shutdown();
+        if inside_own_process || std::thread::panicking() {
+            // Joining would deadlock (our own worker) or could turn a panic
+            // into an abort: the workers exit on their own.
+            self.threads.clear();
+        }
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+        self.shared.cancel_all();
+        if inside_own_process && !std::thread::panicking() {
+            panic!(
+                "a hoare::Runtime was dropped from inside one of its own processes; it cannot \
+                 wait for its workers from one of them. Drop it from the thread that created it \
+                 (for example after Runtime::block_on returns)"
+            );
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("workers", &self.shared.workers()).finish_non_exhaustive()
+    }
+}
+
+/// Starts a runtime with one worker per core, runs `future` to completion
+/// on the calling thread (see [`Runtime::block_on`]), and shuts the
+/// runtime down, cancelling the processes still alive.
+///
+/// ```
+/// let answer = hoare::run(async {
+///     let child = hoare::spawn(async { 21 * 2 });
+///     child.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Panics
+///
+/// When called from inside a process (use `.await`), inside a simulation,
+/// or if the worker threads cannot be started.
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    assert_may_block("hoare::run");
+    let runtime = Runtime::new().unwrap_or_else(|error| panic!("hoare::run could not start its runtime: {error}"));
+    runtime.block_on(future)
+}
+
+/// Spawns `future` as a process on the current runtime: the one whose
+/// process, or whose main future, is calling.
+///
+/// # Panics
+///
+/// Outside a runtime (on a plain OS thread, in `hoare::block_on` without
+/// a runtime): start one with [`run`] or [`Runtime::block_on`], or use
+/// [`Runtime::spawn`].
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // Simulation hook: once `hoare::sim` exists, a spawn inside a running
+    // simulation goes to it here, before the runtime lookup.
+    match current::spawn(future) {
+        Some(handle) => handle,
+        None => panic!(
+            "hoare::spawn called outside a runtime: call it from a process or from the future \
+             given to hoare::run / Runtime::block_on, or use Runtime::spawn"
+        ),
+    }
+}

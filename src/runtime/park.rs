@@ -1,61 +1,114 @@
 //! Parking a thread until it is woken: the one blocking primitive.
 //!
-//! A [`Parker`] holds a `notified` flag under a mutex with a condition
-//! variable. `unpark` sets the flag and signals; `park` waits until the
-//! flag is set, then clears it. Setting the flag under the same lock the
-//! parker checks it under is what rules out a lost wake-up: an `unpark`
-//! that comes before `park` leaves the flag set, and `park` returns at once.
+//! A [`Parker`] holds a sticky wake-up token in an atomic state word
+//! (`EMPTY`, `PARKED`, `NOTIFIED`), with a mutex and condition variable
+//! for the actual sleep, as std's generic thread parker does. `unpark`
+//! sets the token; `park` consumes it, sleeping until it is set. An
+//! `unpark` that comes before `park` leaves the token set and `park`
+//! returns at once, so no wake-up is lost. While the thread is not asleep
+//! an `unpark` is a single atomic swap (no lock, no system call): the
+//! `run` caller's thread is woken this way by processes it talks to.
 //!
 //! `hoare::block_on` and the `_blocking` channel methods park on one of
-//! these through a [`Waker`] built from it; the runtime's idle workers park
-//! on their own.
+//! these through a [`Waker`] built from it; the runtime's idle workers and
+//! the `run` caller's thread park on their own.
 
 use std::sync::Arc as StdArc;
 use std::task::{Wake, Waker};
 use std::time::Duration;
 
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex};
+
+/// No token, nobody asleep.
+const EMPTY: usize = 0;
+/// The owner is asleep (or about to be) on the condition variable.
+const PARKED: usize = 1;
+/// A wake-up token is waiting to be consumed.
+const NOTIFIED: usize = 2;
 
 /// A thread parker with a sticky wake-up token.
 #[derive(Debug, Default)]
 pub(crate) struct Parker {
-    notified: Mutex<bool>,
+    state: AtomicUsize,
+    lock: Mutex<()>,
     condvar: Condvar,
 }
 
 impl Parker {
     /// A parker with no pending wake-up.
     pub(crate) fn new() -> Self {
-        Parker { notified: Mutex::new(false), condvar: Condvar::new() }
+        Parker { state: AtomicUsize::new(EMPTY), lock: Mutex::new(()), condvar: Condvar::new() }
+    }
+
+    /// Consumes a pending token without sleeping. Returns whether there was one.
+    fn try_consume(&self) -> bool {
+        // Acquire: pairs with the Release in `unpark`, so the parked thread
+        // sees what the waker did before waking it.
+        self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
     /// Blocks until [`Parker::unpark`] has been called since the last
     /// return from `park` (returns at once if it already was).
     pub(crate) fn park(&self) {
-        let mut notified = self.notified.lock();
-        while !*notified {
-            notified = self.condvar.wait(notified);
-        }
-        *notified = false;
+        self.park_inner(None);
     }
 
     /// Like [`Parker::park`], but returns after `timeout` at the latest.
     /// Returns whether it was woken (rather than timed out).
     pub(crate) fn park_timeout(&self, timeout: Duration) -> bool {
-        let mut notified = self.notified.lock();
-        if !*notified {
-            notified = self.condvar.wait_for(notified, timeout);
+        self.park_inner(Some(timeout))
+    }
+
+    fn park_inner(&self, timeout: Option<Duration>) -> bool {
+        if self.try_consume() {
+            return true;
         }
-        std::mem::replace(&mut *notified, false)
+        let mut guard = self.lock.lock();
+        // Acquire on success or failure: a NOTIFIED seen here pairs with
+        // `unpark`'s Release.
+        match self.state.compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Relaxed: the failed exchange above acquired the token;
+                // only this thread resets it.
+                self.state.store(EMPTY, Ordering::Relaxed);
+                return true;
+            }
+            Err(other) => unreachable!("hoare: parker in state {other} while its owner parks"),
+        }
+        loop {
+            guard = match timeout {
+                None => self.condvar.wait(guard),
+                Some(timeout) => self.condvar.wait_for(guard, timeout),
+            };
+            if self.try_consume() {
+                return true;
+            }
+            if timeout.is_some() {
+                // Timed out (or spurious): withdraw. A racing unpark may
+                // have set NOTIFIED just now; take it then.
+                // Acquire: pairs with `unpark`'s Release.
+                let woken = self.state.swap(EMPTY, Ordering::Acquire) == NOTIFIED;
+                drop(guard);
+                return woken;
+            }
+        }
     }
 
     /// Wakes the parked thread, or makes its next `park` return at once.
     pub(crate) fn unpark(&self) {
-        let mut notified = self.notified.lock();
-        if !*notified {
-            *notified = true;
-            drop(notified);
-            self.condvar.notify_one();
+        // Release: publishes the waker's writes to the parked thread (its
+        // Acquire in `try_consume`).
+        match self.state.swap(NOTIFIED, Ordering::Release) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Taking the lock orders this notify after the parked
+                // thread's wait began (it holds the lock until it waits).
+                drop(self.lock.lock());
+                self.condvar.notify_one();
+            }
+            other => unreachable!("hoare: parker in state {other}"),
         }
     }
 }

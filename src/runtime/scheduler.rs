@@ -1,0 +1,163 @@
+//! The state a runtime's threads share, and where each runnable process goes.
+//!
+//! Placement rules (the heart of the scheduler's performance):
+//!
+//! * A process woken on one of the runtime's own threads goes into that
+//!   thread's LIFO slot and runs next there; **no idle worker is woken**
+//!   for it, since the waking thread is about to be free. Only a process
+//!   displaced from the slot (a second wake in the same poll) is queued
+//!   where others can take it, and then an idle worker is woken.
+//! * A process that yields (`yield_now`, spent budget) goes to the back
+//!   of its worker's local queue; an idle worker is woken only if that
+//!   queue already held other work.
+//! * A spawned process goes to the spawning worker's local queue, or to
+//!   the injection queue if spawned from elsewhere; either way an idle
+//!   worker is woken if nobody is searching.
+//! * A process woken from any other thread (an OS thread, a timer, a
+//!   worker of another runtime) goes to the injection queue and one idle
+//!   worker is woken.
+//!
+//! Shutdown: [`Shared::begin_shutdown`] raises the flag, closes the
+//! injection queue and unparks every worker; after the workers are gone,
+//! [`Shared::cancel_all`] drops every process that is still alive.
+
+use std::future::Future;
+
+use super::current;
+use super::idle::Idle;
+use super::inject::Inject;
+use super::owned::OwnedTasks;
+use super::park::Parker;
+use super::queue::{self, Local, Steal};
+use super::task::{self, JoinHandle, Notified};
+use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::Arc;
+
+/// What other threads may touch of one worker.
+pub(crate) struct Remote {
+    /// The thieves' end of its local queue.
+    pub(crate) steal: Steal,
+    /// Where it sleeps when idle.
+    pub(crate) parker: Parker,
+}
+
+/// A runtime's shared state.
+pub(crate) struct Shared {
+    pub(crate) inject: Inject,
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    shutdown: AtomicBool,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    /// The state of a runtime with `workers` workers, and the owners' ends
+    /// of their local queues.
+    pub(crate) fn new(workers: usize) -> (Arc<Shared>, Vec<Local>) {
+        let (locals, remotes): (Vec<Local>, Vec<Remote>) = (0..workers)
+            .map(|_| {
+                let (local, steal) = queue::new();
+                (local, Remote { steal, parker: Parker::new() })
+            })
+            .unzip();
+        let shared = Shared {
+            inject: Inject::new(),
+            remotes: remotes.into_boxed_slice(),
+            idle: Idle::new(workers),
+            owned: OwnedTasks::new(),
+            shutdown: AtomicBool::new(false),
+            next_id: AtomicU64::new(1),
+        };
+        (Arc::new(shared), locals)
+    }
+
+    /// Number of workers.
+    pub(crate) fn workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    /// Whether the runtime is shutting down.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        // Acquire: pairs with the SeqCst store in `begin_shutdown`; a worker
+        // that sees it exits.
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Spawns `future` as a new process.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // Relaxed: ids only need to be unique.
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (list_reference, notified, join) = task::allocate(future, self.clone(), id);
+        match self.owned.bind(list_reference) {
+            Ok(()) => current::schedule_spawned(self, notified),
+            Err(list_reference) => {
+                // The runtime is shut down: the process is cancelled at once.
+                list_reference.shutdown();
+                drop(notified);
+            }
+        }
+        join
+    }
+
+    /// Queues a process that was woken (`is_yield`: it woke itself, to go
+    /// to the back of the queue). The scheduler is the process's own.
+    pub(crate) fn schedule(task: Notified, is_yield: bool) {
+        let shared: *const Shared = &*task.header().scheduler;
+        let task = match current::try_schedule_local(shared, task, is_yield) {
+            Ok(()) => return,
+            Err(task) => task,
+        };
+        // Keep the runtime's state alive past the push: once queued, the
+        // process may run and be freed (with its reference to it) at once.
+        let scheduler = task.header().scheduler.clone();
+        scheduler.schedule_remote(task);
+    }
+
+    /// Queues `task` on the injection queue and wakes a worker for it.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        match self.inject.push(task) {
+            Ok(()) => self.notify_parked(),
+            // Shut down: the live list cancels the process; drop this reference.
+            Err(task) => drop(task),
+        }
+    }
+
+    /// Wakes one parked worker if queued work may otherwise wait.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// Whether some queue holds work another worker could take. The caller
+    /// issues a `SeqCst` fence first when a missed push would matter.
+    pub(crate) fn has_visible_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.steal.is_empty())
+    }
+
+    /// Raises the shutdown flag, closes the injection queue (dropping what
+    /// it held) and unparks every worker so it sees the flag and exits.
+    pub(crate) fn begin_shutdown(&self) {
+        // SeqCst: a plain flag; the strongest ordering keeps reasoning simple.
+        self.shutdown.store(true, Ordering::SeqCst);
+        drop(self.inject.close());
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+    }
+
+    /// Cancels every live process (drops its future, runs its destructors)
+    /// and refuses new ones. Processes still being polled by a worker that
+    /// was not joined are cancelled by that worker when the poll returns.
+    pub(crate) fn cancel_all(&self) {
+        for task in self.owned.close_and_drain() {
+            task.shutdown();
+        }
+        drop(self.inject.close());
+    }
+}

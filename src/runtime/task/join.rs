@@ -1,0 +1,242 @@
+//! [`JoinHandle`]: the owner's view of a spawned process, and [`JoinError`].
+//!
+//! The handle owns one reference to the task block. Awaiting it reads the
+//! output once the process is complete; until then it parks its waker in
+//! the block's join-waker slot under the `JOIN_WAKER` protocol of
+//! `state.rs` (the handle writes the slot only while the bit is clear, the
+//! completing thread reads it only while the bit is set). Dropping the
+//! handle detaches the process.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::raw::Header;
+use super::Notified;
+use crate::runtime::scheduler::Shared;
+
+/// An owned permission to await a spawned process's result.
+///
+/// Awaiting gives `Ok(output)`, or a [`JoinError`] if the process panicked
+/// or was cancelled (by [`JoinHandle::abort`], or because its runtime was
+/// dropped). Dropping the handle detaches the process: it runs on, and its
+/// output is dropped when it finishes.
+pub struct JoinHandle<T> {
+    header: NonNull<Header>,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle may move to another thread with its output type: it
+// reads the output (a `T: Send`) once, on whatever thread awaits it.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: the only `&self` operations (`abort`, `is_finished`, `Debug`) are
+// atomic transitions of the state word; the output is only reached
+// through `&mut self` (poll) or by value (drop).
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// Takes over the `JoinHandle` reference of a new block.
+    ///
+    /// # Safety
+    ///
+    /// `header` is a live block whose future's output is `T`, and this is
+    /// its one join reference (`JOIN_INTEREST` set for it).
+    pub(crate) unsafe fn from_raw(header: NonNull<Header>) -> Self {
+        JoinHandle { header, _output: PhantomData }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: our reference keeps the block alive.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Cancels the process at its next yield (its next `Pending`). If it
+    /// already finished, nothing happens and awaiting the handle still
+    /// gives `Ok`. A cancelled process's future is dropped on a worker.
+    pub fn abort(&self) {
+        if self.header().state.transition_to_notified_and_cancel() {
+            // SAFETY: the transition counted a Notified reference for us.
+            let task = unsafe { Notified::from_raw(self.header) };
+            Shared::schedule(task, false);
+        }
+    }
+
+    /// Whether the process has finished (completed, panicked or been
+    /// cancelled); awaiting the handle then returns at once.
+    pub fn is_finished(&self) -> bool {
+        self.header().state.load().is_complete()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
+        let header = self.header;
+        // SAFETY: the block's output type is `T` (`from_raw`), `output` has
+        // the type `try_read_output` writes, and we are the JoinHandle.
+        unsafe {
+            (header.as_ref().vtable.try_read_output)(
+                header,
+                &mut output as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            );
+        }
+        output
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: we are the JoinHandle and give up its reference.
+        unsafe { (self.header().vtable.drop_join_handle)(self.header) }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.header().id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Whether the JoinHandle (the caller) may take the output now. If not,
+/// `waker` is left in the join-waker slot to be woken on completion.
+pub(crate) fn can_read_output(header: &Header, waker: &Waker) -> bool {
+    let snapshot = header.state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    let stored = if !snapshot.is_join_waker_set() {
+        store_join_waker(header, waker)
+    } else {
+        // SAFETY: JOIN_WAKER is set, so nobody writes the slot; reading it
+        // while the completing thread also reads it is fine.
+        let same = header.join_waker.with(|slot| unsafe { &*slot }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        if same {
+            return false;
+        }
+        match header.state.unset_join_waker() {
+            Ok(_) => store_join_waker(header, waker),
+            Err(_) => false,
+        }
+    };
+    if stored {
+        return false;
+    }
+    debug_assert!(header.state.load().is_complete());
+    true
+}
+
+/// Writes `waker` into the slot and publishes it with `JOIN_WAKER`.
+/// Returns whether it was stored (false: the process completed first).
+fn store_join_waker(header: &Header, waker: &Waker) -> bool {
+    // SAFETY: JOIN_WAKER is clear and the process is not complete, so the
+    // JoinHandle (us) owns the slot.
+    header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+    match header.state.set_join_waker() {
+        Ok(_) => true,
+        Err(_) => {
+            // SAFETY: completed before we published: the slot is still ours.
+            header.join_waker.with_mut(|slot| unsafe { *slot = None });
+            false
+        }
+    }
+}
+
+/// Why a process gave no output: it panicked, or it was cancelled.
+pub struct JoinError {
+    id: u64,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic { payload: SyncPayload, message: Option<String> },
+}
+
+/// A panic payload that is `Sync` because nothing can reach it through a
+/// shared reference: it is only ever moved out (`into_panic`).
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: `SyncPayload` has no `&self` method and its field is private;
+// the payload is only accessed by value, so sharing `&SyncPayload` between
+// threads gives no access to the (possibly `!Sync`) payload.
+unsafe impl Sync for SyncPayload {}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: u64) -> JoinError {
+        JoinError { id, repr: Repr::Cancelled }
+    }
+
+    pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
+            Some((*text).to_owned())
+        } else {
+            payload.downcast_ref::<String>().cloned()
+        };
+        JoinError { id, repr: Repr::Panic { payload: SyncPayload(payload), message } }
+    }
+
+    /// Whether the process panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic { .. })
+    }
+
+    /// Whether the process was cancelled (aborted, or its runtime dropped).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The panic payload, for `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// If the process was cancelled rather than panicking: check
+    /// [`JoinError::is_panic`] first.
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.repr {
+            Repr::Panic { payload, .. } => payload.0,
+            Repr::Cancelled => panic!(
+                "JoinError::into_panic called on a cancelled process (id {}): \
+                 check JoinError::is_panic first",
+                self.id
+            ),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "process {} was cancelled", self.id),
+            Repr::Panic { message: Some(message), .. } => {
+                write!(f, "process {} panicked: {message}", self.id)
+            }
+            Repr::Panic { message: None, .. } => write!(f, "process {} panicked", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled(process {})", self.id),
+            Repr::Panic { message, .. } => {
+                write!(f, "JoinError::Panic(process {}, {:?})", self.id, message.as_deref().unwrap_or("..."))
+            }
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

@@ -1,0 +1,133 @@
+//! Processes as tasks: one heap block each, driven through a state word.
+//!
+//! * [`state`]: the atomic state word and its named transitions.
+//! * [`raw`]: the block (header + future/output) and the code that polls,
+//!   cancels and completes it.
+//! * [`waker`]: wakers that are just a pointer and a reference count.
+//! * [`join`]: [`JoinHandle`] and [`JoinError`].
+//!
+//! The scheduler sees a process only through the reference types below:
+//! a [`Notified`] is the one reference that may run it (it sits in a run
+//! queue), a [`Task`] is any other counted reference (the list of live
+//! processes holds one).
+
+pub(crate) mod join;
+pub(crate) mod raw;
+pub(crate) mod state;
+pub(crate) mod waker;
+
+use std::future::Future;
+use std::ptr::NonNull;
+
+pub use join::{JoinError, JoinHandle};
+use raw::{Cell, Header};
+
+use crate::runtime::scheduler::Shared;
+use crate::sync::Arc;
+
+/// A counted reference to a process block.
+pub(crate) struct Task {
+    header: NonNull<Header>,
+}
+
+// SAFETY: a process's future and output are `Send` (required by
+// `allocate`), and the header is only mutated through atomics or under the
+// protocol of the state word, so a reference may move between threads.
+unsafe impl Send for Task {}
+
+/// The reference that may run a process: it was queued by a wake (or by
+/// the spawn) and `NOTIFIED` is set for it.
+pub(crate) struct Notified(Task);
+
+impl Task {
+    /// Takes over one reference.
+    ///
+    /// # Safety
+    ///
+    /// `header` is a live task block and the caller gives up one reference
+    /// it owns.
+    pub(crate) unsafe fn from_raw(header: NonNull<Header>) -> Task {
+        Task { header }
+    }
+
+    /// Gives up ownership of the reference without dropping it.
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        let header = self.header;
+        std::mem::forget(self);
+        header
+    }
+
+    /// The block's header.
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: our reference keeps the block alive.
+        unsafe { self.header.as_ref() }
+    }
+
+    /// The header pointer (identity; the reference is kept).
+    pub(crate) fn header_ptr(&self) -> NonNull<Header> {
+        self.header
+    }
+
+    /// Cancels the process because its runtime shuts down, consuming this
+    /// reference (the live list's).
+    pub(crate) fn shutdown(self) {
+        let header = self.into_raw();
+        // SAFETY: `header` is live; the reference is handed over.
+        unsafe { (header.as_ref().vtable.shutdown)(header) }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        let header = self.header();
+        if header.state.ref_dec() {
+            // SAFETY: that was the last reference.
+            unsafe { (header.vtable.dealloc)(self.header) }
+        }
+    }
+}
+
+impl Notified {
+    /// Takes over one `Notified` reference.
+    ///
+    /// # Safety
+    ///
+    /// `header` is a live task block, `NOTIFIED` was set for this very
+    /// reference, and the caller gives it up.
+    pub(crate) unsafe fn from_raw(header: NonNull<Header>) -> Notified {
+        // SAFETY: forwarded from the caller.
+        Notified(unsafe { Task::from_raw(header) })
+    }
+
+    /// The block's header.
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+
+    /// Runs the process: polls it once (or cancels it, if it was aborted),
+    /// consuming this reference. The caller sets up the thread's context
+    /// (blocking forbidden, budget).
+    pub(crate) fn run(self) {
+        let header = self.0.into_raw();
+        // SAFETY: `header` is live and we hand over the Notified reference.
+        unsafe { (header.as_ref().vtable.run)(header) }
+    }
+}
+
+/// Allocates a new process running `future` on `scheduler`. Returns its
+/// three initial references: for the live list, for the run queue, and
+/// the `JoinHandle`.
+pub(crate) fn allocate<F>(
+    future: F,
+    scheduler: Arc<Shared>,
+    id: u64,
+) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let header = Cell::allocate(future, scheduler, id);
+    // SAFETY: the block starts with three references (`State::new`), one
+    // for each value returned, and NOTIFIED set for the second.
+    unsafe { (Task::from_raw(header), Notified::from_raw(header), JoinHandle::from_raw(header)) }
+}

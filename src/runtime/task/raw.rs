@@ -1,0 +1,371 @@
+//! The task block: one allocation per process, and the code that drives it.
+//!
+//! A process lives in a single heap block, a [`Cell`]: a [`Header`] that
+//! does not depend on the future's type (state word, vtable, scheduler,
+//! join waker, links of the runtime's list of live processes), followed by
+//! the future's [`Stage`] (the future itself, then its output). Code that
+//! only has a `NonNull<Header>` (wakers, queues, the `JoinHandle`) reaches
+//! the typed parts through the [`Vtable`], whose functions are
+//! instantiated once per future type. This is the shape of async-task's
+//! `RawTask` and tokio's `RawTask`/`Harness`.
+//!
+//! Ownership of the stage:
+//!
+//! * only the thread that holds `RUNNING` touches the future;
+//! * after `COMPLETE`, the `JoinHandle` alone takes or drops the output,
+//!   unless it was dropped before completion: then the completing thread
+//!   drops the output (it saw no `JOIN_INTEREST`);
+//! * the block is freed by whoever drops the last reference.
+//!
+//! User code (a future's `poll` or `Drop`, an output's `Drop`, the join
+//! waker) may panic; each such call is wrapped in `catch_unwind` so that a
+//! panic never leaves the state word half-updated.
+
+use std::any::Any;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::join::JoinError;
+use super::state::{State, TransitionToIdle, TransitionToRunning};
+use super::waker::borrowed_waker;
+use super::Notified;
+use crate::runtime::owned::Links;
+use crate::runtime::scheduler::Shared;
+use crate::sync::{Arc, UnsafeCell};
+
+/// The part of a process block that does not depend on the future type.
+pub(crate) struct Header {
+    /// Lifecycle flags and reference count.
+    pub(crate) state: State,
+    /// The typed operations on this block.
+    pub(crate) vtable: &'static Vtable,
+    /// The runtime this process belongs to: where a wake queues it.
+    pub(crate) scheduler: Arc<Shared>,
+    /// Unique within the runtime; picks the shard of the live list.
+    pub(crate) id: u64,
+    /// Links of the runtime's list of live processes; guarded by the lock
+    /// of the list's shard (see `owned.rs`).
+    pub(crate) links: UnsafeCell<Links>,
+    /// The waker of the task awaiting the `JoinHandle`; who may touch it is
+    /// decided by `JOIN_WAKER` (see `state.rs`).
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// Operations that need the future's type.
+pub(crate) struct Vtable {
+    /// Runs one `Notified` reference: poll, cancel or drop it.
+    pub(crate) run: unsafe fn(NonNull<Header>),
+    /// Cancels the process at shutdown, consuming one reference.
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Writes `Poll::Ready(output)` to `*dst` (a
+    /// `Poll<Result<T, JoinError>>`) if complete, else registers the waker.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The `JoinHandle` is dropped; consumes its reference.
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Frees the block.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The future's life: running, then its result, then taken.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// The whole block. `repr(C)` puts the header first, so a pointer to the
+/// cell is a pointer to its header.
+#[repr(C)]
+pub(crate) struct Cell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+impl<F> Cell<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    const VTABLE: Vtable = Vtable {
+        run: run::<F>,
+        shutdown: shutdown::<F>,
+        try_read_output: try_read_output::<F>,
+        drop_join_handle: drop_join_handle::<F>,
+        dealloc: dealloc::<F>,
+    };
+
+    /// Allocates the block of a new process (state: see `State::new`).
+    pub(crate) fn allocate(future: F, scheduler: Arc<Shared>, id: u64) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: &Self::VTABLE,
+                scheduler,
+                id,
+                links: UnsafeCell::new(Links::default()),
+                join_waker: UnsafeCell::new(None),
+            },
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        NonNull::from(Box::leak(cell)).cast::<Header>()
+    }
+}
+
+/// The typed block behind `header`.
+///
+/// # Safety
+///
+/// `header` must point into a live `Cell<F>` with this very `F`.
+unsafe fn cell<'a, F: Future>(header: NonNull<Header>) -> &'a Cell<F> {
+    // SAFETY: the caller guarantees the block is a live `Cell<F>`; the
+    // header is its first field (`repr(C)`), so the cast is exact.
+    unsafe { header.cast::<Cell<F>>().as_ref() }
+}
+
+/// Replaces the stage, dropping the old one. The old value is moved out
+/// first, so a panicking destructor leaves the stage in a valid state.
+///
+/// # Safety
+///
+/// The caller has exclusive access to the stage (holds `RUNNING`, or is
+/// the output's owner after completion).
+unsafe fn replace_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) -> std::thread::Result<()> {
+    // SAFETY: exclusive access, guaranteed by the caller.
+    let old = cell.stage.with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, stage) });
+    catch_unwind(AssertUnwindSafe(move || drop(old)))
+}
+
+/// `Vtable::run`.
+///
+/// # Safety
+///
+/// `header` is a `Cell<F>`; the caller gives up one `Notified` reference.
+unsafe fn run<F>(header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // SAFETY: `header` is a `Cell<F>` (caller) and our reference keeps it alive.
+    let cell = unsafe { cell::<F>(header) };
+    match cell.header.state.transition_to_running() {
+        // SAFETY: we now hold RUNNING and the Notified reference.
+        TransitionToRunning::Success => unsafe { poll_future(cell, header) },
+        // SAFETY: as above.
+        TransitionToRunning::Cancelled => unsafe { cancel(cell, header) },
+        TransitionToRunning::Failed => {}
+        // SAFETY: the last reference was ours; nobody else can reach the block.
+        TransitionToRunning::Dealloc => unsafe { dealloc::<F>(header) },
+    }
+}
+
+/// Polls the future once and acts on the result.
+///
+/// # Safety
+///
+/// The caller holds `RUNNING` and one reference, both handed over.
+unsafe fn poll_future<F>(cell: &Cell<F>, header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // SAFETY: the poller's reference outlives the borrowed waker (which is
+    // never dropped, so it does not give back a reference it does not own).
+    let waker = ManuallyDrop::new(unsafe { borrowed_waker(header) });
+    let mut cx = Context::from_waker(&waker);
+    let polled = catch_unwind(AssertUnwindSafe(|| {
+        cell.stage.with_mut(|ptr| {
+            // SAFETY: RUNNING gives exclusive access to the stage; the block
+            // never moves, so the future is pinned in place.
+            match unsafe { &mut *ptr } {
+                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                _ => unreachable!("a process is polled only while its future is running"),
+            }
+        })
+    }));
+    let output = match polled {
+        Ok(Poll::Pending) => {
+            match cell.header.state.transition_to_idle() {
+                TransitionToIdle::Ok => {}
+                TransitionToIdle::OkNotified => {
+                    // SAFETY: the poller's reference becomes the Notified one.
+                    let task = unsafe { Notified::from_raw(header) };
+                    Shared::schedule(task, true);
+                }
+                // SAFETY: that was the last reference.
+                TransitionToIdle::OkDealloc => unsafe { dealloc::<F>(header) },
+                // SAFETY: still RUNNING, with the poller's reference.
+                TransitionToIdle::Cancelled => unsafe { cancel(cell, header) },
+            }
+            return;
+        }
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+    };
+    // SAFETY: still RUNNING. A panic from the future's drop (after its own
+    // panic) is ignored: the first panic is the one reported.
+    let _ = unsafe { replace_stage(cell, Stage::Finished(output)) };
+    // SAFETY: RUNNING and the poller's reference are handed over.
+    unsafe { complete(cell, header) };
+}
+
+/// Drops the future and stores the cancellation error.
+///
+/// # Safety
+///
+/// The caller holds `RUNNING` and one reference, both handed over.
+unsafe fn cancel<F>(cell: &Cell<F>, header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let id = cell.header.id;
+    // SAFETY: RUNNING gives exclusive access to the stage.
+    let error = match unsafe { replace_stage(cell, Stage::Consumed) } {
+        Ok(()) => JoinError::cancelled(id),
+        Err(payload) => JoinError::panic(id, payload),
+    };
+    // SAFETY: as above.
+    let _ = unsafe { replace_stage(cell, Stage::Finished(Err(error))) };
+    // SAFETY: RUNNING and the reference are handed over.
+    unsafe { complete(cell, header) };
+}
+
+/// Publishes the result: wakes the `JoinHandle`'s task (or drops the
+/// output if nobody wants it), leaves the live list, drops references.
+///
+/// # Safety
+///
+/// The caller holds `RUNNING` and one reference, both handed over, and
+/// has stored the result in the stage.
+unsafe fn complete<F>(cell: &Cell<F>, header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let header_ref = &cell.header;
+    let snapshot = header_ref.state.transition_to_complete();
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        if !snapshot.is_join_interested() {
+            // SAFETY: the JoinHandle was dropped before completion, so it
+            // will never touch the output: we own it.
+            let _ = unsafe { replace_stage(cell, Stage::Consumed) };
+        } else if snapshot.is_join_waker_set() {
+            // SAFETY: JOIN_WAKER is set, so the JoinHandle does not write
+            // the slot until we clear it below.
+            header_ref.join_waker.with(|slot| {
+                if let Some(waker) = unsafe { &*slot } {
+                    waker.wake_by_ref();
+                }
+            });
+            let after = header_ref.state.unset_join_waker_after_complete();
+            if !after.is_join_interested() {
+                // SAFETY: the JoinHandle was dropped while we held the slot;
+                // it left the waker to us.
+                header_ref.join_waker.with_mut(|slot| unsafe { *slot = None });
+            }
+        }
+    }));
+    let list_reference = header_ref.scheduler.owned.remove(header);
+    let references = 1 + usize::from(list_reference);
+    if header_ref.state.ref_dec_by(references) {
+        // SAFETY: those were the last references.
+        unsafe { dealloc::<F>(header) };
+    }
+}
+
+/// `Vtable::shutdown`.
+///
+/// # Safety
+///
+/// `header` is a `Cell<F>`; the caller gives up one reference (the live
+/// list's).
+unsafe fn shutdown<F>(header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // SAFETY: `header` is a `Cell<F>`, alive thanks to our reference.
+    let cell = unsafe { cell::<F>(header) };
+    if cell.header.state.transition_to_shutdown() {
+        // SAFETY: we now hold RUNNING; the reference is handed over.
+        unsafe { cancel(cell, header) };
+    } else if cell.header.state.ref_dec() {
+        // SAFETY: that was the last reference.
+        unsafe { dealloc::<F>(header) };
+    }
+}
+
+/// `Vtable::try_read_output`.
+///
+/// # Safety
+///
+/// `header` is a `Cell<F>` whose `JoinHandle` is the caller; `dst` points
+/// to a valid `Poll<Result<F::Output, JoinError>>`.
+unsafe fn try_read_output<F>(header: NonNull<Header>, dst: *mut (), waker: &Waker)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // SAFETY: the JoinHandle's reference keeps the `Cell<F>` alive.
+    let cell = unsafe { cell::<F>(header) };
+    if !super::join::can_read_output(&cell.header, waker) {
+        return;
+    }
+    // SAFETY: complete, and the JoinHandle owns the output from now on.
+    let stage = cell.stage.with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
+    let Stage::Finished(result) = stage else {
+        panic!("hoare: JoinHandle polled again after it returned its result");
+    };
+    // SAFETY: the caller guarantees `dst` has this type.
+    unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(result) };
+}
+
+/// `Vtable::drop_join_handle`.
+///
+/// # Safety
+///
+/// `header` is a `Cell<F>`; the caller is its `JoinHandle`, giving up its
+/// reference.
+unsafe fn drop_join_handle<F>(header: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // SAFETY: our reference keeps the `Cell<F>` alive.
+    let cell = unsafe { cell::<F>(header) };
+    let (before, after) = cell.header.state.transition_to_join_handle_dropped();
+    let mut output_panic: Option<Box<dyn Any + Send>> = None;
+    if before.is_complete() {
+        // SAFETY: complete, and the output is the JoinHandle's.
+        if let Err(payload) = unsafe { replace_stage(cell, Stage::Consumed) } {
+            output_panic = Some(payload);
+        }
+    }
+    if !after.is_join_waker_set() {
+        // SAFETY: JOIN_WAKER is clear: the runtime side no longer reads the
+        // slot, and nobody else writes it.
+        cell.header.join_waker.with_mut(|slot| unsafe { *slot = None });
+    }
+    if cell.header.state.ref_dec() {
+        // SAFETY: that was the last reference.
+        unsafe { dealloc::<F>(header) };
+    }
+    if let Some(payload) = output_panic {
+        resume_unwind(payload);
+    }
+}
+
+/// `Vtable::dealloc`.
+///
+/// # Safety
+///
+/// `header` is a `Cell<F>` whose last reference the caller dropped.
+unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
+    // SAFETY: allocated as a `Box<Cell<F>>` in `allocate`; no references
+    // remain, so nobody else can reach it.
+    drop(unsafe { Box::from_raw(header.cast::<Cell<F>>().as_ptr()) });
+}

@@ -1,0 +1,175 @@
+//! The worker loop: find a process, run it, run what it woke, repeat;
+//! steal when out of work; park when there is nothing to steal.
+//!
+//! Order of looking for work, per tick:
+//!
+//! 1. every [`INJECT_INTERVAL`]th tick, the injection queue first, so a
+//!    busy local queue cannot starve it (Go checks its global queue every
+//!    61 schedules; so do we);
+//! 2. the local queue, then the injection queue (taking a fair share of
+//!    its backlog into the local queue);
+//! 3. as a *searcher* (see `idle.rs`): half of another worker's queue,
+//!    from a random victim onwards, then the injection queue again;
+//! 4. park.
+//!
+//! After each poll the worker runs the process in its LIFO slot (the one
+//! the polled process woke), up to [`LIFO_CAP`] in a row; then the slot's
+//! process goes to the back of the local queue, so a pair of processes
+//! that keep waking each other cannot starve the rest.
+
+use super::current::{self, ThreadContext};
+use super::queue::Local;
+use super::scheduler::Shared;
+use super::task::Notified;
+use crate::sync::atomic::{fence, Ordering};
+use crate::sync::Arc;
+
+/// Every this many ticks, the injection queue is looked at first.
+pub(crate) const INJECT_INTERVAL: u32 = 61;
+
+/// Consecutive runs from the LIFO slot before it yields to the queue.
+pub(crate) const LIFO_CAP: usize = 3;
+
+/// Runs worker `index` of `shared` until the runtime shuts down.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
+    let cx = ThreadContext::worker(shared.clone(), local);
+    let _entered = current::enter(&cx);
+    let local = cx.local.as_ref().expect("a worker context has a local queue");
+    let mut worker = Worker {
+        shared: &shared,
+        cx: &cx,
+        local,
+        index,
+        tick: 0,
+        searching: false,
+        random: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
+    };
+    worker.run_loop();
+}
+
+struct Worker<'a> {
+    shared: &'a Shared,
+    cx: &'a ThreadContext,
+    local: &'a Local,
+    index: usize,
+    tick: u32,
+    /// Counted as searching in `Idle`.
+    searching: bool,
+    /// xorshift state: where to start looking for a victim.
+    random: u32,
+}
+
+impl Worker<'_> {
+    fn run_loop(&mut self) {
+        while !self.shared.is_shutdown() {
+            self.tick = self.tick.wrapping_add(1);
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+            } else if let Some(task) = self.steal_work() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+        if self.searching {
+            self.shared.idle.transition_worker_from_searching();
+        }
+    }
+
+    fn next_task(&mut self) -> Option<Notified> {
+        if self.tick % INJECT_INTERVAL == 0 {
+            if let Some(task) = self.shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        self.local.pop().or_else(|| self.shared.inject.pop_into(self.local, self.shared.workers()))
+    }
+
+    fn next_random(&mut self) -> u32 {
+        let mut x = self.random;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.random = x;
+        x
+    }
+
+    /// Looks for work in other workers' queues, as a searcher. Returns
+    /// `None` if refused (enough workers search) or nothing was found.
+    fn steal_work(&mut self) -> Option<Notified> {
+        if !self.searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.searching = true;
+        }
+        let remotes = &self.shared.remotes;
+        let start = self.next_random() as usize % remotes.len();
+        for offset in 0..remotes.len() {
+            let victim = (start + offset) % remotes.len();
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = remotes[victim].steal.steal_into(self.local) {
+                return Some(task);
+            }
+        }
+        self.shared.inject.pop_into(self.local, self.shared.workers())
+    }
+
+    /// Runs `task`, then what it woke (the LIFO slot), up to the cap.
+    fn run_task(&mut self, task: Notified) {
+        if self.searching {
+            self.searching = false;
+            // The last searcher found work: wake another worker if more is
+            // queued, since producers woke nobody while we searched.
+            if self.shared.idle.transition_worker_from_searching() && self.shared.has_visible_work() {
+                self.shared.notify_parked();
+            }
+        }
+        current::run_process(task);
+        let mut lifo_runs = 0;
+        while let Some(next) = self.cx.take_lifo() {
+            if lifo_runs == LIFO_CAP {
+                let other_work = !self.local.is_empty();
+                self.local.push_back(next, &self.shared.inject);
+                if other_work {
+                    self.shared.notify_parked();
+                }
+                return;
+            }
+            lifo_runs += 1;
+            current::run_process(next);
+        }
+    }
+
+    /// Sleeps until woken for work (or for shutdown).
+    fn park(&mut self) {
+        let was_searching = std::mem::take(&mut self.searching);
+        let was_last_searcher = self.shared.idle.transition_worker_to_parked(self.index, was_searching);
+        if was_last_searcher {
+            // SeqCst fence: pairs with the one in `Idle::worker_to_notify`:
+            // either a producer saw us parked and wakes a worker, or we see
+            // its work here.
+            fence(Ordering::SeqCst);
+            if self.shared.has_visible_work() {
+                self.shared.notify_parked();
+            }
+        }
+        let parker = &self.shared.remotes[self.index].parker;
+        loop {
+            if self.shared.is_shutdown() {
+                return;
+            }
+            parker.park();
+            if self.shared.is_shutdown() {
+                return;
+            }
+            if !self.shared.idle.is_parked(self.index) {
+                // Woken by `worker_to_notify`, which counted us searching.
+                self.searching = true;
+                return;
+            }
+        }
+    }
+}
