@@ -107,7 +107,11 @@ fn abort_takes_effect_at_the_next_yield() {
     handle.abort();
     gate.put(());
     assert!(runtime.block_on(handle).unwrap_err().is_cancelled());
-    assert_eq!(polls.load(Ordering::SeqCst), 0, "the process never resumed after the abort");
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        0,
+        "the process never resumed after the abort"
+    );
 }
 
 #[test]
@@ -137,8 +141,14 @@ fn dropping_a_runtime_inside_its_own_process_panics() {
         let _ = sent.send(result.map_err(|error| panic_message(&*error.into_panic())));
     });
     drop(runtime);
-    let message = received.recv_timeout(Duration::from_secs(10)).unwrap().unwrap_err();
-    assert!(message.contains("inside one of its own processes"), "{message}");
+    let message = received
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        message.contains("inside one of its own processes"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -148,6 +158,7 @@ fn into_panic_of_a_cancelled_error_panics_with_advice() {
     handle.abort();
     let error = runtime.block_on(handle).unwrap_err();
     assert!(format!("{error:?}").contains("Cancelled"));
-    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| error.into_panic())).unwrap_err();
+    let panic =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| error.into_panic())).unwrap_err();
     assert!(panic_message(&*panic).contains("is_panic"));
 }

@@ -151,7 +151,11 @@ fn main_future_and_a_process_hand_off_on_one_thread() {
             }
         }
     });
-    let trips = if cfg!(debug_assertions) { 10_000 } else { 200_000 };
+    let trips = if cfg!(debug_assertions) {
+        10_000
+    } else {
+        200_000
+    };
     let started = Instant::now();
     runtime.block_on(async {
         for i in (0..trips).rev() {

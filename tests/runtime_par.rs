@@ -19,7 +19,10 @@ fn par_gives_results_in_input_order() {
         }
         i * i
     })));
-    assert_eq!(results.unwrap(), (0..100u64).map(|i| i * i).collect::<Vec<_>>());
+    assert_eq!(
+        results.unwrap(),
+        (0..100u64).map(|i| i * i).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -51,7 +54,11 @@ fn par_failure_aborts_the_rest_and_returns_once_they_are_dropped() {
     });
     let error = result.unwrap_err();
     assert!(error.is_panic());
-    assert_eq!(drops.load(Ordering::SeqCst), 10, "every other branch was dropped before par returned");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        10,
+        "every other branch was dropped before par returned"
+    );
 }
 
 #[test]
@@ -85,13 +92,17 @@ fn dropping_the_par_future_aborts_every_branch() {
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while drops.load(Ordering::SeqCst) < 5 {
-        assert!(std::time::Instant::now() < deadline, "aborted branches were not dropped");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aborted branches were not dropped"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
 
 #[test]
 fn par_outside_a_runtime_panics_mentioning_runtime() {
-    let panic = std::panic::catch_unwind(|| hoare::block_on(hoare::par([async { 1 }]))).unwrap_err();
+    let panic =
+        std::panic::catch_unwind(|| hoare::block_on(hoare::par([async { 1 }]))).unwrap_err();
     assert!(support::panic_message(&*panic).contains("runtime"));
 }

@@ -59,7 +59,11 @@ fn no_process_owned_value_leaks_after_runtime_drop() {
     }
     drop(finished);
     drop(runtime);
-    assert_eq!(drops.load(Ordering::SeqCst), 3000, "every process's future was dropped once");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3000,
+        "every process's future was dropped once"
+    );
     assert_eq!(output_drops.load(Ordering::SeqCst), 1);
     for handle in handles {
         assert!(hoare::block_on(handle).unwrap_err().is_cancelled());

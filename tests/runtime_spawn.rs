@@ -44,7 +44,11 @@ fn spawned_process_output_comes_back_through_its_handle() {
 fn spawn_and_join_many_trivial_processes() {
     // A million in an optimised build; fewer in a debug build, which is
     // slower by an order of magnitude, still far past every queue's size.
-    let count: u64 = if cfg!(debug_assertions) { 100_000 } else { 1_000_000 };
+    let count: u64 = if cfg!(debug_assertions) {
+        100_000
+    } else {
+        1_000_000
+    };
     let total = hoare::run(async move {
         let handles: Vec<_> = (0..count).map(|i| hoare::spawn(async move { i })).collect();
         let mut total = 0;
@@ -90,14 +94,19 @@ fn processes_spawned_by_processes_all_complete() {
 #[test]
 fn runtime_spawn_works_from_a_plain_os_thread() {
     let runtime = Runtime::builder().workers(2).build().unwrap();
-    let handle = std::thread::scope(|scope| scope.spawn(|| runtime.spawn(async { 5 })).join().unwrap());
+    let handle =
+        std::thread::scope(|scope| scope.spawn(|| runtime.spawn(async { 5 })).join().unwrap());
     assert_eq!(runtime.block_on(handle).unwrap(), 5);
 }
 
 #[test]
 fn hoare_spawn_outside_a_runtime_panics_mentioning_runtime() {
     let panic = std::panic::catch_unwind(|| drop(hoare::spawn(async {}))).unwrap_err();
-    let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap();
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap();
     assert!(message.contains("runtime"), "{message}");
 }
 
@@ -110,15 +119,23 @@ fn zero_workers_is_invalid_input_naming_workers() {
 
 #[test]
 fn builder_names_worker_threads() {
-    let runtime = Runtime::builder().workers(1).thread_name("ring-worker").stack_size(256 * 1024).build().unwrap();
-    let name = runtime.block_on(runtime.spawn(async { std::thread::current().name().map(str::to_owned) }));
+    let runtime = Runtime::builder()
+        .workers(1)
+        .thread_name("ring-worker")
+        .stack_size(256 * 1024)
+        .build()
+        .unwrap();
+    let name =
+        runtime.block_on(runtime.spawn(async { std::thread::current().name().map(str::to_owned) }));
     assert_eq!(name.unwrap().as_deref(), Some("ring-worker"));
 }
 
 #[test]
 fn block_on_from_inside_a_process_panics_pointing_to_await() {
     let runtime = Runtime::builder().workers(1).build().unwrap();
-    let error = runtime.block_on(runtime.spawn(async { hoare::run(async {}) })).unwrap_err();
+    let error = runtime
+        .block_on(runtime.spawn(async { hoare::run(async {}) }))
+        .unwrap_err();
     assert!(error.is_panic());
     let message = error.to_string();
     assert!(message.contains(".await"), "{message}");
@@ -157,7 +174,9 @@ impl Future for Flag {
 fn wake_from_a_foreign_os_thread_runs_the_process() {
     let runtime = Runtime::builder().workers(2).build().unwrap();
     let state = Arc::new(Mutex::new((false, None::<Waker>)));
-    let handle = runtime.spawn(Flag { state: state.clone() });
+    let handle = runtime.spawn(Flag {
+        state: state.clone(),
+    });
     let setter = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         let waker = {
@@ -205,6 +224,9 @@ fn yield_now_returns_after_one_yield() {
 fn runtime_block_on_can_be_called_repeatedly() {
     let runtime = Runtime::builder().workers(2).build().unwrap();
     for i in 0..100 {
-        assert_eq!(runtime.block_on(runtime.spawn(async move { i })).unwrap(), i);
+        assert_eq!(
+            runtime.block_on(runtime.spawn(async move { i })).unwrap(),
+            i
+        );
     }
 }

@@ -80,7 +80,10 @@ impl Builder {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS),
         };
         let (shared, locals) = Shared::new(workers);
-        let mut runtime = Runtime { shared, threads: Vec::with_capacity(workers) };
+        let mut runtime = Runtime {
+            shared,
+            threads: Vec::with_capacity(workers),
+        };
         for (index, local) in locals.into_iter().enumerate() {
             let shared = runtime.shared.clone();
             let body = move || worker::run(shared, index, local);
@@ -92,8 +95,14 @@ impl Builder {
     }
 
     #[cfg(not(loom))]
-    fn spawn_thread(&self, body: impl FnOnce() + Send + 'static) -> io::Result<crate::sync::thread::JoinHandle<()>> {
-        let name = self.thread_name.clone().unwrap_or_else(|| "hoare-worker".to_owned());
+    fn spawn_thread(
+        &self,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<crate::sync::thread::JoinHandle<()>> {
+        let name = self
+            .thread_name
+            .clone()
+            .unwrap_or_else(|| "hoare-worker".to_owned());
         let mut builder = crate::sync::thread::Builder::new().name(name);
         if let Some(bytes) = self.stack_size {
             builder = builder.stack_size(bytes);
@@ -102,7 +111,10 @@ impl Builder {
     }
 
     #[cfg(loom)]
-    fn spawn_thread(&self, body: impl FnOnce() + Send + 'static) -> io::Result<crate::sync::thread::JoinHandle<()>> {
+    fn spawn_thread(
+        &self,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<crate::sync::thread::JoinHandle<()>> {
         Ok(crate::sync::thread::spawn(body))
     }
 }

@@ -52,7 +52,9 @@ impl Drop for Entered {
 /// Publishes `cx` as this thread's context until the guard is dropped.
 /// `cx` must outlive the guard (both live in the caller's frame).
 pub(crate) fn enter(cx: &ThreadContext) -> Entered {
-    Entered { previous: CURRENT.with(|cell| cell.replace(cx)) }
+    Entered {
+        previous: CURRENT.with(|cell| cell.replace(cx)),
+    }
 }
 
 /// Runs `f` with this thread's context, if any.
@@ -66,12 +68,22 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&ThreadContext>) -> R) -> R 
 impl ThreadContext {
     /// The context of worker thread owning `local`.
     pub(crate) fn worker(shared: Arc<Shared>, local: Local) -> Self {
-        ThreadContext { shared, local: Some(local), lifo: Cell::new(None), blocking: Cell::new(false) }
+        ThreadContext {
+            shared,
+            local: Some(local),
+            lifo: Cell::new(None),
+            blocking: Cell::new(false),
+        }
     }
 
     /// The context of a thread inside `Runtime::block_on`.
     pub(crate) fn block_on_caller(shared: Arc<Shared>) -> Self {
-        ThreadContext { shared, local: None, lifo: Cell::new(None), blocking: Cell::new(false) }
+        ThreadContext {
+            shared,
+            local: None,
+            lifo: Cell::new(None),
+            blocking: Cell::new(false),
+        }
     }
 
     /// Takes the process in the LIFO slot.
@@ -133,7 +145,11 @@ impl Drop for ThreadContext {
 
 /// Places `task` locally if this thread runs `shared`'s processes;
 /// otherwise gives it back for the injection queue.
-pub(crate) fn try_schedule_local(shared: *const Shared, task: Notified, is_yield: bool) -> Result<(), Notified> {
+pub(crate) fn try_schedule_local(
+    shared: *const Shared,
+    task: Notified,
+    is_yield: bool,
+) -> Result<(), Notified> {
     with_current(|cx| match cx {
         Some(cx) if ptr::eq(&*cx.shared, shared) => {
             cx.schedule_local(task, is_yield);
@@ -146,7 +162,11 @@ pub(crate) fn try_schedule_local(shared: *const Shared, task: Notified, is_yield
 /// Queues a newly spawned process.
 pub(crate) fn schedule_spawned(shared: &Arc<Shared>, task: Notified) {
     let task = with_current(|cx| match cx {
-        Some(ThreadContext { shared: own, local: Some(local), .. }) if Arc::ptr_eq(own, shared) => {
+        Some(ThreadContext {
+            shared: own,
+            local: Some(local),
+            ..
+        }) if Arc::ptr_eq(own, shared) => {
             local.push_back(task, &shared.inject);
             shared.notify_parked();
             None

@@ -54,7 +54,11 @@ impl Idle {
     /// All `workers` start unparked and not searching.
     pub(crate) fn new(workers: usize) -> Self {
         assert!(workers <= MAX_WORKERS);
-        Idle { state: AtomicUsize::new(workers), sleepers: Mutex::new(Vec::with_capacity(workers)), workers }
+        Idle {
+            state: AtomicUsize::new(workers),
+            sleepers: Mutex::new(Vec::with_capacity(workers)),
+            workers,
+        }
     }
 
     /// Whether a producer of new work should wake a worker: nobody is

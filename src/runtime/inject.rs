@@ -32,7 +32,10 @@ struct Queue {
 impl Inject {
     pub(crate) fn new() -> Self {
         Inject {
-            queue: Mutex::new(Queue { tasks: VecDeque::new(), closed: false }),
+            queue: Mutex::new(Queue {
+                tasks: VecDeque::new(),
+                closed: false,
+            }),
             len: AtomicUsize::new(0),
         }
     }
@@ -97,7 +100,9 @@ impl Inject {
             .min(LOCAL_QUEUE_CAPACITY / 2)
             .min(local.free_slots());
         for _ in 0..share {
-            let Some(task) = queue.tasks.pop_front() else { break };
+            let Some(task) = queue.tasks.pop_front() else {
+                break;
+            };
             if let Err(task) = local.try_push_back(task) {
                 queue.tasks.push_front(task);
                 break;

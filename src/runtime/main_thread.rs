@@ -21,12 +21,12 @@ use std::pin::pin;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use super::budget;
 use super::context::ForbidBlocking;
 use super::current::{self, ThreadContext};
 use super::park::Parker;
 use super::scheduler::Shared;
 use super::worker::LIFO_CAP;
-use super::budget;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::Arc;
 
@@ -73,7 +73,10 @@ impl Wake for MainWaker {
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let cx = ThreadContext::block_on_caller(shared.clone());
     let _entered = current::enter(&cx);
-    let signal = Arc::new(MainSignal { woken: AtomicBool::new(true), parker: Parker::new() });
+    let signal = Arc::new(MainSignal {
+        woken: AtomicBool::new(true),
+        parker: Parker::new(),
+    });
     let waker = Waker::from(StdArc::new(MainWaker(signal.clone())));
     let mut task_cx = Context::from_waker(&waker);
     let mut future = pin!(future);

@@ -50,9 +50,9 @@ pub use par::par;
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::yield_now;
 
+use crate::sync::{thread, Arc};
 use context::assert_may_block;
 use scheduler::Shared;
-use crate::sync::{thread, Arc};
 
 /// A work-stealing runtime: worker threads that run processes.
 ///
@@ -138,7 +138,9 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("workers", &self.shared.workers()).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("workers", &self.shared.workers())
+            .finish_non_exhaustive()
     }
 }
 
@@ -161,7 +163,8 @@ impl fmt::Debug for Runtime {
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     assert_may_block("hoare::run");
-    let runtime = Runtime::new().unwrap_or_else(|error| panic!("hoare::run could not start its runtime: {error}"));
+    let runtime = Runtime::new()
+        .unwrap_or_else(|error| panic!("hoare::run could not start its runtime: {error}"));
     runtime.block_on(future)
 }
 

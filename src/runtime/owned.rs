@@ -58,12 +58,21 @@ pub(crate) struct OwnedTasks {
 unsafe fn links<'a>(header: NonNull<Header>) -> &'a mut Links {
     // SAFETY: the links are only accessed under the shard lock, which the
     // caller holds, so this access is exclusive.
-    unsafe { header.as_ref() }.links.with_mut(|ptr| unsafe { &mut *ptr })
+    unsafe { header.as_ref() }
+        .links
+        .with_mut(|ptr| unsafe { &mut *ptr })
 }
 
 impl OwnedTasks {
     pub(crate) fn new() -> Self {
-        let shards = (0..SHARDS).map(|_| Mutex::new(Shard { head: None, closed: false })).collect();
+        let shards = (0..SHARDS)
+            .map(|_| {
+                Mutex::new(Shard {
+                    head: None,
+                    closed: false,
+                })
+            })
+            .collect();
         OwnedTasks { shards }
     }
 

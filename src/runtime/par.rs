@@ -38,11 +38,19 @@ where
 {
     let futures: Vec<F> = futures.into_iter().collect();
     async move {
-        let handles: Vec<Option<JoinHandle<F::Output>>> =
-            futures.into_iter().map(|future| Some(super::spawn(future))).collect();
+        let handles: Vec<Option<JoinHandle<F::Output>>> = futures
+            .into_iter()
+            .map(|future| Some(super::spawn(future)))
+            .collect();
         let results = handles.iter().map(|_| None).collect();
         let pending = handles.len();
-        Par { handles, results, pending, failure: None }.await
+        Par {
+            handles,
+            results,
+            pending,
+            failure: None,
+        }
+        .await
     }
 }
 
@@ -74,8 +82,12 @@ impl<T> Future for Par<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         for index in 0..this.handles.len() {
-            let Some(handle) = &mut this.handles[index] else { continue };
-            let Poll::Ready(result) = Pin::new(handle).poll(cx) else { continue };
+            let Some(handle) = &mut this.handles[index] else {
+                continue;
+            };
+            let Poll::Ready(result) = Pin::new(handle).poll(cx) else {
+                continue;
+            };
             this.handles[index] = None;
             this.pending -= 1;
             match result {
@@ -94,7 +106,11 @@ impl<T> Future for Par<T> {
         }
         Poll::Ready(match this.failure.take() {
             Some(error) => Err(error),
-            None => Ok(this.results.drain(..).map(|value| value.expect("every process finished")).collect()),
+            None => Ok(this
+                .results
+                .drain(..)
+                .map(|value| value.expect("every process finished"))
+                .collect()),
         })
     }
 }

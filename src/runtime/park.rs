@@ -38,14 +38,20 @@ pub(crate) struct Parker {
 impl Parker {
     /// A parker with no pending wake-up.
     pub(crate) fn new() -> Self {
-        Parker { state: AtomicUsize::new(EMPTY), lock: Mutex::new(()), condvar: Condvar::new() }
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
+            condvar: Condvar::new(),
+        }
     }
 
     /// Consumes a pending token without sleeping. Returns whether there was one.
     fn try_consume(&self) -> bool {
         // Acquire: pairs with the Release in `unpark`, so the parked thread
         // sees what the waker did before waking it.
-        self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Blocks until [`Parker::unpark`] has been called since the last
@@ -67,7 +73,10 @@ impl Parker {
         let mut guard = self.lock.lock();
         // Acquire on success or failure: a NOTIFIED seen here pairs with
         // `unpark`'s Release.
-        match self.state.compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Acquire, Ordering::Acquire)
+        {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 // Relaxed: the failed exchange above acquired the token;

@@ -59,8 +59,14 @@ pub(crate) struct Steal(Arc<Inner>);
 /// A new empty queue.
 pub(crate) fn new() -> (Local, Steal) {
     assert!(CAPACITY.is_power_of_two() && CAPACITY >= 2);
-    let slots = (0..CAPACITY).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect();
-    let inner = Arc::new(Inner { head: AtomicU64::new(0), tail: AtomicU32::new(0), slots });
+    let slots = (0..CAPACITY)
+        .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+        .collect();
+    let inner = Arc::new(Inner {
+        head: AtomicU64::new(0),
+        tail: AtomicU32::new(0),
+        slots,
+    });
     (Local(inner.clone()), Steal(inner))
 }
 
@@ -175,7 +181,17 @@ impl Local {
         // Relaxed would do for the slots (we wrote them ourselves); Release
         // keeps the claim ordered after those writes for thieves that read
         // `head` with Acquire.
-        if self.0.head.compare_exchange(pack(real, real), claimed, Ordering::Release, Ordering::Relaxed).is_err() {
+        if self
+            .0
+            .head
+            .compare_exchange(
+                pack(real, real),
+                claimed,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
             return Err(task);
         }
         // SAFETY: the compare-and-swap gave us slots `real..real + half`.
@@ -194,9 +210,17 @@ impl Local {
                 return None;
             }
             let next_real = real.wrapping_add(1);
-            let next = if steal == real { pack(next_real, next_real) } else { pack(steal, next_real) };
+            let next = if steal == real {
+                pack(next_real, next_real)
+            } else {
+                pack(steal, next_real)
+            };
             // AcqRel: claims slot `real` against thieves (who CAS the same word).
-            match self.0.head.compare_exchange_weak(head, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .head
+                .compare_exchange_weak(head, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => break real,
                 Err(actual) => head = actual,
             }
@@ -259,7 +283,11 @@ impl Steal {
             let next = pack(steal, real.wrapping_add(count));
             // AcqRel: claims the range `real..real + count` against the owner
             // and other thieves.
-            match self.0.head.compare_exchange_weak(head, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .0
+                .head
+                .compare_exchange_weak(head, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => break (real, count, next),
                 Err(actual) => head = actual,
             }
@@ -267,13 +295,21 @@ impl Steal {
         for i in 0..count {
             // SAFETY: the claim gives us these source slots; the destination
             // slots are free (checked by `steal_into`) and `dst` is ours.
-            unsafe { dst.0.put(dst_tail.wrapping_add(i), self.0.take(first.wrapping_add(i))) };
+            unsafe {
+                dst.0
+                    .put(dst_tail.wrapping_add(i), self.0.take(first.wrapping_add(i)))
+            };
         }
         loop {
             let (_, real) = unpack(claimed);
             // AcqRel: the Release publishes that the claimed slots are read
             // out (the owner's Acquire of `head` then lets it reuse them).
-            match self.0.head.compare_exchange_weak(claimed, pack(real, real), Ordering::AcqRel, Ordering::Acquire) {
+            match self.0.head.compare_exchange_weak(
+                claimed,
+                pack(real, real),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return count,
                 Err(actual) => claimed = actual,
             }

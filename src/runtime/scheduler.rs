@@ -58,7 +58,13 @@ impl Shared {
         let (locals, remotes): (Vec<Local>, Vec<Remote>) = (0..workers)
             .map(|_| {
                 let (local, steal) = queue::new();
-                (local, Remote { steal, parker: Parker::new() })
+                (
+                    local,
+                    Remote {
+                        steal,
+                        parker: Parker::new(),
+                    },
+                )
             })
             .unzip();
         let shared = Shared {

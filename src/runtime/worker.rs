@@ -34,7 +34,10 @@ pub(crate) const LIFO_CAP: usize = 3;
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
     let cx = ThreadContext::worker(shared.clone(), local);
     let _entered = current::enter(&cx);
-    let local = cx.local.as_ref().expect("a worker context has a local queue");
+    let local = cx
+        .local
+        .as_ref()
+        .expect("a worker context has a local queue");
     let mut worker = Worker {
         shared: &shared,
         cx: &cx,
@@ -77,12 +80,16 @@ impl Worker<'_> {
     }
 
     fn next_task(&mut self) -> Option<Notified> {
-        if self.tick % INJECT_INTERVAL == 0 {
+        if self.tick.is_multiple_of(INJECT_INTERVAL) {
             if let Some(task) = self.shared.inject.pop() {
                 return Some(task);
             }
         }
-        self.local.pop().or_else(|| self.shared.inject.pop_into(self.local, self.shared.workers()))
+        self.local.pop().or_else(|| {
+            self.shared
+                .inject
+                .pop_into(self.local, self.shared.workers())
+        })
     }
 
     fn next_random(&mut self) -> u32 {
@@ -114,7 +121,9 @@ impl Worker<'_> {
                 return Some(task);
             }
         }
-        self.shared.inject.pop_into(self.local, self.shared.workers())
+        self.shared
+            .inject
+            .pop_into(self.local, self.shared.workers())
     }
 
     /// Runs `task`, then what it woke (the LIFO slot), up to the cap.
@@ -123,7 +132,8 @@ impl Worker<'_> {
             self.searching = false;
             // The last searcher found work: wake another worker if more is
             // queued, since producers woke nobody while we searched.
-            if self.shared.idle.transition_worker_from_searching() && self.shared.has_visible_work() {
+            if self.shared.idle.transition_worker_from_searching() && self.shared.has_visible_work()
+            {
                 self.shared.notify_parked();
             }
         }
@@ -146,7 +156,10 @@ impl Worker<'_> {
     /// Sleeps until woken for work (or for shutdown).
     fn park(&mut self) {
         let was_searching = std::mem::take(&mut self.searching);
-        let was_last_searcher = self.shared.idle.transition_worker_to_parked(self.index, was_searching);
+        let was_last_searcher = self
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, was_searching);
         if was_last_searcher {
             // SeqCst fence: pairs with the one in `Idle::worker_to_notify`:
             // either a producer saw us parked and wakes a worker, or we see

@@ -17,7 +17,9 @@ pub struct Mailbox<T> {
 
 impl<T> Mailbox<T> {
     pub fn new() -> Self {
-        Mailbox { inner: Arc::new(Mutex::new((None, None))) }
+        Mailbox {
+            inner: Arc::new(Mutex::new((None, None))),
+        }
     }
 
     pub fn put(&self, value: T) {

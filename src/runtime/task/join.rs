@@ -48,7 +48,10 @@ impl<T> JoinHandle<T> {
     /// `header` is a live block whose future's output is `T`, and this is
     /// its one join reference (`JOIN_INTEREST` set for it).
     pub(crate) unsafe fn from_raw(header: NonNull<Header>) -> Self {
-        JoinHandle { header, _output: PhantomData }
+        JoinHandle {
+            header,
+            _output: PhantomData,
+        }
     }
 
     fn header(&self) -> &Header {
@@ -119,9 +122,13 @@ pub(crate) fn can_read_output(header: &Header, waker: &Waker) -> bool {
     let stored = if !snapshot.is_join_waker_set() {
         store_join_waker(header, waker)
     } else {
-        // SAFETY: JOIN_WAKER is set, so nobody writes the slot; reading it
-        // while the completing thread also reads it is fine.
-        let same = header.join_waker.with(|slot| unsafe { &*slot }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        let same = header.join_waker.with(|slot| {
+            // SAFETY: JOIN_WAKER is set, so nobody writes the slot; reading
+            // it while the completing thread also reads it is fine.
+            unsafe { &*slot }
+                .as_ref()
+                .is_some_and(|w| w.will_wake(waker))
+        });
         if same {
             return false;
         }
@@ -142,7 +149,9 @@ pub(crate) fn can_read_output(header: &Header, waker: &Waker) -> bool {
 fn store_join_waker(header: &Header, waker: &Waker) -> bool {
     // SAFETY: JOIN_WAKER is clear and the process is not complete, so the
     // JoinHandle (us) owns the slot.
-    header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+    header
+        .join_waker
+        .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
     match header.state.set_join_waker() {
         Ok(_) => true,
         Err(_) => {
@@ -161,7 +170,10 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    Panic { payload: SyncPayload, message: Option<String> },
+    Panic {
+        payload: SyncPayload,
+        message: Option<String>,
+    },
 }
 
 /// A panic payload that is `Sync` because nothing can reach it through a
@@ -175,7 +187,10 @@ unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
     pub(crate) fn cancelled(id: u64) -> JoinError {
-        JoinError { id, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
     }
 
     pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
@@ -184,7 +199,13 @@ impl JoinError {
         } else {
             payload.downcast_ref::<String>().cloned()
         };
-        JoinError { id, repr: Repr::Panic { payload: SyncPayload(payload), message } }
+        JoinError {
+            id,
+            repr: Repr::Panic {
+                payload: SyncPayload(payload),
+                message,
+            },
+        }
     }
 
     /// Whether the process panicked.
@@ -220,7 +241,10 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "process {} was cancelled", self.id),
-            Repr::Panic { message: Some(message), .. } => {
+            Repr::Panic {
+                message: Some(message),
+                ..
+            } => {
                 write!(f, "process {} panicked: {message}", self.id)
             }
             Repr::Panic { message: None, .. } => write!(f, "process {} panicked", self.id),
@@ -233,7 +257,12 @@ impl fmt::Debug for JoinError {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled(process {})", self.id),
             Repr::Panic { message, .. } => {
-                write!(f, "JoinError::Panic(process {}, {:?})", self.id, message.as_deref().unwrap_or("..."))
+                write!(
+                    f,
+                    "JoinError::Panic(process {}, {:?})",
+                    self.id,
+                    message.as_deref().unwrap_or("...")
+                )
             }
         }
     }

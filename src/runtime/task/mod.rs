@@ -129,5 +129,11 @@ where
     let header = Cell::allocate(future, scheduler, id);
     // SAFETY: the block starts with three references (`State::new`), one
     // for each value returned, and NOTIFIED set for the second.
-    unsafe { (Task::from_raw(header), Notified::from_raw(header), JoinHandle::from_raw(header)) }
+    unsafe {
+        (
+            Task::from_raw(header),
+            Notified::from_raw(header),
+            JoinHandle::from_raw(header),
+        )
+    }
 }

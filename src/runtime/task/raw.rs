@@ -135,7 +135,9 @@ unsafe fn cell<'a, F: Future>(header: NonNull<Header>) -> &'a Cell<F> {
 /// the output's owner after completion).
 unsafe fn replace_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) -> std::thread::Result<()> {
     // SAFETY: exclusive access, guaranteed by the caller.
-    let old = cell.stage.with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, stage) });
+    let old = cell
+        .stage
+        .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, stage) });
     catch_unwind(AssertUnwindSafe(move || drop(old)))
 }
 
@@ -181,7 +183,11 @@ where
             // SAFETY: RUNNING gives exclusive access to the stage; the block
             // never moves, so the future is pinned in place.
             match unsafe { &mut *ptr } {
-                Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                Stage::Running(future) => {
+                    // SAFETY: the block is freed only after the future is
+                    // dropped in place, so the future never moves.
+                    unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+                }
                 _ => unreachable!("a process is polled only while its future is running"),
             }
         })
@@ -254,9 +260,9 @@ where
             // will never touch the output: we own it.
             let _ = unsafe { replace_stage(cell, Stage::Consumed) };
         } else if snapshot.is_join_waker_set() {
-            // SAFETY: JOIN_WAKER is set, so the JoinHandle does not write
-            // the slot until we clear it below.
             header_ref.join_waker.with(|slot| {
+                // SAFETY: JOIN_WAKER is set, so the JoinHandle does not
+                // write the slot until we clear it below.
                 if let Some(waker) = unsafe { &*slot } {
                     waker.wake_by_ref();
                 }
@@ -265,7 +271,9 @@ where
             if !after.is_join_interested() {
                 // SAFETY: the JoinHandle was dropped while we held the slot;
                 // it left the waker to us.
-                header_ref.join_waker.with_mut(|slot| unsafe { *slot = None });
+                header_ref
+                    .join_waker
+                    .with_mut(|slot| unsafe { *slot = None });
             }
         }
     }));
@@ -316,7 +324,9 @@ where
         return;
     }
     // SAFETY: complete, and the JoinHandle owns the output from now on.
-    let stage = cell.stage.with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
+    let stage = cell
+        .stage
+        .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
     let Stage::Finished(result) = stage else {
         panic!("hoare: JoinHandle polled again after it returned its result");
     };
@@ -348,7 +358,9 @@ where
     if !after.is_join_waker_set() {
         // SAFETY: JOIN_WAKER is clear: the runtime side no longer reads the
         // slot, and nobody else writes it.
-        cell.header.join_waker.with_mut(|slot| unsafe { *slot = None });
+        cell.header
+            .join_waker
+            .with_mut(|slot| unsafe { *slot = None });
     }
     if cell.header.state.ref_dec() {
         // SAFETY: that was the last reference.

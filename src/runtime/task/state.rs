@@ -53,7 +53,7 @@ const FLAGS: usize = REF_ONE - 1;
 
 /// A new process: queued once (its first `Notified`), with a `JoinHandle`
 /// and an entry in the runtime's list of live processes.
-const INITIAL: usize = 3 * REF_ONE | NOTIFIED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
 
 /// The atomic state word of one process.
 pub(crate) struct State(AtomicUsize);
@@ -122,7 +122,9 @@ impl State {
             // AcqRel: every transition both publishes this thread's writes to
             // the task block (future, output, waker slot) and acquires those
             // of the thread that made the previous transition.
-            match self.0.compare_exchange_weak(current, next.0, Ordering::AcqRel, Ordering::Acquire)
+            match self
+                .0
+                .compare_exchange_weak(current, next.0, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return result,
                 Err(actual) => current = actual,
@@ -406,7 +408,10 @@ mod tests {
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
         assert_eq!(state.load().ref_count(), 2);
         assert!(state.transition_to_notified_by_ref());
-        assert!(!state.transition_to_notified_by_ref(), "second wake is coalesced");
+        assert!(
+            !state.transition_to_notified_by_ref(),
+            "second wake is coalesced"
+        );
         assert_eq!(state.load().ref_count(), 3);
     }
 
@@ -416,7 +421,10 @@ mod tests {
         state.transition_to_running();
         state.transition_to_idle();
         assert!(state.transition_to_notified_and_cancel());
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancelled);
+        assert_eq!(
+            state.transition_to_running(),
+            TransitionToRunning::Cancelled
+        );
     }
 
     #[test]
