@@ -25,3 +25,4 @@ pub mod chan;
 pub mod runtime;
 
 pub use runtime::block_on;
+pub mod select;
