@@ -26,3 +26,5 @@ pub mod runtime;
 
 pub use runtime::block_on;
 pub mod select;
+
+pub use select::Select;
