@@ -115,9 +115,13 @@ fn two_selects_race_for_one_message() {
         tx.try_send(5).unwrap();
         drop(tx);
         let other = thread::spawn(move || {
-            hoare::block_on(async { hoare::select! { recv(rx2) -> m => m.ok() } })
+            hoare::block_on(async {
+                hoare::select! { recv(rx2) -> m => m.ok() }
+            })
         });
-        let mine = hoare::block_on(async { hoare::select! { recv(rx) -> m => m.ok() } });
+        let mine = hoare::block_on(async {
+            hoare::select! { recv(rx) -> m => m.ok() }
+        });
         let theirs = other.join().unwrap();
         assert_eq!(mine.into_iter().chain(theirs).collect::<Vec<_>>(), vec![5]);
     });
@@ -130,9 +134,13 @@ fn sending_select_meets_receiving_select() {
     loom::model(|| {
         let (tx, rx) = chan::bounded::<u32>(0);
         let sender = thread::spawn(move || {
-            hoare::block_on(async { hoare::select! { send(tx, 9) -> r => r.is_ok() } })
+            hoare::block_on(async {
+                hoare::select! { send(tx, 9) -> r => r.is_ok() }
+            })
         });
-        let got = hoare::block_on(async { hoare::select! { recv(rx) -> m => m.unwrap() } });
+        let got = hoare::block_on(async {
+            hoare::select! { recv(rx) -> m => m.unwrap() }
+        });
         assert_eq!(got, 9);
         assert!(sender.join().unwrap());
     });
@@ -163,7 +171,11 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
         let sent = tx.try_send(4).is_ok();
         let got_directly = waiter.join().unwrap();
         if sent && !got_directly {
-            assert_eq!(rx.try_recv(), Ok(4), "the dropped receive's value stays in the channel");
+            assert_eq!(
+                rx.try_recv(),
+                Ok(4),
+                "the dropped receive's value stays in the channel"
+            );
         } else {
             assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         }
