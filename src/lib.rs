@@ -23,5 +23,6 @@ mod sync;
 
 pub mod chan;
 pub mod runtime;
+pub mod time;
 
 pub use runtime::block_on;
