@@ -26,3 +26,4 @@ pub mod runtime;
 pub mod time;
 
 pub use runtime::block_on;
+pub mod select;

@@ -21,6 +21,7 @@ pub(crate) use std::sync::Arc;
 pub(crate) use loom::sync::Arc;
 
 /// Atomic types and orderings.
+#[allow(unused_imports)]
 pub(crate) mod atomic {
     #[cfg(not(loom))]
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -40,6 +41,7 @@ pub(crate) use loom::thread_local;
 /// Under loom this is still `std`'s `OnceLock`: a model must not depend on
 /// process-wide state, so the code paths that use one are not modelled; the
 /// structures behind them are driven directly instead.
+#[allow(unused_imports)]
 pub(crate) use std::sync::OnceLock;
 
 /// Hint that the caller is spinning; under loom, a yield so the model can
@@ -213,6 +215,7 @@ impl Condvar {
 }
 
 /// Threads: spawning is only used by the runtime and the timer thread.
+#[allow(unused_imports)]
 pub(crate) mod thread {
     #[cfg(not(loom))]
     pub(crate) use std::thread::{current, spawn, Builder, JoinHandle};

@@ -20,6 +20,12 @@ use crate::sync::Arc;
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     assert_may_block("hoare::block_on");
+    run_parked(future)
+}
+
+/// Runs `future` to completion on this thread, parking between polls. The
+/// caller has checked that blocking is allowed here.
+pub(crate) fn run_parked<F: Future>(future: F) -> F::Output {
     let parker = Arc::new(Parker::new());
     let waker = waker_for(parker.clone());
     let mut cx = Context::from_waker(&waker);
