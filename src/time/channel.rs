@@ -38,13 +38,19 @@ pub(crate) struct Delivery {
 impl Delivery {
     /// The delivery of an `after`: one value.
     pub(crate) fn once(sender: Sender<Instant>) -> TimerAction {
-        TimerAction::Deliver(Delivery { sender, period: None })
+        TimerAction::Deliver(Delivery {
+            sender,
+            period: None,
+        })
     }
 
     /// The delivery of a `tick`: a value every `period` (non-zero).
     pub(crate) fn every(sender: Sender<Instant>, period: Duration) -> TimerAction {
         debug_assert!(!period.is_zero());
-        TimerAction::Deliver(Delivery { sender, period: Some(period) })
+        TimerAction::Deliver(Delivery {
+            sender,
+            period: Some(period),
+        })
     }
 
     /// Whether every `Receiver` is gone.
@@ -58,7 +64,9 @@ impl Delivery {
             Err(TrySendError::Closed(_)) => Fired::Done,
             Ok(()) | Err(TrySendError::Full(_)) => match self.period {
                 None => Fired::Retire(TimerAction::Deliver(self)),
-                Some(period) => Fired::Rearm(next_tick(deadline, period, now), TimerAction::Deliver(self)),
+                Some(period) => {
+                    Fired::Rearm(next_tick(deadline, period, now), TimerAction::Deliver(self))
+                }
             },
         }
     }
@@ -77,8 +85,130 @@ pub(crate) fn next_tick(deadline: Instant, period: Duration, now: Instant) -> In
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::next_tick;
+    use crate::chan::TryRecvError;
+    use crate::time::clock::enter;
+    use crate::time::clock::tests::ManualClock;
+    use crate::time::driver::Driver;
     use crate::time::instant::ORIGIN_NANOS;
+    use crate::time::{after, tick, Instant};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    fn wait_until(mut condition: impl FnMut() -> bool, what: &str) {
+        let give_up = std::time::Instant::now() + Duration::from_secs(5);
+        while !condition() {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "not reached in 5 s: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn after_delivers_one_value_then_stays_open_and_empty() {
+        let clock = ManualClock::new();
+        let _guard = enter(clock.clone());
+        let start = Instant::now();
+        let timer = after(SECOND);
+        assert_eq!(timer.try_recv(), Err(TryRecvError::Empty));
+        clock.advance(SECOND);
+        assert_eq!(timer.try_recv(), Ok(start + SECOND));
+        clock.advance(10 * SECOND);
+        assert_eq!(timer.try_recv(), Err(TryRecvError::Empty));
+        assert!(!timer.is_closed());
+        assert_eq!(clock.pending(), 0, "a fired after is not re-armed");
+    }
+
+    #[test]
+    fn tick_keeps_one_tick_for_a_slow_receiver() {
+        let clock = ManualClock::new();
+        let _guard = enter(clock.clone());
+        let start = Instant::now();
+        let ticks = tick(SECOND);
+        for _ in 0..10 {
+            clock.advance(SECOND);
+        }
+        assert_eq!(ticks.len(), 1);
+        assert_eq!(
+            ticks.try_recv(),
+            Ok(start + SECOND),
+            "the first tick is kept, later ones dropped"
+        );
+        assert_eq!(ticks.try_recv(), Err(TryRecvError::Empty));
+        clock.advance(SECOND);
+        assert_eq!(
+            ticks.try_recv(),
+            Ok(start + 11 * SECOND),
+            "ticks resume on the original phase"
+        );
+    }
+
+    #[test]
+    fn tick_stops_rearming_once_its_receivers_are_dropped() {
+        let clock = ManualClock::new();
+        let _guard = enter(clock.clone());
+        let ticks = tick(SECOND);
+        let clone = ticks.clone();
+        clock.advance(SECOND);
+        drop(ticks);
+        clock.advance(SECOND);
+        assert_eq!(clock.pending(), 1, "one receiver is left");
+        drop(clone);
+        clock.advance(SECOND);
+        assert_eq!(clock.pending(), 0);
+    }
+
+    #[test]
+    fn abandoned_after_timers_are_swept() {
+        let clock = ManualClock::new();
+        let _guard = enter(clock.clone());
+        for _ in 0..10_000 {
+            drop(after(Duration::from_secs(3600)));
+        }
+        assert!(
+            clock.pending() <= 64,
+            "{} abandoned timers linger",
+            clock.pending()
+        );
+    }
+
+    #[test]
+    fn retired_after_senders_are_swept_when_abandoned() {
+        let clock = ManualClock::new();
+        let _guard = enter(clock.clone());
+        let kept = after(SECOND);
+        for _ in 0..10_000 {
+            let timer = after(SECOND);
+            clock.advance(SECOND);
+            drop(timer);
+        }
+        let retired = clock.retired();
+        assert!(retired <= 64, "{retired} retired senders linger");
+        assert!(!kept.is_closed(), "a live after channel stays open");
+        assert!(kept.try_recv().is_ok());
+    }
+
+    #[test]
+    fn tick_on_the_timer_thread_stops_when_receiver_dropped() {
+        let driver = Arc::new(Driver::start());
+        let _guard = enter(driver.clone());
+        let ticks = tick(Duration::from_millis(2));
+        crate::block_on(async {
+            for _ in 0..3 {
+                ticks.recv().await.unwrap();
+            }
+        });
+        // The count dips to 0 while the timer thread fires and re-arms.
+        wait_until(|| driver.pending() == 1, "the ticker is armed");
+        drop(ticks);
+        wait_until(|| driver.pending() == 0, "the ticker is disarmed");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(driver.pending(), 0, "the ticker does not re-arm itself");
+    }
 
     fn at(millis: u64) -> Instant {
         Instant::from_nanos(ORIGIN_NANOS) + Duration::from_millis(millis)

@@ -181,7 +181,10 @@ pub(crate) mod tests {
 
     impl ManualClock {
         pub(crate) fn new() -> StdArc<ManualClock> {
-            StdArc::new(ManualClock { nanos: Mutex::new(ORIGIN_NANOS), queue: Mutex::default() })
+            StdArc::new(ManualClock {
+                nanos: Mutex::new(ORIGIN_NANOS),
+                queue: Mutex::default(),
+            })
         }
 
         /// Moves time forward by `by` and fires every timer now due.
@@ -207,6 +210,10 @@ pub(crate) mod tests {
         pub(crate) fn pending(&self) -> usize {
             self.queue.lock().len()
         }
+
+        pub(crate) fn retired(&self) -> usize {
+            self.queue.lock().retired_len()
+        }
     }
 
     impl Clock for ManualClock {
@@ -215,7 +222,12 @@ pub(crate) mod tests {
         }
 
         fn insert(&self, deadline: Instant, action: TimerAction) -> TimerKey {
-            self.queue.lock().insert(deadline, action)
+            let mut queue = self.queue.lock();
+            let key = queue.insert(deadline, action);
+            let garbage = queue.take_garbage();
+            drop(queue);
+            drop(garbage);
+            key
         }
 
         fn set_waker(&self, key: TimerKey, waker: &Waker) -> bool {
@@ -244,7 +256,10 @@ pub(crate) mod tests {
             let _guard = enter(clock.clone());
             assert_eq!(Instant::now(), Instant::from_nanos(ORIGIN_NANOS));
             clock.advance(Duration::from_secs(3600));
-            assert_eq!(Instant::now(), Instant::from_nanos(ORIGIN_NANOS) + Duration::from_secs(3600));
+            assert_eq!(
+                Instant::now(),
+                Instant::from_nanos(ORIGIN_NANOS) + Duration::from_secs(3600)
+            );
             assert!(matches!(current(), ClockHandle::Custom(_)));
         }
         assert!(matches!(current(), ClockHandle::Real));

@@ -236,7 +236,10 @@ mod tests {
     fn wait_until(mut condition: impl FnMut() -> bool) {
         let give_up = std::time::Instant::now() + Duration::from_secs(5);
         while !condition() {
-            assert!(std::time::Instant::now() < give_up, "condition not reached in 5 s");
+            assert!(
+                std::time::Instant::now() < give_up,
+                "condition not reached in 5 s"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
     }
@@ -258,10 +261,16 @@ mod tests {
         let late = StdArc::new(Counter(AtomicUsize::new(0)));
         let early = StdArc::new(Counter(AtomicUsize::new(0)));
         let now = Instant::real_now();
-        driver.insert(now + Duration::from_secs(3000), TimerAction::Wake(late.clone().into()));
+        driver.insert(
+            now + Duration::from_secs(3000),
+            TimerAction::Wake(late.clone().into()),
+        );
         // Let the thread park until the late deadline.
         std::thread::sleep(Duration::from_millis(20));
-        driver.insert(now + Duration::from_millis(10), TimerAction::Wake(early.clone().into()));
+        driver.insert(
+            now + Duration::from_millis(10),
+            TimerAction::Wake(early.clone().into()),
+        );
         wait_until(|| early.0.load(Ordering::SeqCst) == 1);
         assert_eq!(late.0.load(Ordering::SeqCst), 0);
         assert_eq!(driver.pending(), 1);
@@ -271,8 +280,10 @@ mod tests {
     fn removed_timer_never_fires_on_the_driver() {
         let driver = Driver::start();
         let counter = StdArc::new(Counter(AtomicUsize::new(0)));
-        let key = driver
-            .insert(Instant::real_now() + Duration::from_millis(20), TimerAction::Wake(counter.clone().into()));
+        let key = driver.insert(
+            Instant::real_now() + Duration::from_millis(20),
+            TimerAction::Wake(counter.clone().into()),
+        );
         driver.remove(key);
         assert_eq!(driver.pending(), 0);
         std::thread::sleep(Duration::from_millis(60));
@@ -290,8 +301,14 @@ mod tests {
         let driver = Driver::start();
         let counter = StdArc::new(Counter(AtomicUsize::new(0)));
         let now = Instant::real_now();
-        driver.insert(now + Duration::from_millis(1), TimerAction::Wake(StdArc::new(Panics).into()));
-        driver.insert(now + Duration::from_millis(2), TimerAction::Wake(counter.clone().into()));
+        driver.insert(
+            now + Duration::from_millis(1),
+            TimerAction::Wake(StdArc::new(Panics).into()),
+        );
+        driver.insert(
+            now + Duration::from_millis(2),
+            TimerAction::Wake(counter.clone().into()),
+        );
         wait_until(|| counter.0.load(Ordering::SeqCst) == 1);
     }
 }

@@ -76,7 +76,9 @@ impl Instant {
 
     /// Time from `earlier` to `self`, or `None` if `earlier` is later.
     pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
-        self.nanos.checked_sub(earlier.nanos).map(Duration::from_nanos)
+        self.nanos
+            .checked_sub(earlier.nanos)
+            .map(Duration::from_nanos)
     }
 
     /// Time from `earlier` to `self`, or zero if `earlier` is later.
@@ -120,7 +122,9 @@ impl Instant {
         static BASE: OnceLock<std::time::Instant> = OnceLock::new();
         let base = *BASE.get_or_init(std::time::Instant::now);
         let since_base = u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        Instant { nanos: ORIGIN_NANOS.saturating_add(since_base) }
+        Instant {
+            nanos: ORIGIN_NANOS.saturating_add(since_base),
+        }
     }
 }
 
@@ -172,7 +176,11 @@ impl fmt::Debug for Instant {
         }
         match self.nanos.checked_sub(ORIGIN_NANOS) {
             Some(after) => write!(f, "Instant(+{:?})", Duration::from_nanos(after)),
-            None => write!(f, "Instant(-{:?})", Duration::from_nanos(ORIGIN_NANOS - self.nanos)),
+            None => write!(
+                f,
+                "Instant(-{:?})",
+                Duration::from_nanos(ORIGIN_NANOS - self.nanos)
+            ),
         }
     }
 }
@@ -216,8 +224,14 @@ mod tests {
     #[test]
     fn debug_shows_offset_from_origin() {
         let origin = Instant::from_nanos(ORIGIN_NANOS);
-        assert_eq!(format!("{:?}", origin + Duration::from_millis(3)), "Instant(+3ms)");
-        assert_eq!(format!("{:?}", origin - Duration::from_secs(2)), "Instant(-2s)");
+        assert_eq!(
+            format!("{:?}", origin + Duration::from_millis(3)),
+            "Instant(+3ms)"
+        );
+        assert_eq!(
+            format!("{:?}", origin - Duration::from_secs(2)),
+            "Instant(-2s)"
+        );
         assert_eq!(format!("{:?}", Instant::NEVER), "Instant(never)");
     }
 }

@@ -12,8 +12,8 @@
 //!     let never = std::future::pending::<()>();
 //!     assert!(time::timeout(Duration::from_millis(1), never).await.is_err());
 //!
-//!     // CHAN-GATE let fired = time::after(Duration::from_millis(1));
-//!     // CHAN-GATE assert!(fired.recv().await.unwrap() >= start);
+//!     let fired = time::after(Duration::from_millis(1));
+//!     assert!(fired.recv().await.unwrap() >= start);
 //! });
 //! ```
 //!
@@ -61,7 +61,6 @@
 //! * `after` and `tick` channels are never closed by their timer; the
 //!   timer stops when every receiver is gone.
 
-#[cfg(any())] // CHAN-GATE
 mod channel;
 mod clock;
 mod driver;
@@ -73,7 +72,6 @@ mod timeout;
 use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
-#[cfg(any())] // CHAN-GATE
 use crate::chan::{self, Receiver};
 
 pub use instant::Instant;
@@ -148,7 +146,6 @@ pub fn timeout_at<F: IntoFuture>(
 /// });
 /// assert!(timer.try_recv().unwrap_err().is_empty());
 /// ```
-#[cfg(any())] // CHAN-GATE
 pub fn after(duration: Duration) -> Receiver<Instant> {
     let (sender, receiver) = chan::bounded(1);
     let clock = clock::current();
@@ -182,7 +179,6 @@ pub fn after(duration: Duration) -> Receiver<Instant> {
 /// });
 /// drop(ticks); // stops the ticker
 /// ```
-#[cfg(any())] // CHAN-GATE
 #[track_caller]
 pub fn tick(period: Duration) -> Receiver<Instant> {
     assert!(

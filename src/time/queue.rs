@@ -52,7 +52,6 @@ use std::task::Waker;
 
 use super::instant::Instant;
 
-#[cfg(any())]
 use super::channel::Delivery;
 
 /// Below this many heap keys, stale keys are left for `pop_due` to skip.
@@ -75,7 +74,6 @@ pub(crate) enum TimerAction {
     /// Wake a task (a `Sleep` future's latest waker).
     Wake(Waker),
     /// Send the firing time on a channel (`after`, `tick`).
-    #[cfg(any())]
     Deliver(Delivery),
 }
 
@@ -94,13 +92,11 @@ impl TimerAction {
     /// Runs the action for a timer due at `deadline`, found due at `now`.
     /// Runs foreign code (wakers, channel wake-ups): call it unlocked.
     pub(crate) fn fire(self, deadline: Instant, now: Instant) -> Fired {
-        let _ = (deadline, now);
         match self {
             TimerAction::Wake(waker) => {
                 waker.wake();
                 Fired::Done
             }
-            #[cfg(any())]
             TimerAction::Deliver(delivery) => delivery.deliver(deadline, now),
         }
     }
@@ -110,7 +106,6 @@ impl TimerAction {
     fn is_abandoned(&self) -> bool {
         match self {
             TimerAction::Wake(_) => false,
-            #[cfg(any())]
             TimerAction::Deliver(delivery) => delivery.is_abandoned(),
         }
     }
@@ -119,7 +114,6 @@ impl TimerAction {
     fn is_channel(&self) -> bool {
         match self {
             TimerAction::Wake(_) => false,
-            #[cfg(any())]
             TimerAction::Deliver(_) => true,
         }
     }
@@ -182,7 +176,10 @@ impl TimerQueue {
             pending: 0,
             next_seq: 0,
             retired: Vec::new(),
-            sweep: ChannelSweep { pending: 0, threshold: SWEEP_MIN },
+            sweep: ChannelSweep {
+                pending: 0,
+                threshold: SWEEP_MIN,
+            },
             garbage: Vec::new(),
         }
     }
@@ -218,17 +215,27 @@ impl TimerQueue {
         self.next_seq += 1;
         let slot = match self.vacant.pop() {
             Some(slot) => {
-                self.slots[slot as usize] = Slot { seq, action: Some(action) };
+                self.slots[slot as usize] = Slot {
+                    seq,
+                    action: Some(action),
+                };
                 slot
             }
             None => {
                 let slot = u32::try_from(self.slots.len())
                     .expect("hoare::time: more than u32::MAX timers pending at once");
-                self.slots.push(Slot { seq, action: Some(action) });
+                self.slots.push(Slot {
+                    seq,
+                    action: Some(action),
+                });
                 slot
             }
         };
-        self.heap.push(Reverse(HeapKey { deadline, seq, slot }));
+        self.heap.push(Reverse(HeapKey {
+            deadline,
+            seq,
+            slot,
+        }));
         self.pending += 1;
         if is_channel {
             self.sweep.pending += 1;
@@ -241,7 +248,9 @@ impl TimerQueue {
     /// not wake the same task). Returns `false` if `key` is no longer
     /// pending: it fired or was removed.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
-        let Some(slot) = self.occupied_mut(key) else { return false };
+        let Some(slot) = self.occupied_mut(key) else {
+            return false;
+        };
         if let Some(TimerAction::Wake(current)) = &mut slot.action {
             if !current.will_wake(waker) {
                 let old = std::mem::replace(current, waker.clone());
@@ -359,7 +368,10 @@ impl TimerQueue {
             return;
         }
         for slot in 0..self.slots.len() {
-            let abandoned = self.slots[slot].action.as_ref().is_some_and(TimerAction::is_abandoned);
+            let abandoned = self.slots[slot]
+                .action
+                .as_ref()
+                .is_some_and(TimerAction::is_abandoned);
             if abandoned {
                 let action = self.vacate(slot as u32);
                 self.garbage.push(action);
@@ -398,7 +410,10 @@ mod tests {
     }
 
     fn recorder(id: usize, log: &Arc<std::sync::Mutex<Vec<usize>>>) -> TimerAction {
-        TimerAction::Wake(Waker::from(Arc::new(Recorder { id, log: log.clone() })))
+        TimerAction::Wake(Waker::from(Arc::new(Recorder {
+            id,
+            log: log.clone(),
+        })))
     }
 
     struct Counter(AtomicUsize);
@@ -475,15 +490,19 @@ mod tests {
         let counter = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(counter.clone());
         let mut queue = TimerQueue::new();
-        let keys: Vec<_> =
-            (0..N).map(|i| queue.insert(at(1_000 + i % 997), TimerAction::Wake(waker.clone()))).collect();
+        let keys: Vec<_> = (0..N)
+            .map(|i| queue.insert(at(1_000 + i % 997), TimerAction::Wake(waker.clone())))
+            .collect();
         assert_eq!(queue.len(), N as usize);
         // Cancel in an order unrelated to the deadlines; stale keys stay
         // bounded by compaction throughout.
         for (i, key) in keys.iter().enumerate().rev() {
             assert!(queue.remove(*key));
             let pending = queue.len();
-            assert!(queue.heap_len() <= (2 * pending).max(COMPACT_MIN) + 1, "at {i}");
+            assert!(
+                queue.heap_len() <= (2 * pending).max(COMPACT_MIN) + 1,
+                "at {i}"
+            );
         }
         assert_eq!(queue.len(), 0);
         assert_eq!(queue.heap_len(), 0);
@@ -513,14 +532,27 @@ mod tests {
         let log = Arc::default();
         let mut queue = TimerQueue::new();
         let key = queue.insert(at(10), recorder(0, &log));
-        let newer = Waker::from(Arc::new(Recorder { id: 1, log: log.clone() }));
+        let newer = Waker::from(Arc::new(Recorder {
+            id: 1,
+            log: log.clone(),
+        }));
         assert!(queue.set_waker(key, &newer));
-        assert_eq!(queue.take_garbage().len(), 1, "the replaced waker is dropped unlocked");
+        assert_eq!(
+            queue.take_garbage().len(),
+            1,
+            "the replaced waker is dropped unlocked"
+        );
         assert!(queue.set_waker(key, &newer));
-        assert!(queue.take_garbage().is_empty(), "the same waker is not cloned again");
+        assert!(
+            queue.take_garbage().is_empty(),
+            "the same waker is not cloned again"
+        );
         fire_all_due(&mut queue, at(10));
         assert_eq!(*log.lock().unwrap(), vec![1]);
-        assert!(!queue.set_waker(key, &newer), "a fired timer is no longer pending");
+        assert!(
+            !queue.set_waker(key, &newer),
+            "a fired timer is no longer pending"
+        );
     }
 
     #[test]
@@ -528,7 +560,9 @@ mod tests {
         let log = Arc::default();
         let mut queue = TimerQueue::new();
         queue.insert(Instant::NEVER, recorder(0, &log));
-        assert!(queue.pop_due(Instant::NEVER - Duration::from_nanos(1)).is_none());
+        assert!(queue
+            .pop_due(Instant::NEVER - Duration::from_nanos(1))
+            .is_none());
         assert_eq!(queue.len(), 1);
     }
 }

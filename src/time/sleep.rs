@@ -42,7 +42,11 @@ pub struct Sleep {
 impl Sleep {
     /// A sleep until `deadline` on the current thread's clock.
     pub(crate) fn until(deadline: Instant) -> Sleep {
-        Sleep { deadline, clock: clock::current(), timer: None }
+        Sleep {
+            deadline,
+            clock: clock::current(),
+            timer: None,
+        }
     }
 
     /// The instant this sleep completes at.
@@ -156,8 +160,12 @@ mod tests {
         let (first, first_waker) = counting_waker();
         let (second, second_waker) = counting_waker();
         let mut sleep = crate::time::sleep(Duration::from_secs(1));
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&first_waker)).is_pending());
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&second_waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
         assert_eq!(clock.pending(), 1, "re-polling does not register twice");
         clock.advance(Duration::from_secs(1));
         assert_eq!(first.0.load(Ordering::SeqCst), 0);
@@ -170,7 +178,9 @@ mod tests {
         let _guard = enter(clock.clone());
         let (counter, waker) = counting_waker();
         let mut sleep = crate::time::sleep(Duration::from_secs(1));
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         drop(sleep);
         assert_eq!(clock.pending(), 0);
         clock.advance(Duration::from_secs(2));
@@ -187,11 +197,15 @@ mod tests {
         let (_, first_waker) = counting_waker();
         let (_, second_waker) = counting_waker();
         let mut sleep = crate::time::sleep(Duration::from_secs(1));
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&first_waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
         let key = sleep.timer.unwrap();
         clock.advance(Duration::from_secs(1));
         assert!(!clock.set_waker(key, &second_waker));
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&second_waker)).is_ready());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_ready());
     }
 
     #[test]
@@ -201,7 +215,9 @@ mod tests {
         let (counter, waker) = counting_waker();
         let mut sleep = crate::time::sleep(Duration::MAX);
         assert_eq!(sleep.deadline(), Instant::NEVER);
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         clock.advance(Duration::from_secs(1_000_000_000));
         assert_eq!(counter.0.load(Ordering::SeqCst), 0);
         assert!(!sleep.is_elapsed());
@@ -213,12 +229,18 @@ mod tests {
         let _guard = enter(clock.clone());
         let (counter, waker) = counting_waker();
         let mut sleep = crate::time::sleep(Duration::from_secs(10));
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         sleep.reset(Instant::now() + Duration::from_secs(1));
         assert_eq!(clock.pending(), 0);
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         clock.advance(Duration::from_secs(1));
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
-        assert!(Pin::new(&mut sleep).poll(&mut Context::from_waker(&waker)).is_ready());
+        assert!(Pin::new(&mut sleep)
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready());
     }
 }
