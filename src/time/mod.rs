@@ -17,8 +17,8 @@
 //! });
 //! ```
 //!
-//! * [`sleep`] / [`sleep_until`]: a [`Sleep`] future, done at a deadline.
-//! * [`timeout`] / [`timeout_at`]: a future or [`Elapsed`]; the future is
+//! * [`sleep`](fn@sleep) / [`sleep_until`]: a [`Sleep`] future, done at a deadline.
+//! * [`timeout`](fn@timeout) / [`timeout_at`]: a future or [`Elapsed`]; the future is
 //!   polled before the clock is looked at.
 //! * [`after`]: a channel that receives one [`Instant`] when the duration
 //!   has passed (Go's `time.After`). To time out a *send* exactly, use a
@@ -30,7 +30,7 @@
 //! # Where the time comes from
 //!
 //! Timers work everywhere, with no runtime: on OS threads, in
-//! [`block_on`](crate::block_on), in hoare processes and in other
+//! [`block_on`](fn@crate::block_on), in hoare processes and in other
 //! executors (tokio, smol). A process-wide timer thread, started on first
 //! use, fires every real-clock timer. All readings of the clock and all
 //! timer registrations go through one seam (`clock.rs`), which a
@@ -118,7 +118,7 @@ pub fn timeout<F: IntoFuture>(
     timeout::race(sleep(duration), future.into_future())
 }
 
-/// Like [`timeout`], with a deadline instead of a duration.
+/// Like [`timeout`](fn@timeout), with a deadline instead of a duration.
 pub fn timeout_at<F: IntoFuture>(
     deadline: Instant,
     future: F,

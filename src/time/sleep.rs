@@ -26,7 +26,7 @@ use super::instant::Instant;
 use super::queue::{TimerAction, TimerKey};
 
 /// A future that completes once its deadline has been reached; made by
-/// [`sleep`](super::sleep) and [`sleep_until`](super::sleep_until).
+/// [`sleep`](fn@super::sleep) and [`sleep_until`](super::sleep_until).
 ///
 /// It is `Unpin`, so it can be polled through `&mut` (in a `select!`
 /// loop, say) and [`reset`](Sleep::reset) to a new deadline. Dropping it

@@ -1,4 +1,4 @@
-//! [`timeout`](super::timeout): race a future against a deadline.
+//! [`timeout`](fn@super::timeout): race a future against a deadline.
 //!
 //! Each poll polls the inner future *first*, then the deadline's
 //! [`Sleep`]: a future that is ready wins even when the deadline has
@@ -19,7 +19,7 @@ use std::task::Poll;
 
 use super::sleep::Sleep;
 
-/// The error of [`timeout`](super::timeout): the deadline passed before
+/// The error of [`timeout`](fn@super::timeout): the deadline passed before
 /// the future completed (the future has been dropped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Elapsed(());
