@@ -119,7 +119,8 @@ impl fmt::Debug for ClockHandle {
 }
 
 thread_local! {
-    static OVERRIDE: RefCell<Option<StdArc<dyn Clock>>> = const { RefCell::new(None) };
+    // Not `const { .. }`: loom's `thread_local!` does not accept it.
+    static OVERRIDE: RefCell<Option<StdArc<dyn Clock>>> = RefCell::new(None);
 }
 
 /// This thread's clock: the override installed with [`enter`], if any,

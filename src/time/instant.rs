@@ -190,6 +190,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn instant_has_the_std_traits() {
+        fn assert_traits<T: Copy + Ord + std::hash::Hash + fmt::Debug + Send + Sync + Unpin>() {}
+        assert_traits::<Instant>();
+    }
+
+    #[test]
+    fn arithmetic_round_trips() {
+        let now = Instant::now();
+        let second = Duration::from_secs(1);
+        assert_eq!((now + second) - second, now);
+        assert_eq!((now + second).duration_since(now), second);
+        let mut moving = now;
+        moving += second;
+        moving -= second;
+        assert_eq!(moving, now);
+    }
+
+    #[test]
     fn adding_duration_max_saturates_to_never() {
         let now = Instant::now();
         assert_eq!(now + Duration::MAX, Instant::NEVER);

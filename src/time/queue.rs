@@ -21,6 +21,9 @@
 //!   least `n/2` cancellations, so `O(1)` amortised per cancellation. When
 //!   the last pending timer leaves, heap and slab are emptied outright.
 //!
+//! Every key in the heap names a slot inside the slab: the slab never
+//! shrinks except when both are emptied together.
+//!
 //! Ties are broken by sequence number, so timers due at the same instant
 //! pop in the order they were registered.
 //!
@@ -367,15 +370,16 @@ impl TimerQueue {
         if self.sweep.pending + self.retired.len() < self.sweep.threshold {
             return;
         }
-        for slot in 0..self.slots.len() {
-            let abandoned = self.slots[slot]
-                .action
-                .as_ref()
-                .is_some_and(TimerAction::is_abandoned);
-            if abandoned {
+        // Not a `for` over the initial length: vacating the last pending
+        // timer empties the slab.
+        let mut slot = 0;
+        while slot < self.slots.len() {
+            let action = self.slots[slot].action.as_ref();
+            if action.is_some_and(TimerAction::is_abandoned) {
                 let action = self.vacate(slot as u32);
                 self.garbage.push(action);
             }
+            slot += 1;
         }
         let (abandoned, kept) = std::mem::take(&mut self.retired)
             .into_iter()
@@ -552,6 +556,60 @@ mod tests {
         assert!(
             !queue.set_waker(key, &newer),
             "a fired timer is no longer pending"
+        );
+    }
+
+    #[test]
+    fn sweep_of_only_abandoned_channel_timers_empties_the_queue() {
+        let mut queue = TimerQueue::new();
+        for _ in 0..SWEEP_MIN {
+            let (sender, receiver) = crate::chan::bounded(1);
+            drop(receiver);
+            queue.insert(at(10), Delivery::once(sender));
+        }
+        assert_eq!(queue.len(), 0, "the sweep removed every abandoned timer");
+        assert_eq!(queue.slab_len(), 0);
+        assert_eq!(queue.take_garbage().len(), SWEEP_MIN);
+        assert_eq!(queue.next_deadline(), None);
+    }
+
+    #[test]
+    fn sweep_survives_emptying_the_slab_before_its_end() {
+        fn abandoned() -> TimerAction {
+            let (sender, _) = crate::chan::bounded(1);
+            Delivery::once(sender)
+        }
+        let log = Arc::default();
+        let mut queue = TimerQueue::new();
+        queue.insert(at(10), abandoned());
+        let vacant = queue.insert(at(10), recorder(0, &log));
+        queue.remove(vacant);
+        for _ in 1..SWEEP_MIN {
+            queue.settle(Fired::Retire(abandoned()));
+        }
+        assert_eq!(queue.len(), 0);
+        assert_eq!(queue.retired_len(), 0);
+    }
+
+    #[test]
+    fn sweep_keeps_timers_whose_receivers_live() {
+        let mut queue = TimerQueue::new();
+        let mut receivers = Vec::new();
+        for i in 0..4 * SWEEP_MIN {
+            let (sender, receiver) = crate::chan::bounded(1);
+            if i % 2 == 0 {
+                receivers.push(receiver);
+            }
+            queue.insert(at(10), Delivery::once(sender));
+        }
+        assert!(queue.len() >= receivers.len());
+        assert!(queue.len() < 4 * SWEEP_MIN, "abandoned timers were swept");
+        fire_all_due(&mut queue, at(10));
+        assert!(receivers.iter().all(|receiver| receiver.try_recv().is_ok()));
+        assert_eq!(
+            queue.retired_len(),
+            receivers.len(),
+            "fired afters keep their senders"
         );
     }
 

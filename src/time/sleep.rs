@@ -137,6 +137,12 @@ mod tests {
     }
 
     #[test]
+    fn sleep_is_send_sync_and_unpin() {
+        fn assert_traits<T: Send + Sync + Unpin + fmt::Debug>() {}
+        assert_traits::<Sleep>();
+    }
+
+    #[test]
     fn sleep_on_a_virtual_clock_completes_when_time_advances() {
         let clock = ManualClock::new();
         let _guard = enter(clock.clone());
