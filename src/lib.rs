@@ -27,3 +27,5 @@ pub mod time;
 
 pub use runtime::block_on;
 pub mod select;
+
+pub use select::Select;

@@ -62,7 +62,7 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 
 use crate::runtime::block_on::run_parked;
 use crate::runtime::context::assert_may_block;
-use crate::select::driver::{self, Waiting};
+use crate::select::driver::{self, One, Waiting};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, SendArm};
@@ -270,6 +270,11 @@ impl<T> Sender<T> {
         run_parked(self.send(value))
     }
 
+    /// The shared state, for select arms.
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+
     /// Closes the channel; `true` if this call closed it (`false` if it
     /// was closed already). See the module docs for what closing does.
     pub fn close(&self) -> bool {
@@ -380,11 +385,16 @@ impl<T> Receiver<T> {
         self.shared.capacity()
     }
 
+    /// The shared state, for select arms.
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+
     /// Withdraws the stream's pending registration, passing on anything a
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
         let mut arm = RecvArm::with_entry(&self.shared, self.stream_entry.take());
-        driver::cancel(&mut [&mut arm], &mut self.stream_waiting);
+        driver::cancel(&mut One(&mut arm), &mut self.stream_waiting);
     }
 }
 
@@ -458,7 +468,7 @@ impl<T> Stream for Receiver<T> {
             return Poll::Ready(None);
         }
         let mut arm = RecvArm::with_entry(&this.shared, this.stream_entry.take());
-        let poll = driver::poll_select(&mut [&mut arm], &mut this.stream_waiting, false, cx);
+        let poll = driver::poll_select(&mut One(&mut arm), &mut this.stream_waiting, false, cx);
         match poll {
             Poll::Ready(_) => match arm.take_result() {
                 Some(Ok(value)) => Poll::Ready(Some(value)),
@@ -493,7 +503,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_select(&mut [&mut this.arm], &mut this.waiting, false, cx) {
+        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
             Poll::Ready(_) => Poll::Ready(this.arm.take_result().expect("hoare: a send future was polled after completion")),
             Poll::Pending => Poll::Pending,
         }
@@ -502,7 +512,7 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        driver::cancel(&mut [&mut self.arm], &mut self.waiting);
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 
@@ -524,7 +534,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_select(&mut [&mut this.arm], &mut this.waiting, false, cx) {
+        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
             Poll::Ready(_) => Poll::Ready(this.arm.take_result().expect("hoare: a recv future was polled after completion")),
             Poll::Pending => Poll::Pending,
         }
@@ -533,7 +543,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        driver::cancel(&mut [&mut self.arm], &mut self.waiting);
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 

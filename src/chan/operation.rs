@@ -13,7 +13,7 @@ use crate::select::driver::Arm;
 use crate::sync::Arc;
 
 /// Receives from one channel.
-pub(crate) struct RecvArm<'a, T> {
+pub struct RecvArm<'a, T> {
     shared: Option<&'a Shared<T>>,
     entry: Option<Arc<Entry<T>>>,
     result: Option<Result<T, RecvError>>,
@@ -36,7 +36,7 @@ impl<'a, T> RecvArm<'a, T> {
     }
 
     /// The result, once the arm completed.
-    pub(crate) fn take_result(&mut self) -> Option<Result<T, RecvError>> {
+    pub fn take_result(&mut self) -> Option<Result<T, RecvError>> {
         self.result.take()
     }
 
@@ -88,8 +88,11 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn finish(&mut self) -> bool {
-        let entry = self.entry.take().expect("hoare: finishing an arm that was not registered");
-        if let Flavor::Zero(_) = self.shared().flavor {
+        // A buffered channel can select the entry in the instant between
+        // registering and rolling back a registration that found the channel
+        // ready; then there is no entry left, and the retry below is right.
+        let entry = self.entry.take();
+        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
             // SAFETY: slot rule 3: the driver saw our token selected for this
             // arm, and the selecting sender finished with the slot first.
             if let Some(value) = unsafe { entry.take() } {
@@ -102,11 +105,11 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        let Some(entry) = self.entry.take() else { return };
+        let entry = self.entry.take();
         match &self.shared().flavor {
             Flavor::Zero(channel) => {
                 // SAFETY: slot rule 3, as in `finish`.
-                if let Some(value) = unsafe { entry.take() } {
+                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
                     channel.give_back(value);
                 }
             }
@@ -119,7 +122,7 @@ impl<T> Arm for RecvArm<'_, T> {
 }
 
 /// Sends one value on one channel.
-pub(crate) struct SendArm<'a, T> {
+pub struct SendArm<'a, T> {
     shared: Option<&'a Shared<T>>,
     /// The value while not offered (always, on buffered channels; while not
     /// registered, on a rendezvous channel, whose registration holds it).
@@ -135,13 +138,8 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     /// The result, once the arm completed.
-    pub(crate) fn take_result(&mut self) -> Option<Result<(), SendError<T>>> {
+    pub fn take_result(&mut self) -> Option<Result<(), SendError<T>>> {
         self.result.take()
-    }
-
-    /// The unsent value back (the dynamic select's `try_select` keeps it).
-    pub(crate) fn has_value(&self) -> bool {
-        self.value.is_some()
     }
 
     fn shared(&self) -> &'a Shared<T> {
@@ -222,8 +220,9 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn finish(&mut self) -> bool {
-        let entry = self.entry.take().expect("hoare: finishing an arm that was not registered");
-        if let Flavor::Zero(_) = self.shared().flavor {
+        // As in `RecvArm::finish`, a buffered arm may have no entry left.
+        let entry = self.entry.take();
+        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
             // SAFETY: slot rule 3: our token was selected for this arm and the
             // selecting receiver finished with the slot before its CAS.
             match unsafe { entry.take() } {
@@ -240,12 +239,12 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        let Some(entry) = self.entry.take() else { return };
+        let entry = self.entry.take();
         match &self.shared().flavor {
             Flavor::Zero(_) => {
                 // SAFETY: slot rule 3. A taken value was sent: nothing to pass
                 // on. A value still here was never sent; keep it with the arm.
-                if let Some(value) = unsafe { entry.take() } {
+                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
                     self.value = Some(value);
                 }
             }

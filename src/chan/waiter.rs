@@ -86,7 +86,7 @@ const SELECTED_BASE: usize = 2;
 
 /// The decision point shared by every registration of one waiting
 /// operation (see the module docs for the state machine).
-pub(crate) struct Token {
+pub struct Token {
     state: AtomicUsize,
     /// The waker of the owner's latest poll (the newest waker wins).
     waker: Mutex<Option<Waker>>,
@@ -222,16 +222,6 @@ impl<T> Entry<T> {
             debug_assert!((*slot).is_none(), "hoare: a waiter slot was filled twice");
             *slot = Some(value);
         })
-    }
-
-    /// Whether the slot holds a value.
-    ///
-    /// # Safety
-    ///
-    /// As for [`Entry::take`].
-    pub(crate) unsafe fn is_full(&self) -> bool {
-        // SAFETY: exclusive access is the caller's contract.
-        self.slot.with(|slot| unsafe { (*slot).is_some() })
     }
 }
 

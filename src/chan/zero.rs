@@ -277,16 +277,4 @@ impl<T> Channel<T> {
         // SeqCst: see `changed`.
         (self.version.load(Ordering::SeqCst), 0)
     }
-
-    /// Whether a receive would not wait now.
-    pub(crate) fn recv_ready(&self) -> bool {
-        let inner = self.lock();
-        inner.closed || !inner.leftovers.is_empty() || inner.senders.iter().any(|entry| entry.token().is_waiting())
-    }
-
-    /// Whether a send would not wait now.
-    pub(crate) fn send_ready(&self) -> bool {
-        let inner = self.lock();
-        inner.closed || inner.receivers.iter().any(|entry| entry.token().is_waiting())
-    }
 }

@@ -45,7 +45,7 @@ use crate::sync::Arc;
 use super::random;
 
 /// One operation of a selection, as the driver sees it.
-pub(crate) trait Arm {
+pub trait Arm {
     /// Whether the arm takes part (its guard was true).
     fn enabled(&self) -> bool;
     /// Tries the operation without waiting; `true` if it completed (its
@@ -66,6 +66,56 @@ pub(crate) trait Arm {
     fn pass_on(&mut self);
     /// Another arm was chosen: drop any value this arm did not send.
     fn discard(&mut self);
+}
+
+/// A selection's arms, however they are held.
+pub trait Arms {
+    /// How many arms there are.
+    fn count(&self) -> usize;
+    /// Arm `index`.
+    fn arm(&mut self, index: usize) -> &mut dyn Arm;
+    /// Arm `index`, shared.
+    fn arm_ref(&self, index: usize) -> &dyn Arm;
+}
+
+impl Arms for [&mut dyn Arm] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arm(&mut self, index: usize) -> &mut dyn Arm {
+        &mut *self[index]
+    }
+    fn arm_ref(&self, index: usize) -> &dyn Arm {
+        &*self[index]
+    }
+}
+
+impl Arms for [&mut (dyn Arm + Send)] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arm(&mut self, index: usize) -> &mut dyn Arm {
+        &mut *self[index]
+    }
+    fn arm_ref(&self, index: usize) -> &dyn Arm {
+        &*self[index]
+    }
+}
+
+/// A selection of one arm (the plain `send`/`recv` futures): no dynamic
+/// dispatch, and the future is `Send` exactly when the message is.
+pub(crate) struct One<'x, A>(pub(crate) &'x mut A);
+
+impl<A: Arm> Arms for One<'_, A> {
+    fn count(&self) -> usize {
+        1
+    }
+    fn arm(&mut self, _index: usize) -> &mut dyn Arm {
+        self.0
+    }
+    fn arm_ref(&self, _index: usize) -> &dyn Arm {
+        &*self.0
+    }
 }
 
 /// The waiting state of one selection between polls.
@@ -123,25 +173,28 @@ impl Order {
 }
 
 /// Arm `chosen` won: discard the others.
-fn choose(arms: &mut [&mut dyn Arm], chosen: usize) -> usize {
-    for (index, arm) in arms.iter_mut().enumerate() {
+fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
+    for index in 0..arms.count() {
         if index != chosen {
-            arm.discard();
+            arms.arm(index).discard();
         }
     }
     chosen
 }
 
 /// One try pass (step 1); the winning arm's index.
-fn try_pass(arms: &mut [&mut dyn Arm], order: &Order) -> Option<usize> {
-    order.as_slice().iter().copied().find(|&index| arms[index].enabled() && arms[index].attempt())
+fn try_pass(arms: &mut (impl Arms + ?Sized), order: &Order) -> Option<usize> {
+    order.as_slice().iter().copied().find(|&index| {
+        let arm = arms.arm(index);
+        arm.enabled() && arm.attempt()
+    })
 }
 
 /// Unregisters every arm but `except`.
-fn unregister_all(arms: &mut [&mut dyn Arm], except: Option<usize>) {
-    for (index, arm) in arms.iter_mut().enumerate() {
+fn unregister_all(arms: &mut (impl Arms + ?Sized), except: Option<usize>) {
+    for index in 0..arms.count() {
         if Some(index) != except {
-            arm.unregister();
+            arms.arm(index).unregister();
         }
     }
 }
@@ -150,31 +203,35 @@ fn unregister_all(arms: &mut [&mut dyn Arm], except: Option<usize>) {
 /// ready, `None` if, at some instant during the call, none was (the
 /// `default` case; see the double collect in the module docs). Never
 /// touches the cooperative budget. Does not discard the other arms.
-pub(crate) fn select_now(arms: &mut [&mut dyn Arm], biased: bool) -> Option<usize> {
+pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Option<usize> {
     const INLINE: usize = 32;
     let mut before = [(0usize, 0usize); INLINE];
     let mut before_heap = Vec::new();
     loop {
-        let enabled = arms.iter().filter(|arm| arm.enabled()).count();
-        if enabled == 0 {
+        let count = arms.count();
+        if !(0..count).any(|index| arms.arm_ref(index).enabled()) {
             return None;
         }
-        let versions: &mut [(usize, usize)] = if arms.len() <= INLINE {
-            &mut before[..arms.len()]
+        let versions: &mut [(usize, usize)] = if count <= INLINE {
+            &mut before[..count]
         } else {
-            before_heap.resize(arms.len(), (0, 0));
+            before_heap.resize(count, (0, 0));
             &mut before_heap
         };
-        for (slot, arm) in versions.iter_mut().zip(arms.iter()) {
+        for (index, slot) in versions.iter_mut().enumerate() {
+            let arm = arms.arm_ref(index);
             if arm.enabled() {
                 *slot = arm.version();
             }
         }
-        let order = Order::new(arms.len(), biased);
+        let order = Order::new(count, biased);
         if let Some(index) = try_pass(arms, &order) {
             return Some(index);
         }
-        let unchanged = versions.iter().zip(arms.iter()).all(|(version, arm)| !arm.enabled() || arm.version() == *version);
+        let unchanged = versions.iter().enumerate().all(|(index, version)| {
+            let arm = arms.arm_ref(index);
+            !arm.enabled() || arm.version() == *version
+        });
         if unchanged {
             return None;
         }
@@ -182,14 +239,14 @@ pub(crate) fn select_now(arms: &mut [&mut dyn Arm], biased: bool) -> Option<usiz
 }
 
 /// [`select_now`], then discards the arms not chosen.
-pub(crate) fn select_now_and_discard(arms: &mut [&mut dyn Arm], biased: bool) -> Option<usize> {
+pub(crate) fn select_now_and_discard(arms: &mut (impl Arms + ?Sized), biased: bool) -> Option<usize> {
     select_now(arms, biased).map(|index| choose(arms, index))
 }
 
 /// Polls a waiting selection (steps 1-3 of the module docs). `Ready(i)`:
 /// arm `i` completed and every other arm was discarded.
 pub(crate) fn poll_select(
-    arms: &mut [&mut dyn Arm],
+    arms: &mut (impl Arms + ?Sized),
     waiting: &mut Waiting,
     biased: bool,
     cx: &mut Context<'_>,
@@ -207,25 +264,26 @@ pub(crate) fn poll_select(
         };
         waiting.token = None;
         unregister_all(arms, Some(index));
-        if arms[index].finish() {
+        if arms.arm(index).finish() {
             budget::consume();
             return Poll::Ready(choose(arms, index));
         }
     }
     loop {
-        let order = Order::new(arms.len(), biased);
+        let order = Order::new(arms.count(), biased);
         if let Some(index) = try_pass(arms, &order) {
             budget::consume();
             return Poll::Ready(choose(arms, index));
         }
-        if !arms.iter().any(|arm| arm.enabled()) {
+        if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
             return Poll::Pending;
         }
         let token = Arc::new(Token::new(cx.waker()));
         let mut all_waiting = true;
         for &index in order.as_slice() {
-            if arms[index].enabled() && !arms[index].register(&token, index) {
+            let arm = arms.arm(index);
+            if arm.enabled() && !arm.register(&token, index) {
                 all_waiting = false;
                 break;
             }
@@ -238,7 +296,7 @@ pub(crate) fn poll_select(
             Ok(()) => unregister_all(arms, None),
             Err(index) => {
                 unregister_all(arms, Some(index));
-                if arms[index].finish() {
+                if arms.arm(index).finish() {
                     budget::consume();
                     return Poll::Ready(choose(arms, index));
                 }
@@ -249,13 +307,13 @@ pub(crate) fn poll_select(
 
 /// Withdraws a waiting selection that is being dropped, passing on
 /// whatever a counterpart gave it meanwhile.
-pub(crate) fn cancel(arms: &mut [&mut dyn Arm], waiting: &mut Waiting) {
+pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
     if let Some(token) = waiting.token.take() {
         match token.try_abort() {
             Ok(()) => unregister_all(arms, None),
             Err(index) => {
                 unregister_all(arms, Some(index));
-                arms[index].pass_on();
+                arms.arm(index).pass_on();
             }
         }
     }
