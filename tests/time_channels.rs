@@ -116,3 +116,69 @@ fn many_dropped_after_channels_do_not_break_later_timers() {
     let timer = time::after(Duration::from_millis(2));
     assert!(hoare::block_on(time::timeout(Duration::from_secs(5), timer.recv())).is_ok());
 }
+
+#[test]
+fn after_arm_times_out_a_select() {
+    let (_sender, receiver) = hoare::chan::bounded::<u32>(0);
+    let start = Instant::now();
+    let outcome = hoare::block_on(async {
+        hoare::select! {
+            recv(receiver) -> _ => "message",
+            recv(time::after(Duration::from_millis(10))) -> at => {
+                assert!(at.unwrap() >= start + Duration::from_millis(10));
+                "timeout"
+            }
+        }
+    });
+    assert_eq!(outcome, "timeout");
+    assert!(start.elapsed() >= Duration::from_millis(10));
+}
+
+#[test]
+fn fired_after_channel_does_not_turn_a_select_ready_again() {
+    let timer = time::after(Duration::from_millis(2));
+    hoare::block_on(async {
+        hoare::select! {
+            recv(timer) -> at => assert!(at.is_ok()),
+        }
+        // The timer's channel stays open and empty: it is never ready with
+        // an error, so the other arm wins.
+        for _ in 0..3 {
+            let winner = hoare::select! {
+                recv(timer) -> _ => "old timer",
+                recv(time::after(Duration::from_millis(5))) -> _ => "new timer",
+            };
+            assert_eq!(winner, "new timer");
+        }
+    });
+}
+
+#[test]
+fn tick_drives_a_select_loop_until_work_is_done() {
+    let ticks = time::tick(Duration::from_millis(2));
+    let (sender, receiver) = hoare::chan::unbounded::<u32>();
+    let producer = std::thread::spawn(move || {
+        for i in 0..5 {
+            std::thread::sleep(Duration::from_millis(3));
+            sender.send_blocking(i).unwrap();
+        }
+    });
+    let (mut received, mut tick_count) = (Vec::new(), 0);
+    hoare::block_on(async {
+        loop {
+            hoare::select! {
+                recv(receiver) -> message => match message {
+                    Ok(value) => received.push(value),
+                    Err(_) => break,
+                },
+                recv(ticks) -> at => {
+                    assert!(at.is_ok());
+                    tick_count += 1;
+                }
+            }
+        }
+    });
+    producer.join().unwrap();
+    assert_eq!(received, vec![0, 1, 2, 3, 4]);
+    assert!(tick_count >= 1, "the ticker ticked while waiting");
+}

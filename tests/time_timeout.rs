@@ -99,3 +99,26 @@ fn timeout_future_is_send_for_send_futures() {
     let future = time::timeout(Duration::from_millis(1), async { 1 });
     assert_send(&future);
 }
+
+#[test]
+fn timed_out_dynamic_select_loses_no_message() {
+    let (sender, receiver) = hoare::chan::bounded::<u32>(1);
+    let mut select = hoare::Select::new();
+    select.recv(&receiver);
+    let result = hoare::block_on(time::timeout(Duration::from_millis(5), select.select()));
+    assert!(result.is_err());
+    sender.try_send(9).unwrap();
+    assert_eq!(receiver.try_recv(), Ok(9));
+}
+
+#[test]
+fn timeout_of_a_recv_gives_the_message_when_it_comes_in_time() {
+    let (sender, receiver) = hoare::chan::bounded::<u32>(0);
+    let producer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(5));
+        sender.send_blocking(1).unwrap();
+    });
+    let result = hoare::block_on(time::timeout(Duration::from_secs(5), receiver.recv()));
+    assert_eq!(result, Ok(Ok(1)));
+    producer.join().unwrap();
+}
