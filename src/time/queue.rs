@@ -53,9 +53,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::task::Waker;
 
-use super::instant::Instant;
-
 use super::channel::Delivery;
+use super::instant::Instant;
 
 /// Below this many heap keys, stale keys are left for `pop_due` to skip.
 const COMPACT_MIN: usize = 64;
