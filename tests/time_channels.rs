@@ -6,6 +6,17 @@ use std::time::Duration;
 use hoare::chan::TryRecvError;
 use hoare::time::{self, Instant};
 
+fn wait_until(mut condition: impl FnMut() -> bool) {
+    let give_up = std::time::Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "not reached within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn after_delivers_one_value_then_stays_open_and_empty() {
     let start = Instant::now();
@@ -27,8 +38,8 @@ fn after_delivers_one_value_then_stays_open_and_empty() {
 #[test]
 fn after_value_is_buffered_when_nobody_is_receiving_yet() {
     let timer = time::after(Duration::from_millis(5));
-    std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(timer.len(), 1);
+    // Nobody receives; the timer thread's send lands in the buffer.
+    wait_until(|| timer.len() == 1);
     assert!(timer.try_recv().is_ok());
     assert_eq!(timer.try_recv(), Err(TryRecvError::Empty));
 }
@@ -72,7 +83,8 @@ fn tick_delivers_repeatedly_at_least_a_period_apart() {
 fn tick_drops_ticks_a_slow_receiver_missed() {
     let period = Duration::from_millis(5);
     let ticks = time::tick(period);
-    std::thread::sleep(Duration::from_millis(100)); // about 20 periods missed
+    wait_until(|| ticks.len() == 1);
+    std::thread::sleep(Duration::from_millis(100)); // about 20 more periods missed
     let mut burst = 0;
     while ticks.try_recv().is_ok() {
         burst += 1;

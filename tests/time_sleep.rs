@@ -76,14 +76,19 @@ fn zero_sleep_is_ready_on_first_poll() {
     assert!(poll_once(&mut past, &waker).is_ready());
 }
 
+/// Far enough ahead that every sleep is registered before the first one is
+/// due, even on a loaded machine; the order observed is then the timer
+/// thread's alone.
+const REGISTRATION_SLACK: Duration = Duration::from_millis(250);
+
 #[test]
 fn timers_fire_in_deadline_order() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let start = Instant::now();
+    let base = Instant::now() + REGISTRATION_SLACK;
     let offsets = [50u64, 10, 40, 20, 30, 15, 45, 5];
     let mut sleeps: Vec<Sleep> = offsets
         .iter()
-        .map(|&millis| time::sleep_until(start + Duration::from_millis(millis)))
+        .map(|&millis| time::sleep_until(base + Duration::from_millis(millis)))
         .collect();
     for (id, sleep) in sleeps.iter_mut().enumerate() {
         let waker = Waker::from(Arc::new(Recorder {
@@ -101,7 +106,7 @@ fn timers_fire_in_deadline_order() {
 #[test]
 fn timers_due_together_fire_in_registration_order() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_millis(20);
+    let deadline = Instant::now() + REGISTRATION_SLACK;
     let mut sleeps: Vec<Sleep> = (0..200).map(|_| time::sleep_until(deadline)).collect();
     for (id, sleep) in sleeps.iter_mut().enumerate() {
         let waker = Waker::from(Arc::new(Recorder {
@@ -115,23 +120,25 @@ fn timers_due_together_fire_in_registration_order() {
 }
 
 #[test]
-fn threads_sleeping_different_durations_wake_in_deadline_order() {
-    let log = Arc::new(Mutex::new(Vec::new()));
+fn threads_sleeping_different_durations_each_wake_after_their_deadline() {
+    // When each thread runs after its wake-up is up to the OS scheduler, so
+    // the order is checked on wakers above; here each thread checks its own
+    // deadline.
     let start = Instant::now();
     let threads: Vec<_> = [120u64, 40, 80]
         .into_iter()
         .map(|millis| {
-            let log = log.clone();
             std::thread::spawn(move || {
-                hoare::block_on(time::sleep_until(start + Duration::from_millis(millis)));
-                log.lock().unwrap().push(millis);
+                let deadline = start + Duration::from_millis(millis);
+                hoare::block_on(time::sleep_until(deadline));
+                assert!(Instant::now() >= deadline);
             })
         })
         .collect();
     for thread in threads {
         thread.join().unwrap();
     }
-    assert_eq!(*log.lock().unwrap(), vec![40, 80, 120]);
+    assert!(start.elapsed() >= Duration::from_millis(120));
 }
 
 #[test]
@@ -163,10 +170,10 @@ fn hundred_thousand_pending_timers_register_and_cancel() {
 fn dropped_sleep_never_fires() {
     let counter = Arc::new(Counter(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
-    let mut sleep = time::sleep(Duration::from_millis(10));
+    let mut sleep = time::sleep(REGISTRATION_SLACK);
     assert!(poll_once(&mut sleep, &waker).is_pending());
     drop(sleep);
-    std::thread::sleep(Duration::from_millis(60));
+    std::thread::sleep(REGISTRATION_SLACK + Duration::from_millis(50));
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);
 }
 
@@ -174,7 +181,7 @@ fn dropped_sleep_never_fires() {
 fn sleep_wakes_the_newest_waker() {
     let first = Arc::new(Counter(AtomicUsize::new(0)));
     let second = Arc::new(Counter(AtomicUsize::new(0)));
-    let mut sleep = time::sleep(Duration::from_millis(10));
+    let mut sleep = time::sleep(REGISTRATION_SLACK);
     assert!(poll_once(&mut sleep, &Waker::from(first.clone())).is_pending());
     assert!(poll_once(&mut sleep, &Waker::from(second.clone())).is_pending());
     wait_until(|| second.0.load(Ordering::SeqCst) == 1);
@@ -201,8 +208,8 @@ fn sleep_reset_reuses_a_completed_sleep() {
     let mut sleep = time::sleep(Duration::ZERO);
     hoare::block_on(&mut sleep);
     let start = Instant::now();
-    sleep.reset(start + Duration::from_millis(10));
+    sleep.reset(start + REGISTRATION_SLACK);
     assert!(!sleep.is_elapsed());
     hoare::block_on(&mut sleep);
-    assert!(start.elapsed() >= Duration::from_millis(10));
+    assert!(start.elapsed() >= REGISTRATION_SLACK);
 }
