@@ -15,8 +15,15 @@ use hoare::chan::{self, RecvError, SendError, TryRecvError, TrySendError};
 fn rendezvous_send_waits_for_a_receiver() {
     let (tx, rx) = chan::bounded::<u32>(0);
     let mut send = tx.send(1);
-    assert!(poll_once(&mut send).is_pending(), "a rendezvous send must wait for a receiver");
-    assert_eq!(rx.try_recv(), Ok(1), "the waiting sender's value is taken by try_recv");
+    assert!(
+        poll_once(&mut send).is_pending(),
+        "a rendezvous send must wait for a receiver"
+    );
+    assert_eq!(
+        rx.try_recv(),
+        Ok(1),
+        "the waiting sender's value is taken by try_recv"
+    );
     assert_eq!(poll_once(&mut send), Poll::Ready(Ok(())));
 }
 
@@ -48,7 +55,11 @@ fn rendezvous_value_of_dropped_matched_receive_stays_buffered() {
     assert!(poll_once(&mut recv).is_pending());
     assert_eq!(tx.try_send(9), Ok(()), "the waiting receive is matched");
     drop(recv);
-    assert_eq!(rx.len(), 1, "the value the dropped receive held is buffered");
+    assert_eq!(
+        rx.len(),
+        1,
+        "the value the dropped receive held is buffered"
+    );
     assert_eq!(tx.try_send(10), Err(TrySendError::Full(10)));
     assert_eq!(rx.try_recv(), Ok(9));
     assert_eq!(rx.len(), 0);
@@ -83,11 +94,20 @@ fn rendezvous_leftover_is_received_before_waiting_senders() {
 #[test]
 fn capacity_len_and_fullness_per_flavour() {
     let (tx, rx) = chan::bounded::<u8>(0);
-    assert_eq!((tx.capacity(), tx.len(), tx.is_empty(), tx.is_full()), (Some(0), 0, true, true));
-    assert_eq!((rx.capacity(), rx.len(), rx.is_empty(), rx.is_full()), (Some(0), 0, true, true));
+    assert_eq!(
+        (tx.capacity(), tx.len(), tx.is_empty(), tx.is_full()),
+        (Some(0), 0, true, true)
+    );
+    assert_eq!(
+        (rx.capacity(), rx.len(), rx.is_empty(), rx.is_full()),
+        (Some(0), 0, true, true)
+    );
 
     let (tx, rx) = chan::bounded::<u8>(2);
-    assert_eq!((tx.capacity(), tx.is_empty(), tx.is_full()), (Some(2), true, false));
+    assert_eq!(
+        (tx.capacity(), tx.is_empty(), tx.is_full()),
+        (Some(2), true, false)
+    );
     tx.try_send(1).unwrap();
     assert_eq!((rx.len(), rx.is_empty(), rx.is_full()), (1, false, false));
     tx.try_send(2).unwrap();
@@ -153,7 +173,11 @@ fn waiting_receivers_are_served_in_arrival_order() {
                 tx.try_send(value).unwrap();
                 // Let the woken receiver take it before the next send.
                 let index = value as usize;
-                assert_eq!(poll_once(&mut receives[index]), Poll::Ready(Ok(value)), "{cap:?}");
+                assert_eq!(
+                    poll_once(&mut receives[index]),
+                    Poll::Ready(Ok(value)),
+                    "{cap:?}"
+                );
             } else {
                 tx.try_send(value).unwrap();
             }
@@ -176,8 +200,15 @@ fn waiting_receivers_are_woken_in_arrival_order() {
             assert!(poll_with(recv, waker).is_pending());
         }
         tx.try_send(1).unwrap();
-        let woken: Vec<usize> = wakers.iter().map(|(count, _)| count.wakes.load(Ordering::SeqCst)).collect();
-        assert_eq!(woken, vec![1, 0, 0], "{cap:?}: the oldest waiting receiver is woken first");
+        let woken: Vec<usize> = wakers
+            .iter()
+            .map(|(count, _)| count.wakes.load(Ordering::SeqCst))
+            .collect();
+        assert_eq!(
+            woken,
+            vec![1, 0, 0],
+            "{cap:?}: the oldest waiting receiver is woken first"
+        );
     }
 }
 
@@ -200,7 +231,11 @@ fn waiting_senders_are_served_in_arrival_order() {
                 assert_eq!(rx.try_recv(), Ok(index as u32), "{cap:?}");
                 assert_eq!(poll_once(send), Poll::Ready(Ok(())));
             } else {
-                assert_eq!(poll_once(send), Poll::Ready(Ok(())), "{cap:?}: sender {index} woken in order");
+                assert_eq!(
+                    poll_once(send),
+                    Poll::Ready(Ok(())),
+                    "{cap:?}: sender {index} woken in order"
+                );
                 assert_eq!(rx.try_recv(), Ok(index as u32));
             }
         }
@@ -214,7 +249,11 @@ fn close_lets_receivers_drain_then_fails() {
             let (tx, rx) = channel::<u32>(cap);
             tx.try_send(1).unwrap();
             tx.try_send(2).unwrap();
-            let closed_now = if closer_is_sender { tx.close() } else { rx.close() };
+            let closed_now = if closer_is_sender {
+                tx.close()
+            } else {
+                rx.close()
+            };
             assert!(closed_now);
             assert!(!tx.close(), "a second close reports false");
             assert!(tx.is_closed() && rx.is_closed());
@@ -238,7 +277,11 @@ fn close_wakes_waiting_senders_with_their_values() {
         let mut send = tx.send("mine".to_string());
         assert!(poll_with(&mut send, &waker).is_pending());
         rx.close();
-        assert_eq!(count.wakes.load(Ordering::SeqCst), 1, "close wakes the waiting sender");
+        assert_eq!(
+            count.wakes.load(Ordering::SeqCst),
+            1,
+            "close wakes the waiting sender"
+        );
         match poll_once(&mut send) {
             Poll::Ready(Err(SendError(value))) => assert_eq!(value, "mine"),
             other => panic!("expected the value back, got {other:?}"),
@@ -397,7 +440,11 @@ fn a_pending_stream_registration_does_not_lose_a_handed_value() {
     assert!(Pin::new(&mut rx).poll_next(&mut cx).is_pending());
     tx.try_send(7).unwrap();
     drop(rx);
-    assert_eq!(rx2.try_recv(), Ok(7), "the dropped stream's value went back to the channel");
+    assert_eq!(
+        rx2.try_recv(),
+        Ok(7),
+        "the dropped stream's value went back to the channel"
+    );
 }
 
 #[test]
@@ -426,7 +473,11 @@ fn a_woken_receive_that_is_dropped_passes_the_wake_on() {
         tx.try_send(1).unwrap();
         assert_eq!(first_count.wakes.load(Ordering::SeqCst), 1);
         drop(first);
-        assert_eq!(second_count.wakes.load(Ordering::SeqCst), 1, "{cap:?}: the wake went on");
+        assert_eq!(
+            second_count.wakes.load(Ordering::SeqCst),
+            1,
+            "{cap:?}: the wake went on"
+        );
         assert_eq!(poll_once(&mut second), Poll::Ready(Ok(1)));
     }
 }
@@ -459,7 +510,11 @@ fn dropping_a_pending_send_leaves_the_value_unsent() {
         let mut send = tx.send(Counted::new(1, &drops));
         assert!(poll_once(&mut send).is_pending());
         drop(send);
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the unsent value is dropped with its future");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the unsent value is dropped with its future"
+        );
         if cap == Some(1) {
             assert_eq!(rx.try_recv().unwrap().id, 0);
         }
@@ -471,7 +526,10 @@ fn dropping_a_pending_send_leaves_the_value_unsent() {
 fn channels_need_no_runtime_and_mix_threads_block_on_and_tokio() {
     for cap in FLAVOURS {
         let (tx, rx) = channel::<u64>(cap);
-        let tokio = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
         let mut handles = Vec::new();
         // Producers: an OS thread, a block_on caller, a tokio task.
         let tx_thread = tx.clone();

@@ -31,13 +31,21 @@ fn mpmc_8x8_delivers_every_message_exactly_once() {
         let consumers: Vec<_> = (0..CONSUMERS)
             .map(|_| {
                 let rx = rx.clone();
-                thread::spawn(move || rx.iter().fold((0u64, 0u64), |(sum, count), v| (sum + v, count + 1)))
+                thread::spawn(move || {
+                    rx.iter()
+                        .fold((0u64, 0u64), |(sum, count), v| (sum + v, count + 1))
+                })
             })
             .collect();
         drop(rx);
         producers.into_iter().for_each(|h| h.join().unwrap());
-        let (sum, count) = consumers.into_iter().map(|h| h.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        let expected: u64 = (0..PRODUCERS).map(|p| (0..PER_PRODUCER).map(|i| p * 1_000_000 + i).sum::<u64>()).sum();
+        let (sum, count) = consumers
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let expected: u64 = (0..PRODUCERS)
+            .map(|p| (0..PER_PRODUCER).map(|i| p * 1_000_000 + i).sum::<u64>())
+            .sum();
         assert_eq!(count, PRODUCERS * PER_PRODUCER, "{cap:?}");
         assert_eq!(sum, expected, "{cap:?}");
     }
@@ -58,7 +66,8 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
                 let drops = drops.clone();
                 thread::spawn(move || {
                     for i in 0..SENDS / 4 {
-                        tx.send_blocking(Counted::new(p * 100_000 + i, &drops)).unwrap();
+                        tx.send_blocking(Counted::new(p * 100_000 + i, &drops))
+                            .unwrap();
                     }
                 })
             })
@@ -94,8 +103,16 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
         receivers.into_iter().for_each(|h| h.join().unwrap());
         let leftover = rx.len();
         drop(rx);
-        assert_eq!(received.load(Ordering::SeqCst) + leftover, SENDS, "{cap:?}: received + buffered");
-        assert_eq!(drops.load(Ordering::SeqCst), SENDS, "{cap:?}: every value dropped exactly once");
+        assert_eq!(
+            received.load(Ordering::SeqCst) + leftover,
+            SENDS,
+            "{cap:?}: received + buffered"
+        );
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            SENDS,
+            "{cap:?}: every value dropped exactly once"
+        );
     }
 }
 
@@ -153,9 +170,16 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
         drop(rx);
         senders.into_iter().for_each(|h| h.join().unwrap());
         receivers.into_iter().for_each(|h| h.join().unwrap());
-        assert_eq!(drops.load(Ordering::SeqCst), attempts.load(Ordering::SeqCst), "{cap:?}: each value dropped once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            attempts.load(Ordering::SeqCst),
+            "{cap:?}: each value dropped once"
+        );
         let received = received.load(Ordering::SeqCst);
-        assert!(received >= completed.load(Ordering::SeqCst), "{cap:?}: every completed send was received");
+        assert!(
+            received >= completed.load(Ordering::SeqCst),
+            "{cap:?}: every completed send was received"
+        );
         assert!(received <= attempts.load(Ordering::SeqCst));
     }
 }

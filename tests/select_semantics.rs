@@ -16,7 +16,10 @@ use hoare::select::{Select, Selected};
 fn chi_square(counts: &[u64]) -> f64 {
     let total: u64 = counts.iter().sum();
     let expected = total as f64 / counts.len() as f64;
-    counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum()
+    counts
+        .iter()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum()
 }
 
 #[test]
@@ -38,7 +41,10 @@ fn four_always_ready_arms_are_chosen_uniformly() {
         }
     });
     let chi = chi_square(&counts);
-    assert!(chi < 21.11, "chi-square {chi:.2} over {counts:?} (p = 0.0001 bound 21.11)");
+    assert!(
+        chi < 21.11,
+        "chi-square {chi:.2} over {counts:?} (p = 0.0001 bound 21.11)"
+    );
 }
 
 #[test]
@@ -78,7 +84,11 @@ fn exactly_one_arm_happens_and_others_have_no_effect() {
             }
         }
     });
-    assert_eq!(drops.load(Ordering::SeqCst), 400, "each unsent value dropped once, each sent one once");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        400,
+        "each unsent value dropped once, each sent one once"
+    );
 }
 
 #[test]
@@ -112,7 +122,10 @@ fn guarded_off_arm_is_never_chosen_and_not_evaluated() {
         };
         assert_eq!(chosen, "default");
     });
-    assert!(evaluated.borrow().is_empty(), "a disabled arm's operand was evaluated");
+    assert!(
+        evaluated.borrow().is_empty(),
+        "a disabled arm's operand was evaluated"
+    );
     assert_eq!(rx.try_recv(), Ok(1));
 }
 
@@ -129,7 +142,10 @@ fn guards_then_operands_evaluated_once_in_written_order() {
             send({ note("tx2"); &tx2 }, { note("value2"); 5 }) -> _ if { note("guard2"); true } => {}
         }
     });
-    assert_eq!(*log.borrow(), vec!["guard1", "guard2", "rx1", "tx2", "value2"]);
+    assert_eq!(
+        *log.borrow(),
+        vec!["guard1", "guard2", "rx1", "tx2", "value2"]
+    );
 }
 
 #[test]
@@ -156,7 +172,11 @@ fn default_is_not_taken_while_any_enabled_arm_holds_a_message() {
                 recv(rx_b) -> m => m.unwrap(),
                 default => panic!("default taken in round {round} while a message was buffered"),
             };
-            if round % 2 == 0 { tx_b.try_send(v).unwrap() } else { tx_a.try_send(v).unwrap() }
+            if round % 2 == 0 {
+                tx_b.try_send(v).unwrap()
+            } else {
+                tx_a.try_send(v).unwrap()
+            }
         }
     });
 }
@@ -221,7 +241,11 @@ fn bodies_can_use_question_mark_return_and_continue() {
     }
     assert_eq!(first_even(&rx), Ok(4));
     drop(tx);
-    assert_eq!(first_even(&rx), Err(RecvError), "5 is skipped, then `?` propagates the close");
+    assert_eq!(
+        first_even(&rx),
+        Err(RecvError),
+        "5 is skipped, then `?` propagates the close"
+    );
 }
 
 #[test]
@@ -233,7 +257,10 @@ fn a_select_never_meets_itself() {
             recv(rx) -> _ => "received",
         }
     });
-    assert!(poll_once(&mut fut).is_pending(), "its own send must not complete its own recv");
+    assert!(
+        poll_once(&mut fut).is_pending(),
+        "its own send must not complete its own recv"
+    );
     assert!(poll_once(&mut fut).is_pending());
 }
 
@@ -333,8 +360,13 @@ fn crosswise_selects_complete_each_operation_exactly_once() {
             .collect();
         drop((rx_a, rx_b));
         senders.into_iter().for_each(|h| h.join().unwrap());
-        let (sum, count) = receivers.into_iter().map(|h| h.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        let expected: u64 = (0..2u64).map(|t| (0..PER_THREAD).map(|i| t * 1_000_000 + i).sum::<u64>()).sum();
+        let (sum, count) = receivers
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let expected: u64 = (0..2u64)
+            .map(|t| (0..PER_THREAD).map(|i| t * 1_000_000 + i).sum::<u64>())
+            .sum();
         assert_eq!((sum, count), (expected, 2 * PER_THREAD), "{cap:?}");
     }
 }
@@ -464,9 +496,13 @@ fn slow_producer_arm_is_not_starved_by_a_fast_one() {
 fn select_with_no_enabled_arm_and_no_default_waits_forever() {
     let (_tx, rx) = chan::bounded::<u8>(1);
     let off = false;
-    let mut fut = Box::pin(async { hoare::select! { recv(rx) -> _ if off => () } });
+    let mut fut = Box::pin(async {
+        hoare::select! { recv(rx) -> _ if off => () }
+    });
     assert!(poll_once(&mut fut).is_pending());
-    let mut nothing = Box::pin(async { hoare::select! {} });
+    let mut nothing = Box::pin(async {
+        hoare::select! {}
+    });
     assert!(poll_once(&mut nothing).is_pending());
     let mut empty = Box::pin(Select::<u8>::new().select());
     assert!(poll_once(&mut empty).is_pending());
@@ -474,7 +510,9 @@ fn select_with_no_enabled_arm_and_no_default_waits_forever() {
 
 #[test]
 fn only_default_evaluates_it() {
-    let v: u8 = hoare::block_on(async { hoare::select! { default => 3 } });
+    let v: u8 = hoare::block_on(async {
+        hoare::select! { default => 3 }
+    });
     assert_eq!(v, 3);
 }
 
@@ -557,7 +595,10 @@ fn dynamic_biased_select_follows_insertion_order() {
 
 #[test]
 fn select_works_inside_tokio_tasks() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let (tx, rx) = chan::bounded::<u32>(0);
     let (tx2, rx2) = chan::bounded::<u32>(0);
     let a = rt.spawn(async move {

@@ -92,7 +92,10 @@ impl<T> Channel<T> {
         let mark_bit = (cap + 1).next_power_of_two();
         let one_lap = mark_bit * 2;
         let buffer = (0..cap)
-            .map(|index| Slot { stamp: AtomicUsize::new(index), message: UnsafeCell::new(MaybeUninit::uninit()) })
+            .map(|index| Slot {
+                stamp: AtomicUsize::new(index),
+                message: UnsafeCell::new(MaybeUninit::uninit()),
+            })
             .collect();
         Channel {
             head: CachePadded::new(AtomicUsize::new(0)),
@@ -148,11 +151,17 @@ impl<T> Channel<T> {
                 // SeqCst: part of the store-buffer race with waiting
                 // receivers (see `WaitQueue`), and the version a select's
                 // double collect reads.
-                match self.tail.compare_exchange_weak(tail, new_tail, Ordering::SeqCst, Ordering::Relaxed) {
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    new_tail,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         // SAFETY: the CAS made this thread the only owner of
                         // the slot until it stores the new stamp.
-                        slot.message.with_mut(|message| unsafe { (*message).write(value) });
+                        slot.message
+                            .with_mut(|message| unsafe { (*message).write(value) });
                         // Release publishes the message to the receiver's
                         // Acquire stamp load.
                         slot.stamp.store(tail + 1, Ordering::Release);
@@ -173,6 +182,7 @@ impl<T> Channel<T> {
                     return Err((value, Blocked::Wait));
                 }
                 backoff.spin();
+                spin_loop();
                 tail = self.tail.load(Ordering::Relaxed);
             } else {
                 // Another sender claimed the slot and is writing: wait.
@@ -209,13 +219,21 @@ impl<T> Channel<T> {
                 let new_head = self.next(head);
                 // SeqCst: the senders' side of the store-buffer race with
                 // waiting senders, and the select's version.
-                match self.head.compare_exchange_weak(head, new_head, Ordering::SeqCst, Ordering::Relaxed) {
+                match self.head.compare_exchange_weak(
+                    head,
+                    new_head,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         // SAFETY: the CAS made this thread the only owner of
                         // the slot, whose message the stamp says is written.
-                        let value = slot.message.with(|message| unsafe { (*message).assume_init_read() });
+                        let value = slot
+                            .message
+                            .with(|message| unsafe { (*message).assume_init_read() });
                         // Release: the next lap's sender must see our read done.
-                        slot.stamp.store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
                         return Ok(value);
                     }
                     Err(current) => {
@@ -228,10 +246,15 @@ impl<T> Channel<T> {
                 // race; must not read an older tail than the stamp implies.
                 let tail = self.tail.load(Ordering::SeqCst);
                 if tail & !self.mark_bit == head {
-                    return Err(if tail & self.mark_bit != 0 { Blocked::Closed } else { Blocked::Wait });
+                    return Err(if tail & self.mark_bit != 0 {
+                        Blocked::Closed
+                    } else {
+                        Blocked::Wait
+                    });
                 }
                 // A sender claimed the slot and is still writing.
                 backoff.spin();
+                spin_loop();
                 head = self.head.load(Ordering::Relaxed);
             } else {
                 backoff.snooze();
@@ -325,8 +348,10 @@ impl<T> Channel<T> {
             if head + 1 == stamp {
                 // SAFETY: the stamp says the message is written, and with no
                 // receivers left nobody else reads this slot.
-                slot.message.with_mut(|message| unsafe { (*message).assume_init_drop() });
-                slot.stamp.store(head.wrapping_add(self.one_lap), Ordering::Release);
+                slot.message
+                    .with_mut(|message| unsafe { (*message).assume_init_drop() });
+                slot.stamp
+                    .store(head.wrapping_add(self.one_lap), Ordering::Release);
                 head = self.next(head);
             } else {
                 // A sender claimed this slot before the close mark and is
@@ -371,7 +396,10 @@ impl<T> Channel<T> {
     pub(crate) fn version(&self) -> (usize, usize) {
         // SeqCst: the double collect is a snapshot argument over several
         // channels; it needs one total order of these loads.
-        (self.head.load(Ordering::SeqCst), self.tail.load(Ordering::SeqCst))
+        (
+            self.head.load(Ordering::SeqCst),
+            self.tail.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -386,7 +414,9 @@ impl<T> Drop for Channel<T> {
             let index = head & (self.mark_bit - 1);
             // SAFETY: every position between head and tail holds a written
             // message (all senders finished: we have `&mut self`).
-            self.buffer[index].message.with_mut(|message| unsafe { (*message).assume_init_drop() });
+            self.buffer[index]
+                .message
+                .with_mut(|message| unsafe { (*message).assume_init_drop() });
             head = self.next(head);
         }
     }

@@ -45,7 +45,10 @@ impl<T> Channel<T> {
     /// A new, open, empty channel.
     pub(crate) fn new() -> Self {
         Channel {
-            queue: Mutex::new(Queue { messages: VecDeque::new(), closed: false }),
+            queue: Mutex::new(Queue {
+                messages: VecDeque::new(),
+                closed: false,
+            }),
             version: AtomicUsize::new(0),
             length: AtomicUsize::new(0),
             receivers: WaitQueue::new(),

@@ -69,6 +69,9 @@ use operation::{RecvArm, SendArm};
 use waiter::Entry;
 
 /// The implementation behind a channel.
+// The variants differ in size, but a channel is allocated once, in its
+// `Arc`; boxing the large one would add an indirection to every operation.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Flavor<T> {
     /// `bounded(0)`.
     Zero(zero::Channel<T>),
@@ -171,8 +174,17 @@ impl<T> Shared<T> {
 }
 
 fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared { senders: AtomicUsize::new(1), receivers: AtomicUsize::new(1), flavor });
-    (Sender { shared: shared.clone() }, Receiver::from_shared(shared))
+    let shared = Arc::new(Shared {
+        senders: AtomicUsize::new(1),
+        receivers: AtomicUsize::new(1),
+        flavor,
+    });
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver::from_shared(shared),
+    )
 }
 
 /// A channel with room for `cap` buffered messages; `bounded(0)` is a
@@ -196,7 +208,9 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         return new_channel(Flavor::Zero(zero::Channel::new()));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
-    let fits = cap.checked_mul(slot_size).is_some_and(|bytes| bytes <= isize::MAX as usize);
+    let fits = cap
+        .checked_mul(slot_size)
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
     assert!(
         fits,
         "hoare::chan::bounded({cap}): a buffer of {cap} messages of {} bytes each would exceed \
@@ -248,7 +262,10 @@ impl<T> Sender<T> {
     /// the value unsent (and drops it), or — if a receiver had already
     /// taken it — sent exactly once.
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
-        SendFuture { arm: SendArm::new(Some(&self.shared), Some(value)), waiting: Waiting::new() }
+        SendFuture {
+            arm: SendArm::new(Some(&self.shared), Some(value)),
+            waiting: Waiting::new(),
+        }
     }
 
     /// Sends `value` if that is possible without waiting: there is room in
@@ -310,7 +327,12 @@ impl<T> Sender<T> {
 
 impl<T> Receiver<T> {
     fn from_shared(shared: Arc<Shared<T>>) -> Self {
-        Receiver { shared, stream_entry: None, stream_waiting: Waiting::new(), stream_ended: false }
+        Receiver {
+            shared,
+            stream_entry: None,
+            stream_waiting: Waiting::new(),
+            stream_ended: false,
+        }
     }
 
     /// Receives a message, waiting until one is available. Fails once the
@@ -318,7 +340,10 @@ impl<T> Receiver<T> {
     ///
     /// Cancellation-safe: dropping the future never loses a message.
     pub fn recv(&self) -> RecvFuture<'_, T> {
-        RecvFuture { arm: RecvArm::new(Some(&self.shared)), waiting: Waiting::new() }
+        RecvFuture {
+            arm: RecvArm::new(Some(&self.shared)),
+            waiting: Waiting::new(),
+        }
     }
 
     /// Receives a message if one is available now (on a rendezvous
@@ -403,7 +428,9 @@ impl<T> Clone for Sender<T> {
         // Relaxed: a new handle is made from a live one, so the count is
         // already positive; nothing is published by the increment.
         self.shared.senders.fetch_add(1, Ordering::Relaxed);
-        Sender { shared: self.shared.clone() }
+        Sender {
+            shared: self.shared.clone(),
+        }
     }
 }
 
@@ -504,7 +531,11 @@ impl<T> Future for SendFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
-            Poll::Ready(_) => Poll::Ready(this.arm.take_result().expect("hoare: a send future was polled after completion")),
+            Poll::Ready(_) => Poll::Ready(
+                this.arm
+                    .take_result()
+                    .expect("hoare: a send future was polled after completion"),
+            ),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -518,7 +549,9 @@ impl<T> Drop for SendFuture<'_, T> {
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture").field("waiting", &driver::is_waiting(&self.waiting)).finish()
+        f.debug_struct("SendFuture")
+            .field("waiting", &driver::is_waiting(&self.waiting))
+            .finish()
     }
 }
 
@@ -535,7 +568,11 @@ impl<T> Future for RecvFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
-            Poll::Ready(_) => Poll::Ready(this.arm.take_result().expect("hoare: a recv future was polled after completion")),
+            Poll::Ready(_) => Poll::Ready(
+                this.arm
+                    .take_result()
+                    .expect("hoare: a recv future was polled after completion"),
+            ),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -549,7 +586,9 @@ impl<T> Drop for RecvFuture<'_, T> {
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFuture").field("waiting", &driver::is_waiting(&self.waiting)).finish()
+        f.debug_struct("RecvFuture")
+            .field("waiting", &driver::is_waiting(&self.waiting))
+            .finish()
     }
 }
 
@@ -564,7 +603,9 @@ pub struct Iter<'a, T> {
 
 impl<T> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter").field("receiver", self.receiver).finish()
+        f.debug_struct("Iter")
+            .field("receiver", self.receiver)
+            .finish()
     }
 }
 

@@ -22,12 +22,20 @@ pub struct RecvArm<'a, T> {
 impl<'a, T> RecvArm<'a, T> {
     /// An arm on `shared`, or a disabled arm for `None`.
     pub(crate) fn new(shared: Option<&'a Shared<T>>) -> Self {
-        RecvArm { shared, entry: None, result: None }
+        RecvArm {
+            shared,
+            entry: None,
+            result: None,
+        }
     }
 
     /// Restores a registration kept between polls (the receiver's stream).
     pub(crate) fn with_entry(shared: &'a Shared<T>, entry: Option<Arc<Entry<T>>>) -> Self {
-        RecvArm { shared: Some(shared), entry, result: None }
+        RecvArm {
+            shared: Some(shared),
+            entry,
+            result: None,
+        }
     }
 
     /// Gives up the registration to keep it between polls.
@@ -41,7 +49,8 @@ impl<'a, T> RecvArm<'a, T> {
     }
 
     fn shared(&self) -> &'a Shared<T> {
-        self.shared.expect("hoare: a disabled select arm was driven")
+        self.shared
+            .expect("hoare: a disabled select arm was driven")
     }
 }
 
@@ -134,7 +143,12 @@ pub struct SendArm<'a, T> {
 impl<'a, T> SendArm<'a, T> {
     /// An arm sending `value` on `shared`, or a disabled arm for `None`.
     pub(crate) fn new(shared: Option<&'a Shared<T>>, value: Option<T>) -> Self {
-        SendArm { shared, value, entry: None, result: None }
+        SendArm {
+            shared,
+            value,
+            entry: None,
+            result: None,
+        }
     }
 
     /// The result, once the arm completed.
@@ -143,7 +157,8 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     fn shared(&self) -> &'a Shared<T> {
-        self.shared.expect("hoare: a disabled select arm was driven")
+        self.shared
+            .expect("hoare: a disabled select arm was driven")
     }
 
     /// Sends `value` now; `false` (keeping the value) if there is no room.
@@ -203,7 +218,9 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn unregister(&mut self) {
-        let Some(entry) = self.entry.take() else { return };
+        let Some(entry) = self.entry.take() else {
+            return;
+        };
         match &self.shared().flavor {
             Flavor::Zero(channel) => {
                 channel.unregister_send(entry.token());

@@ -74,7 +74,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::task::Waker;
 
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, UnsafeCell};
 
 /// The token is still waiting: no counterpart has completed it.
@@ -95,7 +95,10 @@ pub struct Token {
 impl Token {
     /// A fresh token in the `WAITING` state, waking `waker` when selected.
     pub(crate) fn new(waker: &Waker) -> Self {
-        Token { state: AtomicUsize::new(WAITING), waker: Mutex::new(Some(waker.clone())) }
+        Token {
+            state: AtomicUsize::new(WAITING),
+            waker: Mutex::new(Some(waker.clone())),
+        }
     }
 
     /// Counterpart side: claims the token for `arm`. Exactly one call
@@ -106,7 +109,12 @@ impl Token {
         // in `selected`; the Acquire half orders our later reads after the
         // owner's registration.
         self.state
-            .compare_exchange(WAITING, arm + SELECTED_BASE, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                WAITING,
+                arm + SELECTED_BASE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_ok()
     }
 
@@ -115,7 +123,10 @@ impl Token {
     pub(crate) fn try_abort(&self) -> Result<(), usize> {
         // Acquire on failure pairs with the Release of the winning
         // `try_select`, making its slot work visible to the owner.
-        match self.state.compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire) {
+        match self
+            .state
+            .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => Ok(()),
             Err(state) => Err(state - SELECTED_BASE),
         }
@@ -157,7 +168,9 @@ impl Token {
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Token").field("state", &self.state.load(Ordering::Relaxed)).finish()
+        f.debug_struct("Token")
+            .field("state", &self.state.load(Ordering::Relaxed))
+            .finish()
     }
 }
 
@@ -182,7 +195,11 @@ impl<T> Entry<T> {
     /// A registration of `token`'s operation for `arm`, with `value` (a
     /// waiting rendezvous sender's offer) in the slot.
     pub(crate) fn new(token: Arc<Token>, arm: usize, value: Option<T>) -> Arc<Self> {
-        Arc::new(Entry { token, arm, slot: UnsafeCell::new(value) })
+        Arc::new(Entry {
+            token,
+            arm,
+            slot: UnsafeCell::new(value),
+        })
     }
 
     /// The shared token.
@@ -232,10 +249,11 @@ impl<T> Entry<T> {
 /// a counterpart one load instead of a lock. The race it must not lose is
 /// the classic store-buffer one: a waiter stores "registered" then loads
 /// the channel state, while a counterpart stores the channel state (a new
-/// message) then loads `is_empty`. Both sides use `SeqCst` for these four
-/// accesses, so at least one side sees the other: either the counterpart
-/// sees the registration and notifies, or the waiter's re-check sees the
-/// new state and does not sleep.
+/// message) then loads `is_empty`. A `SeqCst` fence sits between the store
+/// and the load on both sides ([`WaitQueue::register`] ends with one,
+/// [`WaitQueue::notify_one`] starts with one), so at least one side sees
+/// the other: either the counterpart sees the registration and notifies,
+/// or the waiter's re-check sees the new state and does not sleep.
 pub(crate) struct WaitQueue<T> {
     entries: Mutex<VecDeque<Arc<Entry<T>>>>,
     is_empty: AtomicBool,
@@ -244,7 +262,10 @@ pub(crate) struct WaitQueue<T> {
 impl<T> WaitQueue<T> {
     /// An empty queue.
     pub(crate) fn new() -> Self {
-        WaitQueue { entries: Mutex::new(VecDeque::new()), is_empty: AtomicBool::new(true) }
+        WaitQueue {
+            entries: Mutex::new(VecDeque::new()),
+            is_empty: AtomicBool::new(true),
+        }
     }
 
     /// Appends `entry`. The caller re-checks the channel state afterwards.
@@ -252,8 +273,12 @@ impl<T> WaitQueue<T> {
         let mut entries = self.entries.lock();
         entries.push_back(entry);
         // SeqCst: the store half of the waiter's side of the store-buffer
-        // race described on the type; the re-check load follows it.
+        // race described on the type.
         self.is_empty.store(false, Ordering::SeqCst);
+        drop(entries);
+        // Orders the store above before the caller's re-check loads; pairs
+        // with the fence in `notify_one`.
+        fence(Ordering::SeqCst);
     }
 
     /// Removes every entry of the operation owning `token`.
@@ -271,8 +296,11 @@ impl<T> WaitQueue<T> {
     /// selected (entries of completed or withdrawn operations are dropped
     /// on the way).
     pub(crate) fn notify_one(&self) {
+        // Orders the caller's channel-state store before the load below;
+        // pairs with the fence in `register`.
+        fence(Ordering::SeqCst);
         // SeqCst: the load half of the counterpart's side of the
-        // store-buffer race; the channel-state store precedes it.
+        // store-buffer race.
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
@@ -298,7 +326,10 @@ impl<T> WaitQueue<T> {
         let drained: Vec<_> = {
             let mut entries = self.entries.lock();
             self.is_empty.store(true, Ordering::SeqCst);
-            entries.drain(..).filter(|entry| entry.try_select()).collect()
+            entries
+                .drain(..)
+                .filter(|entry| entry.try_select())
+                .collect()
         };
         for entry in drained {
             entry.token().wake();

@@ -83,7 +83,8 @@ impl<T> Channel<T> {
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
-        self.leftover_count.store(inner.leftovers.len(), Ordering::Relaxed);
+        self.leftover_count
+            .store(inner.leftovers.len(), Ordering::Relaxed);
     }
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
@@ -166,7 +167,10 @@ impl<T> Channel<T> {
         let own = entry.token();
         let ready = inner.closed
             || !inner.leftovers.is_empty()
-            || inner.senders.iter().any(|sender| !sender.belongs_to(own) && sender.token().is_waiting());
+            || inner
+                .senders
+                .iter()
+                .any(|sender| !sender.belongs_to(own) && sender.token().is_waiting());
         if ready {
             return false;
         }
@@ -182,7 +186,10 @@ impl<T> Channel<T> {
         let mut inner = self.lock();
         let own = entry.token();
         let ready = inner.closed
-            || inner.receivers.iter().any(|receiver| !receiver.belongs_to(own) && receiver.token().is_waiting());
+            || inner
+                .receivers
+                .iter()
+                .any(|receiver| !receiver.belongs_to(own) && receiver.token().is_waiting());
         if ready {
             return false;
         }
@@ -239,9 +246,16 @@ impl<T> Channel<T> {
             // SeqCst: pairs with the load in `is_closed`; set under the lock.
             self.closed.store(true, Ordering::SeqCst);
             let inner = &mut *inner;
-            let waiters: Vec<_> = inner.senders.drain(..).chain(inner.receivers.drain(..)).collect();
+            let waiters: Vec<_> = inner
+                .senders
+                .drain(..)
+                .chain(inner.receivers.drain(..))
+                .collect();
             self.changed(inner);
-            waiters.into_iter().filter(|entry| entry.try_select()).collect()
+            waiters
+                .into_iter()
+                .filter(|entry| entry.try_select())
+                .collect()
         };
         for entry in woken {
             entry.token().wake();

@@ -26,7 +26,10 @@ pub(crate) struct Parker {
 impl Parker {
     /// A parker with no pending wake-up.
     pub(crate) fn new() -> Self {
-        Parker { notified: Mutex::new(false), condvar: Condvar::new() }
+        Parker {
+            notified: Mutex::new(false),
+            condvar: Condvar::new(),
+        }
     }
 
     /// Blocks until [`Parker::unpark`] has been called since the last

@@ -131,7 +131,9 @@ impl Waiting {
     }
 }
 
-/// The order in which arms are tried and registered.
+/// The order in which arms are tried and registered. Up to 32 arms it
+/// lives on the stack (the common case: no allocation per select).
+#[allow(clippy::large_enum_variant)]
 enum Order {
     Inline([usize; Order::INLINE], usize),
     Heap(Vec<usize>),
@@ -239,7 +241,10 @@ pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Optio
 }
 
 /// [`select_now`], then discards the arms not chosen.
-pub(crate) fn select_now_and_discard(arms: &mut (impl Arms + ?Sized), biased: bool) -> Option<usize> {
+pub(crate) fn select_now_and_discard(
+    arms: &mut (impl Arms + ?Sized),
+    biased: bool,
+) -> Option<usize> {
     select_now(arms, biased).map(|index| choose(arms, index))
 }
 

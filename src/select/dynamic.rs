@@ -97,7 +97,10 @@ impl<T> Arms for [DynamicArm<'_, T>] {
 impl<'a, T> Select<'a, T> {
     /// An empty selection (choosing at random among ready operations).
     pub fn new() -> Self {
-        Select { arms: Vec::new(), biased: false }
+        Select {
+            arms: Vec::new(),
+            biased: false,
+        }
     }
 
     /// Chooses among ready operations in the order they were added
@@ -109,13 +112,17 @@ impl<'a, T> Select<'a, T> {
 
     /// Adds a receive on `receiver`; returns the operation's index.
     pub fn recv(&mut self, receiver: &'a Receiver<T>) -> usize {
-        self.arms.push(DynamicArm::Recv(RecvArm::new(Some(receiver.shared()))));
+        self.arms
+            .push(DynamicArm::Recv(RecvArm::new(Some(receiver.shared()))));
         self.arms.len() - 1
     }
 
     /// Adds a send of `value` on `sender`; returns the operation's index.
     pub fn send(&mut self, sender: &'a Sender<T>, value: T) -> usize {
-        self.arms.push(DynamicArm::Send(SendArm::new(Some(sender.shared()), Some(value))));
+        self.arms.push(DynamicArm::Send(SendArm::new(
+            Some(sender.shared()),
+            Some(value),
+        )));
         self.arms.len() - 1
     }
 
@@ -137,7 +144,10 @@ impl<'a, T> Select<'a, T> {
     /// no operation, waits forever (like Go's `select {}`). Unsent values
     /// of the other operations are dropped.
     pub fn select(self) -> SelectFuture<'a, T> {
-        SelectFuture { select: self, waiting: Waiting::new() }
+        SelectFuture {
+            select: self,
+            waiting: Waiting::new(),
+        }
     }
 }
 
@@ -149,7 +159,10 @@ impl<T> Default for Select<'_, T> {
 
 impl<T> fmt::Debug for Select<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Select").field("operations", &self.arms.len()).field("biased", &self.biased).finish()
+        f.debug_struct("Select")
+            .field("operations", &self.arms.len())
+            .field("biased", &self.biased)
+            .finish()
     }
 }
 
@@ -183,7 +196,8 @@ impl<T> Drop for SelectFuture<'_, T> {
 
 impl<T> fmt::Debug for SelectFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SelectFuture").field("select", &self.select).finish()
+        f.debug_struct("SelectFuture")
+            .field("select", &self.select)
+            .finish()
     }
 }
-

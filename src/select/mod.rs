@@ -338,7 +338,9 @@ pub mod __private {
     }
 
     /// A send arm on `operand`, disabled for `None`.
-    pub fn send_arm<S: SendOperand + ?Sized>(operand: Option<(&S, S::Item)>) -> SendArm<'_, S::Item> {
+    pub fn send_arm<S: SendOperand + ?Sized>(
+        operand: Option<(&S, S::Item)>,
+    ) -> SendArm<'_, S::Item> {
         match operand {
             Some((sender, value)) => SendArm::new(Some(sender.sender().shared()), Some(value)),
             None => SendArm::new(None, None),
@@ -365,7 +367,11 @@ pub mod __private {
     impl<'a, 'b> Selecting<'a, 'b> {
         /// Selects over `arms`.
         pub fn new(arms: &'a mut [&'b mut (dyn Arm + Send)], biased: bool) -> Self {
-            Selecting { arms, waiting: Waiting::new(), biased }
+            Selecting {
+                arms,
+                waiting: Waiting::new(),
+                biased,
+            }
         }
     }
 

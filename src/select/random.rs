@@ -17,14 +17,18 @@ pub(crate) trait Source {
     fn next_u64(&mut self) -> u64;
 }
 
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
-    static STATE: Cell<u64> = const { Cell::new(0) };
-    static OVERRIDE: RefCell<Option<Box<dyn Source>>> = const { RefCell::new(None) };
+    static STATE: Cell<u64> = Cell::new(0);
+    static OVERRIDE: RefCell<Option<Box<dyn Source>>> = RefCell::new(None);
 }
 
 /// Runs `f` with `source` providing this thread's select choices, and
 /// gives the source back.
-pub(crate) fn with_source<R>(source: Box<dyn Source>, f: impl FnOnce() -> R) -> (R, Box<dyn Source>) {
+pub(crate) fn with_source<R>(
+    source: Box<dyn Source>,
+    f: impl FnOnce() -> R,
+) -> (R, Box<dyn Source>) {
     struct Restore(Option<Box<dyn Source>>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -35,7 +39,9 @@ pub(crate) fn with_source<R>(source: Box<dyn Source>, f: impl FnOnce() -> R) -> 
     let previous = OVERRIDE.with(|slot| slot.borrow_mut().replace(source));
     let restore = Restore(previous);
     let result = f();
-    let installed = OVERRIDE.with(|slot| slot.borrow_mut().take()).expect("hoare: the select random source vanished");
+    let installed = OVERRIDE
+        .with(|slot| slot.borrow_mut().take())
+        .expect("hoare: the select random source vanished");
     drop(restore);
     (result, installed)
 }
@@ -44,12 +50,16 @@ fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // std's `RandomState` is randomly keyed per process and its keys
     // advance per call, so every thread starts from a different state.
-    std::collections::hash_map::RandomState::new().build_hasher().finish() | 1
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        | 1
 }
 
 /// The next 64 random bits for this thread.
 pub(crate) fn next_u64() -> u64 {
-    let overridden = OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.next_u64()));
+    let overridden =
+        OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.next_u64()));
     if let Some(value) = overridden {
         return value;
     }
@@ -68,7 +78,7 @@ pub(crate) fn next_u64() -> u64 {
 
 /// A uniform number in `0..n` (`n > 0`), by Lemire's multiply-shift.
 pub(crate) fn below(n: usize) -> usize {
-    ((next_u64() >> 32) * (n as u64) >> 32) as usize
+    (((next_u64() >> 32) * (n as u64)) >> 32) as usize
 }
 
 /// Fills `order` with a uniformly random permutation of `0..order.len()`

@@ -48,7 +48,10 @@ pub struct Counted {
 
 impl Counted {
     pub fn new(id: usize, drops: &Arc<AtomicUsize>) -> Self {
-        Counted { id, drops: drops.clone() }
+        Counted {
+            id,
+            drops: drops.clone(),
+        }
     }
 }
 
