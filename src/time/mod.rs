@@ -68,10 +68,11 @@
 //!   timer stops when every receiver is gone.
 
 mod channel;
-mod clock;
+// The simulation (section 6 of DESIGN.md) plugs in through these three.
+pub(crate) mod clock;
 mod driver;
-mod instant;
-mod queue;
+pub(crate) mod instant;
+pub(crate) mod queue;
 mod sleep;
 mod timeout;
 
