@@ -26,6 +26,7 @@ mod sync;
 
 pub mod chan;
 pub mod runtime;
+pub mod time;
 
 pub use runtime::block_on;
 pub mod select;
