@@ -15,31 +15,37 @@
 //! * Sizes that loom models must keep small (the local run queue) are
 //!   chosen here and nowhere else: see [`LOCAL_QUEUE_CAPACITY`].
 
-#[cfg(not(loom))]
-pub(crate) use std::sync::Arc;
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
 
 /// Atomic types and orderings.
+#[allow(unused_imports)]
 pub(crate) mod atomic {
     #[cfg(not(loom))]
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
 
     #[cfg(loom)]
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
 }
 
+#[cfg(loom)]
+pub(crate) use loom::thread_local;
 /// `thread_local!`: loom's version gives each modelled thread its own value.
 #[cfg(not(loom))]
 pub(crate) use std::thread_local;
-#[cfg(loom)]
-pub(crate) use loom::thread_local;
 
 /// Process-wide lazily initialised statics (timer thread, id counters).
 ///
 /// Under loom this is still `std`'s `OnceLock`: a model must not depend on
 /// process-wide state, so the code paths that use one are not modelled; the
 /// structures behind them are driven directly instead.
+#[allow(unused_imports)]
 pub(crate) use std::sync::OnceLock;
 
 /// Hint that the caller is spinning; under loom, a yield so the model can
@@ -143,7 +149,10 @@ impl<T: ?Sized> Mutex<T> {
         #[cfg(not(loom))]
         return self.0.lock();
         #[cfg(loom)]
-        return self.0.lock().expect("hoare: a thread panicked while holding an internal lock");
+        return self
+            .0
+            .lock()
+            .expect("hoare: a thread panicked while holding an internal lock");
     }
 }
 
@@ -175,7 +184,9 @@ impl Condvar {
     /// guard's lock meanwhile.
     #[cfg(loom)]
     pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        self.0.wait(guard).expect("hoare: a thread panicked while holding an internal lock")
+        self.0
+            .wait(guard)
+            .expect("hoare: a thread panicked while holding an internal lock")
     }
 
     /// Like [`Condvar::wait`], giving up after `timeout`. Loom has no time:
@@ -213,9 +224,10 @@ impl Condvar {
 }
 
 /// Threads: spawning is only used by the runtime and the timer thread.
+#[allow(unused_imports)]
 pub(crate) mod thread {
-    #[cfg(not(loom))]
-    pub(crate) use std::thread::{current, spawn, Builder, JoinHandle};
     #[cfg(loom)]
     pub(crate) use loom::thread::{current, spawn, JoinHandle};
+    #[cfg(not(loom))]
+    pub(crate) use std::thread::{current, spawn, Builder, JoinHandle};
 }

@@ -203,7 +203,9 @@ fn main_future_woken_from_a_foreign_thread_completes() {
             state.0 = true;
             state.1.take()
         };
-        waker.map(Waker::wake);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     });
     hoare::run(Flag { state });
 }

@@ -1,5 +1,627 @@
-//! Typed channels.
+//! Typed channels: rendezvous, bounded and unbounded, MPMC.
+//!
+//! ```
+//! use hoare::chan;
+//!
+//! let (tx, rx) = chan::bounded::<&str>(0); // a rendezvous channel
+//! let sender = std::thread::spawn(move || tx.send_blocking("hello").unwrap());
+//! assert_eq!(rx.recv_blocking(), Ok("hello"));
+//! sender.join().unwrap();
+//! ```
+//!
+//! # Flavours
+//!
+//! One [`Sender`]/[`Receiver`] pair fronts three implementations:
+//!
+//! * [`bounded(0)`](bounded): **rendezvous** (`zero.rs`). A send completes
+//!   when a receive takes its value: the two meet.
+//! * [`bounded(n)`](bounded): a **ring** of `n` slots (`array.rs`),
+//!   lock-free on the fast path.
+//! * [`unbounded()`](unbounded): a growable queue (`list.rs`); sends never
+//!   wait.
+//!
+//! Waiting is the same for all of them: an operation that cannot proceed
+//! registers an entry carrying a token in the channel's wait queue, and a
+//! counterpart must win the token to complete it (`waiter.rs` states the
+//! protocol). That is what lets a `select!` wait on many channels and be
+//! completed by exactly one counterpart.
+//!
+//! # Semantics
+//!
+//! * **Order.** Messages from one sender arrive in the order sent; waiting
+//!   receivers and waiting senders are served in the order they started
+//!   waiting.
+//! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
+//!   last `Sender` closes the channel: sends fail with their value, and
+//!   receivers get every buffered message, then `Err(RecvError)`. The drop
+//!   of the last `Receiver` closes it too and drops the buffered messages.
+//! * **Nothing lost, nothing doubled.** Every message sent successfully is
+//!   received exactly once or dropped exactly once with the channel, even
+//!   when `send`/`recv` futures or selects are dropped mid-wait. A value
+//!   handed to a rendezvous receive that is then dropped goes to the next
+//!   waiting receiver or stays buffered (`len()` counts it).
+//! * **No runtime needed.** Channels work in hoare processes, in other
+//!   executors' tasks, and from OS threads through the `_blocking` methods,
+//!   all mixed on one channel.
 
+mod array;
 mod error;
+mod list;
+pub(crate) mod operation;
+pub(crate) mod waiter;
+mod zero;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::stream::{FusedStream, Stream};
 
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};
+
+use crate::runtime::block_on::run_parked;
+use crate::runtime::context::assert_may_block;
+use crate::select::driver::{self, One, Waiting};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::Arc;
+use operation::{RecvArm, SendArm};
+use waiter::Entry;
+
+/// The implementation behind a channel.
+// The variants differ in size, but a channel is allocated once, in its
+// `Arc`; boxing the large one would add an indirection to every operation.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Flavor<T> {
+    /// `bounded(0)`.
+    Zero(zero::Channel<T>),
+    /// `bounded(n)`, `n > 0`.
+    Array(array::Channel<T>),
+    /// `unbounded()`.
+    List(list::Channel<T>),
+}
+
+/// What every handle of one channel shares.
+pub(crate) struct Shared<T> {
+    /// Live `Sender`s; the last one to go closes the channel.
+    senders: AtomicUsize,
+    /// Live `Receiver`s; the last one to go closes and drains the channel.
+    receivers: AtomicUsize,
+    pub(crate) flavor: Flavor<T>,
+}
+
+impl<T> Shared<T> {
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.try_send(value),
+            Flavor::Array(channel) => channel.try_send(value),
+            Flavor::List(channel) => channel.try_send(value),
+        }
+    }
+
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.try_recv(),
+            Flavor::Array(channel) => channel.try_recv(),
+            Flavor::List(channel) => channel.try_recv(),
+        }
+    }
+
+    pub(crate) fn version(&self) -> (usize, usize) {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.version(),
+            Flavor::Array(channel) => channel.version(),
+            Flavor::List(channel) => channel.version(),
+        }
+    }
+
+    fn close(&self) -> bool {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.close(),
+            Flavor::Array(channel) => channel.close(),
+            Flavor::List(channel) => channel.close(),
+        }
+    }
+
+    fn discard_all(&self) {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.discard_all(),
+            Flavor::Array(channel) => channel.discard_all(),
+            Flavor::List(channel) => channel.discard_all(),
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.is_closed(),
+            Flavor::Array(channel) => channel.is_closed(),
+            Flavor::List(channel) => channel.is_closed(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.len(),
+            Flavor::Array(channel) => channel.len(),
+            Flavor::List(channel) => channel.len(),
+        }
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        match &self.flavor {
+            Flavor::Zero(_) => Some(0),
+            Flavor::Array(channel) => Some(channel.capacity()),
+            Flavor::List(_) => None,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        match &self.flavor {
+            Flavor::Zero(_) => true,
+            Flavor::Array(channel) => channel.len() == channel.capacity(),
+            Flavor::List(_) => false,
+        }
+    }
+
+    /// A short name for `Debug` output and reports.
+    fn flavor_name(&self) -> &'static str {
+        match &self.flavor {
+            Flavor::Zero(_) => "rendezvous",
+            Flavor::Array(_) => "bounded",
+            Flavor::List(_) => "unbounded",
+        }
+    }
+}
+
+fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared {
+        senders: AtomicUsize::new(1),
+        receivers: AtomicUsize::new(1),
+        flavor,
+    });
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver::from_shared(shared),
+    )
+}
+
+/// A channel with room for `cap` buffered messages; `bounded(0)` is a
+/// rendezvous channel, where each send meets a receive.
+///
+/// # Panics
+///
+/// If a buffer of `cap` messages of type `T` would exceed `isize::MAX`
+/// bytes.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::bounded(2);
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// assert!(tx.try_send(3).unwrap_err().is_full());
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+#[track_caller]
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    if cap == 0 {
+        return new_channel(Flavor::Zero(zero::Channel::new()));
+    }
+    let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
+    let fits = cap
+        .checked_mul(slot_size)
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    assert!(
+        fits,
+        "hoare::chan::bounded({cap}): a buffer of {cap} messages of {} bytes each would exceed \
+         isize::MAX bytes; use a smaller capacity or chan::unbounded()",
+        std::mem::size_of::<T>()
+    );
+    new_channel(Flavor::Array(array::Channel::new(cap)))
+}
+
+/// A channel without a bound: sends never wait (they fail only once the
+/// channel is closed).
+///
+/// ```
+/// let (tx, rx) = hoare::chan::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    new_channel(Flavor::List(list::Channel::new()))
+}
+
+/// The sending half of a channel. Cloning makes another sender of the same
+/// channel; the channel closes when the last one is dropped.
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// The receiving half of a channel. Cloning makes another receiver of the
+/// same channel (each message goes to one of them); the channel closes and
+/// drops its buffered messages when the last one is dropped.
+///
+/// A `Receiver` is also a [`Stream`] of messages that ends when the channel
+/// is closed and empty; each clone has its own stream registration.
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The stream's registration between polls.
+    stream_entry: Option<Arc<Entry<T>>>,
+    stream_waiting: Waiting,
+    stream_ended: bool,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting for room (or, on a rendezvous channel, for a
+    /// receiver). Fails, giving the value back, if the channel is closed.
+    ///
+    /// Cancellation-safe: dropping the future before it completes leaves
+    /// the value unsent (and drops it), or — if a receiver had already
+    /// taken it — sent exactly once.
+    pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture {
+            arm: SendArm::new(Some(&self.shared), Some(value)),
+            waiting: Waiting::new(),
+        }
+    }
+
+    /// Sends `value` if that is possible without waiting: there is room in
+    /// the buffer, or (rendezvous) a receiver is already waiting.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.shared.try_send(value)
+    }
+
+    /// Sends `value`, parking the calling OS thread until it is taken or
+    /// there is room.
+    ///
+    /// # Panics
+    ///
+    /// When called from a hoare process on a runtime worker, or inside a
+    /// simulation: use `send(value).await` there.
+    #[track_caller]
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        assert_may_block("Sender::send_blocking");
+        run_parked(self.send(value))
+    }
+
+    /// The shared state, for select arms.
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+
+    /// Closes the channel; `true` if this call closed it (`false` if it
+    /// was closed already). See the module docs for what closing does.
+    pub fn close(&self) -> bool {
+        self.shared.close()
+    }
+
+    /// Whether the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// The number of buffered messages (a snapshot).
+    pub fn len(&self) -> usize {
+        self.shared.len()
+    }
+
+    /// Whether no message is buffered (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.shared.len() == 0
+    }
+
+    /// Whether the buffer is full (a snapshot; always for a rendezvous
+    /// channel, never for an unbounded one).
+    pub fn is_full(&self) -> bool {
+        self.shared.is_full()
+    }
+
+    /// The buffer's size: `Some(0)` for rendezvous, `None` if unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.shared.capacity()
+    }
+}
+
+impl<T> Receiver<T> {
+    fn from_shared(shared: Arc<Shared<T>>) -> Self {
+        Receiver {
+            shared,
+            stream_entry: None,
+            stream_waiting: Waiting::new(),
+            stream_ended: false,
+        }
+    }
+
+    /// Receives a message, waiting until one is available. Fails once the
+    /// channel is closed and every buffered message has been received.
+    ///
+    /// Cancellation-safe: dropping the future never loses a message.
+    pub fn recv(&self) -> RecvFuture<'_, T> {
+        RecvFuture {
+            arm: RecvArm::new(Some(&self.shared)),
+            waiting: Waiting::new(),
+        }
+    }
+
+    /// Receives a message if one is available now (on a rendezvous
+    /// channel: if a sender is already waiting).
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.shared.try_recv()
+    }
+
+    /// Receives a message, parking the calling OS thread until one is
+    /// available.
+    ///
+    /// # Panics
+    ///
+    /// When called from a hoare process on a runtime worker, or inside a
+    /// simulation: use `recv().await` there.
+    #[track_caller]
+    pub fn recv_blocking(&self) -> Result<T, RecvError> {
+        assert_may_block("Receiver::recv_blocking");
+        run_parked(self.recv())
+    }
+
+    /// A blocking iterator over messages; it ends when the channel is
+    /// closed and empty.
+    ///
+    /// # Panics
+    ///
+    /// When called from a hoare process on a runtime worker, or inside a
+    /// simulation: use the receiver as a `Stream`, or `recv().await`.
+    #[track_caller]
+    pub fn iter(&self) -> Iter<'_, T> {
+        assert_may_block("Receiver::iter");
+        Iter { receiver: self }
+    }
+
+    /// Closes the channel; `true` if this call closed it. Buffered
+    /// messages can still be received.
+    pub fn close(&self) -> bool {
+        self.shared.close()
+    }
+
+    /// Whether the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// The number of buffered messages (a snapshot).
+    pub fn len(&self) -> usize {
+        self.shared.len()
+    }
+
+    /// Whether no message is buffered (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.shared.len() == 0
+    }
+
+    /// Whether the buffer is full (a snapshot; always for a rendezvous
+    /// channel, never for an unbounded one).
+    pub fn is_full(&self) -> bool {
+        self.shared.is_full()
+    }
+
+    /// The buffer's size: `Some(0)` for rendezvous, `None` if unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.shared.capacity()
+    }
+
+    /// The shared state, for select arms.
+    pub(crate) fn shared(&self) -> &Shared<T> {
+        &self.shared
+    }
+
+    /// Withdraws the stream's pending registration, passing on anything a
+    /// sender handed it meanwhile.
+    fn cancel_stream(&mut self) {
+        let mut arm = RecvArm::with_entry(&self.shared, self.stream_entry.take());
+        driver::cancel(&mut One(&mut arm), &mut self.stream_waiting);
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        // Relaxed: a new handle is made from a live one, so the count is
+        // already positive; nothing is published by the increment.
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Sender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        // AcqRel: the last sender's close must come after every other
+        // sender's sends (Acquire), which they published on release.
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.close();
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        // Relaxed: as for `Sender::clone`.
+        self.shared.receivers.fetch_add(1, Ordering::Relaxed);
+        Receiver::from_shared(self.shared.clone())
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.cancel_stream();
+        // AcqRel: the last receiver's discard must come after every other
+        // receiver's receives, which they published on release.
+        if self.shared.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.close();
+            self.shared.discard_all();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("flavor", &self.shared.flavor_name())
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("flavor", &self.shared.flavor_name())
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.stream_ended {
+            return Poll::Ready(None);
+        }
+        let mut arm = RecvArm::with_entry(&this.shared, this.stream_entry.take());
+        let poll = driver::poll_select(&mut One(&mut arm), &mut this.stream_waiting, false, cx);
+        match poll {
+            Poll::Ready(_) => match arm.take_result() {
+                Some(Ok(value)) => Poll::Ready(Some(value)),
+                _ => {
+                    this.stream_ended = true;
+                    Poll::Ready(None)
+                }
+            },
+            Poll::Pending => {
+                this.stream_entry = arm.into_entry();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.stream_ended
+    }
+}
+
+/// The future of [`Sender::send`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct SendFuture<'a, T> {
+    arm: SendArm<'a, T>,
+    waiting: Waiting,
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
+            Poll::Ready(_) => Poll::Ready(
+                this.arm
+                    .take_result()
+                    .expect("hoare: a send future was polled after completion"),
+            ),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &driver::is_waiting(&self.waiting))
+            .finish()
+    }
+}
+
+/// The future of [`Receiver::recv`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct RecvFuture<'a, T> {
+    arm: RecvArm<'a, T>,
+    waiting: Waiting,
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
+            Poll::Ready(_) => Poll::Ready(
+                this.arm
+                    .take_result()
+                    .expect("hoare: a recv future was polled after completion"),
+            ),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("waiting", &driver::is_waiting(&self.waiting))
+            .finish()
+    }
+}
+
+// The futures hold their message by value and never pin it in place.
+impl<T> Unpin for SendFuture<'_, T> {}
+impl<T> Unpin for RecvFuture<'_, T> {}
+
+/// The blocking iterator of [`Receiver::iter`].
+pub struct Iter<'a, T> {
+    receiver: &'a Receiver<T>,
+}
+
+impl<T> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("receiver", self.receiver)
+            .finish()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv_blocking().ok()
+    }
+}

@@ -21,6 +21,12 @@ use crate::sync::Arc;
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     assert_may_block("hoare::block_on");
+    run_parked(future)
+}
+
+/// Runs `future` to completion on this thread, parking between polls. The
+/// caller has checked that blocking is allowed here.
+pub(crate) fn run_parked<F: Future>(future: F) -> F::Output {
     // Inside the main future of `hoare::run`: this thread stops running
     // processes until we return, so wakes must go to the workers.
     let _region = enter_blocking_region();

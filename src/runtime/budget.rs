@@ -20,8 +20,9 @@ use crate::sync::thread_local;
 /// Channel operations a process may complete in one poll.
 pub(crate) const PROCESS_BUDGET: u32 = 128;
 
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
-    static BUDGET: Cell<Option<u32>> = const { Cell::new(None) };
+    static BUDGET: Cell<Option<u32>> = Cell::new(None);
 }
 
 /// Runs `f` with a fresh budget of [`PROCESS_BUDGET`], restoring the

@@ -20,8 +20,9 @@ pub(crate) enum NoBlocking {
     Simulation,
 }
 
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
-    static NO_BLOCKING: Cell<Option<NoBlocking>> = const { Cell::new(None) };
+    static NO_BLOCKING: Cell<Option<NoBlocking>> = Cell::new(None);
 }
 
 /// Panics with an actionable message if blocking is forbidden here.

@@ -34,8 +34,9 @@ pub(crate) struct ThreadContext {
     blocking: Cell<bool>,
 }
 
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
-    static CURRENT: Cell<*const ThreadContext> = const { Cell::new(ptr::null()) };
+    static CURRENT: Cell<*const ThreadContext> = Cell::new(ptr::null());
 }
 
 /// While alive, the thread's context is `cx`; restores the previous one.

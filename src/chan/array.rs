@@ -1,0 +1,423 @@
+//! The bounded flavour: a fixed ring of slots, lock-free on the fast path.
+//!
+//! # Algorithm
+//!
+//! Dmitry Vyukov's bounded MPMC queue: each slot carries a *stamp* saying
+//! whose turn it is. `head` and `tail` are positions that pack an index and
+//! a lap count; a slot at position `p` is free for the sender at `tail ==
+//! p` when its stamp equals `p`, and full for the receiver at `head == p`
+//! when its stamp equals `p + 1`. A sender claims a slot with one CAS on
+//! `tail`, writes the message, and publishes it by storing the stamp
+//! `p + 1` (Release); a receiver claims with one CAS on `head`, reads, and
+//! frees the slot for the next lap by storing `p + one_lap`. An
+//! uncontended send or receive is therefore two atomic loads, one CAS and
+//! one store, with no lock and no allocation.
+//!
+//! Departures from the textbook queue:
+//!
+//! * **Close** sets a mark bit in `tail` (one `fetch_or`), so a sender
+//!   either claimed its slot before the close (and its message will be
+//!   received or discarded) or sees the mark and fails with its value.
+//! * **Waiting.** Receivers that find the ring empty and senders that find
+//!   it full register in a [`WaitQueue`]; every successful send notifies
+//!   one waiting receiver, every receive one waiting sender. The `SeqCst`
+//!   accesses to `head`/`tail` and to the queue's `is_empty` flag close
+//!   the store-buffer race described in [`WaitQueue`].
+//! * **Versions.** `(head, tail)` only grows (modulo laps), so the pair is
+//!   the version a select's double collect compares.
+//!
+//! # Who frees the messages
+//!
+//! While receivers exist, messages leave only through a receive. When the
+//! last `Receiver` is dropped, [`Channel::discard_all`] runs once (the
+//! handle count guarantees no receive is in progress) and drops every
+//! message from `head` up to the marked `tail`, waiting for senders that
+//! claimed a slot before the mark to finish writing. Whatever is left when
+//! the channel itself is freed is dropped by `Drop`, which has `&mut self`.
+
+use std::mem::MaybeUninit;
+
+use crossbeam_utils::{Backoff, CachePadded};
+
+use super::error::{TryRecvError, TrySendError};
+use super::waiter::{Entry, WaitQueue};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{spin_loop, Arc, UnsafeCell};
+
+/// One place in the ring.
+struct Slot<T> {
+    /// Whose turn it is (see the module docs).
+    stamp: AtomicUsize,
+    message: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// A bounded channel's shared state.
+pub(crate) struct Channel<T> {
+    /// Next position to receive from.
+    head: CachePadded<AtomicUsize>,
+    /// Next position to send to, with `mark_bit` set once closed.
+    tail: CachePadded<AtomicUsize>,
+    buffer: Box<[Slot<T>]>,
+    cap: usize,
+    /// The smallest power of two above every index: the close mark.
+    mark_bit: usize,
+    /// Adding `one_lap` to a position moves it to the same index one lap on.
+    one_lap: usize,
+    /// Senders waiting for room.
+    senders: WaitQueue<T>,
+    /// Receivers waiting for a message.
+    receivers: WaitQueue<T>,
+}
+
+// SAFETY: messages cross threads through the slots (so `T: Send` is
+// needed); each slot's message is accessed by one thread at a time, as
+// the stamp protocol hands it from the sender that claimed it to the
+// receiver that claimed it.
+unsafe impl<T: Send> Send for Channel<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Channel<T> {}
+
+/// What a failed non-blocking attempt saw.
+enum Blocked {
+    /// Full (send) or empty (receive).
+    Wait,
+    /// Closed (and, for a receive, empty).
+    Closed,
+}
+
+impl<T> Channel<T> {
+    /// A ring of `cap` slots (`cap >= 1`).
+    pub(crate) fn new(cap: usize) -> Self {
+        assert!(cap > 0, "hoare: a bounded ring needs at least one slot");
+        let mark_bit = (cap + 1).next_power_of_two();
+        let one_lap = mark_bit * 2;
+        let buffer = (0..cap)
+            .map(|index| Slot {
+                stamp: AtomicUsize::new(index),
+                message: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        Channel {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            buffer,
+            cap,
+            mark_bit,
+            one_lap,
+            senders: WaitQueue::new(),
+            receivers: WaitQueue::new(),
+        }
+    }
+
+    /// The position after `position`.
+    fn next(&self, position: usize) -> usize {
+        let index = position & (self.mark_bit - 1);
+        let lap = position & !(self.one_lap - 1);
+        if index + 1 < self.cap {
+            position + 1
+        } else {
+            lap.wrapping_add(self.one_lap)
+        }
+    }
+
+    /// Sends without waiting; notifies a waiting receiver on success.
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.push(value) {
+            Ok(()) => {
+                self.receivers.notify_one();
+                Ok(())
+            }
+            Err((value, Blocked::Wait)) => Err(TrySendError::Full(value)),
+            Err((value, Blocked::Closed)) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    fn push(&self, value: T) -> Result<(), (T, Blocked)> {
+        let backoff = Backoff::new();
+        // Relaxed: only a starting guess; the stamp load below decides.
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.mark_bit != 0 {
+                return Err((value, Blocked::Closed));
+            }
+            let index = tail & (self.mark_bit - 1);
+            let slot = &self.buffer[index];
+            // Acquire pairs with the receiver's Release stamp store that
+            // freed this slot, so its read of the old message is done.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if tail == stamp {
+                // The slot is free for this lap: try to claim it.
+                let new_tail = self.next(tail);
+                // SeqCst: part of the store-buffer race with waiting
+                // receivers (see `WaitQueue`), and the version a select's
+                // double collect reads.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    new_tail,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS made this thread the only owner of
+                        // the slot until it stores the new stamp.
+                        slot.message
+                            .with_mut(|message| unsafe { (*message).write(value) });
+                        // Release publishes the message to the receiver's
+                        // Acquire stamp load.
+                        slot.stamp.store(tail + 1, Ordering::Release);
+                        return Ok(());
+                    }
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
+                // The slot still holds last lap's message: full, unless a
+                // receive is finishing right now.
+                // SeqCst: orders the head load after our stamp load, as a
+                // full check must not see an older head than the stamp.
+                let head = self.head.load(Ordering::SeqCst);
+                if head.wrapping_add(self.one_lap) == tail {
+                    return Err((value, Blocked::Wait));
+                }
+                backoff.spin();
+                spin_loop();
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // Another sender claimed the slot and is writing: wait.
+                backoff.snooze();
+                spin_loop();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Receives without waiting; notifies a waiting sender on success.
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        match self.pop() {
+            Ok(value) => {
+                self.senders.notify_one();
+                Ok(value)
+            }
+            Err(Blocked::Wait) => Err(TryRecvError::Empty),
+            Err(Blocked::Closed) => Err(TryRecvError::Closed),
+        }
+    }
+
+    fn pop(&self) -> Result<T, Blocked> {
+        let backoff = Backoff::new();
+        // Relaxed: only a starting guess; the stamp load below decides.
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let index = head & (self.mark_bit - 1);
+            let slot = &self.buffer[index];
+            // Acquire pairs with the sender's Release stamp store, making
+            // the message it wrote visible.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if head + 1 == stamp {
+                let new_head = self.next(head);
+                // SeqCst: the senders' side of the store-buffer race with
+                // waiting senders, and the select's version.
+                match self.head.compare_exchange_weak(
+                    head,
+                    new_head,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS made this thread the only owner of
+                        // the slot, whose message the stamp says is written.
+                        let value = slot
+                            .message
+                            .with(|message| unsafe { (*message).assume_init_read() });
+                        // Release: the next lap's sender must see our read done.
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        return Ok(value);
+                    }
+                    Err(current) => {
+                        head = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp == head {
+                // SeqCst: the waiter's re-check side of the store-buffer
+                // race; must not read an older tail than the stamp implies.
+                let tail = self.tail.load(Ordering::SeqCst);
+                if tail & !self.mark_bit == head {
+                    return Err(if tail & self.mark_bit != 0 {
+                        Blocked::Closed
+                    } else {
+                        Blocked::Wait
+                    });
+                }
+                // A sender claimed the slot and is still writing.
+                backoff.spin();
+                spin_loop();
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                backoff.snooze();
+                spin_loop();
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Whether a receive would not wait now (a message, or closed).
+    pub(crate) fn recv_ready(&self) -> bool {
+        // SeqCst: the re-check load after registering (see `WaitQueue`).
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        tail & self.mark_bit != 0 || tail & !self.mark_bit != head
+    }
+
+    /// Whether a send would not wait now (room, or closed).
+    pub(crate) fn send_ready(&self) -> bool {
+        // SeqCst: as in `recv_ready`.
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
+    }
+
+    /// Registers a waiting receiver; `false` (and not registered) if a
+    /// receive could proceed now.
+    pub(crate) fn register_recv(&self, entry: &Arc<Entry<T>>) -> bool {
+        self.receivers.register(entry.clone());
+        if self.recv_ready() {
+            self.receivers.unregister(entry.token());
+            return false;
+        }
+        true
+    }
+
+    /// Registers a waiting sender; `false` (and not registered) if a send
+    /// could proceed now.
+    pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
+        self.senders.register(entry.clone());
+        if self.send_ready() {
+            self.senders.unregister(entry.token());
+            return false;
+        }
+        true
+    }
+
+    /// The waiting receivers.
+    pub(crate) fn receivers(&self) -> &WaitQueue<T> {
+        &self.receivers
+    }
+
+    /// The waiting senders.
+    pub(crate) fn senders(&self) -> &WaitQueue<T> {
+        &self.senders
+    }
+
+    /// Closes the channel; `true` if this call closed it. Wakes every waiter.
+    pub(crate) fn close(&self) -> bool {
+        // SeqCst: a version change every select's double collect sees, and
+        // ordered before the wake-ups below.
+        let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
+        let closed_now = tail & self.mark_bit == 0;
+        if closed_now {
+            self.senders.notify_all();
+            self.receivers.notify_all();
+        }
+        closed_now
+    }
+
+    /// Whether the channel is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        // SeqCst: one total order with `close`, so a `true` here means the
+        // close's wake-ups are under way.
+        self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
+    }
+
+    /// Drops every buffered message. Called once, when the last receiver
+    /// is gone (after `close`), so no receive races with it.
+    pub(crate) fn discard_all(&self) {
+        let backoff = Backoff::new();
+        // SeqCst: after the close mark, so no new slot can be claimed.
+        let tail = self.tail.load(Ordering::SeqCst) & !self.mark_bit;
+        // Relaxed: no receiver exists any more, so head is ours alone.
+        let mut head = self.head.load(Ordering::Relaxed);
+        while head != tail {
+            let index = head & (self.mark_bit - 1);
+            let slot = &self.buffer[index];
+            // Acquire pairs with the sender's Release stamp store.
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if head + 1 == stamp {
+                // SAFETY: the stamp says the message is written, and with no
+                // receivers left nobody else reads this slot.
+                slot.message
+                    .with_mut(|message| unsafe { (*message).assume_init_drop() });
+                slot.stamp
+                    .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                head = self.next(head);
+            } else {
+                // A sender claimed this slot before the close mark and is
+                // still writing its message.
+                backoff.snooze();
+                spin_loop();
+            }
+        }
+        // Release: `len` and `Drop` read head after this.
+        self.head.store(head, Ordering::Release);
+    }
+
+    /// The number of buffered messages (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            // SeqCst: tail and head must belong to one moment; the re-read of
+            // tail below checks that they do.
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            if self.tail.load(Ordering::SeqCst) == tail {
+                let head_index = head & (self.mark_bit - 1);
+                let tail_index = tail & (self.mark_bit - 1);
+                return if head_index < tail_index {
+                    tail_index - head_index
+                } else if head_index > tail_index {
+                    self.cap - head_index + tail_index
+                } else if tail & !self.mark_bit == head {
+                    0
+                } else {
+                    self.cap
+                };
+            }
+        }
+    }
+
+    /// The ring's size.
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// The state version for a select's double collect.
+    pub(crate) fn version(&self) -> (usize, usize) {
+        // SeqCst: the double collect is a snapshot argument over several
+        // channels; it needs one total order of these loads.
+        (
+            self.head.load(Ordering::SeqCst),
+            self.tail.load(Ordering::SeqCst),
+        )
+    }
+}
+
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        // `&mut self`: no other thread can touch the ring. Messages still
+        // between head and tail were never received or discarded.
+        // Relaxed: `&mut self` already orders us after every other access.
+        let tail = self.tail.load(Ordering::Relaxed) & !self.mark_bit;
+        let mut head = self.head.load(Ordering::Relaxed);
+        while head != tail {
+            let index = head & (self.mark_bit - 1);
+            // SAFETY: every position between head and tail holds a written
+            // message (all senders finished: we have `&mut self`).
+            self.buffer[index]
+                .message
+                .with_mut(|message| unsafe { (*message).assume_init_drop() });
+            head = self.next(head);
+        }
+    }
+}

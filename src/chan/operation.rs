@@ -1,0 +1,276 @@
+//! Channel operations as select arms: the glue between the flavours and
+//! the selection driver.
+//!
+//! [`RecvArm`] and [`SendArm`] implement the driver's [`Arm`] for one
+//! channel of any flavour. The plain `recv`/`send` futures are one-arm
+//! selections built from them, so blocking, async and select forms share
+//! one implementation of waiting.
+
+use super::error::{RecvError, SendError, TryRecvError, TrySendError};
+use super::waiter::{Entry, Token};
+use super::{Flavor, Shared};
+use crate::select::driver::Arm;
+use crate::sync::Arc;
+
+/// Receives from one channel.
+pub struct RecvArm<'a, T> {
+    shared: Option<&'a Shared<T>>,
+    entry: Option<Arc<Entry<T>>>,
+    result: Option<Result<T, RecvError>>,
+}
+
+impl<'a, T> RecvArm<'a, T> {
+    /// An arm on `shared`, or a disabled arm for `None`.
+    pub(crate) fn new(shared: Option<&'a Shared<T>>) -> Self {
+        RecvArm {
+            shared,
+            entry: None,
+            result: None,
+        }
+    }
+
+    /// Restores a registration kept between polls (the receiver's stream).
+    pub(crate) fn with_entry(shared: &'a Shared<T>, entry: Option<Arc<Entry<T>>>) -> Self {
+        RecvArm {
+            shared: Some(shared),
+            entry,
+            result: None,
+        }
+    }
+
+    /// Gives up the registration to keep it between polls.
+    pub(crate) fn into_entry(self) -> Option<Arc<Entry<T>>> {
+        self.entry
+    }
+
+    /// The result, once the arm completed.
+    pub fn take_result(&mut self) -> Option<Result<T, RecvError>> {
+        self.result.take()
+    }
+
+    fn shared(&self) -> &'a Shared<T> {
+        self.shared
+            .expect("hoare: a disabled select arm was driven")
+    }
+}
+
+impl<T> Arm for RecvArm<'_, T> {
+    fn enabled(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    fn attempt(&mut self) -> bool {
+        match self.shared().try_recv() {
+            Ok(value) => self.result = Some(Ok(value)),
+            Err(TryRecvError::Closed) => self.result = Some(Err(RecvError)),
+            Err(TryRecvError::Empty) => return false,
+        }
+        true
+    }
+
+    fn version(&self) -> (usize, usize) {
+        self.shared().version()
+    }
+
+    fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
+        let entry = Entry::new(token.clone(), index, None);
+        let registered = match &self.shared().flavor {
+            Flavor::Zero(channel) => channel.register_recv(&entry),
+            Flavor::Array(channel) => channel.register_recv(&entry),
+            Flavor::List(channel) => channel.register_recv(&entry),
+        };
+        if registered {
+            self.entry = Some(entry);
+        }
+        registered
+    }
+
+    fn unregister(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            let token = entry.token();
+            match &self.shared().flavor {
+                Flavor::Zero(channel) => channel.unregister_recv(token),
+                Flavor::Array(channel) => channel.receivers().unregister(token),
+                Flavor::List(channel) => channel.receivers().unregister(token),
+            }
+        }
+    }
+
+    fn finish(&mut self) -> bool {
+        // A buffered channel can select the entry in the instant between
+        // registering and rolling back a registration that found the channel
+        // ready; then there is no entry left, and the retry below is right.
+        let entry = self.entry.take();
+        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
+            // SAFETY: slot rule 3: the driver saw our token selected for this
+            // arm, and the selecting sender finished with the slot first.
+            if let Some(value) = unsafe { entry.take() } {
+                self.result = Some(Ok(value));
+                return true;
+            }
+        }
+        // A buffered notification, or a close: do the receive now.
+        self.attempt()
+    }
+
+    fn pass_on(&mut self) {
+        let entry = self.entry.take();
+        match &self.shared().flavor {
+            Flavor::Zero(channel) => {
+                // SAFETY: slot rule 3, as in `finish`.
+                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
+                    channel.give_back(value);
+                }
+            }
+            Flavor::Array(channel) => channel.receivers().notify_one(),
+            Flavor::List(channel) => channel.receivers().notify_one(),
+        }
+    }
+
+    fn discard(&mut self) {}
+}
+
+/// Sends one value on one channel.
+pub struct SendArm<'a, T> {
+    shared: Option<&'a Shared<T>>,
+    /// The value while not offered (always, on buffered channels; while not
+    /// registered, on a rendezvous channel, whose registration holds it).
+    value: Option<T>,
+    entry: Option<Arc<Entry<T>>>,
+    result: Option<Result<(), SendError<T>>>,
+}
+
+impl<'a, T> SendArm<'a, T> {
+    /// An arm sending `value` on `shared`, or a disabled arm for `None`.
+    pub(crate) fn new(shared: Option<&'a Shared<T>>, value: Option<T>) -> Self {
+        SendArm {
+            shared,
+            value,
+            entry: None,
+            result: None,
+        }
+    }
+
+    /// The result, once the arm completed.
+    pub fn take_result(&mut self) -> Option<Result<(), SendError<T>>> {
+        self.result.take()
+    }
+
+    fn shared(&self) -> &'a Shared<T> {
+        self.shared
+            .expect("hoare: a disabled select arm was driven")
+    }
+
+    /// Sends `value` now; `false` (keeping the value) if there is no room.
+    fn send_now(&mut self, value: T) -> bool {
+        match self.shared().try_send(value) {
+            Ok(()) => self.result = Some(Ok(())),
+            Err(TrySendError::Closed(value)) => self.result = Some(Err(SendError(value))),
+            Err(TrySendError::Full(value)) => {
+                self.value = Some(value);
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl<T> Arm for SendArm<'_, T> {
+    fn enabled(&self) -> bool {
+        self.shared.is_some() && (self.value.is_some() || self.entry.is_some())
+    }
+
+    fn attempt(&mut self) -> bool {
+        match self.value.take() {
+            Some(value) => self.send_now(value),
+            None => false,
+        }
+    }
+
+    fn version(&self) -> (usize, usize) {
+        self.shared().version()
+    }
+
+    fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
+        match &self.shared().flavor {
+            Flavor::Zero(channel) => {
+                let entry = Entry::new(token.clone(), index, self.value.take());
+                if channel.register_send(&entry) {
+                    self.entry = Some(entry);
+                    return true;
+                }
+                // SAFETY: slot rule 1: the entry was never registered.
+                self.value = unsafe { entry.take() };
+                false
+            }
+            Flavor::Array(channel) => {
+                let entry = Entry::new(token.clone(), index, None);
+                let registered = channel.register_send(&entry);
+                if registered {
+                    self.entry = Some(entry);
+                }
+                registered
+            }
+            // An unbounded channel always has room: `attempt` never fails
+            // there unless closed, which completes the arm.
+            Flavor::List(_) => false,
+        }
+    }
+
+    fn unregister(&mut self) {
+        let Some(entry) = self.entry.take() else {
+            return;
+        };
+        match &self.shared().flavor {
+            Flavor::Zero(channel) => {
+                channel.unregister_send(entry.token());
+                // SAFETY: slot rule 1: the entry is no longer registered, and
+                // any counterpart that popped it finished under the lock that
+                // `unregister_send` took after it.
+                if let Some(value) = unsafe { entry.take() } {
+                    self.value = Some(value);
+                }
+            }
+            Flavor::Array(channel) => channel.senders().unregister(entry.token()),
+            Flavor::List(_) => {}
+        }
+    }
+
+    fn finish(&mut self) -> bool {
+        // As in `RecvArm::finish`, a buffered arm may have no entry left.
+        let entry = self.entry.take();
+        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
+            // SAFETY: slot rule 3: our token was selected for this arm and the
+            // selecting receiver finished with the slot before its CAS.
+            match unsafe { entry.take() } {
+                // The receiver took the value: sent.
+                None => {
+                    self.result = Some(Ok(()));
+                    return true;
+                }
+                // Selected by a close: try again (and see it closed).
+                Some(value) => return self.send_now(value),
+            }
+        }
+        self.attempt()
+    }
+
+    fn pass_on(&mut self) {
+        let entry = self.entry.take();
+        match &self.shared().flavor {
+            Flavor::Zero(_) => {
+                // SAFETY: slot rule 3. A taken value was sent: nothing to pass
+                // on. A value still here was never sent; keep it with the arm.
+                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
+                    self.value = Some(value);
+                }
+            }
+            Flavor::Array(channel) => channel.senders().notify_one(),
+            Flavor::List(_) => {}
+        }
+    }
+
+    fn discard(&mut self) {
+        self.value = None;
+    }
+}

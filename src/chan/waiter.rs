@@ -1,0 +1,338 @@
+//! Waiters: how an operation waits on a channel, and how exactly one
+//! counterpart completes it.
+//!
+//! # The protocol
+//!
+//! An operation that cannot complete at once (a `recv` on an empty channel,
+//! a `send` with no room, or a `select!` none of whose arms is ready)
+//! *registers*: it puts an [`Entry`] in the wait queue of every channel it
+//! waits on. All entries of one operation share one [`Token`], and each
+//! entry names the *arm* (the index of the operation within its select; 0
+//! for a plain `send`/`recv`) it stands for.
+//!
+//! A token's state word moves once, and only away from `WAITING`:
+//!
+//! ```text
+//!            counterpart: try_select(arm)
+//!   WAITING ─────────────────────────────▶ SELECTED(arm)
+//!      │
+//!      │ owner: try_abort
+//!      ▼
+//!   ABORTED
+//! ```
+//!
+//! * A **counterpart** (a sender finding a waiting receiver, a receiver
+//!   freeing room, `close`) pops an entry from a wait queue *while holding
+//!   that queue's lock* and calls [`Token::try_select`]. Exactly one call
+//!   on a token can succeed; every other counterpart sees the CAS fail,
+//!   drops the entry from its queue and moves on to the next entry. This is
+//!   what makes a select waiting on many channels complete exactly once.
+//! * The **owner** (the future that registered) either observes
+//!   `SELECTED(arm)` and finishes that arm, or withdraws with
+//!   [`Token::try_abort`]; if the abort fails, a counterpart got there
+//!   first and the owner must honour that selection (or pass it on).
+//!
+//! What `SELECTED(arm)` means depends on the channel:
+//!
+//! * **Rendezvous channels hand off.** A sender that selects a waiting
+//!   receiver has already put its value in the receiver entry's `slot`; a
+//!   receiver that selects a waiting sender has already taken the value out
+//!   of the sender entry's `slot`. `SELECTED` then means "done". (`close`
+//!   also selects waiters, without touching slots: an owner that finds its
+//!   receive slot empty, or its send slot still full, retries its operation
+//!   and sees the channel closed.)
+//! * **Buffered channels notify.** `SELECTED` means "the thing you wait for
+//!   may have happened": the owner retries the operation on that arm's
+//!   channel. If it still cannot proceed (another operation took the
+//!   message first), the owner simply waits again. No value ever sits in a
+//!   buffered channel's waiter, so dropping one loses nothing.
+//!
+//! # Who may touch a slot
+//!
+//! An entry's `slot` (used by rendezvous channels only) is accessed
+//!
+//! 1. by the owner while the entry is not registered anywhere (before
+//!    registering, or after removing it from its queue), or
+//! 2. by a counterpart while holding the lock of the channel the entry is
+//!    registered with, and only *before* its `try_select` CAS (putting back
+//!    what it moved if the CAS fails), or
+//! 3. by the owner after it has observed (with `Acquire`) that its token was
+//!    selected for this entry's arm. The selecting counterpart finished
+//!    with the slot before its `Release` CAS, and it removed the entry from
+//!    its queue, so no one else can reach the slot any more.
+//!
+//! These never overlap, which is what the `unsafe` slot accessors rely on.
+//!
+//! # Passing a wake-up on
+//!
+//! An owner that was selected but does not consume (its select is dropped,
+//! or it completed through another arm first) must not swallow the event:
+//! a rendezvous receiver gives the handed-off value back to the channel,
+//! and a buffered waiter notifies the next waiter of the same queue.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::task::Waker;
+
+use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{Arc, Mutex, UnsafeCell};
+
+/// The token is still waiting: no counterpart has completed it.
+const WAITING: usize = 0;
+/// The owner withdrew before any counterpart selected it.
+const ABORTED: usize = 1;
+/// `SELECTED(arm)` is stored as `arm + SELECTED_BASE`.
+const SELECTED_BASE: usize = 2;
+
+/// The decision point shared by every registration of one waiting
+/// operation (see the module docs for the state machine).
+pub struct Token {
+    state: AtomicUsize,
+    /// The waker of the owner's latest poll (the newest waker wins).
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Token {
+    /// A fresh token in the `WAITING` state, waking `waker` when selected.
+    pub(crate) fn new(waker: &Waker) -> Self {
+        Token {
+            state: AtomicUsize::new(WAITING),
+            waker: Mutex::new(Some(waker.clone())),
+        }
+    }
+
+    /// Counterpart side: claims the token for `arm`. Exactly one call
+    /// (among all `try_select` and `try_abort` calls) succeeds.
+    pub(crate) fn try_select(&self, arm: usize) -> bool {
+        // AcqRel: the Release half publishes the slot write (or take) that
+        // the counterpart did before this CAS to the owner's Acquire load
+        // in `selected`; the Acquire half orders our later reads after the
+        // owner's registration.
+        self.state
+            .compare_exchange(
+                WAITING,
+                arm + SELECTED_BASE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// Owner side: withdraws. `Err(arm)` if a counterpart selected the
+    /// token first; the owner must then finish or pass on that arm.
+    pub(crate) fn try_abort(&self) -> Result<(), usize> {
+        // Acquire on failure pairs with the Release of the winning
+        // `try_select`, making its slot work visible to the owner.
+        match self
+            .state
+            .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(state) => Err(state - SELECTED_BASE),
+        }
+    }
+
+    /// Owner side: the arm this token was selected for, if any.
+    pub(crate) fn selected(&self) -> Option<usize> {
+        // Acquire pairs with the Release of the winning `try_select`.
+        let state = self.state.load(Ordering::Acquire);
+        state.checked_sub(SELECTED_BASE)
+    }
+
+    /// Whether the token can still be selected.
+    pub(crate) fn is_waiting(&self) -> bool {
+        // Acquire: a stale answer only costs a failed CAS later.
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    /// Owner side: records the waker of the latest poll. The owner must
+    /// check [`Token::selected`] again afterwards: a counterpart that took
+    /// the old waker before this store has already woken that one.
+    pub(crate) fn set_waker(&self, waker: &Waker) {
+        let mut slot = self.waker.lock();
+        match &*slot {
+            Some(current) if current.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Counterpart side, after a successful `try_select` and outside any
+    /// channel lock: wakes the owner.
+    pub(crate) fn wake(&self) {
+        let waker = self.waker.lock().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("state", &self.state.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// One registration of a waiting operation in one channel's wait queue.
+pub(crate) struct Entry<T> {
+    token: Arc<Token>,
+    arm: usize,
+    /// Rendezvous channels only: the value a waiting sender offers, or the
+    /// value handed to a waiting receiver. See "Who may touch a slot".
+    slot: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: an `Entry` moves a `T` between threads through `slot`, so it is
+// `Send`/`Sync` when `T: Send`; concurrent access to `slot` is excluded by
+// the protocol in the module docs, and `token` is `Sync`.
+unsafe impl<T: Send> Send for Entry<T> {}
+// SAFETY: as above: `&Entry` only reaches `slot` under the protocol's
+// exclusion rules, never concurrently.
+unsafe impl<T: Send> Sync for Entry<T> {}
+
+impl<T> Entry<T> {
+    /// A registration of `token`'s operation for `arm`, with `value` (a
+    /// waiting rendezvous sender's offer) in the slot.
+    pub(crate) fn new(token: Arc<Token>, arm: usize, value: Option<T>) -> Arc<Self> {
+        Arc::new(Entry {
+            token,
+            arm,
+            slot: UnsafeCell::new(value),
+        })
+    }
+
+    /// The shared token.
+    pub(crate) fn token(&self) -> &Arc<Token> {
+        &self.token
+    }
+
+    /// Whether this entry belongs to the operation owning `token`.
+    pub(crate) fn belongs_to(&self, token: &Token) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.token), token)
+    }
+
+    /// Counterpart side: claims this entry's operation for its arm.
+    pub(crate) fn try_select(&self) -> bool {
+        self.token.try_select(self.arm)
+    }
+
+    /// Takes the value out of the slot.
+    ///
+    /// # Safety
+    ///
+    /// The caller has exclusive access to the slot under one of the three
+    /// rules of "Who may touch a slot" in the module docs.
+    pub(crate) unsafe fn take(&self) -> Option<T> {
+        // SAFETY: exclusive access is the caller's contract.
+        self.slot.with_mut(|slot| unsafe { (*slot).take() })
+    }
+
+    /// Puts `value` in the (empty) slot.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Entry::take`].
+    pub(crate) unsafe fn put(&self, value: T) {
+        // SAFETY: exclusive access is the caller's contract.
+        self.slot.with_mut(|slot| unsafe {
+            debug_assert!((*slot).is_none(), "hoare: a waiter slot was filled twice");
+            *slot = Some(value);
+        })
+    }
+}
+
+/// A FIFO of waiting operations for a buffered channel: receivers waiting
+/// for a message, or senders waiting for room.
+///
+/// `is_empty` mirrors the queue so the common case (nobody waiting) costs
+/// a counterpart one load instead of a lock. The race it must not lose is
+/// the classic store-buffer one: a waiter stores "registered" then loads
+/// the channel state, while a counterpart stores the channel state (a new
+/// message) then loads `is_empty`. A `SeqCst` fence sits between the store
+/// and the load on both sides ([`WaitQueue::register`] ends with one,
+/// [`WaitQueue::notify_one`] starts with one), so at least one side sees
+/// the other: either the counterpart sees the registration and notifies,
+/// or the waiter's re-check sees the new state and does not sleep.
+pub(crate) struct WaitQueue<T> {
+    entries: Mutex<VecDeque<Arc<Entry<T>>>>,
+    is_empty: AtomicBool,
+}
+
+impl<T> WaitQueue<T> {
+    /// An empty queue.
+    pub(crate) fn new() -> Self {
+        WaitQueue {
+            entries: Mutex::new(VecDeque::new()),
+            is_empty: AtomicBool::new(true),
+        }
+    }
+
+    /// Appends `entry`. The caller re-checks the channel state afterwards.
+    pub(crate) fn register(&self, entry: Arc<Entry<T>>) {
+        let mut entries = self.entries.lock();
+        entries.push_back(entry);
+        // SeqCst: the store half of the waiter's side of the store-buffer
+        // race described on the type.
+        self.is_empty.store(false, Ordering::SeqCst);
+        drop(entries);
+        // Orders the store above before the caller's re-check loads; pairs
+        // with the fence in `notify_one`.
+        fence(Ordering::SeqCst);
+    }
+
+    /// Removes every entry of the operation owning `token`.
+    pub(crate) fn unregister(&self, token: &Token) {
+        // SeqCst: a stale `true` would only skip work on an empty queue.
+        if self.is_empty.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut entries = self.entries.lock();
+        entries.retain(|entry| !entry.belongs_to(token));
+        self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
+    }
+
+    /// Selects and wakes the first entry whose token can still be
+    /// selected (entries of completed or withdrawn operations are dropped
+    /// on the way).
+    pub(crate) fn notify_one(&self) {
+        // Orders the caller's channel-state store before the load below;
+        // pairs with the fence in `register`.
+        fence(Ordering::SeqCst);
+        // SeqCst: the load half of the counterpart's side of the
+        // store-buffer race.
+        if self.is_empty.load(Ordering::SeqCst) {
+            return;
+        }
+        let chosen = {
+            let mut entries = self.entries.lock();
+            let mut chosen = None;
+            while let Some(entry) = entries.pop_front() {
+                if entry.try_select() {
+                    chosen = Some(entry);
+                    break;
+                }
+            }
+            self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
+            chosen
+        };
+        if let Some(entry) = chosen {
+            entry.token().wake();
+        }
+    }
+
+    /// Selects and wakes every waiting entry (the channel closed).
+    pub(crate) fn notify_all(&self) {
+        let drained: Vec<_> = {
+            let mut entries = self.entries.lock();
+            self.is_empty.store(true, Ordering::SeqCst);
+            entries
+                .drain(..)
+                .filter(|entry| entry.try_select())
+                .collect()
+        };
+        for entry in drained {
+            entry.token().wake();
+        }
+    }
+}

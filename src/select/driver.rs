@@ -1,0 +1,330 @@
+//! The selection loop shared by `select!`, [`Select`](super::Select) and
+//! the plain `send`/`recv` futures (a one-arm selection).
+//!
+//! # Protocol
+//!
+//! A poll of a waiting selection runs:
+//!
+//! 1. **Try.** Attempt every enabled arm's operation once, in a uniformly
+//!    random order (written order when biased). The first that completes
+//!    wins; the operations of the others never happened. Fairness follows:
+//!    with several arms ready, each is first in the order with equal
+//!    probability.
+//! 2. **Register.** If none completed, make a fresh [`Token`] and register
+//!    an entry on every enabled arm's channel, in the same random order.
+//!    Each channel re-checks its state as it registers (see
+//!    [`WaitQueue`](crate::chan::waiter::WaitQueue)); if an arm turned out
+//!    ready, withdraw the token and go back to 1 — unless the withdrawal
+//!    fails, which means a counterpart selected the token meanwhile.
+//! 3. **Wait.** Return `Pending`. On every later poll, store the newest
+//!    waker and look at the token: once a counterpart has selected it for
+//!    arm `i`, remove the other arms' entries and let arm `i` finish (take
+//!    the handed-off value, or retry a buffered operation). If a buffered
+//!    retry finds the channel taken by someone faster, go back to 1.
+//!
+//! Dropping a waiting selection withdraws its token; if that fails, the
+//! selected arm *passes on* what it was given (a handed-off value goes back
+//! to its channel, a notification goes to the next waiter), so nothing is
+//! lost and no wake-up vanishes.
+//!
+//! With a `default` arm, [`select_now`] replaces 2 and 3 by a **double
+//! collect**: it reads every enabled channel's version before the try pass
+//! and again after it; if no version moved, there was an instant (between
+//! the two reads) at which no arm was ready, so taking `default` is
+//! linearizable. If one moved, it tries again.
+//!
+//! Once an arm is chosen, every other arm is *discarded* (an unsent value
+//! is dropped) before the caller runs the chosen arm's body.
+
+use std::task::{Context, Poll};
+
+use crate::chan::waiter::Token;
+use crate::runtime::budget;
+use crate::sync::Arc;
+
+use super::random;
+
+/// One operation of a selection, as the driver sees it.
+pub trait Arm {
+    /// Whether the arm takes part (its guard was true).
+    fn enabled(&self) -> bool;
+    /// Tries the operation without waiting; `true` if it completed (its
+    /// result is stored in the arm).
+    fn attempt(&mut self) -> bool;
+    /// The channel's state version, for the double collect.
+    fn version(&self) -> (usize, usize);
+    /// Registers under `token` as arm `index`; `false` (not registered) if
+    /// the operation could proceed now.
+    fn register(&mut self, token: &Arc<Token>, index: usize) -> bool;
+    /// Removes the registration, if any. Idempotent.
+    fn unregister(&mut self);
+    /// The token was selected for this arm: complete the operation.
+    /// `false` if it must be tried again from the start.
+    fn finish(&mut self) -> bool;
+    /// The token was selected for this arm, but the selection is going
+    /// away: hand back what was given.
+    fn pass_on(&mut self);
+    /// Another arm was chosen: drop any value this arm did not send.
+    fn discard(&mut self);
+}
+
+/// A selection's arms, however they are held.
+pub trait Arms {
+    /// How many arms there are.
+    fn count(&self) -> usize;
+    /// Arm `index`.
+    fn arm(&mut self, index: usize) -> &mut dyn Arm;
+    /// Arm `index`, shared.
+    fn arm_ref(&self, index: usize) -> &dyn Arm;
+}
+
+impl Arms for [&mut dyn Arm] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arm(&mut self, index: usize) -> &mut dyn Arm {
+        &mut *self[index]
+    }
+    fn arm_ref(&self, index: usize) -> &dyn Arm {
+        &*self[index]
+    }
+}
+
+impl Arms for [&mut (dyn Arm + Send)] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arm(&mut self, index: usize) -> &mut dyn Arm {
+        &mut *self[index]
+    }
+    fn arm_ref(&self, index: usize) -> &dyn Arm {
+        &*self[index]
+    }
+}
+
+/// A selection of one arm (the plain `send`/`recv` futures): no dynamic
+/// dispatch, and the future is `Send` exactly when the message is.
+pub(crate) struct One<'x, A>(pub(crate) &'x mut A);
+
+impl<A: Arm> Arms for One<'_, A> {
+    fn count(&self) -> usize {
+        1
+    }
+    fn arm(&mut self, _index: usize) -> &mut dyn Arm {
+        self.0
+    }
+    fn arm_ref(&self, _index: usize) -> &dyn Arm {
+        &*self.0
+    }
+}
+
+/// The waiting state of one selection between polls.
+#[derive(Debug, Default)]
+pub(crate) struct Waiting {
+    token: Option<Arc<Token>>,
+}
+
+impl Waiting {
+    /// Not registered anywhere.
+    pub(crate) const fn new() -> Self {
+        Waiting { token: None }
+    }
+}
+
+/// The order in which arms are tried and registered. Up to 32 arms it
+/// lives on the stack (the common case: no allocation per select).
+#[allow(clippy::large_enum_variant)]
+enum Order {
+    Inline([usize; Order::INLINE], usize),
+    Heap(Vec<usize>),
+}
+
+impl Order {
+    const INLINE: usize = 32;
+
+    fn new(len: usize, biased: bool) -> Self {
+        let mut order = if len <= Order::INLINE {
+            Order::Inline([0; Order::INLINE], len)
+        } else {
+            Order::Heap(vec![0; len])
+        };
+        let slots = order.as_mut_slice();
+        if biased || slots.len() < 2 {
+            for (index, slot) in slots.iter_mut().enumerate() {
+                *slot = index;
+            }
+        } else {
+            random::shuffle(slots);
+        }
+        order
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [usize] {
+        match self {
+            Order::Inline(slots, len) => &mut slots[..*len],
+            Order::Heap(slots) => slots,
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Order::Inline(slots, len) => &slots[..*len],
+            Order::Heap(slots) => slots,
+        }
+    }
+}
+
+/// Arm `chosen` won: discard the others.
+fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
+    for index in 0..arms.count() {
+        if index != chosen {
+            arms.arm(index).discard();
+        }
+    }
+    chosen
+}
+
+/// One try pass (step 1); the winning arm's index.
+fn try_pass(arms: &mut (impl Arms + ?Sized), order: &Order) -> Option<usize> {
+    order.as_slice().iter().copied().find(|&index| {
+        let arm = arms.arm(index);
+        arm.enabled() && arm.attempt()
+    })
+}
+
+/// Unregisters every arm but `except`.
+fn unregister_all(arms: &mut (impl Arms + ?Sized), except: Option<usize>) {
+    for index in 0..arms.count() {
+        if Some(index) != except {
+            arms.arm(index).unregister();
+        }
+    }
+}
+
+/// Completes a selection without waiting: `Some(arm)` if an arm was
+/// ready, `None` if, at some instant during the call, none was (the
+/// `default` case; see the double collect in the module docs). Never
+/// touches the cooperative budget. Does not discard the other arms.
+pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Option<usize> {
+    const INLINE: usize = 32;
+    let mut before = [(0usize, 0usize); INLINE];
+    let mut before_heap = Vec::new();
+    loop {
+        let count = arms.count();
+        if !(0..count).any(|index| arms.arm_ref(index).enabled()) {
+            return None;
+        }
+        let versions: &mut [(usize, usize)] = if count <= INLINE {
+            &mut before[..count]
+        } else {
+            before_heap.resize(count, (0, 0));
+            &mut before_heap
+        };
+        for (index, slot) in versions.iter_mut().enumerate() {
+            let arm = arms.arm_ref(index);
+            if arm.enabled() {
+                *slot = arm.version();
+            }
+        }
+        let order = Order::new(count, biased);
+        if let Some(index) = try_pass(arms, &order) {
+            return Some(index);
+        }
+        let unchanged = versions.iter().enumerate().all(|(index, version)| {
+            let arm = arms.arm_ref(index);
+            !arm.enabled() || arm.version() == *version
+        });
+        if unchanged {
+            return None;
+        }
+    }
+}
+
+/// [`select_now`], then discards the arms not chosen.
+pub(crate) fn select_now_and_discard(
+    arms: &mut (impl Arms + ?Sized),
+    biased: bool,
+) -> Option<usize> {
+    select_now(arms, biased).map(|index| choose(arms, index))
+}
+
+/// Polls a waiting selection (steps 1-3 of the module docs). `Ready(i)`:
+/// arm `i` completed and every other arm was discarded.
+pub(crate) fn poll_select(
+    arms: &mut (impl Arms + ?Sized),
+    waiting: &mut Waiting,
+    biased: bool,
+    cx: &mut Context<'_>,
+) -> Poll<usize> {
+    if budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    if let Some(token) = &waiting.token {
+        let selected = token.selected().or_else(|| {
+            token.set_waker(cx.waker());
+            token.selected()
+        });
+        let Some(index) = selected else {
+            return Poll::Pending;
+        };
+        waiting.token = None;
+        unregister_all(arms, Some(index));
+        if arms.arm(index).finish() {
+            budget::consume();
+            return Poll::Ready(choose(arms, index));
+        }
+    }
+    loop {
+        let order = Order::new(arms.count(), biased);
+        if let Some(index) = try_pass(arms, &order) {
+            budget::consume();
+            return Poll::Ready(choose(arms, index));
+        }
+        if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
+            // Every arm is guarded off: wait forever, like Go's nil channels.
+            return Poll::Pending;
+        }
+        let token = Arc::new(Token::new(cx.waker()));
+        let mut all_waiting = true;
+        for &index in order.as_slice() {
+            let arm = arms.arm(index);
+            if arm.enabled() && !arm.register(&token, index) {
+                all_waiting = false;
+                break;
+            }
+        }
+        if all_waiting {
+            waiting.token = Some(token);
+            return Poll::Pending;
+        }
+        match token.try_abort() {
+            Ok(()) => unregister_all(arms, None),
+            Err(index) => {
+                unregister_all(arms, Some(index));
+                if arms.arm(index).finish() {
+                    budget::consume();
+                    return Poll::Ready(choose(arms, index));
+                }
+            }
+        }
+    }
+}
+
+/// Withdraws a waiting selection that is being dropped, passing on
+/// whatever a counterpart gave it meanwhile.
+pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
+    if let Some(token) = waiting.token.take() {
+        match token.try_abort() {
+            Ok(()) => unregister_all(arms, None),
+            Err(index) => {
+                unregister_all(arms, Some(index));
+                arms.arm(index).pass_on();
+            }
+        }
+    }
+}
+
+/// Whether the selection is registered and waiting.
+pub(crate) fn is_waiting(waiting: &Waiting) -> bool {
+    waiting.token.is_some()
+}

@@ -1,0 +1,392 @@
+//! Fair selection over channel operations: [`select!`](crate::select!)
+//! and the dynamic [`Select`].
+//!
+//! # `select!` syntax
+//!
+//! ```
+//! use hoare::chan;
+//! use std::time::Duration;
+//!
+//! # hoare::block_on(async {
+//! let (tx, rx) = chan::bounded::<u32>(1);
+//! let (done_tx, done_rx) = chan::bounded::<()>(1);
+//! let more = true;
+//! let picked = hoare::select! {
+//!     recv(rx) -> msg => format!("got {msg:?}"),
+//!     send(tx, 7) -> res => { res.unwrap(); "sent".to_string() }
+//!     recv(done_rx) -> _ if more => "done".to_string(),
+//!     recv(hoare::time::after(Duration::from_secs(1))) -> _ => "timeout".to_string(),
+//! };
+//! assert_eq!(picked, "sent"); // the only ready arm
+//! # drop(done_tx);
+//! # });
+//! ```
+//!
+//! * `recv(rx) -> pat => body`: `pat` binds a `Result<T, RecvError>`.
+//! * `send(tx, value) -> pat => body`: `pat` binds a
+//!   `Result<(), SendError<T>>`.
+//! * `... -> pat if guard => body`: the arm is disabled when `guard` is false.
+//! * `default => body`: taken when no enabled arm is ready (at most one).
+//! * `biased;` as the first token: ready arms are chosen in written order
+//!   (occam's `PRI ALT`) instead of at random.
+//!
+//! A body is a block (the comma after it is optional) or an expression
+//! followed by a comma (optional after the last arm). The select is an
+//! expression whose value is the chosen body's; bodies may use `?`,
+//! `return`, `break` and `continue` as in a `match`. `select!` awaits, so
+//! it is used in async code; blocking code wraps it in
+//! [`hoare::block_on`](crate::block_on). Operands may be a `Receiver` or
+//! `Sender`, or any reference to one; they are borrowed, not moved, and
+//! temporaries such as `hoare::time::after(d)` live for the whole select.
+//!
+//! # Guarantees
+//!
+//! * **Evaluation.** Guards first, in written order; then the channel and
+//!   value expressions of the enabled arms, each once, in written order.
+//!   A disabled arm's expressions are not evaluated.
+//! * **Exactly one** arm's operation happens. The other arms have no
+//!   effect: nothing is received, nothing sent; a send arm that is not
+//!   chosen drops its value before the chosen body runs.
+//! * **Fairness.** When several arms are ready, each is chosen with equal
+//!   probability (a fresh uniform permutation per attempt, drawn from a
+//!   per-thread generator, or from the seed inside a simulation). A select
+//!   that waits registers its arms in a random order too.
+//! * **`default` is linearizable**: it is taken only if, at some instant
+//!   during the select, no enabled arm was ready (checked by a double
+//!   collect of the channels' state versions).
+//! * **Closed channels are ready**: a recv arm yields `Err(RecvError)`, a
+//!   send arm `Err(SendError(value))`.
+//! * **Cancellation.** Dropping a waiting select withdraws it from every
+//!   channel; a value a sender had already handed to it goes back to the
+//!   channel (to the next receiver, or buffered), never lost.
+//! * A select never meets itself: its send arm cannot complete its own
+//!   recv arm on the same channel.
+//! * No enabled arm and no `default`: the select waits forever (Go's nil
+//!   channels; a simulation reports it as a deadlock).
+//!
+//! Malformed input is a compile error naming what was expected:
+//!
+//! ```compile_fail
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     recv(rx) -> _ => {}
+//!     default => {}
+//!     default => {}
+//! }
+//! # });
+//! ```
+//!
+//! ```compile_fail
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     peek(rx) -> _ => {}
+//! }
+//! # });
+//! ```
+
+pub(crate) mod driver;
+mod dynamic;
+pub(crate) mod random;
+
+pub use dynamic::{Select, SelectFuture, Selected};
+
+/// Waits on several channel operations and runs the body of the one that
+/// completes. See the [module docs](crate::select) for syntax and
+/// guarantees.
+#[macro_export]
+macro_rules! select {
+    () => {
+        $crate::__select_impl!(@forever)
+    };
+    (biased; $($rest:tt)*) => {
+        $crate::__select_parse!(@start(true) $($rest)*)
+    };
+    ($($rest:tt)*) => {
+        $crate::__select_parse!(@start(false) $($rest)*)
+    };
+}
+
+/// Parses `select!` arms into a normalised list (internal).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_parse {
+    (@start($b:tt) $($rest:tt)*) => {
+        $crate::__select_parse!(
+            @biased($b) @default() @arms()
+            @names((0 __a0) (1 __a1) (2 __a2) (3 __a3) (4 __a4) (5 __a5) (6 __a6) (7 __a7)
+                   (8 __a8) (9 __a9) (10 __a10) (11 __a11) (12 __a12) (13 __a13) (14 __a14) (15 __a15)
+                   (16 __a16) (17 __a17) (18 __a18) (19 __a19) (20 __a20) (21 __a21) (22 __a22) (23 __a23)
+                   (24 __a24) (25 __a25) (26 __a26) (27 __a27) (28 __a28) (29 __a29) (30 __a30) (31 __a31)
+                   (32 __a32) (33 __a33) (34 __a34) (35 __a35) (36 __a36) (37 __a37) (38 __a38) (39 __a39)
+                   (40 __a40) (41 __a41) (42 __a42) (43 __a43) (44 __a44) (45 __a45) (46 __a46) (47 __a47)
+                   (48 __a48) (49 __a49) (50 __a50) (51 __a51) (52 __a52) (53 __a53) (54 __a54) (55 __a55)
+                   (56 __a56) (57 __a57) (58 __a58) (59 __a59) (60 __a60) (61 __a61) (62 __a62) (63 __a63))
+            $($rest)*
+        )
+    };
+    // Done: generate.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*)) => {
+        $crate::__select_impl!(@biased($b) @default($($d)*) @arms($($a)*))
+    };
+
+    // `default`, once.
+    (@biased($b:tt) @default() @arms($($a:tt)*) @names($($n:tt)*) default => $body:block $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($body) @arms($($a)*) @names($($n)*) $($($rest)*)?)
+    };
+    (@biased($b:tt) @default() @arms($($a:tt)*) @names($($n:tt)*) default => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($body) @arms($($a)*) @names($($n)*) $($($rest)*)?)
+    };
+    (@biased($b:tt) @default($($d:tt)+) @arms($($a:tt)*) @names($($n:tt)*) default $($rest:tt)*) => {
+        ::core::compile_error!("select!: more than one `default` arm; a select has at most one")
+    };
+
+    // recv arms: guard or not, block body or expression body.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        recv($rx:expr) -> $pat:pat if $guard:expr => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (recv $n0 ($rx) ($pat) ($guard) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        recv($rx:expr) -> $pat:pat if $guard:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (recv $n0 ($rx) ($pat) ($guard) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        recv($rx:expr) -> $pat:pat => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (recv $n0 ($rx) ($pat) (true) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        recv($rx:expr) -> $pat:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (recv $n0 ($rx) ($pat) (true) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+
+    // send arms.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        send($tx:expr, $value:expr $(,)?) -> $pat:pat if $guard:expr => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (send $n0 ($tx, $value) ($pat) ($guard) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        send($tx:expr, $value:expr $(,)?) -> $pat:pat if $guard:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (send $n0 ($tx, $value) ($pat) ($guard) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        send($tx:expr, $value:expr $(,)?) -> $pat:pat => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (send $n0 ($tx, $value) ($pat) (true) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        send($tx:expr, $value:expr $(,)?) -> $pat:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (send $n0 ($tx, $value) ($pat) (true) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+
+    // After a block body: an optional comma.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) @comma , $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)*) @names($($n)*) $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) @comma $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)*) @names($($n)*) $($rest)*)
+    };
+
+    // Errors.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names() $($rest:tt)+) => {
+        ::core::compile_error!("select!: too many arms (at most 64); use hoare::Select for larger sets")
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) recv $($rest:tt)*) => {
+        ::core::compile_error!("select!: malformed recv arm; expected `recv(receiver) -> pattern => body` (optionally `if guard` before `=>`)")
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) send $($rest:tt)*) => {
+        ::core::compile_error!("select!: malformed send arm; expected `send(sender, value) -> pattern => body` (optionally `if guard` before `=>`)")
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) default $($rest:tt)*) => {
+        ::core::compile_error!("select!: malformed default arm; expected `default => body`")
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) biased $($rest:tt)*) => {
+        ::core::compile_error!("select!: `biased;` must come first, before every arm")
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) $($rest:tt)+) => {
+        ::core::compile_error!("select!: expected an arm: `recv(receiver) -> pattern => body`, `send(sender, value) -> pattern => body` or `default => body`")
+    };
+}
+
+/// Generates the code of a parsed `select!` (internal).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_impl {
+    (@forever) => {
+        loop {
+            $crate::select::__private::pending().await
+        }
+    };
+    // Only `default`.
+    (@biased($b:tt) @default($d:tt) @arms()) => {
+        $d
+    };
+    // No arm at all: `select! { biased; }`.
+    (@biased($b:tt) @default() @arms()) => {
+        $crate::__select_impl!(@forever)
+    };
+    (@biased($b:tt) @default($($d:tt)?) @arms($( ($kind:ident ($index:tt $name:ident) ($($op:tt)*) ($pat:pat) ($guard:expr) ($body:expr)) )+)) => {{
+        // Guards first, in written order.
+        $( let $name: bool = $guard; )+
+        // Then the operands of enabled arms, in written order.
+        $( let $name = $crate::__select_impl!(@operand $kind $name $($op)*); )+
+        $( let mut $name = $crate::__select_impl!(@arm $kind $name); )+
+        let __index: usize = {
+            let mut __arms = [$( &mut $name as &mut (dyn $crate::select::__private::Arm + ::core::marker::Send) ),+];
+            $crate::__select_impl!(@run $b ($($d)?) __arms)
+        };
+        match __index {
+            $( $index => {
+                let $pat = $name.take_result().expect("hoare: select! arm completed without a result");
+                $body
+            } )+
+            _ => {
+                $crate::__select_impl!(@default_body ($($d)?))
+            }
+        }
+    }};
+
+    (@operand recv $guard:ident $rx:expr) => {
+        if $guard { ::core::option::Option::Some(&$rx) } else { ::core::option::Option::None }
+    };
+    (@operand send $guard:ident $tx:expr, $value:expr) => {
+        if $guard { ::core::option::Option::Some((&$tx, $value)) } else { ::core::option::Option::None }
+    };
+    (@arm recv $operand:ident) => {
+        $crate::select::__private::recv_arm($operand)
+    };
+    (@arm send $operand:ident) => {
+        $crate::select::__private::send_arm($operand)
+    };
+
+    (@run $b:tt () $arms:ident) => {
+        $crate::select::__private::Selecting::new(&mut $arms[..], $b).await
+    };
+    (@run $b:tt ($d:tt) $arms:ident) => {
+        $crate::select::__private::select_now(&mut $arms[..], $b)
+    };
+    (@default_body ()) => {
+        ::core::unreachable!("hoare: select! chose an arm it does not have")
+    };
+    (@default_body ($d:tt)) => {
+        $d
+    };
+}
+
+/// Support for the `select!` expansion. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    pub use super::driver::Arm;
+    pub use crate::chan::operation::{RecvArm, SendArm};
+    use crate::chan::{Receiver, Sender};
+
+    use super::driver::{self, Waiting};
+
+    /// The index `select_now` reports for "take `default`".
+    pub const DEFAULT: usize = usize::MAX;
+
+    /// Anything `recv(..)` accepts: a `Receiver` or a reference to one.
+    pub trait RecvOperand {
+        /// The message type.
+        type Item;
+        /// The receiver.
+        fn receiver(&self) -> &Receiver<Self::Item>;
+    }
+
+    impl<T> RecvOperand for Receiver<T> {
+        type Item = T;
+        fn receiver(&self) -> &Receiver<T> {
+            self
+        }
+    }
+
+    impl<R: RecvOperand + ?Sized> RecvOperand for &R {
+        type Item = R::Item;
+        fn receiver(&self) -> &Receiver<R::Item> {
+            (**self).receiver()
+        }
+    }
+
+    /// Anything `send(..)` accepts: a `Sender` or a reference to one.
+    pub trait SendOperand {
+        /// The message type.
+        type Item;
+        /// The sender.
+        fn sender(&self) -> &Sender<Self::Item>;
+    }
+
+    impl<T> SendOperand for Sender<T> {
+        type Item = T;
+        fn sender(&self) -> &Sender<T> {
+            self
+        }
+    }
+
+    impl<S: SendOperand + ?Sized> SendOperand for &S {
+        type Item = S::Item;
+        fn sender(&self) -> &Sender<S::Item> {
+            (**self).sender()
+        }
+    }
+
+    /// A recv arm on `operand`, disabled for `None`.
+    pub fn recv_arm<R: RecvOperand + ?Sized>(operand: Option<&R>) -> RecvArm<'_, R::Item> {
+        RecvArm::new(operand.map(|operand| operand.receiver().shared()))
+    }
+
+    /// A send arm on `operand`, disabled for `None`.
+    pub fn send_arm<S: SendOperand + ?Sized>(
+        operand: Option<(&S, S::Item)>,
+    ) -> SendArm<'_, S::Item> {
+        match operand {
+            Some((sender, value)) => SendArm::new(Some(sender.sender().shared()), Some(value)),
+            None => SendArm::new(None, None),
+        }
+    }
+
+    /// A select with a `default` arm: the ready arm, or [`DEFAULT`].
+    pub fn select_now(arms: &mut [&mut (dyn Arm + Send)], biased: bool) -> usize {
+        driver::select_now_and_discard(arms, biased).unwrap_or(DEFAULT)
+    }
+
+    /// Never completes.
+    pub fn pending() -> std::future::Pending<()> {
+        std::future::pending()
+    }
+
+    /// The future of a `select!` without `default`.
+    pub struct Selecting<'a, 'b> {
+        arms: &'a mut [&'b mut (dyn Arm + Send)],
+        waiting: Waiting,
+        biased: bool,
+    }
+
+    impl<'a, 'b> Selecting<'a, 'b> {
+        /// Selects over `arms`.
+        pub fn new(arms: &'a mut [&'b mut (dyn Arm + Send)], biased: bool) -> Self {
+            Selecting {
+                arms,
+                waiting: Waiting::new(),
+                biased,
+            }
+        }
+    }
+
+    impl Future for Selecting<'_, '_> {
+        type Output = usize;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+            let this = self.get_mut();
+            driver::poll_select(this.arms, &mut this.waiting, this.biased, cx)
+        }
+    }
+
+    impl Drop for Selecting<'_, '_> {
+        fn drop(&mut self) {
+            driver::cancel(self.arms, &mut self.waiting);
+        }
+    }
+}

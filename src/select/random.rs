@@ -1,0 +1,94 @@
+//! The random choices of `select!`: which ready arm wins.
+//!
+//! A per-thread xorshift64* generator, seeded once per thread from a
+//! process-wide counter mixed with the thread's address space layout (the
+//! address of a thread-local), is fast (a few arithmetic operations) and
+//! good enough for a uniform choice among a handful of arms. A simulation
+//! installs its own seeded source with [`with_source`] so that every choice
+//! replays from the seed.
+
+use std::cell::{Cell, RefCell};
+
+use crate::sync::thread_local;
+
+/// A source of random numbers that a simulation can install.
+pub(crate) trait Source {
+    /// The next 64 random bits.
+    fn next_u64(&mut self) -> u64;
+}
+
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
+thread_local! {
+    static STATE: Cell<u64> = Cell::new(0);
+    static OVERRIDE: RefCell<Option<Box<dyn Source>>> = RefCell::new(None);
+}
+
+/// Runs `f` with `source` providing this thread's select choices, and
+/// gives the source back.
+pub(crate) fn with_source<R>(
+    source: Box<dyn Source>,
+    f: impl FnOnce() -> R,
+) -> (R, Box<dyn Source>) {
+    struct Restore(Option<Box<dyn Source>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            OVERRIDE.with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = OVERRIDE.with(|slot| slot.borrow_mut().replace(source));
+    let restore = Restore(previous);
+    let result = f();
+    let installed = OVERRIDE
+        .with(|slot| slot.borrow_mut().take())
+        .expect("hoare: the select random source vanished");
+    drop(restore);
+    (result, installed)
+}
+
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // std's `RandomState` is randomly keyed per process and its keys
+    // advance per call, so every thread starts from a different state.
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        | 1
+}
+
+/// The next 64 random bits for this thread.
+pub(crate) fn next_u64() -> u64 {
+    let overridden =
+        OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.next_u64()));
+    if let Some(value) = overridden {
+        return value;
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        if x == 0 {
+            x = seed();
+        }
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    })
+}
+
+/// A uniform number in `0..n` (`n > 0`), by Lemire's multiply-shift.
+pub(crate) fn below(n: usize) -> usize {
+    (((next_u64() >> 32) * (n as u64)) >> 32) as usize
+}
+
+/// Fills `order` with a uniformly random permutation of `0..order.len()`
+/// (Fisher-Yates).
+pub(crate) fn shuffle(order: &mut [usize]) {
+    for (index, slot) in order.iter_mut().enumerate() {
+        *slot = index;
+    }
+    for last in (1..order.len()).rev() {
+        let other = below(last + 1);
+        order.swap(last, other);
+    }
+}
