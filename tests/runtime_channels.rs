@@ -53,20 +53,30 @@ fn channel_ring(workers: usize, size: usize, cap: usize, rounds: u64) -> f64 {
 fn a_ring_of_a_thousand_processes_passes_a_token_over_rendezvous_channels() {
     let rounds = if cfg!(debug_assertions) { 20 } else { 1000 };
     let rate = channel_ring(2, 1000, 0, rounds);
-    eprintln!("channel ring (cap 0) of 1000 on 2 workers: {:.2} M hops/s", rate / 1e6);
+    eprintln!(
+        "channel ring (cap 0) of 1000 on 2 workers: {:.2} M hops/s",
+        rate / 1e6
+    );
 }
 
 #[test]
 fn a_ring_of_a_thousand_processes_passes_a_token_over_buffered_channels() {
     let rounds = if cfg!(debug_assertions) { 20 } else { 1000 };
     let rate = channel_ring(2, 1000, 1, rounds);
-    eprintln!("channel ring (cap 1) of 1000 on 2 workers: {:.2} M hops/s", rate / 1e6);
+    eprintln!(
+        "channel ring (cap 1) of 1000 on 2 workers: {:.2} M hops/s",
+        rate / 1e6
+    );
 }
 
 #[test]
 fn processes_ping_pong_over_channels() {
     let runtime = Runtime::builder().workers(2).build().unwrap();
-    let trips = if cfg!(debug_assertions) { 10_000 } else { 200_000 };
+    let trips = if cfg!(debug_assertions) {
+        10_000
+    } else {
+        200_000
+    };
     let (ping_tx, ping_rx) = chan::bounded::<u32>(1);
     let (pong_tx, pong_rx) = chan::bounded::<u32>(1);
     let echo = runtime.spawn(async move {
@@ -85,7 +95,10 @@ fn processes_ping_pong_over_channels() {
         }))
         .unwrap();
     runtime.block_on(echo).unwrap();
-    eprintln!("process <-> process round trip over bounded(1): {:?}", elapsed / trips);
+    eprintln!(
+        "process <-> process round trip over bounded(1): {:?}",
+        elapsed / trips
+    );
 }
 
 #[test]
@@ -115,7 +128,10 @@ fn a_sender_whose_channel_is_always_ready_yields_to_others() {
     });
     let other = runtime.spawn(async move { done_tx.send(()).await.unwrap() });
     runtime.block_on(other).unwrap();
-    assert!(runtime.block_on(busy).unwrap(), "the other process ran while the busy one looped");
+    assert!(
+        runtime.block_on(busy).unwrap(),
+        "the other process ran while the busy one looped"
+    );
 }
 
 #[test]

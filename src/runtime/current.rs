@@ -185,7 +185,7 @@ where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    with_current(|cx| cx.map(|cx| cx.shared.spawn(future)))
+    with_current(|cx| cx.map(|cx| Shared::spawn(&cx.shared, future)))
 }
 
 /// Whether this thread is a worker of the runtime `shared`.

@@ -109,7 +109,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        Shared::spawn(&self.shared, future)
     }
 }
 

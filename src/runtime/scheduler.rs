@@ -91,16 +91,16 @@ impl Shared {
     }
 
     /// Spawns `future` as a new process.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         // Relaxed: ids only need to be unique.
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (list_reference, notified, join) = task::allocate(future, self.clone(), id);
-        match self.owned.bind(list_reference) {
-            Ok(()) => current::schedule_spawned(self, notified),
+        let id = this.next_id.fetch_add(1, Ordering::Relaxed);
+        let (list_reference, notified, join) = task::allocate(future, this.clone(), id);
+        match this.owned.bind(list_reference) {
+            Ok(()) => current::schedule_spawned(this, notified),
             Err(list_reference) => {
                 // The runtime is shut down: the process is cancelled at once.
                 list_reference.shutdown();
