@@ -26,9 +26,9 @@ mod sync;
 
 pub mod chan;
 pub mod runtime;
+pub mod select;
+pub mod sim;
 pub mod time;
 
 pub use runtime::{block_on, par, run, spawn, yield_now, Builder, JoinError, JoinHandle, Runtime};
-pub mod select;
-
 pub use select::Select;

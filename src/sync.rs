@@ -58,16 +58,6 @@ pub(crate) fn spin_loop() {
     loom::thread::yield_now();
 }
 
-/// Give up the rest of this thread's time slice (or, under loom, let
-/// another modelled thread run).
-#[inline]
-pub(crate) fn yield_thread() {
-    #[cfg(not(loom))]
-    std::thread::yield_now();
-    #[cfg(loom)]
-    loom::thread::yield_now();
-}
-
 /// Capacity of a worker's local run queue (a power of two). Loom models
 /// use a tiny one so that wrap-around and overflow are reached.
 #[cfg(not(loom))]
@@ -215,11 +205,6 @@ impl Condvar {
     /// Wakes one waiting thread.
     pub(crate) fn notify_one(&self) {
         self.0.notify_one();
-    }
-
-    /// Wakes every waiting thread.
-    pub(crate) fn notify_all(&self) {
-        self.0.notify_all();
     }
 }
 

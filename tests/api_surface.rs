@@ -36,10 +36,20 @@ async fn surface() {
     is_stream::<Receiver<u8>, u8>();
     let closed_now: bool = tx.close();
     let closed_now: bool = rx.close();
-    let facts: (bool, usize, bool, bool, Option<usize>) =
-        (tx.is_closed(), tx.len(), tx.is_empty(), tx.is_full(), tx.capacity());
-    let facts: (bool, usize, bool, bool, Option<usize>) =
-        (rx.is_closed(), rx.len(), rx.is_empty(), rx.is_full(), rx.capacity());
+    let facts: (bool, usize, bool, bool, Option<usize>) = (
+        tx.is_closed(),
+        tx.len(),
+        tx.is_empty(),
+        tx.is_full(),
+        tx.capacity(),
+    );
+    let facts: (bool, usize, bool, bool, Option<usize>) = (
+        rx.is_closed(),
+        rx.len(),
+        rx.is_empty(),
+        rx.is_full(),
+        rx.capacity(),
+    );
     is_send_sync::<Sender<u8>>();
     is_send_sync::<Receiver<u8>>();
     struct Opaque;
@@ -55,7 +65,11 @@ async fn surface() {
     assert_eq!(SendError(1u8), SendError(1u8));
     struct NoDebug;
     let _ = format!("{:?} {}", SendError(NoDebug), SendError(NoDebug));
-    let _ = format!("{:?} {}", TrySendError::Full(NoDebug), TrySendError::Closed(NoDebug));
+    let _ = format!(
+        "{:?} {}",
+        TrySendError::Full(NoDebug),
+        TrySendError::Closed(NoDebug)
+    );
     is_error::<SendError<NoDebug>>();
     is_error::<TrySendError<NoDebug>>();
     is_error::<RecvError>();

@@ -83,6 +83,8 @@ pub(crate) enum Flavor<T> {
 
 /// What every handle of one channel shares.
 pub(crate) struct Shared<T> {
+    /// The channel's number within its simulation (0 outside one).
+    pub(crate) id: u64,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
@@ -163,6 +165,27 @@ impl<T> Shared<T> {
         }
     }
 
+    /// Whether a receive or select waits on the channel (a snapshot).
+    pub(crate) fn has_waiting_receivers(&self) -> bool {
+        match &self.flavor {
+            Flavor::Zero(channel) => channel.has_waiting_receivers(),
+            Flavor::Array(channel) => channel.receivers().has_waiters(),
+            Flavor::List(channel) => channel.receivers().has_waiters(),
+        }
+    }
+
+    /// How a report names this channel: `channel #3 (rendezvous)`.
+    pub(crate) fn describe(&self) -> String {
+        match (&self.flavor, self.id) {
+            (Flavor::Array(channel), 0) => format!("a bounded({}) channel", channel.capacity()),
+            (Flavor::Array(channel), id) => {
+                format!("channel #{id} (bounded({}))", channel.capacity())
+            }
+            (_, 0) => format!("a {} channel", self.flavor_name()),
+            (_, id) => format!("channel #{id} ({})", self.flavor_name()),
+        }
+    }
+
     /// A short name for `Debug` output and reports.
     fn flavor_name(&self) -> &'static str {
         match &self.flavor {
@@ -174,7 +197,9 @@ impl<T> Shared<T> {
 }
 
 fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
+    let id = crate::sim::executor::next_channel_id();
     let shared = Arc::new(Shared {
+        id,
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         flavor,
@@ -290,6 +315,11 @@ impl<T> Sender<T> {
     /// The shared state, for select arms.
     pub(crate) fn shared(&self) -> &Shared<T> {
         &self.shared
+    }
+
+    /// Whether a receive or select waits on the channel (a snapshot).
+    pub(crate) fn has_waiting_receivers(&self) -> bool {
+        self.shared.has_waiting_receivers()
     }
 
     /// Closes the channel; `true` if this call closed it (`false` if it

@@ -73,7 +73,7 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        let entry = Entry::new(token.clone(), index, None);
+        let entry = Entry::new(token.clone(), index, self.shared().id, None);
         let registered = match &self.shared().flavor {
             Flavor::Zero(channel) => channel.register_recv(&entry),
             Flavor::Array(channel) => channel.register_recv(&entry),
@@ -128,6 +128,13 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn discard(&mut self) {}
+
+    fn describe(&self) -> String {
+        match self.shared {
+            Some(shared) => format!("recv on {}", shared.describe()),
+            None => "a disabled recv arm".to_string(),
+        }
+    }
 }
 
 /// Sends one value on one channel.
@@ -194,7 +201,7 @@ impl<T> Arm for SendArm<'_, T> {
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
         match &self.shared().flavor {
             Flavor::Zero(channel) => {
-                let entry = Entry::new(token.clone(), index, self.value.take());
+                let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
                 if channel.register_send(&entry) {
                     self.entry = Some(entry);
                     return true;
@@ -204,7 +211,7 @@ impl<T> Arm for SendArm<'_, T> {
                 false
             }
             Flavor::Array(channel) => {
-                let entry = Entry::new(token.clone(), index, None);
+                let entry = Entry::new(token.clone(), index, self.shared().id, None);
                 let registered = channel.register_send(&entry);
                 if registered {
                     self.entry = Some(entry);
@@ -272,5 +279,12 @@ impl<T> Arm for SendArm<'_, T> {
 
     fn discard(&mut self) {
         self.value = None;
+    }
+
+    fn describe(&self) -> String {
+        match self.shared {
+            Some(shared) => format!("send on {}", shared.describe()),
+            None => "a disabled send arm".to_string(),
+        }
     }
 }

@@ -178,6 +178,9 @@ impl fmt::Debug for Token {
 pub(crate) struct Entry<T> {
     token: Arc<Token>,
     arm: usize,
+    /// The channel's number inside a simulation (0 outside one), named in
+    /// the report of a wake from outside the simulation.
+    channel: u64,
     /// Rendezvous channels only: the value a waiting sender offers, or the
     /// value handed to a waiting receiver. See "Who may touch a slot".
     slot: UnsafeCell<Option<T>>,
@@ -194,12 +197,23 @@ unsafe impl<T: Send> Sync for Entry<T> {}
 impl<T> Entry<T> {
     /// A registration of `token`'s operation for `arm`, with `value` (a
     /// waiting rendezvous sender's offer) in the slot.
-    pub(crate) fn new(token: Arc<Token>, arm: usize, value: Option<T>) -> Arc<Self> {
+    pub(crate) fn new(token: Arc<Token>, arm: usize, channel: u64, value: Option<T>) -> Arc<Self> {
         Arc::new(Entry {
             token,
             arm,
+            channel,
             slot: UnsafeCell::new(value),
         })
+    }
+
+    /// Counterpart side, after a successful `try_select` and outside any
+    /// channel lock: wakes the owner.
+    pub(crate) fn wake(&self) {
+        if self.channel == 0 {
+            self.token.wake();
+        } else {
+            crate::sim::executor::waking_from_channel(self.channel, || self.token.wake());
+        }
     }
 
     /// The shared token.
@@ -281,6 +295,13 @@ impl<T> WaitQueue<T> {
         fence(Ordering::SeqCst);
     }
 
+    /// Whether some operation may be waiting (a snapshot; entries of
+    /// operations that completed elsewhere may still count).
+    pub(crate) fn has_waiters(&self) -> bool {
+        // SeqCst: one order with `register`'s store; a snapshot anyway.
+        !self.is_empty.load(Ordering::SeqCst)
+    }
+
     /// Removes every entry of the operation owning `token`.
     pub(crate) fn unregister(&self, token: &Token) {
         // SeqCst: a stale `true` would only skip work on an empty queue.
@@ -317,7 +338,7 @@ impl<T> WaitQueue<T> {
             chosen
         };
         if let Some(entry) = chosen {
-            entry.token().wake();
+            entry.wake();
         }
     }
 
@@ -332,7 +353,7 @@ impl<T> WaitQueue<T> {
                 .collect()
         };
         for entry in drained {
-            entry.token().wake();
+            entry.wake();
         }
     }
 }

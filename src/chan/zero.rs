@@ -133,7 +133,7 @@ impl<T> Channel<T> {
         match self.hand_to_receiver(&mut inner, value) {
             Ok(entry) => {
                 drop(inner);
-                entry.token().wake();
+                entry.wake();
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
@@ -149,7 +149,7 @@ impl<T> Channel<T> {
         }
         if let Some((value, entry)) = self.take_from_sender(&mut inner) {
             drop(inner);
-            entry.token().wake();
+            entry.wake();
             return Ok(value);
         }
         if inner.closed {
@@ -226,7 +226,7 @@ impl<T> Channel<T> {
         match self.hand_to_receiver(&mut inner, value) {
             Ok(entry) => {
                 drop(inner);
-                entry.token().wake();
+                entry.wake();
             }
             Err(value) => {
                 inner.leftovers.push_back(value);
@@ -258,7 +258,7 @@ impl<T> Channel<T> {
                 .collect()
         };
         for entry in woken {
-            entry.token().wake();
+            entry.wake();
         }
         true
     }
@@ -290,5 +290,13 @@ impl<T> Channel<T> {
     pub(crate) fn version(&self) -> (usize, usize) {
         // SeqCst: see `changed`.
         (self.version.load(Ordering::SeqCst), 0)
+    }
+
+    /// Whether a receiver is waiting.
+    pub(crate) fn has_waiting_receivers(&self) -> bool {
+        self.lock()
+            .receivers
+            .iter()
+            .any(|entry| entry.token().is_waiting())
     }
 }

@@ -182,8 +182,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // Simulation hook: once `hoare::sim` exists, a spawn inside a running
-    // simulation goes to it here, before the runtime lookup.
+    // Inside a simulation, the process belongs to it.
+    let future = match crate::sim::executor::try_spawn(future) {
+        Ok(handle) => return handle,
+        Err(future) => future,
+    };
     match current::spawn(future) {
         Some(handle) => handle,
         None => panic!(

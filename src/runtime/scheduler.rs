@@ -98,7 +98,8 @@ impl Shared {
     {
         // Relaxed: ids only need to be unique.
         let id = this.next_id.fetch_add(1, Ordering::Relaxed);
-        let (list_reference, notified, join) = task::allocate(future, this.clone(), id);
+        let (list_reference, notified, join) =
+            task::allocate(future, task::Owner::Runtime(this.clone()), id);
         match this.owned.bind(list_reference) {
             Ok(()) => current::schedule_spawned(this, notified),
             Err(list_reference) => {
@@ -111,17 +112,23 @@ impl Shared {
     }
 
     /// Queues a process that was woken (`is_yield`: it woke itself, to go
-    /// to the back of the queue). The scheduler is the process's own.
+    /// to the back of the queue). The scheduler is the process's own, which
+    /// the caller (`Owner::schedule`) checked is a runtime.
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
-        let shared: *const Shared = &*task.header().scheduler;
+        let owner = match &task.header().owner {
+            task::Owner::Runtime(owner) => owner.clone(),
+            task::Owner::Simulation(_) => {
+                unreachable!("hoare: a simulated process was queued on a runtime")
+            }
+        };
+        let shared: *const Shared = &*owner;
         let task = match current::try_schedule_local(shared, task, is_yield) {
             Ok(()) => return,
             Err(task) => task,
         };
         // Keep the runtime's state alive past the push: once queued, the
         // process may run and be freed (with its reference to it) at once.
-        let scheduler = task.header().scheduler.clone();
-        scheduler.schedule_remote(task);
+        owner.schedule_remote(task);
     }
 
     /// Queues `task` on the injection queue and wakes a worker for it.

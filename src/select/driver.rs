@@ -66,6 +66,8 @@ pub trait Arm {
     fn pass_on(&mut self);
     /// Another arm was chosen: drop any value this arm did not send.
     fn discard(&mut self);
+    /// What the arm waits for, for simulation reports.
+    fn describe(&self) -> String;
 }
 
 /// A selection's arms, however they are held.
@@ -265,6 +267,7 @@ pub(crate) fn poll_select(
             token.selected()
         });
         let Some(index) = selected else {
+            note_waiting(arms);
             return Poll::Pending;
         };
         waiting.token = None;
@@ -282,6 +285,9 @@ pub(crate) fn poll_select(
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
+            crate::sim::executor::note_waiting(|| {
+                "a select with every arm disabled (forever)".to_string()
+            });
             return Poll::Pending;
         }
         let token = Arc::new(Token::new(cx.waker()));
@@ -295,6 +301,7 @@ pub(crate) fn poll_select(
         }
         if all_waiting {
             waiting.token = Some(token);
+            note_waiting(arms);
             return Poll::Pending;
         }
         match token.try_abort() {
@@ -308,6 +315,21 @@ pub(crate) fn poll_select(
             }
         }
     }
+}
+
+/// Tells a running simulation what this selection waits on.
+fn note_waiting(arms: &(impl Arms + ?Sized)) {
+    crate::sim::executor::note_waiting(|| {
+        let enabled: Vec<String> = (0..arms.count())
+            .map(|index| arms.arm_ref(index))
+            .filter(|arm| arm.enabled())
+            .map(|arm| arm.describe())
+            .collect();
+        match enabled.as_slice() {
+            [one] => one.clone(),
+            many => format!("a select over {}", many.join(", ")),
+        }
+    });
 }
 
 /// Withdraws a waiting selection that is being dropped, passing on

@@ -61,6 +61,7 @@ pub(crate) fn next_u64() -> u64 {
     let overridden =
         OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.next_u64()));
     if let Some(value) = overridden {
+        crate::sim::executor::note_choice(value);
         return value;
     }
     STATE.with(|state| {

@@ -58,6 +58,11 @@ impl Delivery {
         self.sender.is_closed()
     }
 
+    /// Whether a receive (or a select) is waiting on the channel now.
+    pub(crate) fn has_waiting_receiver(&self) -> bool {
+        self.sender.has_waiting_receivers()
+    }
+
     /// Sends `now` for the timer due at `deadline` (module docs).
     pub(crate) fn deliver(self, deadline: Instant, now: Instant) -> Fired {
         match self.sender.try_send(now) {

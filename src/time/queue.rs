@@ -112,6 +112,15 @@ impl TimerAction {
         }
     }
 
+    /// Whether firing this timer can wake a waiting process: a sleep
+    /// always can; a channel timer only if a receiver waits on its channel.
+    pub(crate) fn can_wake_someone(&self) -> bool {
+        match self {
+            TimerAction::Wake(_) => true,
+            TimerAction::Deliver(delivery) => delivery.has_waiting_receiver(),
+        }
+    }
+
     /// Whether this is a channel timer (counted for sweeps).
     fn is_channel(&self) -> bool {
         match self {
@@ -284,6 +293,23 @@ impl TimerQueue {
             self.heap.pop();
         }
         None
+    }
+
+    /// The earliest deadline of a pending timer whose action satisfies
+    /// `wanted` (the simulation asks for timers that can wake someone).
+    pub(crate) fn earliest_where(
+        &self,
+        mut wanted: impl FnMut(&TimerAction) -> bool,
+    ) -> Option<Instant> {
+        self.heap
+            .iter()
+            .filter(|Reverse(key)| self.is_live(*key))
+            .filter(|Reverse(key)| {
+                let slot = &self.slots[key.slot as usize];
+                slot.action.as_ref().is_some_and(&mut wanted)
+            })
+            .map(|Reverse(key)| key.deadline)
+            .min()
     }
 
     /// Removes and returns the next timer due at `now` (deadline `<=

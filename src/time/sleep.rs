@@ -94,6 +94,11 @@ impl Future for Sleep {
                 }
             }
         }
+        let deadline = this.deadline;
+        crate::sim::executor::note_waiting(|| {
+            let left = deadline.saturating_duration_since(crate::time::clock::now());
+            format!("a sleep with {left:?} of virtual time left")
+        });
         Poll::Pending
     }
 }

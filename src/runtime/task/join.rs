@@ -17,7 +17,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::raw::Header;
 use super::Notified;
-use crate::runtime::scheduler::Shared;
+use super::Owner;
 
 /// An owned permission to await a spawned process's result.
 ///
@@ -66,7 +66,7 @@ impl<T> JoinHandle<T> {
         if self.header().state.transition_to_notified_and_cancel() {
             // SAFETY: the transition counted a Notified reference for us.
             let task = unsafe { Notified::from_raw(self.header) };
-            Shared::schedule(task, false);
+            Owner::schedule(task, false);
         }
     }
 
@@ -92,12 +92,30 @@ impl<T> Future for JoinHandle<T> {
                 cx.waker(),
             );
         }
+        let header = self.header();
+        if let Some(simulation) = header.owner.simulation() {
+            match &output {
+                Poll::Ready(Err(error)) if error.is_panic() => {
+                    simulation.on_panic_observed(header.id)
+                }
+                Poll::Pending => {
+                    let id = header.id;
+                    crate::sim::executor::note_waiting(|| {
+                        format!("the JoinHandle of process p{id}")
+                    });
+                }
+                _ => {}
+            }
+        }
         output
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        if let Some(simulation) = self.header().owner.simulation() {
+            simulation.on_join_dropped(self.header().id);
+        }
         // SAFETY: we are the JoinHandle and give up its reference.
         unsafe { (self.header().vtable.drop_join_handle)(self.header) }
     }
@@ -205,6 +223,18 @@ impl JoinError {
                 payload: SyncPayload(payload),
                 message,
             },
+        }
+    }
+
+    /// The panic's message, if it was a panic (for simulation reports).
+    pub(crate) fn panic_message(&self) -> Option<String> {
+        match &self.repr {
+            Repr::Panic { message, .. } => Some(
+                message
+                    .clone()
+                    .unwrap_or_else(|| "a panic with a non-string payload".to_string()),
+            ),
+            Repr::Cancelled => None,
         }
     }
 

@@ -23,7 +23,52 @@ pub use join::{JoinError, JoinHandle};
 use raw::{Cell, Header};
 
 use crate::runtime::scheduler::Shared;
+use crate::sim::executor::SimShared;
 use crate::sync::Arc;
+
+/// Who runs a process: where a wake queues it, and whose list of live
+/// processes it leaves when it completes.
+pub(crate) enum Owner {
+    /// A runtime's work-stealing scheduler.
+    Runtime(Arc<Shared>),
+    /// A deterministic simulation.
+    Simulation(Arc<SimShared>),
+}
+
+impl Owner {
+    /// Queues a woken process with its owner (`is_yield`: it woke itself).
+    pub(crate) fn schedule(task: Notified, is_yield: bool) {
+        match &task.header().owner {
+            Owner::Runtime(_) => Shared::schedule(task, is_yield),
+            Owner::Simulation(simulation) => {
+                // Keep the simulation alive past the push.
+                let simulation = simulation.clone();
+                simulation.schedule(task, is_yield);
+            }
+        }
+    }
+
+    /// The completed process `header` leaves the live list; whether the
+    /// list held a reference to it.
+    pub(crate) fn remove_live(&self, header: NonNull<Header>, id: u64) -> bool {
+        match self {
+            Owner::Runtime(shared) => shared.owned.remove(header),
+            Owner::Simulation(simulation) => {
+                let held = simulation.owned.remove(header);
+                simulation.on_complete(id);
+                held
+            }
+        }
+    }
+
+    /// The simulation, if the process belongs to one.
+    pub(crate) fn simulation(&self) -> Option<&Arc<SimShared>> {
+        match self {
+            Owner::Runtime(_) => None,
+            Owner::Simulation(simulation) => Some(simulation),
+        }
+    }
+}
 
 /// A counted reference to a process block.
 pub(crate) struct Task {
@@ -119,14 +164,14 @@ impl Notified {
 /// the `JoinHandle`.
 pub(crate) fn allocate<F>(
     future: F,
-    scheduler: Arc<Shared>,
+    owner: Owner,
     id: u64,
 ) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let header = Cell::allocate(future, scheduler, id);
+    let header = Cell::allocate(future, owner, id);
     // SAFETY: the block starts with three references (`State::new`), one
     // for each value returned, and NOTIFIED set for the second.
     unsafe {

@@ -32,10 +32,9 @@ use std::task::{Context, Poll, Waker};
 use super::join::JoinError;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::waker::borrowed_waker;
-use super::Notified;
+use super::{Notified, Owner};
 use crate::runtime::owned::Links;
-use crate::runtime::scheduler::Shared;
-use crate::sync::{Arc, UnsafeCell};
+use crate::sync::UnsafeCell;
 
 /// The part of a process block that does not depend on the future type.
 pub(crate) struct Header {
@@ -43,8 +42,9 @@ pub(crate) struct Header {
     pub(crate) state: State,
     /// The typed operations on this block.
     pub(crate) vtable: &'static Vtable,
-    /// The runtime this process belongs to: where a wake queues it.
-    pub(crate) scheduler: Arc<Shared>,
+    /// The runtime or simulation this process belongs to: where a wake
+    /// queues it.
+    pub(crate) owner: Owner,
     /// Unique within the runtime; picks the shard of the live list.
     pub(crate) id: u64,
     /// Links of the runtime's list of live processes; guarded by the lock
@@ -99,12 +99,12 @@ where
     };
 
     /// Allocates the block of a new process (state: see `State::new`).
-    pub(crate) fn allocate(future: F, scheduler: Arc<Shared>, id: u64) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, owner: Owner, id: u64) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
                 vtable: &Self::VTABLE,
-                scheduler,
+                owner,
                 id,
                 links: UnsafeCell::new(Links::default()),
                 join_waker: UnsafeCell::new(None),
@@ -199,7 +199,7 @@ where
                 TransitionToIdle::OkNotified => {
                     // SAFETY: the poller's reference becomes the Notified one.
                     let task = unsafe { Notified::from_raw(header) };
-                    Shared::schedule(task, true);
+                    Owner::schedule(task, true);
                 }
                 // SAFETY: that was the last reference.
                 TransitionToIdle::OkDealloc => unsafe { dealloc::<F>(header) },
@@ -253,7 +253,21 @@ where
     F::Output: Send + 'static,
 {
     let header_ref = &cell.header;
+    // A simulation hears of every panic (`sim::executor`); read the message
+    // while RUNNING still gives us the stage.
+    let panic_message = header_ref.owner.simulation().and_then(|_| {
+        cell.stage.with(|ptr| {
+            // SAFETY: RUNNING gives exclusive access to the stage.
+            match unsafe { &*ptr } {
+                Stage::Finished(Err(error)) => error.panic_message(),
+                _ => None,
+            }
+        })
+    });
     let snapshot = header_ref.state.transition_to_complete();
+    if let (Some(simulation), Some(message)) = (header_ref.owner.simulation(), panic_message) {
+        simulation.on_panic(header_ref.id, message, snapshot.is_join_interested());
+    }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
             // SAFETY: the JoinHandle was dropped before completion, so it
@@ -277,7 +291,7 @@ where
             }
         }
     }));
-    let list_reference = header_ref.scheduler.owned.remove(header);
+    let list_reference = header_ref.owner.remove_live(header, header_ref.id);
     let references = 1 + usize::from(list_reference);
     if header_ref.state.ref_dec_by(references) {
         // SAFETY: those were the last references.

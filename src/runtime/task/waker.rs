@@ -12,7 +12,7 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 use super::raw::Header;
 use super::state::TransitionToNotified;
 use super::Notified;
-use crate::runtime::scheduler::Shared;
+use super::Owner;
 
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);
@@ -59,7 +59,7 @@ unsafe fn wake_by_val(data: *const ()) {
         TransitionToNotified::Submit => {
             // SAFETY: the waker's reference became the Notified reference.
             let task = unsafe { Notified::from_raw(ptr) };
-            Shared::schedule(task, false);
+            Owner::schedule(task, false);
         }
         // SAFETY: the waker's reference was the last one.
         TransitionToNotified::Dealloc => unsafe { (header_ref.vtable.dealloc)(ptr) },
@@ -73,7 +73,7 @@ unsafe fn wake_by_ref(data: *const ()) {
     if header_ref.state.transition_to_notified_by_ref() {
         // SAFETY: the transition counted a new reference for the Notified.
         let task = unsafe { Notified::from_raw(NonNull::from(header_ref)) };
-        Shared::schedule(task, false);
+        Owner::schedule(task, false);
     }
 }
 

@@ -1,0 +1,106 @@
+//! How a simulation run fails.
+
+use std::error::Error;
+use std::fmt;
+
+/// Why a simulation run failed. `Display` gives the full report; the
+/// value holds no panic payload, so it is `Send + Sync`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimError {
+    /// Every process was blocked and no pending timer could wake one.
+    Deadlock {
+        /// The seed of the run.
+        seed: u64,
+        /// The step at which it was detected.
+        step: u64,
+        /// Each blocked process: its name (number and spawn location) and
+        /// what it waits on.
+        blocked: Vec<(String, String)>,
+    },
+    /// A process panicked and no one awaited its `JoinHandle` to see it
+    /// (or the main future panicked).
+    Panic {
+        /// The panic message.
+        message: String,
+        /// The process: its number and spawn location, or `main`.
+        process: String,
+        /// The seed of the run.
+        seed: u64,
+        /// The step at which it panicked.
+        step: u64,
+    },
+    /// The run took more steps than `Builder::max_steps` allows (a
+    /// livelock, or a bound set too low).
+    StepLimit {
+        /// The seed of the run.
+        seed: u64,
+        /// The limit that was reached.
+        max_steps: u64,
+    },
+    /// A process of the simulation was woken from another OS thread (a
+    /// channel or waker shared with the world outside): the run could not
+    /// be deterministic.
+    ForeignWake {
+        /// The seed of the run.
+        seed: u64,
+        /// What woke it (the channel, if known).
+        source: String,
+    },
+}
+
+impl SimError {
+    /// The seed of the failed run.
+    pub fn seed(&self) -> u64 {
+        match self {
+            SimError::Deadlock { seed, .. }
+            | SimError::Panic { seed, .. }
+            | SimError::StepLimit { seed, .. }
+            | SimError::ForeignWake { seed, .. } => *seed,
+        }
+    }
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Deadlock {
+                seed,
+                step,
+                blocked,
+            } => {
+                writeln!(
+                    f,
+                    "hoare simulation deadlock (seed {seed}, step {step}): all processes are \
+                     blocked and no timer can wake them"
+                )?;
+                for (process, waiting_on) in blocked {
+                    writeln!(f, "  {process} waits on {waiting_on}")?;
+                }
+                Ok(())
+            }
+            SimError::Panic {
+                message,
+                process,
+                seed,
+                step,
+            } => write!(
+                f,
+                "hoare simulation: {process} panicked at step {step} (seed {seed}): {message}"
+            ),
+            SimError::StepLimit { seed, max_steps } => write!(
+                f,
+                "hoare simulation exceeded {max_steps} steps (seed {seed}): a livelock, or raise \
+                 Builder::max_steps"
+            ),
+            SimError::ForeignWake { seed, source } => write!(
+                f,
+                "hoare simulation (seed {seed}) was woken from another OS thread by {source}: a \
+                 simulation is a closed world; create its channels inside it and do not share \
+                 them with threads or runtimes outside"
+            ),
+        }
+    }
+}
+
+impl Error for SimError {}

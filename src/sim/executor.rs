@@ -1,0 +1,585 @@
+//! The simulation's executor: one thread, one seeded choice per step.
+//!
+//! # The loop
+//!
+//! 1. Move the processes woken since the last step (by channel operations,
+//!    timers, `JoinHandle`s) into the runnable set. A process that woke
+//!    itself while it ran has yielded (PCT demotes it).
+//! 2. If nothing is runnable: jump virtual time to the earliest timer that
+//!    can wake someone and fire what is due (ties in seeded order); if no
+//!    such timer exists, the run is deadlocked.
+//! 3. Otherwise the strategy picks one runnable process (seeded), and it is
+//!    polled once, with blocking calls forbidden and the cooperative budget
+//!    set, as on a runtime worker.
+//!
+//! The run ends when the main future completes (processes still blocked
+//! are dropped and listed in the trace), or fails: deadlock, a panic nobody
+//! observed, the step limit, or a wake from another OS thread.
+//!
+//! # Determinism
+//!
+//! Processes, channels and steps are numbered per simulation; the
+//! scheduler, the `select!` choices and the order of simultaneous timers
+//! draw from three streams of [`SimRng`] derived from the seed; every
+//! collection iterated here is ordered (`Vec`, `BTreeMap`). Nothing reads
+//! the wall clock or an address. So the same seed and the same program give
+//! the same run.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::ThreadId;
+
+use super::clock::VirtualClock;
+use super::error::SimError;
+use super::rng::SimRng;
+use super::strategy::{Scheduler, Strategy};
+use super::trace::{Event, Trace};
+use crate::runtime::budget;
+use crate::runtime::context::{ForbidBlocking, NoBlocking};
+use crate::runtime::owned::OwnedTasks;
+use crate::runtime::task::{self, JoinHandle, Notified};
+use crate::select::random;
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::{thread_local, Arc, Mutex};
+use crate::time::clock as time_clock;
+
+/// The settings of one run.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) seed: u64,
+    pub(crate) strategy: Strategy,
+    pub(crate) max_steps: u64,
+}
+
+/// The part of a simulation that wakers (which must be `Send + Sync`) and
+/// the task harness reach.
+pub(crate) struct SimShared {
+    /// The simulation's thread: a wake from any other is a foreign wake.
+    thread: ThreadId,
+    /// Processes woken since the executor last looked; `true` for a yield.
+    woken: Mutex<Vec<(Notified, bool)>>,
+    /// Whether the main future was woken.
+    main_woken: AtomicBool,
+    /// The live processes (the task harness leaves this list on completion).
+    pub(crate) owned: OwnedTasks,
+    /// Processes that completed since the executor last looked.
+    completed: Mutex<Vec<u64>>,
+    /// The first wake that came from another thread, described.
+    foreign_wake: Mutex<Option<String>>,
+    /// Processes that panicked: number, message, step; and whether anyone
+    /// saw the panic through its `JoinHandle`.
+    panics: Mutex<BTreeMap<u64, PanicRecord>>,
+}
+
+struct PanicRecord {
+    message: String,
+    step: u64,
+    observed: bool,
+    detached: bool,
+}
+
+thread_local! {
+    /// The channel whose operation is waking a waiter on this thread, for
+    /// the foreign-wake report (set by the channel code around wakes).
+    static WAKING_CHANNEL: Cell<u64> = Cell::new(0);
+}
+
+/// Runs `wake` while noting that channel `channel` is the one waking.
+pub(crate) fn waking_from_channel(channel: u64, wake: impl FnOnce()) {
+    let previous = WAKING_CHANNEL.with(|cell| cell.replace(channel));
+    wake();
+    WAKING_CHANNEL.with(|cell| cell.set(previous));
+}
+
+impl SimShared {
+    fn new() -> Self {
+        SimShared {
+            thread: std::thread::current().id(),
+            woken: Mutex::new(Vec::new()),
+            main_woken: AtomicBool::new(true),
+            owned: OwnedTasks::new(),
+            completed: Mutex::new(Vec::new()),
+            foreign_wake: Mutex::new(None),
+            panics: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn check_thread(&self) {
+        if std::thread::current().id() != self.thread {
+            let channel = WAKING_CHANNEL.with(|cell| cell.get());
+            let source = if channel == 0 {
+                format!(
+                    "a waker called on thread {:?}",
+                    std::thread::current().name().unwrap_or("<unnamed>")
+                )
+            } else {
+                format!("channel #{channel}")
+            };
+            self.foreign_wake.lock().get_or_insert(source);
+        }
+    }
+
+    /// Queues a woken process (the task harness calls this).
+    pub(crate) fn schedule(&self, task: Notified, is_yield: bool) {
+        self.check_thread();
+        self.woken.lock().push((task, is_yield));
+    }
+
+    /// A process completed (or was cancelled) and left the live list (the
+    /// task harness calls this).
+    pub(crate) fn on_complete(&self, process: u64) {
+        self.completed.lock().push(process);
+    }
+
+    /// A process finished with a panic; `join_interested` says whether its
+    /// `JoinHandle` still exists (the task harness calls this).
+    pub(crate) fn on_panic(&self, process: u64, message: String, join_interested: bool) {
+        let step = with_context(|cx| cx.map(|cx| cx.step.get()).unwrap_or(0));
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.trace.borrow_mut().push(Event::Panic {
+                    process,
+                    message: message.clone(),
+                });
+            }
+        });
+        self.panics.lock().insert(
+            process,
+            PanicRecord {
+                message,
+                step,
+                observed: false,
+                detached: !join_interested,
+            },
+        );
+    }
+
+    /// A `JoinHandle` returned the panic of `process` to its owner.
+    pub(crate) fn on_panic_observed(&self, process: u64) {
+        if let Some(record) = self.panics.lock().get_mut(&process) {
+            record.observed = true;
+        }
+    }
+
+    /// A `JoinHandle` was dropped: a panic it never returned is now lost.
+    pub(crate) fn on_join_dropped(&self, process: u64) {
+        if let Some(record) = self.panics.lock().get_mut(&process) {
+            record.detached = true;
+        }
+    }
+
+    /// The first panic that nobody can observe any more (`at_end`: also
+    /// those whose handle was simply never awaited).
+    fn unobserved_panic(&self, at_end: bool) -> Option<(u64, String, u64)> {
+        let panics = self.panics.lock();
+        panics
+            .iter()
+            .find(|(_, record)| !record.observed && (record.detached || at_end))
+            .map(|(process, record)| (*process, record.message.clone(), record.step))
+    }
+}
+
+/// The main future's waker.
+struct MainWaker(Arc<SimShared>);
+
+impl Wake for MainWaker {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.0.check_thread();
+        // SeqCst: read by the executor on the same thread in the common case;
+        // across threads the foreign wake already fails the run.
+        self.0.main_woken.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What the code running inside a simulation can reach on its thread.
+pub(crate) struct SimContext {
+    pub(crate) shared: Arc<SimShared>,
+    step: Cell<u64>,
+    /// The process being polled (0 = main).
+    current: Cell<u64>,
+    next_process: Cell<u64>,
+    next_channel: Cell<u64>,
+    trace: RefCell<Trace>,
+    /// Live processes: spawn location and what each last waited on.
+    processes: RefCell<BTreeMap<u64, ProcessInfo>>,
+    /// Every process's name, kept after it finishes (for panic reports).
+    names: RefCell<BTreeMap<u64, String>>,
+    /// Processes spawned during the current step, for the scheduler.
+    spawned: RefCell<Vec<u64>>,
+}
+
+struct ProcessInfo {
+    location: String,
+    waiting_on: String,
+}
+
+impl SimContext {
+    fn name(&self, process: u64) -> String {
+        match self.names.borrow().get(&process) {
+            Some(name) => name.clone(),
+            None => "the main future (p0)".to_string(),
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<std::rc::Rc<SimContext>>> = RefCell::new(None);
+}
+
+fn with_context<R>(f: impl FnOnce(Option<&SimContext>) -> R) -> R {
+    CURRENT.with(|current| f(current.borrow().as_deref()))
+}
+
+/// A number for a new channel: per simulation inside one, else 0.
+pub(crate) fn next_channel_id() -> u64 {
+    with_context(|cx| match cx {
+        Some(cx) => {
+            let id = cx.next_channel.get() + 1;
+            cx.next_channel.set(id);
+            id
+        }
+        None => 0,
+    })
+}
+
+/// Records what the current process waits on (shown in deadlock reports
+/// and in the trace of processes dropped at the end).
+pub(crate) fn note_waiting(describe: impl FnOnce() -> String) {
+    with_context(|cx| {
+        if let Some(cx) = cx {
+            let process = cx.current.get();
+            if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
+                info.waiting_on = describe();
+            }
+        }
+    });
+}
+
+/// Records a seeded `select!` choice in the trace.
+pub(crate) fn note_choice(value: u64) {
+    with_context(|cx| {
+        if let Some(cx) = cx {
+            cx.trace.borrow_mut().push(Event::Choice { value });
+        }
+    });
+}
+
+/// Spawns `future` as a process of the simulation running on this thread,
+/// or gives it back if there is none.
+#[track_caller]
+pub(crate) fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    CURRENT.with(|current| {
+        let current = current.borrow();
+        let Some(cx) = current.as_deref() else {
+            return Err(future);
+        };
+        let process = cx.next_process.get() + 1;
+        cx.next_process.set(process);
+        let location = format!("{}:{}", location.file(), location.line());
+        cx.trace.borrow_mut().push(Event::Spawn {
+            process,
+            location: location.clone(),
+        });
+        cx.names.borrow_mut().insert(
+            process,
+            format!("process p{process} (spawned at {location})"),
+        );
+        cx.processes.borrow_mut().insert(
+            process,
+            ProcessInfo {
+                location,
+                waiting_on: "nothing yet (never polled)".into(),
+            },
+        );
+        cx.spawned.borrow_mut().push(process);
+        let (live, notified, join) =
+            task::allocate(future, task::Owner::Simulation(cx.shared.clone()), process);
+        if let Err(live) = cx.shared.owned.bind(live) {
+            drop(live);
+        }
+        cx.shared.schedule(notified, false);
+        Ok(join)
+    })
+}
+
+/// Installs the context for the run; removes it on drop.
+struct Installed;
+
+impl Installed {
+    fn new(cx: std::rc::Rc<SimContext>) -> Self {
+        CURRENT.with(|current| {
+            let mut current = current.borrow_mut();
+            assert!(
+                current.is_none(),
+                "hoare::sim: a simulation cannot run inside another simulation on the same thread"
+            );
+            *current = Some(cx);
+        });
+        Installed
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let cx = CURRENT.with(|current| current.borrow_mut().take());
+        drop(cx);
+    }
+}
+
+/// What the runnable set holds.
+enum Runnable {
+    Main,
+    Process(u64, Notified),
+}
+
+impl Runnable {
+    fn process(&self) -> u64 {
+        match self {
+            Runnable::Main => 0,
+            Runnable::Process(process, _) => *process,
+        }
+    }
+}
+
+/// Runs `future` as the main process of a simulation under `config`.
+pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, SimError>, Trace) {
+    let shared = Arc::new(SimShared::new());
+    let cx = std::rc::Rc::new(SimContext {
+        shared: shared.clone(),
+        step: Cell::new(0),
+        current: Cell::new(0),
+        next_process: Cell::new(0),
+        next_channel: Cell::new(0),
+        trace: RefCell::new(Trace::default()),
+        processes: RefCell::new(BTreeMap::new()),
+        names: RefCell::new(BTreeMap::new()),
+        spawned: RefCell::new(Vec::new()),
+    });
+    cx.processes.borrow_mut().insert(
+        0,
+        ProcessInfo {
+            location: "main".into(),
+            waiting_on: "nothing yet".into(),
+        },
+    );
+    cx.trace.borrow_mut().push(Event::Spawn {
+        process: 0,
+        location: "main".into(),
+    });
+    let installed = Installed::new(cx.clone());
+    let clock = StdArc::new(VirtualClock::new());
+    let clock_guard = time_clock::enter(clock.clone());
+    let no_blocking = ForbidBlocking::enter(NoBlocking::Simulation);
+    let choices = Box::new(SimRng::new(config.seed, 1));
+    let (result, _) = random::with_source(choices, || drive(config, &cx, &shared, &clock, future));
+    // Drop what is left while the simulation's context is still installed:
+    // destructors of processes may use channels and timers.
+    let leftover_panic = shut_down(&cx, &shared, &clock);
+    drop(no_blocking);
+    drop(clock_guard);
+    drop(installed);
+    let result = match result {
+        Ok(output) => match leftover_panic {
+            Some((process, message, step)) => Err(SimError::Panic {
+                message,
+                process: cx.name(process),
+                seed: config.seed,
+                step,
+            }),
+            None => Ok(output),
+        },
+        Err(error) => Err(error),
+    };
+    let trace = cx.trace.replace(Trace::default());
+    (result, trace)
+}
+
+fn drive<F: Future>(
+    config: &Config,
+    cx: &SimContext,
+    shared: &Arc<SimShared>,
+    clock: &VirtualClock,
+    future: F,
+) -> Result<F::Output, SimError> {
+    let seed = config.seed;
+    let mut scheduler = Scheduler::new(config.strategy, SimRng::new(seed, 0));
+    let mut timer_rng = SimRng::new(seed, 2);
+    scheduler.on_spawn(0);
+    let mut main = pin!(future);
+    let main_waker = Waker::from(StdArc::new(MainWaker(shared.clone())));
+    let mut runnable: Vec<Runnable> = Vec::new();
+    let mut main_queued = false;
+    loop {
+        for process in cx.spawned.borrow_mut().drain(..) {
+            scheduler.on_spawn(process);
+        }
+        let woken = std::mem::take(&mut *shared.woken.lock());
+        for (task, is_yield) in woken {
+            let process = task.header().id;
+            if is_yield {
+                scheduler.on_yield(process);
+            }
+            runnable.push(Runnable::Process(process, task));
+        }
+        // SeqCst: pairs with the store in `MainWaker`.
+        if shared.main_woken.swap(false, Ordering::SeqCst) && !main_queued {
+            runnable.push(Runnable::Main);
+            main_queued = true;
+        }
+        if let Some(source) = shared.foreign_wake.lock().take() {
+            return Err(SimError::ForeignWake { seed, source });
+        }
+        if let Some((process, message, step)) = shared.unobserved_panic(false) {
+            return Err(SimError::Panic {
+                message,
+                process: cx.name(process),
+                seed,
+                step,
+            });
+        }
+        if runnable.is_empty() {
+            match clock.next_useful_deadline() {
+                Some(deadline) => {
+                    cx.trace.borrow_mut().push(Event::Advance {
+                        to: VirtualClock::offset(deadline),
+                    });
+                    for fired in clock.advance_to(deadline, &mut timer_rng) {
+                        cx.trace.borrow_mut().push(Event::Timer {
+                            deadline: VirtualClock::offset(fired),
+                        });
+                    }
+                    continue;
+                }
+                None => return Err(deadlock(cx, seed)),
+            }
+        }
+        let step = cx.step.get() + 1;
+        if step > config.max_steps {
+            return Err(SimError::StepLimit {
+                seed,
+                max_steps: config.max_steps,
+            });
+        }
+        cx.step.set(step);
+        let processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
+        let chosen = runnable.remove(scheduler.pick(&processes, step));
+        let process = chosen.process();
+        cx.trace.borrow_mut().push(Event::Poll { step, process });
+        cx.current.set(process);
+        if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
+            info.waiting_on = "a future outside hoare (not a channel, timer or JoinHandle)".into();
+        }
+        match chosen {
+            Runnable::Main => {
+                main_queued = false;
+                let mut main_cx = Context::from_waker(&main_waker);
+                let polled = budget::with_budget(|| {
+                    catch_unwind(AssertUnwindSafe(|| main.as_mut().poll(&mut main_cx)))
+                });
+                match polled {
+                    Ok(Poll::Ready(output)) => {
+                        cx.trace.borrow_mut().push(Event::Complete { process: 0 });
+                        return Ok(output);
+                    }
+                    Ok(Poll::Pending) => {}
+                    Err(payload) => {
+                        let message = panic_message(&*payload);
+                        cx.trace.borrow_mut().push(Event::Panic {
+                            process: 0,
+                            message: message.clone(),
+                        });
+                        return Err(SimError::Panic {
+                            message,
+                            process: cx.name(0),
+                            seed,
+                            step,
+                        });
+                    }
+                }
+            }
+            Runnable::Process(_, task) => {
+                budget::with_budget(|| task.run());
+            }
+        }
+        let completed = std::mem::take(&mut *shared.completed.lock());
+        for process in completed {
+            if cx.processes.borrow_mut().remove(&process).is_some() {
+                cx.trace.borrow_mut().push(Event::Complete { process });
+            }
+        }
+    }
+}
+
+fn deadlock(cx: &SimContext, seed: u64) -> SimError {
+    let blocked = cx
+        .processes
+        .borrow()
+        .iter()
+        .map(|(&process, info)| {
+            let name = if process == 0 {
+                "the main future (p0)".to_string()
+            } else {
+                format!("process p{process} (spawned at {})", info.location)
+            };
+            (name, info.waiting_on.clone())
+        })
+        .collect();
+    SimError::Deadlock {
+        seed,
+        step: cx.step.get(),
+        blocked,
+    }
+}
+
+/// Drops every process still alive and every timer; lists the dropped
+/// processes in the trace. Returns a panic nobody observed, if any.
+fn shut_down(
+    cx: &SimContext,
+    shared: &Arc<SimShared>,
+    clock: &VirtualClock,
+) -> Option<(u64, String, u64)> {
+    let live: Vec<(u64, String)> = cx
+        .processes
+        .borrow()
+        .iter()
+        .filter(|(&process, _)| process != 0)
+        .map(|(&process, info)| (process, info.waiting_on.clone()))
+        .collect();
+    for (process, waiting_on) in live {
+        cx.trace.borrow_mut().push(Event::Dropped {
+            process,
+            waiting_on,
+        });
+    }
+    for task in shared.owned.close_and_drain() {
+        task.shutdown();
+    }
+    drop(std::mem::take(&mut *shared.woken.lock()));
+    clock.clear();
+    shared.unobserved_panic(true)
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}

@@ -1,0 +1,179 @@
+//! Deterministic simulation: seeded schedules, virtual time, deadlock
+//! reports, replay.
+//!
+//! A simulation runs a program's processes on one OS thread. At every step
+//! a generator seeded by the run's seed picks which runnable process to
+//! poll next, and it also makes every `select!` choice; when every process
+//! is blocked, virtual time jumps to the next timer. The same seed and the
+//! same program give the same schedule, the same choices, the same virtual
+//! times and the same trace fingerprint, on every run and every machine.
+//! Code under test is not rewritten for it: `hoare::spawn`, `select!`,
+//! `hoare::time` and channels work unchanged inside.
+//!
+//! ```
+//! use hoare::{chan, sim};
+//! use std::time::Duration;
+//!
+//! async fn program() -> Vec<u32> {
+//!     let (tx, rx) = chan::bounded::<u32>(0);
+//!     for i in 1..=3 {
+//!         let tx = tx.clone();
+//!         hoare::spawn(async move { tx.send(i).await.unwrap() });
+//!     }
+//!     drop(tx);
+//!     hoare::time::sleep(Duration::from_secs(3600)).await; // virtual: instant
+//!     let mut order = Vec::new();
+//!     while let Ok(v) = rx.recv().await {
+//!         order.push(v);
+//!     }
+//!     order
+//! }
+//!
+//! let (order, trace) = sim::Builder::new().seed(7).run_traced(program());
+//! assert_eq!(order.len(), 3);
+//! // The same seed replays the same run, event for event.
+//! let (again, replay) = sim::Builder::new().seed(7).run_traced(program());
+//! assert_eq!(order, again);
+//! assert_eq!(trace.fingerprint(), replay.fingerprint());
+//! ```
+//!
+//! # Rules
+//!
+//! * **Closed world.** A wake that comes from another OS thread (a channel
+//!   shared with the outside) fails the run with
+//!   [`SimError::ForeignWake`] naming the channel; `Runtime::new` and the
+//!   blocking calls panic inside a simulation.
+//! * **Deadlock.** When every process is blocked and no pending timer can
+//!   wake one of them (a `tick` nobody waits on does not count), the run
+//!   fails: [`Builder::run`] panics with a report that contains the word
+//!   `deadlock` and names each blocked process and what it waits on;
+//!   [`Builder::try_run`] returns [`SimError::Deadlock`].
+//! * **Panics.** A process's panic fails the run ([`SimError::Panic`],
+//!   naming the process, seed and step) when its `JoinHandle` was dropped,
+//!   or is still not awaited when the run ends. A panic awaited through the
+//!   `JoinHandle` is an ordinary `JoinError`.
+//! * **End.** When the main future finishes, processes still blocked are
+//!   dropped and listed in the trace; that is not an error.
+//! * **Livelock.** More than [`Builder::max_steps`] polls fail the run.
+//! * **Virtual time.** Timers due at the same instant fire in an order
+//!   drawn from the seed.
+//!
+//! [`check`] runs many seeds and reports the first failing one as
+//! `HOARE_SEED=N`, which replays with `Builder::new().seed(N)`.
+
+mod check;
+mod clock;
+mod error;
+pub(crate) mod executor;
+mod rng;
+mod strategy;
+mod trace;
+
+use std::future::Future;
+
+pub use check::check;
+pub use error::SimError;
+pub use strategy::Strategy;
+pub use trace::{Event, Trace};
+
+use executor::Config;
+
+/// The default bound on polls per run.
+const DEFAULT_MAX_STEPS: u64 = 1_000_000;
+
+/// Configures and runs one simulation.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Seed 0, [`Strategy::Random`], at most 1,000,000 steps.
+    pub fn new() -> Self {
+        Builder {
+            config: Config {
+                seed: 0,
+                strategy: Strategy::Random,
+                max_steps: DEFAULT_MAX_STEPS,
+            },
+        }
+    }
+
+    /// The seed that fixes every choice of the run.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// How the next process is picked.
+    ///
+    /// # Panics
+    ///
+    /// For `Strategy::Pct { depth: 0 }`: PCT needs a depth of at least 1.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        if let Strategy::Pct { depth: 0 } = strategy {
+            panic!("hoare::sim::Builder::strategy: Strategy::Pct {{ depth: 0 }} is refused; the depth of a bug is at least 1");
+        }
+        self.config.strategy = strategy;
+        self
+    }
+
+    /// The most polls a run may take before it fails as a livelock.
+    pub fn max_steps(mut self, max_steps: u64) -> Self {
+        self.config.max_steps = max_steps;
+        self
+    }
+
+    /// Runs `future` as the main process and returns its output.
+    ///
+    /// # Panics
+    ///
+    /// If the run fails (see [`SimError`]); the message is the full report
+    /// (a deadlock report contains the word `deadlock`).
+    #[track_caller]
+    pub fn run<F: Future>(&self, future: F) -> F::Output {
+        match self.try_run(future) {
+            Ok(output) => output,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Runs `future` as the main process; a failed run is an error value.
+    pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, SimError> {
+        executor::run(&self.config, future).0
+    }
+
+    /// Runs `future` and returns its output with the run's [`Trace`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Builder::run`].
+    #[track_caller]
+    pub fn run_traced<F: Future>(&self, future: F) -> (F::Output, Trace) {
+        match executor::run(&self.config, future) {
+            (Ok(output), trace) => (output, trace),
+            (Err(error), _) => panic!("{error}"),
+        }
+    }
+
+    /// Runs `make()` under many seeds, as [`check`] does, with this
+    /// builder's strategy and step limit (its seed is ignored).
+    #[track_caller]
+    pub fn check<F, Fut>(&self, make: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        check::check_with(self, make);
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+}

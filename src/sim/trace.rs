@@ -1,0 +1,163 @@
+//! What a simulation did, step by step, and its fingerprint.
+//!
+//! A [`Trace`] is the list of [`Event`]s of one run. Events name processes
+//! by their per-simulation number and spawn location, times by their
+//! virtual offset from the start of the run, and never contain addresses,
+//! so two runs of the same program with the same seed give equal traces.
+//! The fingerprint is FNV-1a (64-bit) over the events' text, one line each:
+//! a fixed algorithm, not `DefaultHasher`, so it is stable across Rust
+//! versions and machines.
+
+use std::fmt;
+use std::time::Duration;
+
+/// One thing that happened in a simulation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A process was spawned.
+    Spawn {
+        /// The new process's number (`0` is the main future).
+        process: u64,
+        /// Where `hoare::spawn` was called.
+        location: String,
+    },
+    /// A process was polled at a step.
+    Poll {
+        /// The step number.
+        step: u64,
+        /// The process polled.
+        process: u64,
+    },
+    /// A process finished.
+    Complete {
+        /// The process.
+        process: u64,
+    },
+    /// A process panicked.
+    Panic {
+        /// The process.
+        process: u64,
+        /// The panic message.
+        message: String,
+    },
+    /// A `select!` chose among ready arms with the seeded generator.
+    Choice {
+        /// The number drawn.
+        value: u64,
+    },
+    /// Virtual time jumped forward, because every process was blocked.
+    Advance {
+        /// The new virtual time, since the start of the run.
+        to: Duration,
+    },
+    /// A timer fired.
+    Timer {
+        /// Its deadline, since the start of the run.
+        deadline: Duration,
+    },
+    /// The main future finished while this process was still blocked; it
+    /// was dropped.
+    Dropped {
+        /// The process.
+        process: u64,
+        /// What it was waiting on.
+        waiting_on: String,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Spawn { process, location } => write!(f, "spawn p{process} at {location}"),
+            Event::Poll { step, process } => write!(f, "step {step}: poll p{process}"),
+            Event::Complete { process } => write!(f, "p{process} finished"),
+            Event::Panic { process, message } => write!(f, "p{process} panicked: {message}"),
+            Event::Choice { value } => write!(f, "select choice {value:#018x}"),
+            Event::Advance { to } => write!(f, "time advances to {to:?}"),
+            Event::Timer { deadline } => write!(f, "timer due at {deadline:?} fires"),
+            Event::Dropped {
+                process,
+                waiting_on,
+            } => {
+                write!(f, "p{process} dropped at the end, waiting on {waiting_on}")
+            }
+        }
+    }
+}
+
+/// The events of one simulation run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    events: Vec<Event>,
+}
+
+impl Trace {
+    pub(crate) fn push(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// The events in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// A 64-bit FNV-1a hash of the events' text (one per line): equal for
+    /// equal runs, on every machine.
+    pub fn fingerprint(&self) -> u64 {
+        const OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01B3;
+        let mut hash = OFFSET;
+        for event in &self.events {
+            for byte in event.to_string().bytes().chain(std::iter::once(b'\n')) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(PRIME);
+            }
+        }
+        hash
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for event in &self.events {
+            writeln!(f, "{event}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_depends_on_every_event_and_their_order() {
+        let mut a = Trace::default();
+        a.push(Event::Poll {
+            step: 1,
+            process: 0,
+        });
+        a.push(Event::Poll {
+            step: 2,
+            process: 1,
+        });
+        let mut b = Trace::default();
+        b.push(Event::Poll {
+            step: 1,
+            process: 1,
+        });
+        b.push(Event::Poll {
+            step: 2,
+            process: 0,
+        });
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint(), a.clone().fingerprint());
+        assert_eq!(a.to_string(), "step 1: poll p0\nstep 2: poll p1\n");
+    }
+
+    #[test]
+    fn fnv1a_of_the_empty_trace_is_the_offset_basis() {
+        assert_eq!(Trace::default().fingerprint(), 0xCBF2_9CE4_8422_2325);
+    }
+}
