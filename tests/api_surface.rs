@@ -8,11 +8,14 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use hoare::chan::{self, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
 use hoare::select::{Select, Selected};
+use hoare::sim::{self, SimError, Strategy, Trace};
 use hoare::time::{self, Elapsed, Instant};
+use hoare::{JoinError, JoinHandle, Runtime};
 
 fn is_send_sync<T: Send + Sync>() {}
 fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
@@ -20,7 +23,25 @@ fn is_stream<S: futures_core::stream::FusedStream<Item = T> + Unpin, T>() {}
 fn is_debug_unpin<T: std::fmt::Debug + Unpin>() {}
 
 async fn surface() {
-    // section 2 (runtime) joins when the runtime lands.
+    // section 2: runtime
+    let x: u32 = hoare::run(async { 1u32 });
+    let rt: io::Result<Runtime> = Runtime::new();
+    let rt: Runtime = Runtime::builder().workers(2).build().unwrap();
+    let y: u8 = rt.block_on(async { 1u8 });
+    let h: JoinHandle<u8> = rt.spawn(async { 1u8 });
+    let h: JoinHandle<String> = hoare::spawn(async { String::new() });
+    h.abort();
+    let done: bool = h.is_finished();
+    let r: Result<String, JoinError> = h.await;
+    if let Err(e) = r {
+        let (p, c): (bool, bool) = (e.is_panic(), e.is_cancelled());
+        let payload: Box<dyn Any + Send + 'static> = e.into_panic();
+    }
+    hoare::yield_now().await;
+    let z: i64 = hoare::block_on(async { 1i64 });
+    let all: Result<Vec<u8>, JoinError> = hoare::par((0..4u8).map(|i| async move { i })).await;
+    is_send_sync::<JoinHandle<u8>>();
+    is_error::<JoinError>();
 
     // section 3: channels
     let (tx, rx): (Sender<u8>, Receiver<u8>) = chan::bounded(0);
@@ -55,6 +76,7 @@ async fn surface() {
     struct Opaque;
     is_debug_unpin::<Sender<Opaque>>();
     is_debug_unpin::<Receiver<Opaque>>();
+    is_debug_unpin::<JoinHandle<Opaque>>();
     let e = SendError(5u8);
     let v: u8 = e.0;
     let v: u8 = SendError(5u8).into_inner();
@@ -129,7 +151,33 @@ async fn surface() {
     assert!(later > now);
     is_error::<Elapsed>();
 
-    // section 6 (simulation) joins when the simulation lands.
+    // section 6: simulation
+    let v: u8 = sim::Builder::new().seed(42).run(async { 1u8 });
+    let r: Result<u8, SimError> = sim::Builder::new()
+        .seed(1)
+        .strategy(Strategy::Random)
+        .max_steps(10_000)
+        .try_run(async { 1u8 });
+    let r: Result<u8, SimError> = sim::Builder::new()
+        .strategy(Strategy::Pct { depth: 2 })
+        .try_run(async { 1u8 });
+    let (v, trace): (u8, Trace) = sim::Builder::new().seed(7).run_traced(async { 1u8 });
+    let fp: u64 = trace.fingerprint();
+    let n: usize = trace.events().len();
+    let text: String = trace.to_string();
+    let lines: Vec<String> = trace.events().iter().map(|e| e.to_string()).collect();
+    if let Err(e) = r {
+        let report: String = e.to_string();
+        match e {
+            SimError::Deadlock { .. } => {}
+            SimError::Panic { message, .. } => {
+                let m: String = message;
+            }
+            _ => {}
+        }
+    }
+    is_error::<SimError>();
+    sim::check(|| async {});
 }
 
 #[test]

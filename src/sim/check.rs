@@ -63,7 +63,7 @@ where
             panic!(
                 "hoare::sim::check failed with HOARE_SEED={seed} ({:?}):\n{error}\n\
                  replay it with: HOARE_SEED={seed} cargo test {test} -- --exact\n\
-                 or in code: hoare::sim::Builder::new().seed({seed}).strategy({:?}).run(..)",
+                 or in code: hoare::sim::Builder::new().seed({seed}).strategy(hoare::sim::Strategy::{:?}).run(..)",
                 config.strategy, config.strategy
             );
         }

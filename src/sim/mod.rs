@@ -162,6 +162,12 @@ impl Builder {
         }
     }
 
+    /// Runs `future` and returns the outcome together with the trace,
+    /// which is kept for failed runs too (to show how a failure came about).
+    pub fn try_run_traced<F: Future>(&self, future: F) -> (Result<F::Output, SimError>, Trace) {
+        executor::run(&self.config, future)
+    }
+
     /// Runs `make()` under many seeds, as [`check`] does, with this
     /// builder's strategy and step limit (its seed is ignored).
     #[track_caller]

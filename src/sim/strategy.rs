@@ -16,7 +16,7 @@
 //! * **Run length.** The change points must be spread over the real length
 //!   of a run, which is not known in advance (a `Builder::run` is given one
 //!   future, so there is no pilot run to measure). The run is cut into
-//!   windows of doubling length (256 steps, then 512, ...), and `depth - 1`
+//!   windows of doubling length (32 steps, then 64, ...), and `depth - 1`
 //!   change points are drawn uniformly in each window from the seed's own
 //!   stream. A run of `k` steps thus sees change points spread over its
 //!   whole length, at most `log2(k)` times as many as the paper's; the
@@ -45,7 +45,7 @@ pub enum Strategy {
 }
 
 /// The first PCT window's length in steps.
-const FIRST_WINDOW: u64 = 256;
+const FIRST_WINDOW: u64 = 32;
 
 /// The scheduler state of one run.
 pub(crate) struct Scheduler {
