@@ -40,7 +40,9 @@ async fn ping_pong() {
     let per_trip = start.elapsed() / trips as u32;
     drop(ping_tx);
     echo.await.unwrap();
-    println!("ping-pong: {trips} round trips between the main future and a process, {per_trip:?} each");
+    println!(
+        "ping-pong: {trips} round trips between the main future and a process, {per_trip:?} each"
+    );
 }
 
 /// A pipeline of processes connected by bounded channels; closing a
@@ -67,10 +69,15 @@ async fn pipeline() {
 
 /// occam's PAR: run processes side by side, results in input order.
 async fn parallel() {
-    let sums = hoare::par((0..8u64).map(|part| async move { (part * 1000..(part + 1) * 1000).sum::<u64>() }))
-        .await
-        .unwrap();
-    println!("par: 8 processes summed their ranges; total {}", sums.iter().sum::<u64>());
+    let sums = hoare::par(
+        (0..8u64).map(|part| async move { (part * 1000..(part + 1) * 1000).sum::<u64>() }),
+    )
+    .await
+    .unwrap();
+    println!(
+        "par: 8 processes summed their ranges; total {}",
+        sums.iter().sum::<u64>()
+    );
 }
 
 /// `select!` chooses uniformly among ready arms.
@@ -87,7 +94,10 @@ async fn fair_select() {
         };
         counts[arm] += 1;
     }
-    println!("fair select: two always-ready arms chosen {} and {} times", counts[0], counts[1]);
+    println!(
+        "fair select: two always-ready arms chosen {} and {} times",
+        counts[0], counts[1]
+    );
 }
 
 /// Timers are channels too: a select with an `after` arm times out.
@@ -98,8 +108,15 @@ async fn timeouts() {
         recv(quiet_rx) -> _ => "a message",
         recv(hoare::time::after(Duration::from_millis(20))) -> _ => "the timeout",
     };
-    println!("timeouts: select chose {outcome} after {:?}", start.elapsed());
-    let slow = hoare::time::timeout(Duration::from_millis(10), hoare::time::sleep(Duration::from_secs(10))).await;
+    println!(
+        "timeouts: select chose {outcome} after {:?}",
+        start.elapsed()
+    );
+    let slow = hoare::time::timeout(
+        Duration::from_millis(10),
+        hoare::time::sleep(Duration::from_secs(10)),
+    )
+    .await;
     println!("timeouts: a 10 s sleep under a 10 ms timeout gives {slow:?}");
 }
 
