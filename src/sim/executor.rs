@@ -495,7 +495,13 @@ fn drive<F: Future>(
                         cx.trace.borrow_mut().push(Event::Complete { process: 0 });
                         return Ok(output);
                     }
-                    Ok(Poll::Pending) => {}
+                    Ok(Poll::Pending) => {
+                        // SeqCst: as in `MainWaker`. Woken during its own poll:
+                        // the main future yielded.
+                        if shared.main_woken.load(Ordering::SeqCst) {
+                            scheduler.on_yield(0);
+                        }
+                    }
                     Err(payload) => {
                         let message = panic_message(&*payload);
                         cx.trace.borrow_mut().push(Event::Panic {
