@@ -68,7 +68,7 @@ async fn program() {
     );
 }
 
-fn main() {
+pub fn main() {
     // 1. Search: `check` runs seeds 0, 1, 2, ... and stops at the first failure.
     std::env::set_var("HOARE_SIM_ITERS", "1000");
     let quiet = panic::take_hook();

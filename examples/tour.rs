@@ -9,7 +9,7 @@ use hoare::chan;
 use hoare::select::{Select, Selected};
 use hoare::sim;
 
-fn main() {
+pub fn main() {
     hoare::run(async {
         ping_pong().await;
         pipeline().await;
