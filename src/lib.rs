@@ -6,15 +6,104 @@
 //! **fair `select!`**, a **work-stealing scheduler**, and a
 //! **deterministic simulation** that replays any run from its seed.
 //!
+//! # Quick start
+//!
 //! ```
 //! use hoare::chan;
+//! use std::time::Duration;
 //!
-//! let (tx, rx) = chan::bounded::<u32>(1);
-//! hoare::block_on(async move {
-//!     tx.send(7).await.unwrap();
-//!     assert_eq!(rx.recv().await, Ok(7));
+//! let total = hoare::run(async {
+//!     let (jobs_tx, jobs) = chan::bounded::<u64>(16);
+//!     let (results_tx, results) = chan::unbounded::<u64>();
+//!     // A pool of three worker processes.
+//!     for _ in 0..3 {
+//!         let (jobs, results_tx) = (jobs.clone(), results_tx.clone());
+//!         hoare::spawn(async move {
+//!             while let Ok(n) = jobs.recv().await {
+//!                 results_tx.send(n * n).await.unwrap();
+//!             }
+//!         });
+//!     }
+//!     drop(results_tx);
+//!     for n in 1..=10 {
+//!         jobs_tx.send(n).await.unwrap();
+//!     }
+//!     jobs_tx.close(); // the workers drain the queue, then stop
+//!     let mut total = 0;
+//!     loop {
+//!         hoare::select! {
+//!             recv(results) -> square => match square {
+//!                 Ok(square) => total += square,
+//!                 Err(_) => break, // every worker is done
+//!             },
+//!             recv(hoare::time::after(Duration::from_secs(10))) -> _ => panic!("stuck"),
+//!         }
+//!     }
+//!     total
 //! });
+//! assert_eq!(total, 385);
 //! ```
+//!
+//! # Map of the crate
+//!
+//! | Module | What it holds |
+//! |---|---|
+//! | [`chan`] | [`bounded`](chan::bounded) (`0` = rendezvous) and [`unbounded`](chan::unbounded) MPMC channels; async, `try_` and `_blocking` forms; errors |
+//! | [`select!`] / [`select`](mod@select) | the fair `select!` over send and receive arms with guards, `default` and `biased;`; the dynamic [`Select`] for run-time sets |
+//! | [`runtime`] | [`Runtime`], [`Builder`], [`run`], [`spawn`], [`JoinHandle`], [`par`], [`yield_now`]; [`block_on`] for one future on an OS thread |
+//! | [`time`] | [`sleep`](time::sleep), [`timeout`](time::timeout), and the channels [`after`](time::after) and [`tick`](time::tick), usable as select arms |
+//! | [`sim`] | the deterministic simulation: seeded schedules, virtual time, deadlock reports, [`check`](sim::check) over many seeds, PCT |
+//!
+//! Channels, `select!` and timers need no runtime: they work in hoare
+//! processes, in tokio (or any executor's) tasks, in [`block_on`], and on
+//! OS threads through the `_blocking` methods, all mixed on one channel.
+//!
+//! # Coming from Go
+//!
+//! | Go | hoare |
+//! |---|---|
+//! | `go f()` | `hoare::spawn(f())` (inside [`run`]) |
+//! | `make(chan T)` | `chan::bounded::<T>(0)` (rendezvous) |
+//! | `make(chan T, n)` | `chan::bounded::<T>(n)` |
+//! | a goroutine feeding an unbounded slice | `chan::unbounded::<T>()` |
+//! | `ch <- v`, `v, ok := <-ch` | `tx.send(v).await`, `rx.recv().await` (`Err` once closed and drained) |
+//! | `close(ch)` | `tx.close()`, or drop every `Sender` |
+//! | `for v := range ch` | `while let Ok(v) = rx.recv().await`, or `rx.iter()` on a thread |
+//! | `select { case v := <-a: .. case b <- x: .. default: .. }` | `select! { recv(a) -> v => .., send(b, x) -> _ => .., default => .. }` |
+//! | a `nil` channel to disable a case | a guard: `recv(a) -> v if enabled => ..` |
+//! | `time.After(d)`, `time.NewTicker(d)` | [`time::after(d)`](time::after), [`time::tick(d)`](time::tick) |
+//! | `time.Sleep(d)` | `time::sleep(d).await` |
+//! | `sync.WaitGroup` | [`par`] (results in order, first failure aborts the rest), or awaiting each [`JoinHandle`] |
+//! | `runtime.Gosched()` | [`yield_now().await`](yield_now) |
+//! | `fatal error: all goroutines are asleep - deadlock!` | [`sim::SimError::Deadlock`], listing each blocked process and what it waits on |
+//!
+//! # Coming from tokio
+//!
+//! | tokio | hoare |
+//! |---|---|
+//! | `#[tokio::main]`, `Runtime::block_on` | [`hoare::run`](run), [`Runtime::block_on`] |
+//! | `tokio::spawn`, `JoinHandle`, `abort` | [`hoare::spawn`](spawn), [`JoinHandle`], [`JoinHandle::abort`] |
+//! | `tokio::sync::mpsc::channel(n)` | `chan::bounded(n)`; also MPMC (`Receiver: Clone`) and `n = 0` rendezvous |
+//! | `mpsc::unbounded_channel()` | `chan::unbounded()` |
+//! | `oneshot` | `chan::bounded(1)` used once |
+//! | `tokio::select!` (futures, random branch order) | `hoare::select!` over channel operations: exactly one happens, nothing is lost in the arms not chosen |
+//! | `JoinSet` | [`par`] for a fixed group, or a `Vec<JoinHandle>` |
+//! | `tokio::time::{sleep, timeout, interval}` | [`time::sleep`], [`time::timeout`](fn@time::timeout), [`time::tick`] (a channel) |
+//! | `blocking_send` / `blocking_recv` | [`send_blocking`](chan::Sender::send_blocking) / [`recv_blocking`](chan::Receiver::recv_blocking) |
+//! | `tokio::task::yield_now` | [`yield_now`] |
+//! | loom for tests, `turmoil` for simulation | [`sim::Builder`] and [`sim::check`] replay any schedule from its seed |
+//!
+//! hoare's channels and `select!` also run inside a tokio application
+//! unchanged (see `examples/tokio_interop.rs`).
+//!
+//! # Guarantees
+//!
+//! Every message sent successfully is received exactly once or dropped
+//! exactly once, also when futures or selects are dropped mid-wait. A
+//! `select!` performs exactly one operation, chooses uniformly among ready
+//! arms, and takes `default` only when no arm was ready at some instant.
+//! The lock-free parts are model-checked with loom (`loom-tests/`), and a
+//! simulation run is a function of its seed.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]

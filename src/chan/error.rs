@@ -8,11 +8,26 @@ use std::error::Error;
 use std::fmt;
 
 /// A `send` failed because the channel is closed; the value is returned.
+///
+/// ```
+/// use hoare::chan::{self, SendError};
+///
+/// let (tx, rx) = chan::bounded::<String>(1);
+/// drop(rx); // the last receiver closes the channel
+/// let err = tx.send_blocking("lost?".to_string()).unwrap_err();
+/// assert_eq!(err.to_string(), "sending on a closed channel");
+/// assert_eq!(err.into_inner(), "lost?"); // no: handed back
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// The value that could not be sent.
+    ///
+    /// ```
+    /// let err = hoare::chan::SendError(5);
+    /// assert_eq!(err.into_inner(), 5);
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -33,6 +48,16 @@ impl<T> fmt::Display for SendError<T> {
 impl<T> Error for SendError<T> {}
 
 /// A `try_send` could not complete now.
+///
+/// ```
+/// use hoare::chan::{self, TrySendError};
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.try_send(1).unwrap();
+/// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+/// rx.close();
+/// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TrySendError<T> {
     /// No room: the buffer is full, or (on a rendezvous channel) no
@@ -44,6 +69,11 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// The value that could not be sent.
+    ///
+    /// ```
+    /// let (tx, _rx) = hoare::chan::bounded(0); // rendezvous: nobody waits
+    /// assert_eq!(tx.try_send('x').unwrap_err().into_inner(), 'x');
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(value) | TrySendError::Closed(value) => value,
@@ -51,11 +81,22 @@ impl<T> TrySendError<T> {
     }
 
     /// Whether the send failed for lack of room.
+    ///
+    /// ```
+    /// let (tx, _rx) = hoare::chan::bounded(0);
+    /// assert!(tx.try_send(1).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
 
     /// Whether the send failed because the channel is closed.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::unbounded();
+    /// drop(rx);
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -88,6 +129,16 @@ impl<T> fmt::Display for TrySendError<T> {
 impl<T> Error for TrySendError<T> {}
 
 /// A `recv` failed because the channel is closed and empty.
+///
+/// ```
+/// use hoare::chan::{self, RecvError};
+///
+/// let (tx, rx) = chan::bounded(2);
+/// tx.send_blocking(1).unwrap();
+/// drop(tx); // closes the channel; the buffered message is still there
+/// assert_eq!(rx.recv_blocking(), Ok(1));
+/// assert_eq!(rx.recv_blocking(), Err(RecvError));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RecvError;
 
@@ -100,6 +151,15 @@ impl fmt::Display for RecvError {
 impl Error for RecvError {}
 
 /// A `try_recv` could not complete now.
+///
+/// ```
+/// use hoare::chan::{self, TryRecvError};
+///
+/// let (tx, rx) = chan::unbounded::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TryRecvError {
     /// No message now (on a rendezvous channel: no sender is waiting).
@@ -110,11 +170,22 @@ pub enum TryRecvError {
 
 impl TryRecvError {
     /// Whether no message was available.
+    ///
+    /// ```
+    /// let (_tx, rx) = hoare::chan::bounded::<u8>(1);
+    /// assert!(rx.try_recv().unwrap_err().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         matches!(self, TryRecvError::Empty)
     }
 
     /// Whether the channel is closed and empty.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded::<u8>(1);
+    /// tx.close();
+    /// assert!(rx.try_recv().unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TryRecvError::Closed)
     }

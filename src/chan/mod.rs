@@ -261,6 +261,21 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 
 /// The sending half of a channel. Cloning makes another sender of the same
 /// channel; the channel closes when the last one is dropped.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::unbounded();
+/// let workers: Vec<_> = (0..3)
+///     .map(|id| {
+///         let tx = tx.clone();
+///         std::thread::spawn(move || tx.send_blocking(id).unwrap())
+///     })
+///     .collect();
+/// drop(tx); // the clones keep the channel open until they finish
+/// workers.into_iter().for_each(|w| w.join().unwrap());
+/// let mut ids: Vec<i32> = rx.iter().collect(); // ends when the last sender is gone
+/// ids.sort();
+/// assert_eq!(ids, [0, 1, 2]);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
@@ -271,6 +286,19 @@ pub struct Sender<T> {
 ///
 /// A `Receiver` is also a [`Stream`] of messages that ends when the channel
 /// is closed and empty; each clone has its own stream registration.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::bounded(4);
+/// let rx2 = rx.clone();
+/// for i in 0..4 {
+///     tx.try_send(i).unwrap();
+/// }
+/// // Each message goes to exactly one receiver.
+/// let a = rx.try_recv().unwrap();
+/// let b = rx2.try_recv().unwrap();
+/// assert_eq!((a, b), (0, 1));
+/// assert_eq!(rx.len(), 2);
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The stream's registration between polls.
@@ -286,6 +314,15 @@ impl<T> Sender<T> {
     /// Cancellation-safe: dropping the future before it completes leaves
     /// the value unsent (and drops it), or — if a receiver had already
     /// taken it — sent exactly once.
+    ///
+    /// ```
+    /// hoare::run(async {
+    ///     let (tx, rx) = hoare::chan::bounded(0); // rendezvous
+    ///     let sender = hoare::spawn(async move { tx.send("hi").await });
+    ///     assert_eq!(rx.recv().await, Ok("hi"));
+    ///     assert!(sender.await.unwrap().is_ok());
+    /// });
+    /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         SendFuture {
             arm: SendArm::new(Some(&self.shared), Some(value)),
@@ -295,6 +332,15 @@ impl<T> Sender<T> {
 
     /// Sends `value` if that is possible without waiting: there is room in
     /// the buffer, or (rendezvous) a receiver is already waiting.
+    ///
+    /// ```
+    /// use hoare::chan::{self, TrySendError};
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.shared.try_send(value)
     }
@@ -306,6 +352,13 @@ impl<T> Sender<T> {
     ///
     /// When called from a hoare process on a runtime worker, or inside a
     /// simulation: use `send(value).await` there.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(0);
+    /// let consumer = std::thread::spawn(move || rx.recv_blocking());
+    /// tx.send_blocking(9).unwrap(); // returns once the consumer took it
+    /// assert_eq!(consumer.join().unwrap(), Ok(9));
+    /// ```
     #[track_caller]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         assert_may_block("Sender::send_blocking");
@@ -324,32 +377,82 @@ impl<T> Sender<T> {
 
     /// Closes the channel; `true` if this call closed it (`false` if it
     /// was closed already). See the module docs for what closing does.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(!tx.close()); // already closed
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // closing drains, then errors
+    /// assert!(rx.try_recv().unwrap_err().is_closed());
+    /// ```
     pub fn close(&self) -> bool {
         self.shared.close()
     }
 
     /// Whether the channel is closed.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded::<u8>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
 
     /// The number of buffered messages (a snapshot).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(4);
+    /// tx.try_send('a').unwrap();
+    /// tx.try_send('b').unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// # drop(rx);
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.len()
     }
 
     /// Whether no message is buffered (a snapshot).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::unbounded();
+    /// assert!(tx.is_empty());
+    /// tx.try_send(()).unwrap();
+    /// assert!(!tx.is_empty());
+    /// # drop(rx);
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shared.len() == 0
     }
 
     /// Whether the buffer is full (a snapshot; always for a rendezvous
     /// channel, never for an unbounded one).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(1);
+    /// assert!(!tx.is_full());
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.is_full());
+    /// assert!(hoare::chan::bounded::<u8>(0).0.is_full());
+    /// # drop(rx);
+    /// ```
     pub fn is_full(&self) -> bool {
         self.shared.is_full()
     }
 
     /// The buffer's size: `Some(0)` for rendezvous, `None` if unbounded.
+    ///
+    /// ```
+    /// use hoare::chan;
+    ///
+    /// assert_eq!(chan::bounded::<u8>(0).0.capacity(), Some(0));
+    /// assert_eq!(chan::bounded::<u8>(8).0.capacity(), Some(8));
+    /// assert_eq!(chan::unbounded::<u8>().0.capacity(), None);
+    /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.shared.capacity()
     }
@@ -369,6 +472,22 @@ impl<T> Receiver<T> {
     /// channel is closed and every buffered message has been received.
     ///
     /// Cancellation-safe: dropping the future never loses a message.
+    ///
+    /// ```
+    /// hoare::run(async {
+    ///     let (tx, rx) = hoare::chan::bounded(1);
+    ///     hoare::spawn(async move {
+    ///         for i in 0..3 {
+    ///             tx.send(i).await.unwrap();
+    ///         }
+    ///     }); // dropping `tx` at the end closes the channel
+    ///     let mut got = Vec::new();
+    ///     while let Ok(i) = rx.recv().await {
+    ///         got.push(i);
+    ///     }
+    ///     assert_eq!(got, [0, 1, 2]);
+    /// });
+    /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
         RecvFuture {
             arm: RecvArm::new(Some(&self.shared)),
@@ -378,6 +497,15 @@ impl<T> Receiver<T> {
 
     /// Receives a message if one is available now (on a rendezvous
     /// channel: if a sender is already waiting).
+    ///
+    /// ```
+    /// use hoare::chan::{self, TryRecvError};
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         self.shared.try_recv()
     }
@@ -389,6 +517,13 @@ impl<T> Receiver<T> {
     ///
     /// When called from a hoare process on a runtime worker, or inside a
     /// simulation: use `recv().await` there.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(1);
+    /// std::thread::spawn(move || tx.send_blocking("done").unwrap());
+    /// assert_eq!(rx.recv_blocking(), Ok("done"));
+    /// assert!(rx.recv_blocking().is_err()); // the sender is gone
+    /// ```
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         assert_may_block("Receiver::recv_blocking");
@@ -402,6 +537,16 @@ impl<T> Receiver<T> {
     ///
     /// When called from a hoare process on a runtime worker, or inside a
     /// simulation: use the receiver as a `Stream`, or `recv().await`.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::unbounded();
+    /// std::thread::spawn(move || {
+    ///     for i in 1..=4 {
+    ///         tx.send_blocking(i).unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(rx.iter().sum::<i32>(), 10);
+    /// ```
     #[track_caller]
     pub fn iter(&self) -> Iter<'_, T> {
         assert_may_block("Receiver::iter");
@@ -410,32 +555,80 @@ impl<T> Receiver<T> {
 
     /// Closes the channel; `true` if this call closed it. Buffered
     /// messages can still be received.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.close());
+    /// assert!(tx.try_send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn close(&self) -> bool {
         self.shared.close()
     }
 
     /// Whether the channel is closed.
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded::<u8>(1);
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
 
     /// The number of buffered messages (a snapshot).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(4);
+    /// tx.try_send('a').unwrap();
+    /// tx.try_send('b').unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// # drop(rx);
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.len()
     }
 
     /// Whether no message is buffered (a snapshot).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::unbounded();
+    /// assert!(rx.is_empty());
+    /// tx.try_send(()).unwrap();
+    /// assert!(!rx.is_empty());
+    /// # drop(rx);
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shared.len() == 0
     }
 
     /// Whether the buffer is full (a snapshot; always for a rendezvous
     /// channel, never for an unbounded one).
+    ///
+    /// ```
+    /// let (tx, rx) = hoare::chan::bounded(1);
+    /// assert!(!rx.is_full());
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.is_full());
+    /// assert!(hoare::chan::bounded::<u8>(0).0.is_full());
+    /// # drop(rx);
+    /// ```
     pub fn is_full(&self) -> bool {
         self.shared.is_full()
     }
 
     /// The buffer's size: `Some(0)` for rendezvous, `None` if unbounded.
+    ///
+    /// ```
+    /// use hoare::chan;
+    ///
+    /// assert_eq!(chan::bounded::<u8>(0).1.capacity(), Some(0));
+    /// assert_eq!(chan::bounded::<u8>(8).1.capacity(), Some(8));
+    /// assert_eq!(chan::unbounded::<u8>().1.capacity(), None);
+    /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.shared.capacity()
     }
@@ -548,7 +741,16 @@ impl<T> FusedStream for Receiver<T> {
     }
 }
 
-/// The future of [`Sender::send`].
+/// The future of [`Sender::send`]: resolves to `Ok(())` once the value is
+/// buffered or taken, or to `Err(SendError(value))` if the channel closes
+/// first.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::bounded(1);
+/// let send: hoare::chan::SendFuture<'_, u8> = tx.send(1);
+/// assert_eq!(hoare::block_on(send), Ok(()));
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     arm: SendArm<'a, T>,
@@ -585,7 +787,15 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
     }
 }
 
-/// The future of [`Receiver::recv`].
+/// The future of [`Receiver::recv`]: resolves to the next message, or to
+/// `Err(RecvError)` once the channel is closed and empty.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::bounded(1);
+/// tx.try_send(3).unwrap();
+/// let recv: hoare::chan::RecvFuture<'_, u8> = rx.recv();
+/// assert_eq!(hoare::block_on(recv), Ok(3));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
     arm: RecvArm<'a, T>,
@@ -626,7 +836,18 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
 impl<T> Unpin for SendFuture<'_, T> {}
 impl<T> Unpin for RecvFuture<'_, T> {}
 
-/// The blocking iterator of [`Receiver::iter`].
+/// The blocking iterator of [`Receiver::iter`]: yields messages until the
+/// channel is closed and empty.
+///
+/// ```
+/// let (tx, rx) = hoare::chan::bounded(3);
+/// for word in ["a", "b", "c"] {
+///     tx.try_send(word).unwrap();
+/// }
+/// drop(tx);
+/// let words: Vec<&str> = rx.iter().collect();
+/// assert_eq!(words, ["a", "b", "c"]);
+/// ```
 pub struct Iter<'a, T> {
     receiver: &'a Receiver<T>,
 }

@@ -18,6 +18,18 @@ use crate::sync::Arc;
 /// When called from a spawned process on a runtime worker, or inside a
 /// simulation, where parking would stall other processes: use `.await`
 /// there instead.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (tx, rx) = hoare::chan::bounded(0);
+/// std::thread::spawn(move || tx.send_blocking(1).unwrap());
+/// let got = hoare::block_on(async {
+///     hoare::time::sleep(Duration::from_millis(1)).await;
+///     rx.recv().await
+/// });
+/// assert_eq!(got, Ok(1));
+/// ```
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     assert_may_block("hoare::block_on");

@@ -25,29 +25,63 @@ impl Builder {
     /// A builder with the defaults: one worker per core
     /// (`std::thread::available_parallelism`), threads named
     /// `hoare-worker`, the platform's default stack size.
+    ///
+    /// ```
+    /// let runtime = hoare::Builder::new().build().unwrap();
+    /// assert_eq!(runtime.block_on(async { "ready" }), "ready");
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// The number of worker threads (at least one; `build` refuses 0).
+    ///
+    /// ```
+    /// assert!(hoare::Builder::new().workers(0).build().is_err());
+    /// let one = hoare::Builder::new().workers(1).build().unwrap();
+    /// assert_eq!(one.block_on(async { 1 + 1 }), 2);
+    /// ```
     pub fn workers(mut self, workers: usize) -> Builder {
         self.workers = Some(workers);
         self
     }
 
     /// The name of every worker thread.
+    ///
+    /// ```
+    /// let runtime = hoare::Builder::new().workers(1).thread_name("csp").build().unwrap();
+    /// let name = runtime.block_on(async {
+    ///     hoare::spawn(async { std::thread::current().name().map(String::from) }).await.unwrap()
+    /// });
+    /// assert_eq!(name.as_deref(), Some("csp"));
+    /// ```
     pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
         self.thread_name = Some(name.into());
         self
     }
 
     /// The stack size of every worker thread, in bytes.
+    ///
+    /// ```
+    /// let runtime = hoare::Builder::new().stack_size(4 << 20).build().unwrap();
+    /// assert_eq!(runtime.block_on(async { 3 }), 3);
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Builder {
         self.stack_size = Some(bytes);
         self
     }
 
     /// Starts the worker threads.
+    ///
+    /// ```
+    /// let runtime = hoare::Builder::new().workers(2).build().expect("threads start");
+    /// let sum = runtime.block_on(async {
+    ///     let a = hoare::spawn(async { 20 });
+    ///     let b = hoare::spawn(async { 22 });
+    ///     a.await.unwrap() + b.await.unwrap()
+    /// });
+    /// assert_eq!(sum, 42);
+    /// ```
     ///
     /// # Errors
     ///

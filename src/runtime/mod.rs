@@ -78,12 +78,22 @@ impl Runtime {
     /// # Panics
     ///
     /// Inside a hoare simulation (use `hoare::spawn` there).
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::new().unwrap();
+    /// assert_eq!(runtime.block_on(async { "hello" }), "hello");
+    /// ```
     #[track_caller]
     pub fn new() -> io::Result<Runtime> {
         Builder::new().build()
     }
 
     /// A [`Builder`] to choose the number of workers and their threads.
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::builder().workers(1).build().unwrap();
+    /// assert_eq!(runtime.block_on(async { 5 }), 5);
+    /// ```
     pub fn builder() -> Builder {
         Builder::new()
     }
@@ -96,6 +106,16 @@ impl Runtime {
     ///
     /// When called from inside a process (it would stall its worker; use
     /// `.await`) or inside a simulation.
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::new().unwrap();
+    /// let (tx, rx) = hoare::chan::bounded(0);
+    /// runtime.spawn(async move { tx.send("from a process").await.unwrap() });
+    /// // The main future may borrow from the stack and need not be Send.
+    /// let local = std::rc::Rc::new(1);
+    /// let got = runtime.block_on(async { (rx.recv().await.unwrap(), *local) });
+    /// assert_eq!(got, ("from a process", 1));
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert_may_block("hoare::Runtime::block_on");
@@ -104,6 +124,13 @@ impl Runtime {
 
     /// Spawns `future` as a process on this runtime. It may be called from
     /// any thread; dropping the returned handle detaches the process.
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::new().unwrap();
+    /// let handles: Vec<_> = (0..4u64).map(|i| runtime.spawn(async move { i * i })).collect();
+    /// let squares: Vec<u64> = handles.into_iter().map(|h| runtime.block_on(h).unwrap()).collect();
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -176,6 +203,23 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// Outside a runtime (on a plain OS thread, in `hoare::block_on` without
 /// a runtime): start one with [`run`] or [`Runtime::block_on`], or use
 /// [`Runtime::spawn`].
+///
+/// ```
+/// hoare::run(async {
+///     let (tx, rx) = hoare::chan::unbounded();
+///     for id in 0..3 {
+///         let tx = tx.clone();
+///         hoare::spawn(async move { tx.send(id).await.unwrap() });
+///     }
+///     drop(tx);
+///     let mut ids = Vec::new();
+///     while let Ok(id) = rx.recv().await {
+///         ids.push(id);
+///     }
+///     ids.sort();
+///     assert_eq!(ids, [0, 1, 2]);
+/// });
+/// ```
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where

@@ -35,6 +35,19 @@ pub struct Select<'a, T> {
 }
 
 /// The outcome of the operation a [`Select`] chose.
+///
+/// ```
+/// use hoare::chan;
+/// use hoare::select::{Select, Selected};
+///
+/// let (tx, rx) = chan::bounded::<u8>(1);
+/// let mut sel = Select::new();
+/// sel.send(&tx, 1);
+/// match hoare::block_on(sel.select()) {
+///     (0, Selected::Send(Ok(()))) => assert_eq!(rx.try_recv(), Ok(1)),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
 pub enum Selected<T> {
     /// A receive completed: the message, or `Err` if the channel is closed.
     Recv(Result<T, RecvError>),
@@ -96,6 +109,11 @@ impl<T> Arms for [DynamicArm<'_, T>] {
 
 impl<'a, T> Select<'a, T> {
     /// An empty selection (choosing at random among ready operations).
+    ///
+    /// ```
+    /// let mut sel = hoare::select::Select::<u8>::new();
+    /// assert!(sel.try_select().is_none()); // nothing to choose from
+    /// ```
     pub fn new() -> Self {
         Select {
             arms: Vec::new(),
@@ -105,12 +123,39 @@ impl<'a, T> Select<'a, T> {
 
     /// Chooses among ready operations in the order they were added
     /// (occam's `PRI ALT`) instead of at random.
+    ///
+    /// ```
+    /// use hoare::chan;
+    /// use hoare::select::Select;
+    ///
+    /// let (a_tx, a) = chan::bounded(1);
+    /// let (b_tx, b) = chan::bounded(1);
+    /// a_tx.try_send("a").unwrap();
+    /// b_tx.try_send("b").unwrap();
+    /// let mut sel = Select::new().biased();
+    /// sel.recv(&a);
+    /// sel.recv(&b);
+    /// // Both are ready; the first added wins.
+    /// assert_eq!(sel.try_select().map(|(index, _)| index), Some(0));
+    /// ```
     pub fn biased(mut self) -> Self {
         self.biased = true;
         self
     }
 
     /// Adds a receive on `receiver`; returns the operation's index.
+    ///
+    /// ```
+    /// use hoare::select::{Select, Selected};
+    ///
+    /// let (tx, rx) = hoare::chan::bounded(1);
+    /// tx.try_send(5).unwrap();
+    /// let mut sel = Select::new();
+    /// let index = sel.recv(&rx);
+    /// let (chosen, op) = sel.try_select().unwrap();
+    /// assert_eq!(chosen, index);
+    /// assert!(matches!(op, Selected::Recv(Ok(5))));
+    /// ```
     pub fn recv(&mut self, receiver: &'a Receiver<T>) -> usize {
         self.arms
             .push(DynamicArm::Recv(RecvArm::new(Some(receiver.shared()))));
@@ -118,6 +163,19 @@ impl<'a, T> Select<'a, T> {
     }
 
     /// Adds a send of `value` on `sender`; returns the operation's index.
+    ///
+    /// ```
+    /// use hoare::select::Select;
+    ///
+    /// let (full_tx, _full_rx) = hoare::chan::bounded(1);
+    /// full_tx.try_send(0).unwrap();
+    /// let (free_tx, free_rx) = hoare::chan::bounded(1);
+    /// let mut sel = Select::new();
+    /// sel.send(&full_tx, 1);
+    /// let free = sel.send(&free_tx, 2);
+    /// assert_eq!(sel.try_select().map(|(index, _)| index), Some(free));
+    /// assert_eq!(free_rx.try_recv(), Ok(2));
+    /// ```
     pub fn send(&mut self, sender: &'a Sender<T>, value: T) -> usize {
         self.arms.push(DynamicArm::Send(SendArm::new(
             Some(sender.shared()),
@@ -130,6 +188,17 @@ impl<'a, T> Select<'a, T> {
     /// instant during the call) none was ready. Unsent values stay in the
     /// selection for a later try or [`Select::select`]; an operation that
     /// completed is not tried again.
+    ///
+    /// ```
+    /// use hoare::select::Select;
+    ///
+    /// let (tx, rx) = hoare::chan::bounded::<u8>(1);
+    /// let mut sel = Select::new();
+    /// sel.recv(&rx);
+    /// assert!(sel.try_select().is_none());
+    /// tx.try_send(1).unwrap();
+    /// assert!(sel.try_select().is_some());
+    /// ```
     pub fn try_select(&mut self) -> Option<(usize, Selected<T>)> {
         let index = driver::select_now(&mut self.arms[..], self.biased)?;
         let selected = self.arms[index].take_selected();
@@ -143,6 +212,19 @@ impl<'a, T> Select<'a, T> {
     /// Waits until one operation completes; its index and outcome. With
     /// no operation, waits forever (like Go's `select {}`). Unsent values
     /// of the other operations are dropped.
+    ///
+    /// ```
+    /// use hoare::select::{Select, Selected};
+    ///
+    /// hoare::run(async {
+    ///     let (tx, rx) = hoare::chan::bounded(0);
+    ///     hoare::spawn(async move { tx.send('!').await.unwrap() });
+    ///     let mut sel = Select::new();
+    ///     sel.recv(&rx);
+    ///     let (_, op) = sel.select().await; // waits for the process
+    ///     assert!(matches!(op, Selected::Recv(Ok('!'))));
+    /// });
+    /// ```
     pub fn select(self) -> SelectFuture<'a, T> {
         SelectFuture {
             select: self,
@@ -166,7 +248,20 @@ impl<T> fmt::Debug for Select<'_, T> {
     }
 }
 
-/// The future of [`Select::select`].
+/// The future of [`Select::select`]: resolves to the index of the
+/// operation that happened and its outcome. Dropping it before then
+/// withdraws every operation (nothing is taken or sent).
+///
+/// ```
+/// use hoare::select::{Select, SelectFuture};
+///
+/// let (tx, rx) = hoare::chan::bounded(1);
+/// tx.try_send(3).unwrap();
+/// let mut sel = Select::new();
+/// sel.recv(&rx);
+/// let future: SelectFuture<'_, i32> = sel.select();
+/// assert_eq!(hoare::block_on(future).0, 0);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SelectFuture<'a, T> {
     select: Select<'a, T>,

@@ -93,8 +93,36 @@ pub(crate) mod random;
 pub use dynamic::{Select, SelectFuture, Selected};
 
 /// Waits on several channel operations and runs the body of the one that
-/// completes. See the [module docs](crate::select) for syntax and
+/// completes. See the [module docs](mod@crate::select) for syntax and
 /// guarantees.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// hoare::run(async {
+///     let (jobs_tx, jobs) = hoare::chan::bounded::<u32>(8);
+///     let (quit_tx, quit) = hoare::chan::bounded::<()>(0);
+///     hoare::spawn(async move {
+///         for job in 0..3 {
+///             jobs_tx.send(job).await.unwrap();
+///         }
+///         quit_tx.send(()).await.unwrap();
+///     });
+///     let mut done = Vec::new();
+///     loop {
+///         hoare::select! {
+///             recv(jobs) -> job => done.push(job.unwrap()),
+///             recv(quit) -> _ => break,
+///             recv(hoare::time::after(Duration::from_secs(5))) -> _ => panic!("stalled"),
+///         }
+///     }
+///     // `quit` may win before every buffered job was taken; drain the rest.
+///     while let Ok(job) = jobs.try_recv() {
+///         done.push(job);
+///     }
+///     assert_eq!(done, [0, 1, 2]);
+/// });
+/// ```
 #[macro_export]
 macro_rules! select {
     () => {

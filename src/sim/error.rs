@@ -5,6 +5,23 @@ use std::fmt;
 
 /// Why a simulation run failed. `Display` gives the full report; the
 /// value holds no panic payload, so it is `Send + Sync`.
+///
+/// ```
+/// use hoare::sim::{Builder, SimError};
+///
+/// let error = Builder::new().seed(3).try_run(async {
+///     let (tx, rx) = hoare::chan::bounded::<u8>(0);
+///     let _keep_open = tx;
+///     rx.recv().await // waits forever: nobody else will send
+/// });
+/// match error {
+///     Err(report @ SimError::Deadlock { .. }) => {
+///         assert_eq!(report.seed(), 3);
+///         assert!(report.to_string().contains("deadlock"));
+///     }
+///     other => panic!("expected a deadlock, got {other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SimError {
@@ -51,6 +68,15 @@ pub enum SimError {
 
 impl SimError {
     /// The seed of the failed run.
+    ///
+    /// ```
+    /// let error = hoare::sim::Builder::new().seed(11).max_steps(10).try_run(async {
+    ///     loop {
+    ///         hoare::yield_now().await;
+    ///     }
+    /// });
+    /// assert_eq!(error.unwrap_err().seed(), 11);
+    /// ```
     pub fn seed(&self) -> u64 {
         match self {
             SimError::Deadlock { seed, .. }

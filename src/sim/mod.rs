@@ -82,6 +82,29 @@ use executor::Config;
 const DEFAULT_MAX_STEPS: u64 = 1_000_000;
 
 /// Configures and runs one simulation.
+///
+/// ```
+/// use hoare::sim::{Builder, Strategy};
+///
+/// let sum = Builder::new()
+///     .seed(42)
+///     .strategy(Strategy::Pct { depth: 2 })
+///     .max_steps(10_000)
+///     .run(async {
+///         let (tx, rx) = hoare::chan::unbounded();
+///         for i in 1..=3 {
+///             let tx = tx.clone();
+///             hoare::spawn(async move { tx.send(i).await.unwrap() });
+///         }
+///         drop(tx);
+///         let mut sum = 0;
+///         while let Ok(i) = rx.recv().await {
+///             sum += i;
+///         }
+///         sum
+///     });
+/// assert_eq!(sum, 6);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
     config: Config,
@@ -95,6 +118,10 @@ impl Default for Builder {
 
 impl Builder {
     /// Seed 0, [`Strategy::Random`], at most 1,000,000 steps.
+    ///
+    /// ```
+    /// assert_eq!(hoare::sim::Builder::new().run(async { 1 }), 1);
+    /// ```
     pub fn new() -> Self {
         Builder {
             config: Config {
@@ -106,6 +133,23 @@ impl Builder {
     }
 
     /// The seed that fixes every choice of the run.
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// // Which of two racing processes sends first is decided by the seed.
+    /// let race = |seed| {
+    ///     Builder::new().seed(seed).run(async {
+    ///         let (tx, rx) = hoare::chan::unbounded();
+    ///         for name in ["a", "b"] {
+    ///             let tx = tx.clone();
+    ///             hoare::spawn(async move { tx.send(name).await.unwrap() });
+    ///         }
+    ///         rx.recv().await.unwrap()
+    ///     })
+    /// };
+    /// assert_eq!(race(7), race(7)); // the same seed, the same winner
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
         self
@@ -116,6 +160,13 @@ impl Builder {
     /// # Panics
     ///
     /// For `Strategy::Pct { depth: 0 }`: PCT needs a depth of at least 1.
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, Strategy};
+    ///
+    /// let pct = Builder::new().strategy(Strategy::Pct { depth: 3 });
+    /// assert_eq!(pct.run(async { "scheduled by priorities" }), "scheduled by priorities");
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         if let Strategy::Pct { depth: 0 } = strategy {
             panic!("hoare::sim::Builder::strategy: Strategy::Pct {{ depth: 0 }} is refused; the depth of a bug is at least 1");
@@ -125,6 +176,18 @@ impl Builder {
     }
 
     /// The most polls a run may take before it fails as a livelock.
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let spin = async {
+    ///     loop {
+    ///         hoare::yield_now().await;
+    ///     }
+    /// };
+    /// let error = Builder::new().max_steps(100).try_run(spin).unwrap_err();
+    /// assert!(matches!(error, SimError::StepLimit { max_steps: 100, .. }));
+    /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
         self.config.max_steps = max_steps;
         self
@@ -136,6 +199,14 @@ impl Builder {
     ///
     /// If the run fails (see [`SimError`]); the message is the full report
     /// (a deadlock report contains the word `deadlock`).
+    ///
+    /// ```should_panic
+    /// // Nobody ever sends: the simulation reports a deadlock (and panics).
+    /// hoare::sim::Builder::new().run(async {
+    ///     let (_tx, rx) = hoare::chan::bounded::<u8>(0);
+    ///     rx.recv().await
+    /// });
+    /// ```
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         match self.try_run(future) {
@@ -145,6 +216,21 @@ impl Builder {
     }
 
     /// Runs `future` as the main process; a failed run is an error value.
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let result = Builder::new().seed(5).try_run(async {
+    ///     let (tx, rx) = hoare::chan::bounded::<u8>(0);
+    ///     hoare::spawn(async move { tx.send(1).await });
+    ///     rx.recv().await.unwrap();
+    ///     rx.recv().await // the sender finished: closed, not a deadlock
+    /// });
+    /// assert!(result.unwrap().is_err());
+    ///
+    /// let stuck = Builder::new().try_run(std::future::pending::<()>());
+    /// assert!(matches!(stuck, Err(SimError::Deadlock { .. })));
+    /// ```
     pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, SimError> {
         executor::run(&self.config, future).0
     }
@@ -154,6 +240,19 @@ impl Builder {
     /// # Panics
     ///
     /// As [`Builder::run`].
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let worker = hoare::spawn(async { 2 + 2 });
+    ///     worker.await.unwrap()
+    /// };
+    /// let (four, trace) = Builder::new().seed(9).run_traced(program());
+    /// let (_, again) = Builder::new().seed(9).run_traced(program());
+    /// assert_eq!(four, 4);
+    /// assert_eq!(trace.fingerprint(), again.fingerprint());
+    /// ```
     #[track_caller]
     pub fn run_traced<F: Future>(&self, future: F) -> (F::Output, Trace) {
         match executor::run(&self.config, future) {
@@ -164,12 +263,31 @@ impl Builder {
 
     /// Runs `future` and returns the outcome together with the trace,
     /// which is kept for failed runs too (to show how a failure came about).
+    ///
+    /// ```
+    /// let (result, trace) = hoare::sim::Builder::new().try_run_traced(async {
+    ///     hoare::spawn(async { panic!("a bug") }).await.unwrap();
+    /// });
+    /// assert!(result.is_err());
+    /// println!("how it happened:\n{trace}");
+    /// assert!(!trace.events().is_empty());
+    /// ```
     pub fn try_run_traced<F: Future>(&self, future: F) -> (Result<F::Output, SimError>, Trace) {
         executor::run(&self.config, future)
     }
 
     /// Runs `make()` under many seeds, as [`check`] does, with this
     /// builder's strategy and step limit (its seed is ignored).
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, Strategy};
+    ///
+    /// Builder::new().strategy(Strategy::Pct { depth: 2 }).max_steps(1000).check(|| async {
+    ///     let (tx, rx) = hoare::chan::bounded(1);
+    ///     hoare::spawn(async move { tx.send(3).await.unwrap() });
+    ///     assert_eq!(rx.recv().await, Ok(3));
+    /// });
+    /// ```
     #[track_caller]
     pub fn check<F, Fut>(&self, make: F)
     where

@@ -30,6 +30,17 @@ use std::collections::BTreeMap;
 use super::rng::SimRng;
 
 /// How a simulation picks the next process to poll.
+///
+/// ```
+/// use hoare::sim::{Builder, Strategy};
+///
+/// for strategy in [Strategy::Random, Strategy::Pct { depth: 2 }] {
+///     let out = Builder::new().strategy(strategy).run(async {
+///         hoare::spawn(async { 1 }).await.unwrap()
+///     });
+///     assert_eq!(out, 1);
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Strategy {

@@ -12,6 +12,16 @@ use std::fmt;
 use std::time::Duration;
 
 /// One thing that happened in a simulation.
+///
+/// ```
+/// use hoare::sim::{Builder, Event};
+///
+/// let (_, trace) = Builder::new().run_traced(async {
+///     hoare::spawn(async {}).await.unwrap();
+/// });
+/// let spawns = trace.events().iter().filter(|e| matches!(e, Event::Spawn { .. })).count();
+/// assert_eq!(spawns, 2); // the main future and its child
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
@@ -86,7 +96,17 @@ impl fmt::Display for Event {
     }
 }
 
-/// The events of one simulation run.
+/// The events of one simulation run. `Display` prints one event per
+/// line.
+///
+/// ```
+/// let (_, trace) = hoare::sim::Builder::new().seed(1).run_traced(async {
+///     let (tx, rx) = hoare::chan::bounded(0);
+///     hoare::spawn(async move { tx.send(1).await.unwrap() });
+///     rx.recv().await.unwrap()
+/// });
+/// assert_eq!(trace.to_string().lines().count(), trace.events().len());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     events: Vec<Event>,
@@ -98,12 +118,34 @@ impl Trace {
     }
 
     /// The events in order.
+    ///
+    /// ```
+    /// let (_, trace) = hoare::sim::Builder::new().run_traced(async {});
+    /// assert!(matches!(trace.events()[0], hoare::sim::Event::Spawn { process: 0, .. }));
+    /// ```
     pub fn events(&self) -> &[Event] {
         &self.events
     }
 
     /// A 64-bit FNV-1a hash of the events' text (one per line): equal for
     /// equal runs, on every machine.
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded();
+    ///     for i in 0..3 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     drop(tx);
+    ///     while rx.recv().await.is_ok() {}
+    /// };
+    /// let one = Builder::new().seed(4).run_traced(program()).1.fingerprint();
+    /// let two = Builder::new().seed(4).run_traced(program()).1.fingerprint();
+    /// assert_eq!(one, two);
+    /// ```
     pub fn fingerprint(&self) -> u64 {
         const OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
         const PRIME: u64 = 0x0000_0100_0000_01B3;

@@ -58,23 +58,60 @@ impl Instant {
 
     /// The current time on the current thread's clock (virtual inside a
     /// simulation).
+    ///
+    /// ```
+    /// use hoare::time::Instant;
+    /// use std::time::Duration;
+    ///
+    /// // In a simulation the clock is virtual: an hour's sleep takes no time.
+    /// let slept = hoare::sim::Builder::new().run(async {
+    ///     let start = Instant::now();
+    ///     hoare::time::sleep(Duration::from_secs(3600)).await;
+    ///     Instant::now() - start
+    /// });
+    /// assert_eq!(slept, Duration::from_secs(3600));
+    /// ```
     pub fn now() -> Instant {
         super::clock::now()
     }
 
     /// Time elapsed since `self` on the current thread's clock; zero if
     /// `self` is in the future.
+    ///
+    /// ```
+    /// let start = hoare::time::Instant::now();
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+    /// ```
     pub fn elapsed(&self) -> Duration {
         Instant::now().saturating_duration_since(*self)
     }
 
     /// Time from `earlier` to `self`; zero if `earlier` is later than
     /// `self` (as `std::time::Instant::duration_since` does).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let a = hoare::time::Instant::now();
+    /// let b = a + Duration::from_secs(1);
+    /// assert_eq!(b.duration_since(a), Duration::from_secs(1));
+    /// assert_eq!(a.duration_since(b), Duration::ZERO);
+    /// ```
     pub fn duration_since(&self, earlier: Instant) -> Duration {
         self.saturating_duration_since(earlier)
     }
 
     /// Time from `earlier` to `self`, or `None` if `earlier` is later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let a = hoare::time::Instant::now();
+    /// let b = a + Duration::from_millis(3);
+    /// assert_eq!(b.checked_duration_since(a), Some(Duration::from_millis(3)));
+    /// assert_eq!(a.checked_duration_since(b), None);
+    /// ```
     pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
         self.nanos
             .checked_sub(earlier.nanos)
@@ -82,17 +119,42 @@ impl Instant {
     }
 
     /// Time from `earlier` to `self`, or zero if `earlier` is later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let a = hoare::time::Instant::now();
+    /// let b = a + Duration::from_millis(3);
+    /// assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
+    /// ```
     pub fn saturating_duration_since(&self, earlier: Instant) -> Duration {
         Duration::from_nanos(self.nanos.saturating_sub(earlier.nanos))
     }
 
     /// `self + duration`, or `None` past the end of the timeline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let now = hoare::time::Instant::now();
+    /// assert!(now.checked_add(Duration::from_secs(1)).is_some());
+    /// assert_eq!(now.checked_add(Duration::MAX), None);
+    /// ```
     pub fn checked_add(&self, duration: Duration) -> Option<Instant> {
         let nanos = u64::try_from(duration.as_nanos()).ok()?;
         self.nanos.checked_add(nanos).map(|nanos| Instant { nanos })
     }
 
     /// `self - duration`, or `None` before the start of the timeline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let now = hoare::time::Instant::now();
+    /// let later = now + Duration::from_secs(2);
+    /// assert_eq!(later.checked_sub(Duration::from_secs(2)), Some(now));
+    /// assert_eq!(now.checked_sub(Duration::MAX), None);
+    /// ```
     pub fn checked_sub(&self, duration: Duration) -> Option<Instant> {
         let nanos = u64::try_from(duration.as_nanos()).ok()?;
         self.nanos.checked_sub(nanos).map(|nanos| Instant { nanos })

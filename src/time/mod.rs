@@ -90,12 +90,32 @@ pub use timeout::Elapsed;
 ///
 /// A duration too large for the clock (such as `Duration::MAX`) makes a
 /// sleep that never completes.
+///
+/// ```
+/// use hoare::time::{sleep, Instant};
+/// use std::time::Duration;
+///
+/// hoare::run(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::until(clock::now().saturating_add(duration))
 }
 
 /// A future that completes once `deadline` has been reached; at once if it
 /// already has.
+///
+/// ```
+/// use hoare::time::{sleep_until, Instant};
+/// use std::time::Duration;
+///
+/// let deadline = Instant::now() + Duration::from_millis(5);
+/// hoare::block_on(sleep_until(deadline));
+/// assert!(Instant::now() >= deadline);
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::until(deadline)
 }
@@ -126,6 +146,16 @@ pub fn timeout<F: IntoFuture>(
 }
 
 /// Like [`timeout`](fn@timeout), with a deadline instead of a duration.
+///
+/// ```
+/// use hoare::time::{timeout_at, Instant};
+/// use std::time::Duration;
+///
+/// let (_tx, rx) = hoare::chan::bounded::<u8>(0);
+/// let deadline = Instant::now() + Duration::from_millis(5);
+/// let result = hoare::block_on(timeout_at(deadline, rx.recv()));
+/// assert!(result.is_err()); // nobody sent in time
+/// ```
 pub fn timeout_at<F: IntoFuture>(
     deadline: Instant,
     future: F,

@@ -31,6 +31,19 @@ use super::queue::{TimerAction, TimerKey};
 /// It is `Unpin`, so it can be polled through `&mut` (in a `select!`
 /// loop, say) and [`reset`](Sleep::reset) to a new deadline. Dropping it
 /// cancels its timer.
+///
+/// ```
+/// use hoare::time::{sleep, Instant};
+/// use std::time::Duration;
+///
+/// hoare::block_on(async {
+///     let mut nap = sleep(Duration::from_secs(3600));
+///     // Changed our mind: wake in a millisecond instead.
+///     nap.reset(Instant::now() + Duration::from_millis(1));
+///     (&mut nap).await;
+///     assert!(nap.is_elapsed());
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled or `.await`ed"]
 pub struct Sleep {
     deadline: Instant,
@@ -50,17 +63,42 @@ impl Sleep {
     }
 
     /// The instant this sleep completes at.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let deadline = hoare::time::Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(hoare::time::sleep_until(deadline).deadline(), deadline);
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// Whether the deadline has been reached.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert!(hoare::time::sleep(Duration::ZERO).is_elapsed());
+    /// assert!(!hoare::time::sleep(Duration::from_secs(60)).is_elapsed());
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         self.clock.now() >= self.deadline
     }
 
     /// Moves the deadline to `deadline` (earlier or later), as if the
     /// sleep had been made anew; a completed sleep can be reused this way.
+    ///
+    /// ```
+    /// use hoare::time::{sleep, Instant};
+    /// use std::time::Duration;
+    ///
+    /// let mut timer = sleep(Duration::from_secs(60));
+    /// let sooner = Instant::now() + Duration::from_millis(1);
+    /// timer.reset(sooner);
+    /// assert_eq!(timer.deadline(), sooner);
+    /// hoare::block_on(&mut timer);
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deregister();
         self.deadline = deadline;

@@ -21,6 +21,15 @@ use super::sleep::Sleep;
 
 /// The error of [`timeout`](fn@super::timeout): the deadline passed before
 /// the future completed (the future has been dropped).
+///
+/// ```
+/// use hoare::time::{timeout, Elapsed};
+/// use std::time::Duration;
+///
+/// let late: Result<(), Elapsed> =
+///     hoare::block_on(timeout(Duration::from_millis(1), std::future::pending()));
+/// assert_eq!(late.unwrap_err().to_string(), "deadline has elapsed");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Elapsed(());
 

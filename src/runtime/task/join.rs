@@ -25,6 +25,16 @@ use super::Owner;
 /// or was cancelled (by [`JoinHandle::abort`], or because its runtime was
 /// dropped). Dropping the handle detaches the process: it runs on, and its
 /// output is dropped when it finishes.
+///
+/// ```
+/// hoare::run(async {
+///     let handle = hoare::spawn(async { "output" });
+///     assert_eq!(handle.await.unwrap(), "output");
+///
+///     let failing = hoare::spawn(async { panic!("boom") });
+///     assert!(failing.await.unwrap_err().is_panic());
+/// });
+/// ```
 pub struct JoinHandle<T> {
     header: NonNull<Header>,
     _output: PhantomData<T>,
@@ -62,6 +72,15 @@ impl<T> JoinHandle<T> {
     /// Cancels the process at its next yield (its next `Pending`). If it
     /// already finished, nothing happens and awaiting the handle still
     /// gives `Ok`. A cancelled process's future is dropped on a worker.
+    ///
+    /// ```
+    /// hoare::run(async {
+    ///     let (_tx, rx) = hoare::chan::bounded::<()>(0);
+    ///     let stuck = hoare::spawn(async move { rx.recv().await });
+    ///     stuck.abort();
+    ///     assert!(stuck.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn abort(&self) {
         if self.header().state.transition_to_notified_and_cancel() {
             // SAFETY: the transition counted a Notified reference for us.
@@ -72,6 +91,16 @@ impl<T> JoinHandle<T> {
 
     /// Whether the process has finished (completed, panicked or been
     /// cancelled); awaiting the handle then returns at once.
+    ///
+    /// ```
+    /// hoare::run(async {
+    ///     let (tx, rx) = hoare::chan::bounded::<()>(0);
+    ///     let waiting = hoare::spawn(async move { rx.recv().await });
+    ///     assert!(!waiting.is_finished());
+    ///     drop(tx); // closes the channel: the process's recv fails and it ends
+    ///     assert!(waiting.await.unwrap().is_err());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.header().state.load().is_complete()
     }
@@ -181,6 +210,14 @@ fn store_join_waker(header: &Header, waker: &Waker) -> bool {
 }
 
 /// Why a process gave no output: it panicked, or it was cancelled.
+///
+/// ```
+/// hoare::run(async {
+///     let err = hoare::spawn(async { panic!("out of cheese") }).await.unwrap_err();
+///     assert!(err.is_panic() && !err.is_cancelled());
+///     assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"out of cheese"));
+/// });
+/// ```
 pub struct JoinError {
     id: u64,
     repr: Repr,
@@ -239,11 +276,24 @@ impl JoinError {
     }
 
     /// Whether the process panicked.
+    ///
+    /// ```
+    /// let err = hoare::run(async { hoare::spawn(async { panic!() }).await.unwrap_err() });
+    /// assert!(err.is_panic());
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic { .. })
     }
 
     /// Whether the process was cancelled (aborted, or its runtime dropped).
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::new().unwrap();
+    /// let (_tx, rx) = hoare::chan::bounded::<()>(0);
+    /// let handle = runtime.spawn(async move { rx.recv().await });
+    /// drop(runtime); // cancels the blocked process
+    /// assert!(hoare::block_on(handle).unwrap_err().is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
@@ -254,6 +304,12 @@ impl JoinError {
     ///
     /// If the process was cancelled rather than panicking: check
     /// [`JoinError::is_panic`] first.
+    ///
+    /// ```
+    /// let err = hoare::run(async { hoare::spawn(async { panic!("{}", 7) }).await.unwrap_err() });
+    /// let payload = err.into_panic();
+    /// assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("7"));
+    /// ```
     #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         match self.repr {
