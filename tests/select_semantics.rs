@@ -41,6 +41,7 @@ fn four_always_ready_arms_are_chosen_uniformly() {
         }
     });
     let chi = chi_square(&counts);
+    println!("four ready arms, 1,000,000 selects: counts {counts:?}, chi-square {chi:.2}");
     assert!(
         chi < 21.11,
         "chi-square {chi:.2} over {counts:?} (3 degrees of freedom, p = 0.0001 bound 21.11, as DESIGN.md sets)"
@@ -367,6 +368,7 @@ fn crosswise_selects_complete_each_operation_exactly_once() {
         let expected: u64 = (0..2u64)
             .map(|t| (0..PER_THREAD).map(|i| t * 1_000_000 + i).sum::<u64>())
             .sum();
+        println!("crosswise selects, capacity {cap:?}: received {count} messages summing to {sum} (sent {} summing to {expected})", 2 * PER_THREAD);
         assert_eq!((sum, count), (expected, 2 * PER_THREAD), "{cap:?}");
     }
 }
