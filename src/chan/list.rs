@@ -1,78 +1,288 @@
-//! The unbounded flavour: a growable FIFO; sends never wait.
+//! The unbounded flavour: a lock-free FIFO of linked blocks; sends never
+//! wait.
 //!
 //! # Algorithm
 //!
-//! Messages live in a `VecDeque` (a ring that doubles when full, so
-//! allocation is amortised) behind a short critical section: a send or a
-//! receive holds the lock for one push or pop. Receivers that find the
-//! queue empty wait in a [`WaitQueue`]; each send notifies one of them.
+//! Messages live in blocks of [`BLOCK_CAP`] slots chained by `next`
+//! pointers. Two positions, `head` (the next slot to receive from) and
+//! `tail` (the next slot to send into), each hold a monotonic *index* and
+//! the block that index falls in. An index counts slots in laps of
+//! [`LAP`] = `BLOCK_CAP + 1`: offsets `0..BLOCK_CAP` are real slots, and
+//! offset `BLOCK_CAP` is a sentinel meaning "this block is finished and
+//! the next one is being installed". Indices are stored shifted left by
+//! one; the low bit of `tail` is the *closed* mark.
 //!
-//! The lock-free alternative (crossbeam's list of blocks) is faster under
-//! contention and is the planned replacement; this version's virtue is
-//! that its correctness is evident. The rest of the crate sees only the
-//! methods below, so the replacement is local to this file.
+//! * **Send** reserves a slot by a compare-and-swap of `tail.index` from
+//!   `i` to `i + 1`, then writes the message and sets the slot's `WRITE`
+//!   bit. The sender that reserves a block's last slot has allocated the
+//!   next block beforehand; it publishes it (`tail.block`, then
+//!   `tail.index` past the sentinel, then the old block's `next`). While
+//!   `tail` sits on a sentinel, other senders wait: the window is a few
+//!   instructions long. Allocation is amortised: one block per
+//!   `BLOCK_CAP` messages.
+//! * **Receive** checks `head` against `tail` (equal: empty, or closed if
+//!   the mark is set), reserves a slot by a compare-and-swap of
+//!   `head.index`, waits for the slot's `WRITE` bit (the sender may sit
+//!   between its reservation and its write) and reads the message. The
+//!   receiver that reserves a block's last slot moves `head` to the next
+//!   block.
+//! * **Freeing a block** needs every reader of its slots to be done. The
+//!   reader of the last slot starts the destruction: it walks the other
+//!   slots, and at the first one whose `READ` bit is not yet set it sets
+//!   `DESTROY` and stops; that slot's reader, on setting `READ`, sees
+//!   `DESTROY` and carries the walk on from there. Whoever finishes the
+//!   walk frees the block. So the owner of a block's memory is, at every
+//!   moment, exactly one of: the channel (blocks at or after `head`), or
+//!   the reader that finishes the walk.
+//! * **Close** sets the mark on `tail` by a compare-and-swap that waits
+//!   out a sentinel, so the installing sender's plain store of the next
+//!   index cannot erase it. A send whose reservation came first is
+//!   received or dropped with the channel; one that comes after fails.
 //!
-//! No store-buffer race exists here: a receiver registers, then re-checks
-//! the queue under the lock; a sender pushes under the lock, then reads
-//! the wait queue's `is_empty`. Whichever takes the lock second sees the
-//! other's write.
+//! Waiting receivers sit in a [`WaitQueue`]; each send notifies one. The
+//! store-buffer race between a receiver that registers and then re-checks
+//! `tail`, and a sender that advances `tail` and then looks for waiters,
+//! is closed by the `SeqCst` fences inside `WaitQueue` and the `SeqCst`
+//! reservation here.
 
-use std::collections::VecDeque;
+use std::mem::MaybeUninit;
+
+use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
 use super::waiter::{Entry, WaitQueue};
-use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::{Arc, Mutex};
+use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use crate::sync::{spin_loop, Arc, UnsafeCell};
+
+/// Slots per block (a lap is one more: the sentinel).
+#[cfg(not(loom))]
+const BLOCK_CAP: usize = 31;
+/// Tiny blocks under loom, so that models cross block boundaries.
+#[cfg(loom)]
+const BLOCK_CAP: usize = 2;
+/// Indices per block: the slots and the sentinel.
+const LAP: usize = BLOCK_CAP + 1;
+/// Indices are stored shifted by this many bits.
+const SHIFT: usize = 1;
+/// The closed mark, in `tail.index`.
+const MARK_BIT: usize = 1;
+
+/// Slot state: the message has been written.
+const WRITE: usize = 1;
+/// Slot state: the message has been read.
+const READ: usize = 2;
+/// Slot state: the block's destruction stopped here, waiting for this
+/// slot's reader to carry it on.
+const DESTROY: usize = 4;
+
+struct Slot<T> {
+    message: UnsafeCell<MaybeUninit<T>>,
+    state: AtomicUsize,
+}
+
+struct Block<T> {
+    next: AtomicPtr<Block<T>>,
+    slots: [Slot<T>; BLOCK_CAP],
+}
+
+impl<T> Block<T> {
+    /// A zeroed block: null `next`, every slot empty.
+    #[cfg(not(loom))]
+    fn new() -> Box<Block<T>> {
+        let layout = std::alloc::Layout::new::<Block<T>>();
+        // SAFETY: the layout has a non-zero size (`next` at least), and all
+        // zero bytes are a valid `Block`: a null pointer, slot states of 0,
+        // and uninitialised messages. Allocating in place (not `Box::new`)
+        // keeps a block of large messages off the stack.
+        unsafe {
+            let raw = std::alloc::alloc_zeroed(layout).cast::<Block<T>>();
+            if raw.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            Box::from_raw(raw)
+        }
+    }
+
+    /// A fresh block (loom's atomics are not plain memory, so no zeroing).
+    #[cfg(loom)]
+    fn new() -> Box<Block<T>> {
+        Box::new(Block {
+            next: AtomicPtr::new(std::ptr::null_mut()),
+            slots: std::array::from_fn(|_| Slot {
+                message: UnsafeCell::new(MaybeUninit::uninit()),
+                state: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Waits until the next block is linked, and returns it.
+    fn wait_next(&self) -> *mut Block<T> {
+        let backoff = Backoff::new();
+        loop {
+            // Acquire: pairs with the Release store of `next` by the sender
+            // that installed the block, so its initialisation is visible.
+            let next = self.next.load(Ordering::Acquire);
+            if !next.is_null() {
+                return next;
+            }
+            snooze(&backoff);
+        }
+    }
+
+    /// Carries on freeing `this` from slot `start`: stops (leaving the job
+    /// to that slot's reader) at the first slot not yet read, or frees the
+    /// block if every slot from `start` on has been read.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the reader of the block's last slot (`start == 0`) or
+    /// the reader of slot `start - 1` that found `DESTROY` set: it is the
+    /// one thread entitled to continue the walk.
+    unsafe fn destroy(this: *mut Block<T>, start: usize) {
+        // The last slot is not visited: its reader is the one who started.
+        for index in start..BLOCK_CAP - 1 {
+            // SAFETY: the block is alive: it is freed only at the end of
+            // this walk, which only we are doing.
+            let slot = unsafe { &(*this).slots[index] };
+            // Acquire/AcqRel: pairs with the reader's AcqRel `fetch_or(READ)`
+            // so that its read of the message happens before the free.
+            if slot.state.load(Ordering::Acquire) & READ == 0
+                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
+            {
+                // That slot's reader will continue from `index + 1`.
+                return;
+            }
+        }
+        // SAFETY: every slot has been read and no one else walks the block;
+        // it was allocated by `Block::new` as a `Box`.
+        drop(unsafe { Box::from_raw(this) });
+    }
+}
+
+/// A position in the queue: an index and the block it falls in.
+struct Position<T> {
+    index: AtomicUsize,
+    block: AtomicPtr<Block<T>>,
+}
 
 /// An unbounded channel's shared state.
 pub(crate) struct Channel<T> {
-    queue: Mutex<Queue<T>>,
-    /// Bumped under the lock on every push, pop and close; the select's
-    /// version, and (low bit aside) nothing else.
-    version: AtomicUsize,
-    /// Mirrors `queue.messages.len()` for lock-free `len`.
-    length: AtomicUsize,
+    head: CachePadded<Position<T>>,
+    tail: CachePadded<Position<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<T>,
 }
 
-struct Queue<T> {
-    messages: VecDeque<T>,
-    closed: bool,
+// SAFETY: messages move between threads through the slots (`T: Send`); the
+// slots are reached only by the thread that reserved them (the reservation
+// CAS makes that thread unique), and blocks are freed by exactly one thread
+// (the destruction walk).
+unsafe impl<T: Send> Send for Channel<T> {}
+// SAFETY: as for `Send`: every shared access goes through atomics or a
+// slot reserved by a unique CAS.
+unsafe impl<T: Send> Sync for Channel<T> {}
+
+fn snooze(backoff: &Backoff) {
+    backoff.snooze();
+    spin_loop();
+}
+
+/// The offset of `index` in its block (`BLOCK_CAP` is the sentinel).
+fn offset(index: usize) -> usize {
+    (index >> SHIFT) % LAP
+}
+
+/// How many messages were reserved before `index`: its position with the
+/// sentinels left out.
+fn messages_before(index: usize) -> usize {
+    let slot = index >> SHIFT;
+    (slot / LAP) * BLOCK_CAP + (slot % LAP).min(BLOCK_CAP)
 }
 
 impl<T> Channel<T> {
-    /// A new, open, empty channel.
+    /// A new, open, empty channel (with its first block).
     pub(crate) fn new() -> Self {
+        let first = Box::into_raw(Block::<T>::new());
         Channel {
-            queue: Mutex::new(Queue {
-                messages: VecDeque::new(),
-                closed: false,
+            head: CachePadded::new(Position {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(first),
             }),
-            version: AtomicUsize::new(0),
-            length: AtomicUsize::new(0),
+            tail: CachePadded::new(Position {
+                index: AtomicUsize::new(0),
+                block: AtomicPtr::new(first),
+            }),
             receivers: WaitQueue::new(),
         }
     }
 
-    /// Records a state change (with the lock held).
-    fn changed(&self, queue: &Queue<T>) {
-        // SeqCst: versions of several channels are read in one total order
-        // by a select's double collect.
-        self.version.fetch_add(1, Ordering::SeqCst);
-        // Relaxed: `len` is a snapshot; the lock orders the real state.
-        self.length.store(queue.messages.len(), Ordering::Relaxed);
-    }
-
     /// Sends; fails only when closed.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        {
-            let mut queue = self.queue.lock();
-            if queue.closed {
+        let backoff = Backoff::new();
+        // Acquire (both): pairs with the Release stores of an installing
+        // sender, which publish the new block before the index past it.
+        let mut tail = self.tail.index.load(Ordering::Acquire);
+        let mut block = self.tail.block.load(Ordering::Acquire);
+        let mut next_block: Option<Box<Block<T>>> = None;
+        loop {
+            if tail & MARK_BIT != 0 {
                 return Err(TrySendError::Closed(value));
             }
-            queue.messages.push_back(value);
-            self.changed(&queue);
+            let offset = offset(tail);
+            if offset == BLOCK_CAP {
+                // The next block is being installed.
+                snooze(&backoff);
+                tail = self.tail.index.load(Ordering::Acquire);
+                block = self.tail.block.load(Ordering::Acquire);
+                continue;
+            }
+            if offset + 1 == BLOCK_CAP && next_block.is_none() {
+                // Allocate before reserving: the window during which other
+                // senders wait on the sentinel stays short.
+                next_block = Some(Block::new());
+            }
+            let new_tail = tail + (1 << SHIFT);
+            // SeqCst: the reservation is ordered with close's CAS (a send
+            // either comes before the mark or fails) and, with the fences of
+            // `WaitQueue`, with a receiver's register-then-recheck.
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                new_tail,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + 1 == BLOCK_CAP {
+                        let next = Box::into_raw(next_block.take().expect("allocated above"));
+                        // Release (all three): publish the new block's
+                        // initialisation to senders (through `tail`) and to
+                        // receivers (through `next`).
+                        self.tail.block.store(next, Ordering::Release);
+                        self.tail
+                            .index
+                            .store(new_tail + (1 << SHIFT), Ordering::Release);
+                        // SAFETY: `block` is alive: it cannot be freed before
+                        // its last slot, ours, has been written and read.
+                        unsafe { (*block).next.store(next, Ordering::Release) };
+                    }
+                    // SAFETY: the CAS reserved this slot for us alone, and the
+                    // block lives until the slot's reader has read it.
+                    let slot = unsafe { &(*block).slots[offset] };
+                    // SAFETY: no one reads the slot before `WRITE` is set.
+                    slot.message.with_mut(|message| unsafe {
+                        (*message).write(value);
+                    });
+                    // Release: pairs with the receiver's Acquire load in
+                    // `wait_write`, publishing the message.
+                    slot.state.fetch_or(WRITE, Ordering::Release);
+                    break;
+                }
+                Err(current) => {
+                    tail = current;
+                    block = self.tail.block.load(Ordering::Acquire);
+                    backoff.spin();
+                }
+            }
         }
         self.receivers.notify_one();
         Ok(())
@@ -80,21 +290,103 @@ impl<T> Channel<T> {
 
     /// Receives without waiting.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        let mut queue = self.queue.lock();
-        match queue.messages.pop_front() {
-            Some(value) => {
-                self.changed(&queue);
-                Ok(value)
+        let backoff = Backoff::new();
+        // Acquire (both): pairs with the Release stores of the receiver that
+        // moved `head` to a new block.
+        let mut head = self.head.index.load(Ordering::Acquire);
+        let mut block = self.head.block.load(Ordering::Acquire);
+        loop {
+            let offset = offset(head);
+            if offset == BLOCK_CAP {
+                // Another receiver is moving `head` to the next block.
+                snooze(&backoff);
+                head = self.head.index.load(Ordering::Acquire);
+                block = self.head.block.load(Ordering::Acquire);
+                continue;
             }
-            None if queue.closed => Err(TryRecvError::Closed),
-            None => Err(TryRecvError::Empty),
+            // SeqCst: orders this emptiness check after a waiting
+            // receiver's registration (the `WaitQueue` fences).
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            if head >> SHIFT == tail >> SHIFT {
+                return Err(if tail & MARK_BIT != 0 {
+                    TryRecvError::Closed
+                } else {
+                    TryRecvError::Empty
+                });
+            }
+            let new_head = head + (1 << SHIFT);
+            // SeqCst: the select's double collect reads `head` as part of
+            // the version; one total order of these changes.
+            match self.head.index.compare_exchange_weak(
+                head,
+                new_head,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + 1 == BLOCK_CAP {
+                        // SAFETY: `block` lives until its last slot, ours,
+                        // has been read.
+                        let next = unsafe { (*block).wait_next() };
+                        // Release (both): publish the block move to other
+                        // receivers' Acquire loads.
+                        self.head.block.store(next, Ordering::Release);
+                        self.head
+                            .index
+                            .store(new_head + (1 << SHIFT), Ordering::Release);
+                    }
+                    // SAFETY: the CAS reserved this slot for us alone; the
+                    // block is freed only after we mark the slot read (or,
+                    // for the last slot, by us).
+                    let message = unsafe { Self::take(block, offset) };
+                    return Ok(message);
+                }
+                Err(current) => {
+                    head = current;
+                    block = self.head.block.load(Ordering::Acquire);
+                    backoff.spin();
+                }
+            }
         }
+    }
+
+    /// Reads the message of a reserved slot and plays the slot's part in
+    /// the block's destruction.
+    ///
+    /// # Safety
+    ///
+    /// The caller reserved slot `offset` of `block` (a receive CAS); the
+    /// block is alive.
+    unsafe fn take(block: *mut Block<T>, offset: usize) -> T {
+        // SAFETY: the block is alive (caller).
+        let slot = unsafe { &(*block).slots[offset] };
+        let backoff = Backoff::new();
+        // Acquire: pairs with the sender's Release `fetch_or(WRITE)`.
+        while slot.state.load(Ordering::Acquire) & WRITE == 0 {
+            snooze(&backoff);
+        }
+        // SAFETY: the message is written (`WRITE`) and the slot is ours.
+        let message = slot
+            .message
+            .with(|message| unsafe { (*message).assume_init_read() });
+        if offset + 1 == BLOCK_CAP {
+            // SAFETY: we read the last slot: we start the destruction.
+            unsafe { Block::destroy(block, 0) };
+        } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
+            // AcqRel: Release publishes our read to the destroyer; Acquire
+            // sees its `DESTROY`. It stopped at us: we carry the walk on.
+            // SAFETY: we are the reader of slot `offset` that found DESTROY.
+            unsafe { Block::destroy(block, offset + 1) };
+        }
+        message
     }
 
     /// Whether a receive would not wait now.
     pub(crate) fn recv_ready(&self) -> bool {
-        let queue = self.queue.lock();
-        queue.closed || !queue.messages.is_empty()
+        // SeqCst (both): see `try_recv`.
+        let tail = self.tail.index.load(Ordering::SeqCst);
+        let head = self.head.index.load(Ordering::SeqCst);
+        tail & MARK_BIT != 0 || messages_before(head) != messages_before(tail)
     }
 
     /// Registers a waiting receiver; `false` (and not registered) if a
@@ -115,43 +407,145 @@ impl<T> Channel<T> {
 
     /// Closes the channel; `true` if this call closed it. Wakes every waiter.
     pub(crate) fn close(&self) -> bool {
-        {
-            let mut queue = self.queue.lock();
-            if queue.closed {
+        let backoff = Backoff::new();
+        // Relaxed: only a starting point for the CAS, which is SeqCst.
+        let mut tail = self.tail.index.load(Ordering::Relaxed);
+        loop {
+            if tail & MARK_BIT != 0 {
                 return false;
             }
-            queue.closed = true;
-            self.changed(&queue);
+            if offset(tail) == BLOCK_CAP {
+                // An installing sender will overwrite `tail.index` with a
+                // plain store: wait for it, or the mark would be lost.
+                snooze(&backoff);
+                tail = self.tail.index.load(Ordering::Relaxed);
+                continue;
+            }
+            // SeqCst: ordered with every send's reservation (see try_send).
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                tail | MARK_BIT,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(current) => tail = current,
+            }
         }
         self.receivers.notify_all();
         true
     }
 
-    /// Drops every buffered message (the last receiver is gone).
+    /// Drops every buffered message (the last receiver is gone and the
+    /// channel is closed, so no receive runs and no new send succeeds).
+    ///
+    /// `head` is advanced before each message is dropped, so a panicking
+    /// `Drop` leaves the channel consistent: the messages after it are
+    /// dropped with the channel, and none twice.
     pub(crate) fn discard_all(&self) {
-        let messages = {
-            let mut queue = self.queue.lock();
-            let messages = std::mem::take(&mut queue.messages);
-            self.changed(&queue);
-            messages
+        let backoff = Backoff::new();
+        // The closed mark is set: `tail` moves only off a sentinel now.
+        // Acquire: pairs with the Release store of an installing sender.
+        let tail = loop {
+            let tail = self.tail.index.load(Ordering::Acquire);
+            if offset(tail) != BLOCK_CAP {
+                break tail;
+            }
+            snooze(&backoff);
         };
-        drop(messages);
+        // Acquire (both): the last receiver's moves of `head`.
+        let mut head = self.head.index.load(Ordering::Acquire);
+        let mut block = self.head.block.load(Ordering::Acquire);
+        while head >> SHIFT != tail >> SHIFT {
+            let offset = offset(head);
+            let next_head = head + (1 << SHIFT);
+            if offset == BLOCK_CAP {
+                // SAFETY: every slot of `block` has been taken (by receivers
+                // long done, or by this loop) and no other thread reaches it.
+                let next = unsafe { (*block).wait_next() };
+                // Release: as in try_recv.
+                self.head.block.store(next, Ordering::Release);
+                self.head.index.store(next_head, Ordering::Release);
+                // SAFETY: as above; the block came from `Block::new`.
+                drop(unsafe { Box::from_raw(block) });
+                block = next;
+                head = next_head;
+                continue;
+            }
+            // SAFETY: `block` is alive (it is at `head`), and slot `offset`
+            // was reserved by a send before the close: wait for its write.
+            let slot = unsafe { &(*block).slots[offset] };
+            while slot.state.load(Ordering::Acquire) & WRITE == 0 {
+                snooze(&backoff);
+            }
+            // Release: as in try_recv; `head` moves before the drop below.
+            self.head.index.store(next_head, Ordering::Release);
+            head = next_head;
+            // SAFETY: written (`WRITE`), and now past `head`: no one else
+            // will read or drop it.
+            let message = slot
+                .message
+                .with(|message| unsafe { (*message).assume_init_read() });
+            drop(message);
+        }
     }
 
     /// Whether the channel is closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.queue.lock().closed
+        // SeqCst: a snapshot that agrees with the order of close and sends.
+        self.tail.index.load(Ordering::SeqCst) & MARK_BIT != 0
     }
 
     /// Buffered messages, a snapshot.
     pub(crate) fn len(&self) -> usize {
-        // Relaxed: a snapshot by definition.
-        self.length.load(Ordering::Relaxed)
+        loop {
+            // SeqCst (all): `head` read between two equal reads of `tail` is
+            // not past it, so the difference is a real snapshot.
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst);
+            if self.tail.index.load(Ordering::SeqCst) == tail {
+                return messages_before(tail).wrapping_sub(messages_before(head));
+            }
+        }
     }
 
-    /// The state version for a select's double collect.
+    /// The state version for a select's double collect: any send, receive
+    /// or close changes it.
     pub(crate) fn version(&self) -> (usize, usize) {
-        // SeqCst: see `changed`.
-        (self.version.load(Ordering::SeqCst), 0)
+        // SeqCst: one total order of these loads across channels.
+        (
+            self.head.index.load(Ordering::SeqCst),
+            self.tail.index.load(Ordering::SeqCst),
+        )
+    }
+}
+
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        // `&mut self`: every other access happened before (Relaxed loads).
+        let tail = self.tail.index.load(Ordering::Relaxed) & !MARK_BIT;
+        let mut head = self.head.index.load(Ordering::Relaxed);
+        let mut block = self.head.block.load(Ordering::Relaxed);
+        while head >> SHIFT != tail >> SHIFT {
+            let offset = offset(head);
+            if offset == BLOCK_CAP {
+                // SAFETY: exclusive access; the next block is linked (a
+                // slot after this block was reserved and written).
+                let next = unsafe { (*block).next.load(Ordering::Relaxed) };
+                // SAFETY: no slot of this block is left to read.
+                drop(unsafe { Box::from_raw(block) });
+                block = next;
+            } else {
+                // SAFETY: every reservation between head and tail was
+                // written (all senders are done), and none was read.
+                unsafe { &(*block).slots[offset] }
+                    .message
+                    .with_mut(|message| unsafe { (*message).assume_init_drop() });
+            }
+            head += 1 << SHIFT;
+        }
+        // SAFETY: the block at `head` is the last one still owned by the
+        // channel (blocks before it were freed by their readers or above).
+        drop(unsafe { Box::from_raw(block) });
     }
 }
