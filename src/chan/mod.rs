@@ -17,8 +17,8 @@
 //!   when a receive takes its value: the two meet.
 //! * [`bounded(n)`](bounded): a **ring** of `n` slots (`array.rs`),
 //!   lock-free on the fast path.
-//! * [`unbounded()`](unbounded): a growable queue (`list.rs`); sends never
-//!   wait.
+//! * [`unbounded()`](unbounded): a lock-free queue of linked blocks of 31
+//!   slots (`list.rs`), one allocation per block; sends never wait.
 //!
 //! Waiting is the same for all of them: an operation that cannot proceed
 //! registers an entry carrying a token in the channel's wait queue, and a
