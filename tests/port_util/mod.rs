@@ -109,3 +109,6 @@ impl Rng {
         (self.0 % n as u64) as usize
     }
 }
+
+/// Rendezvous, bounded small, bounded large, unbounded.
+pub const FLAVS: [Option<usize>; 4] = [Some(0), Some(1), Some(16), None];
