@@ -477,14 +477,14 @@ fn select_stress_go() {
             .map(|&c| bounded::<usize>(c))
             .collect();
         let mut hs = Vec::new();
-        for k in 0..4 {
-            let tx = chans[k].0.clone();
+        for (k, (tx, rx)) in chans.iter().enumerate() {
+            let tx = tx.clone();
             hs.push(hoare::spawn(async move {
                 for _ in 0..n {
                     tx.send(k).await.unwrap();
                 }
             }));
-            let rx = chans[k].1.clone();
+            let rx = rx.clone();
             hs.push(hoare::spawn(async move {
                 for _ in 0..n {
                     assert_eq!(rx.recv().await, Ok(k));
