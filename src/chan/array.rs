@@ -347,12 +347,21 @@ impl<T> Channel<T> {
             let stamp = slot.stamp.load(Ordering::Acquire);
             if head + 1 == stamp {
                 // SAFETY: the stamp says the message is written, and with no
-                // receivers left nobody else reads this slot.
-                slot.message
-                    .with_mut(|message| unsafe { (*message).assume_init_drop() });
+                // receivers left nobody else reads this slot. The value is
+                // moved out, so the slot is logically empty from here on.
+                let message = slot
+                    .message
+                    .with_mut(|message| unsafe { (*message).assume_init_read() });
                 slot.stamp
                     .store(head.wrapping_add(self.one_lap), Ordering::Release);
                 head = self.next(head);
+                // Release: `len` and `Drop` read head after this. Head is
+                // published before the message is dropped, so a `Drop` impl
+                // that panics unwinds with the channel consistent: this
+                // message is gone, the rest are still between head and
+                // tail and `Channel::drop` drops each of them once.
+                self.head.store(head, Ordering::Release);
+                drop(message);
             } else {
                 // A sender claimed this slot before the close mark and is
                 // still writing its message.
@@ -360,8 +369,6 @@ impl<T> Channel<T> {
                 spin_loop();
             }
         }
-        // Release: `len` and `Drop` read head after this.
-        self.head.store(head, Ordering::Release);
     }
 
     /// The number of buffered messages (a snapshot).
@@ -409,15 +416,44 @@ impl<T> Drop for Channel<T> {
         // between head and tail were never received or discarded.
         // Relaxed: `&mut self` already orders us after every other access.
         let tail = self.tail.load(Ordering::Relaxed) & !self.mark_bit;
-        let mut head = self.head.load(Ordering::Relaxed);
-        while head != tail {
-            let index = head & (self.mark_bit - 1);
-            // SAFETY: every position between head and tail holds a written
-            // message (all senders finished: we have `&mut self`).
-            self.buffer[index]
-                .message
-                .with_mut(|message| unsafe { (*message).assume_init_drop() });
-            head = self.next(head);
+        // If a message's `Drop` panics, the guard drops the remaining ones
+        // while unwinding, so each message is still dropped exactly once
+        // (a second panic there aborts, as for any slice of values).
+        struct Rest<'a, T> {
+            channel: &'a Channel<T>,
+            head: usize,
+            tail: usize,
         }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                while self.head != self.tail {
+                    let index = self.head & (self.channel.mark_bit - 1);
+                    self.head = self.channel.next(self.head);
+                    // Should this message's drop panic, `rest` drops the
+                    // ones after it while unwinding.
+                    let rest = Rest {
+                        channel: self.channel,
+                        head: self.head,
+                        tail: self.tail,
+                    };
+                    // SAFETY: every position between head and tail holds a
+                    // written message (all senders finished: the channel is
+                    // being dropped, so nothing else can touch it), and head
+                    // moved past this one before the drop, so no message is
+                    // dropped twice even if this drop panics.
+                    self.channel.buffer[index]
+                        .message
+                        .with_mut(|message| unsafe { (*message).assume_init_drop() });
+                    std::mem::forget(rest);
+                }
+            }
+        }
+        // Relaxed: `&mut self` already orders us after every other access.
+        let head = self.head.load(Ordering::Relaxed);
+        drop(Rest {
+            channel: self,
+            head,
+            tail,
+        });
     }
 }
