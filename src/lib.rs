@@ -113,6 +113,11 @@
 
 mod sync;
 
+/// Internals driven by the loom models in `loom-tests/`; not public API.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom;
+
 pub mod chan;
 pub mod runtime;
 pub mod select;

@@ -70,7 +70,7 @@
 mod channel;
 // The simulation (section 6 of DESIGN.md) plugs in through these three.
 pub(crate) mod clock;
-mod driver;
+pub(crate) mod driver;
 pub(crate) mod instant;
 pub(crate) mod queue;
 mod sleep;
