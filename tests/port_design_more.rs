@@ -227,3 +227,113 @@ fn spawn_panic_message_is_clear_in_plain_thread_too() {
         msg(panic::catch_unwind(AssertUnwindSafe(|| drop(hoare::spawn(async {})))).unwrap_err());
     assert!(m.contains("runtime"));
 }
+
+#[test]
+fn try_ops_and_default_selects_never_hit_the_budget() {
+    within(20, || {
+        hoare::run(async {
+            let h = hoare::spawn(async {
+                let (tx, rx) = unbounded::<u32>();
+                for i in 0..20_000 {
+                    tx.try_send(i).unwrap();
+                    let got = hoare::select! {
+                        recv(rx) -> m => m.unwrap(),
+                        default => panic!("default taken at {i} with a ready arm (budget?)"),
+                    };
+                    assert_eq!(got, i);
+                    tx.try_send(i).unwrap();
+                    assert_eq!(rx.try_recv(), Ok(i), "try_recv must not see Empty");
+                }
+            });
+            h.await.unwrap();
+        });
+    });
+}
+
+#[test]
+fn dropping_a_join_handle_detaches() {
+    within(20, || {
+        hoare::run(async {
+            let (tx, rx) = bounded::<u8>(0);
+            drop(hoare::spawn(async move {
+                hoare::time::sleep(Duration::from_millis(2)).await;
+                tx.send(5).await.unwrap();
+            }));
+            assert_eq!(rx.recv().await, Ok(5));
+        });
+    });
+}
+
+#[test]
+fn dropping_a_par_future_aborts_its_processes() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    within(20, || {
+        hoare::run(async {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let futs: Vec<_> = (0..4)
+                .map(|i| {
+                    let d = port_util::DropCounter::new(i, &drops);
+                    async move {
+                        let _d = d;
+                        std::future::pending::<()>().await
+                    }
+                })
+                .collect();
+            let r = hoare::time::timeout(Duration::from_millis(5), hoare::par(futs)).await;
+            assert!(r.is_err());
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while drops.load(Ordering::SeqCst) < 4 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "par's processes not aborted"
+                );
+                hoare::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+    });
+}
+
+#[test]
+fn abort_a_process_blocked_on_a_rendezvous_send_unsends_the_value() {
+    within(20, || {
+        hoare::run(async {
+            let (tx, rx) = bounded::<u8>(0);
+            let h = hoare::spawn(async move {
+                let _ = tx.send(1).await;
+                std::future::pending::<()>().await;
+            });
+            hoare::time::sleep(Duration::from_millis(2)).await;
+            h.abort();
+            assert!(h.await.unwrap_err().is_cancelled());
+            assert_eq!(
+                rx.recv().await,
+                Err(RecvError),
+                "the sender went with the process"
+            );
+        });
+    });
+}
+
+#[test]
+fn a_waiting_select_chooses_fairly_among_arms_completed_later() {
+    for cap in [Some(0usize), Some(1), None] {
+        let (tx, rx) = port_util::channel::<u8>(cap);
+        let mut hits = [0usize; 2];
+        for _ in 0..2000 {
+            let mut fut = Box::pin(async {
+                hoare::select! {
+                    recv(rx) -> _ => 0,
+                    recv(rx) -> _ => 1,
+                }
+            });
+            assert!(poll_once(&mut fut).is_pending());
+            tx.try_send(1).unwrap();
+            match poll_once(&mut fut) {
+                Poll::Ready(i) => hits[i] += 1,
+                Poll::Pending => panic!("woken select must complete"),
+            }
+        }
+        assert!(hits[0] > 700 && hits[1] > 700, "flavour {cap:?}: {hits:?}");
+    }
+}
