@@ -337,3 +337,30 @@ fn a_waiting_select_chooses_fairly_among_arms_completed_later() {
         assert!(hits[0] > 700 && hits[1] > 700, "flavour {cap:?}: {hits:?}");
     }
 }
+
+#[test]
+fn timed_out_selects_send_nothing_and_drop_their_values_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = bounded::<port_util::DropCounter>(1);
+    tx.try_send(port_util::DropCounter::new(0, &drops)).unwrap();
+    hoare::block_on(async {
+        let mut sel = hoare::Select::new();
+        sel.send(&tx, port_util::DropCounter::new(1, &drops));
+        let r = hoare::time::timeout(Duration::from_millis(2), sel.select()).await;
+        assert!(r.is_err());
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        let r = hoare::time::timeout(Duration::from_millis(2), async {
+            hoare::select! {
+                send(tx, port_util::DropCounter::new(2, &drops)) -> _ => (),
+            }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+    });
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv().unwrap().id, 0);
+    assert_eq!(rx.try_recv().map(|m| m.id), Err(TryRecvError::Empty));
+}
