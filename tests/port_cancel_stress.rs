@@ -30,25 +30,34 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
                 if i >= n {
                     return;
                 }
-                let mut value = i;
                 loop {
                     if p == 0 {
-                        // select with a timeout arm: the commit decides
+                        // A select with a timeout arm: its commit decides
+                        // whether the value went (DESIGN section 5).
                         let sent = hoare::select! {
-                            send(tx, value) -> r => { r.unwrap(); true }
+                            send(tx, i) -> r => { r.unwrap(); true }
                             recv(after(tick)) -> _ => false,
                         };
                         if sent {
                             break;
                         }
-                    } else {
-                        // plain send raced with a timeout: a timed-out send
-                        // future is dropped, its value was not sent
-                        if let Ok(r) = timeout(tick, tx.send(value)).await {
+                    } else if p == 1 && cap != Some(0) {
+                        // Buffered flavours hand nothing off: a send future
+                        // writes its value only when polled to completion,
+                        // so a timed-out send did not send.
+                        if let Ok(r) = timeout(tick, tx.send(i)).await {
                             r.unwrap();
                             break;
                         }
-                        value = i;
+                    } else {
+                        // A plain send under `timeout` is not exact (a
+                        // rendezvous partner may take the value between
+                        // the last poll and the drop), so it cannot be
+                        // retried; instead retry `try_send`, which is.
+                        match tx.try_send(i) {
+                            Ok(()) => break,
+                            Err(e) => assert!(e.is_full()),
+                        }
                     }
                     hoare::yield_now().await;
                 }
