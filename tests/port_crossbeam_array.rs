@@ -55,12 +55,14 @@ fn try_recv_then_blocked_then_closed() {
         thread::scope(|s| {
             s.spawn(|| {
                 assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+                go_rx.recv_blocking().unwrap(); // the sender may start
                 go_rx.recv_blocking().unwrap(); // the value is in
                 assert_eq!(rx.try_recv(), Ok(7));
                 go_rx.recv_blocking().unwrap(); // the sender is gone
                 assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
             });
             s.spawn(move || {
+                go_tx.send_blocking(()).unwrap();
                 tx.send_blocking(7).unwrap();
                 go_tx.send_blocking(()).unwrap();
                 drop(tx);
@@ -111,11 +113,13 @@ fn try_send_full_then_room_then_closed() {
 fn send_blocks_on_full_until_received() {
     within(20, || {
         let (tx, rx) = bounded(1);
+        let (closed_tx, closed_rx) = bounded::<()>(0);
         thread::scope(|s| {
             s.spawn(|| {
                 tx.send_blocking(7).unwrap();
                 tx.send_blocking(8).unwrap(); // blocks until 7 is taken
                 tx.send_blocking(9).unwrap();
+                closed_rx.recv_blocking().unwrap();
                 assert_eq!(tx.send_blocking(10), Err(SendError(10)));
             });
             s.spawn(|| {
@@ -123,6 +127,7 @@ fn send_blocks_on_full_until_received() {
                 assert_eq!(rx.recv_blocking(), Ok(8));
                 assert_eq!(rx.recv_blocking(), Ok(9));
                 rx.close();
+                closed_tx.send_blocking(()).unwrap();
             });
         });
     });

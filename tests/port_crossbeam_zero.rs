@@ -54,9 +54,9 @@ fn capacity_len_empty_full() {
 fn try_recv_succeeds_once_a_sender_waits() {
     within(20, || {
         let (tx, rx) = bounded(0);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         thread::scope(|s| {
             s.spawn(|| {
-                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
                 let v = loop {
                     match rx.try_recv() {
                         Ok(v) => break v,
