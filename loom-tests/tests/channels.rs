@@ -48,13 +48,21 @@ fn rendezvous_meets_once() {
 }
 
 /// Unbounded: a send racing a waiting receiver is never missed.
+///
+/// Shown able to fail: skipping `receivers.notify_one()` after a push in
+/// `list.rs` leaves the receiver parked (loom deadlock). The model keeps
+/// a sender alive so that a close cannot wake the receiver instead.
 #[test]
 fn unbounded_send_wakes_waiting_receiver() {
     loom::model(|| {
         let (tx, rx) = chan::unbounded::<u32>();
-        let sender = thread::spawn(move || tx.try_send(3).unwrap());
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.try_send(3).unwrap())
+        };
         assert_eq!(rx.recv_blocking(), Ok(3));
         sender.join().unwrap();
+        drop(tx);
     });
 }
 
@@ -77,6 +85,10 @@ fn close_wakes_a_waiting_receiver() {
 
 /// Dropping the last receiver while a sender pushes: every value that was
 /// accepted is dropped exactly once (counted), none twice.
+///
+/// Shown able to fail: not storing the advanced `head` at the end of
+/// `array::Channel::discard_all` makes the channel's `Drop` drop the
+/// discarded values again (the test process aborts on the failed count).
 #[test]
 fn last_receiver_drop_drops_buffered_values_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -107,6 +119,10 @@ fn last_receiver_drop_drops_buffered_values_once() {
 
 /// Two selects race for one message on a bounded channel: exactly one of
 /// them gets it, and the other sees the channel closed afterwards.
+///
+/// Shown able to fail: replacing the compare-and-swap on `head` in
+/// `array::Channel::pop` by a plain store lets both selects take the
+/// message (the model's assertion).
 #[test]
 fn two_selects_race_for_one_message() {
     loom::model(|| {
@@ -129,6 +145,10 @@ fn two_selects_race_for_one_message() {
 
 /// A sending select meets a receiving select on a rendezvous channel:
 /// both complete, with the value.
+///
+/// Shown able to fail: making `zero.rs`'s `register_recv` and
+/// `register_send` ignore a waiting counterpart (so both sides register
+/// and wait) leaves both parked (loom deadlock).
 #[test]
 fn sending_select_meets_receiving_select() {
     loom::model(|| {
