@@ -48,13 +48,21 @@ fn rendezvous_meets_once() {
 }
 
 /// Unbounded: a send racing a waiting receiver is never missed.
+///
+/// Shown able to fail: skipping `receivers.notify_one()` after a push in
+/// `list.rs` leaves the receiver parked (loom deadlock). The model keeps
+/// a sender alive so that a close cannot wake the receiver instead.
 #[test]
 fn unbounded_send_wakes_waiting_receiver() {
     loom::model(|| {
         let (tx, rx) = chan::unbounded::<u32>();
-        let sender = thread::spawn(move || tx.try_send(3).unwrap());
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.try_send(3).unwrap())
+        };
         assert_eq!(rx.recv_blocking(), Ok(3));
         sender.join().unwrap();
+        drop(tx);
     });
 }
 
@@ -77,6 +85,10 @@ fn close_wakes_a_waiting_receiver() {
 
 /// Dropping the last receiver while a sender pushes: every value that was
 /// accepted is dropped exactly once (counted), none twice.
+///
+/// Shown able to fail: not storing the advanced `head` at the end of
+/// `array::Channel::discard_all` makes the channel's `Drop` drop the
+/// discarded values again (the test process aborts on the failed count).
 #[test]
 fn last_receiver_drop_drops_buffered_values_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -107,6 +119,10 @@ fn last_receiver_drop_drops_buffered_values_once() {
 
 /// Two selects race for one message on a bounded channel: exactly one of
 /// them gets it, and the other sees the channel closed afterwards.
+///
+/// Shown able to fail: replacing the compare-and-swap on `head` in
+/// `array::Channel::pop` by a plain store lets both selects take the
+/// message (the model's assertion).
 #[test]
 fn two_selects_race_for_one_message() {
     loom::model(|| {
@@ -129,6 +145,10 @@ fn two_selects_race_for_one_message() {
 
 /// A sending select meets a receiving select on a rendezvous channel:
 /// both complete, with the value.
+///
+/// Shown able to fail: making `zero.rs`'s `register_recv` and
+/// `register_send` ignore a waiting counterpart (so both sides register
+/// and wait) leaves both parked (loom deadlock).
 #[test]
 fn sending_select_meets_receiving_select() {
     loom::model(|| {
@@ -179,5 +199,146 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
         } else {
             assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         }
+    });
+}
+
+/// A sender waiting on a full bounded channel is woken by the receive
+/// that makes room, and its value arrives after the one that was there.
+///
+/// Shown able to fail: skipping `senders.notify_one()` after a successful
+/// receive in `array.rs` leaves the sender parked (loom deadlock).
+#[test]
+fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = thread::spawn(move || tx.send_blocking(2));
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// Unbounded: two sends and the drop of the only sender (which closes the
+/// channel) race a receiver that waits: it gets both values, in order,
+/// then sees the close; it never sleeps through any of the three.
+///
+/// Shown able to fail: skipping `receivers.notify_all()` in
+/// `list::Channel::close` leaves the receiver parked after the last value
+/// (loom deadlock).
+#[test]
+fn unbounded_send_recv_and_close_lose_nothing() {
+    loom::model(|| {
+        let (tx, rx) = chan::unbounded::<u32>();
+        let sender = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            tx.try_send(2).unwrap();
+        });
+        let got: Vec<u32> = std::iter::from_fn(|| rx.recv_blocking().ok()).collect();
+        assert_eq!(got, vec![1, 2]);
+        sender.join().unwrap();
+    });
+}
+
+/// A send future waiting on a full channel, dropped while a receive makes
+/// room and selects it, passes the wake-up on to the other waiting
+/// sender: that sender is not stranded, and the values that were sent
+/// arrive once each (the dropped send's value never does).
+///
+/// Shown able to fail: making `SendArm::pass_on` do nothing for array
+/// channels swallows the notification; the other sender sleeps forever
+/// (loom deadlock).
+#[test]
+fn dropped_send_future_passes_its_wake_up_on() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let mut send = Box::pin(tx.send(2));
+        assert!(send
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending());
+        let waiter = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(3))
+        };
+        let receiver = thread::spawn(move || [rx.recv_blocking(), rx.recv_blocking()]);
+        drop(send);
+        assert_eq!(receiver.join().unwrap(), [Ok(1), Ok(3)]);
+        assert_eq!(waiter.join().unwrap(), Ok(()));
+    });
+}
+
+/// A select waiting to receive, dropped while a send selects it, passes
+/// the wake-up on to the other waiting receiver, which gets the message.
+///
+/// Shown able to fail: making `RecvArm::pass_on` do nothing for array
+/// channels swallows the notification; the other receiver sleeps forever
+/// (loom deadlock).
+#[test]
+fn select_dropped_while_being_completed_passes_the_wake_up_on() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let selecting = rx.clone();
+        let mut select = Box::pin(async move {
+            hoare::select! { recv(selecting) -> m => m.ok() }
+        });
+        assert!(select
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending());
+        let receiver = thread::spawn(move || rx.recv_blocking());
+        // Keep a sender alive: a close would wake the receiver anyway.
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.try_send(5).unwrap())
+        };
+        drop(select);
+        assert_eq!(receiver.join().unwrap(), Ok(5));
+        sender.join().unwrap();
+        drop(tx);
+    });
+}
+
+/// Two rendezvous channels get a sender each at once while one select
+/// waits on both: exactly one arm fires; the other sender's value stays
+/// with it and is received afterwards, so each value arrives once.
+///
+/// Shown able to fail: making `zero.rs` hand a value to a waiting
+/// receiver without claiming its token (ignoring a failed `try_select`)
+/// lets both senders complete the one select; the second receive then
+/// gets nothing (the model's assertion).
+///
+/// Run at preemption bound 1: at bound 2 loom 0.7.3 stops on an internal
+/// assertion of its own mutex ("expected to be able to acquire lock")
+/// rather than reporting a model violation (not diagnosed further).
+#[test]
+fn exactly_one_arm_fires_when_two_channels_get_a_message() {
+    loom_tests::model_with_bound(1, || {
+        let (tx_a, rx_a) = chan::bounded::<u32>(0);
+        let (tx_b, rx_b) = chan::bounded::<u32>(0);
+        let sender_a = thread::spawn(move || tx_a.send_blocking(1));
+        let sender_b = thread::spawn(move || tx_b.send_blocking(2));
+        let (arm, value) = hoare::block_on(async {
+            hoare::select! {
+                recv(rx_a) -> m => (0, m.unwrap()),
+                recv(rx_b) -> m => (1, m.unwrap()),
+            }
+        });
+        assert_eq!(value, arm + 1);
+        let other = if arm == 0 {
+            rx_b.recv_blocking()
+        } else {
+            rx_a.recv_blocking()
+        };
+        assert_eq!(other, Ok(2 - arm));
+        assert_eq!(sender_a.join().unwrap(), Ok(()));
+        assert_eq!(sender_b.join().unwrap(), Ok(()));
     });
 }
