@@ -247,7 +247,10 @@ fn unbounded_send_recv_and_close_lose_nothing() {
 ///
 /// Shown able to fail: making `SendArm::pass_on` do nothing for array
 /// channels swallows the notification; the other sender sleeps forever
-/// (loom deadlock).
+/// (loom deadlock). It also caught a real bug while free slots were being
+/// promised to woken senders: `pass_reservation` looked for the next
+/// waiter before releasing the dropped sender's promise, so a sender
+/// registering in between saw the slot promised and was never woken.
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
     use std::future::Future;
@@ -340,5 +343,63 @@ fn exactly_one_arm_fires_when_two_channels_get_a_message() {
         assert_eq!(other, Ok(2 - arm));
         assert_eq!(sender_a.join().unwrap(), Ok(()));
         assert_eq!(sender_b.join().unwrap(), Ok(()));
+    });
+}
+
+/// A receive frees the slot of a full `bounded(1)` while one sender waits
+/// and another tries a send that never waits: the freed slot is promised
+/// to the waiting sender (the fresh `try_send` gets it only if it came
+/// before the receive's promise), the waiting sender is never stranded
+/// (it completes as soon as the buffer has room for it), and every
+/// accepted value is received exactly once.
+///
+/// Shown able to fail (tried): skipping the release in
+/// `array::Channel::send_reserved` leaves the slot promised for good; the
+/// final `try_send` then fails on an empty channel.
+#[test]
+fn freed_slot_promised_to_the_waiting_sender_strands_nobody() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(0).unwrap();
+        let mut waiting = Box::pin(tx.send(1));
+        let mut poll = move || {
+            waiting
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+        };
+        assert!(poll().is_pending());
+        let fresh = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.try_send(2).is_ok())
+        };
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.try_recv())
+        };
+        let fresh_ok = fresh.join().unwrap();
+        let mut got = vec![receiver.join().unwrap().unwrap()];
+        loop {
+            match poll() {
+                Poll::Ready(sent) => {
+                    sent.unwrap();
+                    break;
+                }
+                Poll::Pending => got.push(
+                    rx.try_recv()
+                        .expect("a waiting sender is pending only while the buffer is full"),
+                ),
+            }
+        }
+        got.extend(std::iter::from_fn(|| rx.try_recv().ok()));
+        let mut expected = vec![0, 1];
+        if fresh_ok {
+            expected.push(2);
+        }
+        got.sort_unstable();
+        assert_eq!(got, expected);
+        assert_eq!(tx.try_send(3), Ok(()), "no promise outlives its sender");
     });
 }

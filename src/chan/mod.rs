@@ -30,7 +30,10 @@
 //!
 //! * **Order.** Messages from one sender arrive in the order sent; waiting
 //!   receivers and waiting senders are served in the order they started
-//!   waiting.
+//!   waiting. A slot that a receive frees while senders wait is promised
+//!   to the first of them: a `try_send` (or a send that has not waited
+//!   yet) finds the channel full until that sender has used it, as in Go
+//!   and tokio.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop

@@ -259,6 +259,26 @@ impl<T> Arm for SendArm<'_, T> {
                 Some(value) => return self.send_now(value),
             }
         }
+        if let Flavor::Array(channel) = &self.shared().flavor {
+            // Woken for a slot promised to us: use it (and give it up).
+            let Some(value) = self.value.take() else {
+                return false;
+            };
+            return match channel.send_reserved(value) {
+                Ok(()) => {
+                    self.result = Some(Ok(()));
+                    true
+                }
+                Err(TrySendError::Closed(value)) => {
+                    self.result = Some(Err(SendError(value)));
+                    true
+                }
+                Err(TrySendError::Full(value)) => {
+                    self.value = Some(value);
+                    false
+                }
+            };
+        }
         self.attempt()
     }
 
@@ -272,7 +292,7 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::Array(channel) => channel.senders().notify_one(),
+            Flavor::Array(channel) => channel.pass_reservation(),
             Flavor::List(_) => {}
         }
     }

@@ -317,28 +317,50 @@ impl<T> WaitQueue<T> {
     /// selected (entries of completed or withdrawn operations are dropped
     /// on the way).
     pub(crate) fn notify_one(&self) {
+        self.notify_one_claiming(None);
+    }
+
+    /// [`notify_one`](Self::notify_one), raising `claim` for the entry it
+    /// selects *before* the selection, so the woken operation can never
+    /// see the count before it is raised (it is lowered again for an entry
+    /// that could not be selected). `true` if an entry was selected.
+    pub(crate) fn notify_one_claiming(&self, claim: Option<&AtomicUsize>) -> bool {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
         // SeqCst: the load half of the counterpart's side of the
         // store-buffer race.
         if self.is_empty.load(Ordering::SeqCst) {
-            return;
+            return false;
         }
         let chosen = {
             let mut entries = self.entries.lock();
             let mut chosen = None;
             while let Some(entry) = entries.pop_front() {
+                if let Some(claim) = claim {
+                    // SeqCst: the claimed count is read by fresh senders
+                    // (`array::Channel::room_is_promised`) in one order
+                    // with the ring's head and tail.
+                    claim.fetch_add(1, Ordering::SeqCst);
+                }
                 if entry.try_select() {
                     chosen = Some(entry);
                     break;
+                }
+                if let Some(claim) = claim {
+                    // SeqCst: as above.
+                    claim.fetch_sub(1, Ordering::SeqCst);
                 }
             }
             self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
             chosen
         };
-        if let Some(entry) = chosen {
-            entry.wake();
+        match chosen {
+            Some(entry) => {
+                entry.wake();
+                true
+            }
+            None => false,
         }
     }
 

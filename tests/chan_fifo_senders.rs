@@ -1,0 +1,88 @@
+//! A free slot made by a receive while senders wait belongs to the first
+//! waiting sender: a send that never waited cannot take it (tokio's
+//! `send_recv_buffer_limited` and Go's buffered-channel rule).
+
+mod common;
+
+use std::task::Poll;
+
+use common::poll_once;
+use hoare::chan::{self, TrySendError};
+
+#[test]
+fn try_send_cannot_take_the_slot_freed_for_a_waiting_sender() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.try_send(1).unwrap();
+    let mut waiting = Box::pin(tx.send(2));
+    assert!(poll_once(&mut waiting).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    // The slot is promised to the woken sender.
+    assert_eq!(tx.try_send(1337), Err(TrySendError::Full(1337)));
+    assert!(matches!(poll_once(&mut waiting), Poll::Ready(Ok(()))));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(tx.try_send(3), Ok(()));
+}
+
+#[test]
+fn a_dropped_woken_sender_hands_its_slot_to_the_next_waiter() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let mut first = Box::pin(tx.send(1));
+    let mut second = Box::pin(tx.send(2));
+    assert!(poll_once(&mut first).is_pending());
+    assert!(poll_once(&mut second).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    drop(first); // woken for the slot, gone before using it
+    assert!(
+        tx.try_send(9).is_err(),
+        "the slot now belongs to the second sender"
+    );
+    assert!(matches!(poll_once(&mut second), Poll::Ready(Ok(()))));
+    assert_eq!(rx.try_recv(), Ok(2));
+    // Nothing promised any more: a fresh send goes through.
+    assert_eq!(tx.try_send(4), Ok(()));
+}
+
+#[test]
+fn with_nobody_waiting_a_freed_slot_is_free_for_anyone() {
+    let (tx, rx) = chan::bounded::<u32>(2);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(tx.try_send(3), Ok(()));
+    let got: Vec<u32> = (0..2).map(|_| rx.try_recv().unwrap()).collect();
+    assert_eq!(got, [2, 3]);
+}
+
+#[test]
+fn waiting_senders_fill_freed_slots_in_the_order_they_waited() {
+    let (tx, rx) = chan::bounded::<u32>(2);
+    tx.try_send(0).unwrap();
+    tx.try_send(1).unwrap();
+    let mut waiters: Vec<_> = (10..14).map(|v| Box::pin(tx.send(v))).collect();
+    for waiter in &mut waiters {
+        assert!(poll_once(waiter).is_pending());
+    }
+    let mut received = Vec::new();
+    for _ in 0..6 {
+        received.push(rx.try_recv().unwrap());
+        // A fresh send after every receive finds the freed slot promised.
+        assert!(tx.try_send(99).is_err() || received.len() > 4);
+        for waiter in &mut waiters {
+            let _ = poll_once(waiter);
+        }
+    }
+    assert_eq!(received, [0, 1, 10, 11, 12, 13]);
+}
+
+#[test]
+fn closing_releases_every_promise() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let mut waiting = Box::pin(tx.send(1));
+    assert!(poll_once(&mut waiting).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    rx.close();
+    assert_eq!(tx.try_send(5), Err(TrySendError::Closed(5)));
+    assert!(matches!(poll_once(&mut waiting), Poll::Ready(Err(_))));
+}
