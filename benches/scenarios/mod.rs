@@ -526,8 +526,12 @@ async fn select_rx<C: AsyncChannel>(rt: Rt, cap: Cap, messages: u64) {
     let per = messages / PARTIES as u64;
     let mut joins = Vec::new();
     let mut rxs = Vec::new();
+    // Senders kept open until the end: a closed channel is ready in a
+    // select, and the receiver must not see a finished producer's close.
+    let mut open = Vec::new();
     for _ in 0..PARTIES {
         let (tx, rx) = C::channel(cap).expect("capacity");
+        open.push(tx.clone());
         rxs.push(rx);
         joins.push(spawn(rt, async move {
             for i in 0..per {
@@ -544,6 +548,7 @@ async fn select_rx<C: AsyncChannel>(rt: Rt, cap: Cap, messages: u64) {
     for join in joins {
         join.await;
     }
+    drop(open);
 }
 
 /// hoare only: 4 senders each selecting over the sends of 4 channels,
@@ -582,10 +587,11 @@ pub fn run_hoare_select_both(rt: Rt, cap: Cap, messages: u64) -> Duration {
                 }
             }));
         }
-        drop((txs, rxs));
+        // Kept open until the end: a closed channel is ready in a select.
         for join in joins {
             join.await;
         }
+        drop((txs, rxs));
     })
 }
 
