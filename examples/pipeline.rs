@@ -15,7 +15,10 @@ use hoare::select::{Select, Selected};
 
 /// Checks whether `n` is a prime, slowly: the work of a job.
 fn is_prime(n: u64) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))
+    n >= 2
+        && (2..)
+            .take_while(|d| d * d <= n)
+            .all(|d| !n.is_multiple_of(d))
 }
 
 /// Runs `jobs` jobs on `workers` workers; returns (primes found, per worker).
