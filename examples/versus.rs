@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example versus            # everything (a few minutes)
-//! cargo run --release --example versus -- spsc    # only rows whose name contains "spsc"
+//! cargo run --release --example versus -- spsc ring  # rows whose name contains "spsc" or "ring"
 //! ```
 //!
 //! Each cell is the median of a few runs; times are nanoseconds per
@@ -24,7 +24,7 @@ use std::time::Duration;
 use scenarios::*;
 
 /// Messages per channel-throughput run.
-const MESSAGES: u64 = 50_000;
+const MESSAGES: u64 = 20_000;
 /// Runs per cell; the median is reported.
 const REPETITIONS: usize = 3;
 const SPAWNS: usize = 1_000_000;
@@ -44,15 +44,14 @@ struct Row {
 }
 
 struct Table {
-    filter: Option<String>,
+    /// Row-name substrings; a row runs if it contains any (all if none).
+    filters: Vec<String>,
     rows: Vec<Row>,
 }
 
 impl Table {
     fn wants(&self, scenario: &str) -> bool {
-        self.filter
-            .as_ref()
-            .is_none_or(|f| scenario.contains(f.as_str()))
+        self.filters.is_empty() || self.filters.iter().any(|f| scenario.contains(f.as_str()))
     }
 
     fn push(&mut self, scenario: String, hoare: Option<f64>, peers: Vec<(&'static str, f64)>) {
@@ -295,7 +294,7 @@ fn main() {
         return;
     }
     let mut table = Table {
-        filter: args.first().cloned(),
+        filters: args,
         rows: Vec::new(),
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
