@@ -63,7 +63,7 @@ use futures_core::stream::{FusedStream, Stream};
 
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 
-use crate::runtime::block_on::run_parked;
+use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::select::driver::{self, One, Waiting};
 use crate::sync::atomic::{AtomicUsize, Ordering};
@@ -365,7 +365,7 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         assert_may_block("Sender::send_blocking");
-        run_parked(self.send(value))
+        run_parked_operation(self.send(value))
     }
 
     /// The shared state, for select arms.
@@ -530,7 +530,7 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         assert_may_block("Receiver::recv_blocking");
-        run_parked(self.recv())
+        run_parked_operation(self.recv())
     }
 
     /// A blocking iterator over messages; it ends when the channel is

@@ -1,13 +1,12 @@
 //! `hoare::block_on`: run one future to completion on the calling thread.
 
 use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll};
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll, Waker};
 
 use super::context::assert_may_block;
 use super::current::enter_blocking_region;
-use super::park::{waker_for, Parker};
-use crate::sync::Arc;
+use super::park::with_thread_parker;
 
 /// Runs `future` to completion on the calling OS thread, parking the
 /// thread whenever the future waits. No runtime is needed: channels,
@@ -42,14 +41,35 @@ pub(crate) fn run_parked<F: Future>(future: F) -> F::Output {
     // Inside the main future of `hoare::run`: this thread stops running
     // processes until we return, so wakes must go to the workers.
     let _region = enter_blocking_region();
-    let parker = Arc::new(Parker::new());
-    let waker = waker_for(parker.clone());
-    let mut cx = Context::from_waker(&waker);
+    park_until_ready(pin!(future))
+}
+
+/// [`run_parked`] for one channel operation (the `_blocking` methods):
+/// first tried with a no-op waker, so that an operation that completes at
+/// once (a message is buffered, there is room) never touches a parker. A
+/// channel future that registers a waiter with that waker is polled again
+/// with the real one, which replaces it (and rechecks for a completion
+/// that came in between), so no wake-up is lost.
+pub(crate) fn run_parked_operation<F: Future>(future: F) -> F::Output {
+    let _region = enter_blocking_region();
     let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        parker.park();
+    if let Poll::Ready(output) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        return output;
     }
+    park_until_ready(future)
+}
+
+fn park_until_ready<F: Future>(mut future: Pin<&mut F>) -> F::Output {
+    with_thread_parker(|thread| {
+        let mut cx = Context::from_waker(&thread.waker);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            thread.parker.park_spinning();
+        }
+    })
 }

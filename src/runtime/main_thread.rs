@@ -94,7 +94,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         run_woken_processes(&cx, &signal);
         if !signal.is_woken() {
             cx.flush_lifo();
-            signal.parker.park();
+            signal.parker.park_spinning();
         }
     }
 }

@@ -27,6 +27,16 @@ const PARKED: usize = 1;
 /// A wake-up token is waiting to be consumed.
 const NOTIFIED: usize = 2;
 
+/// Rounds of [`Parker::park_spinning`] before it sleeps. None under
+/// loom: a spin is only a delay, and loom would explore every round.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 200;
+#[cfg(loom)]
+const SPIN_ROUNDS: u32 = 0;
+/// The first rounds busy-wait (doubling up to 64 pause instructions); the
+/// rest yield the core.
+const SPIN_ONLY_ROUNDS: u32 = 10;
+
 /// A thread parker with a sticky wake-up token.
 #[derive(Debug, Default)]
 pub(crate) struct Parker {
@@ -57,6 +67,29 @@ impl Parker {
     /// Blocks until [`Parker::unpark`] has been called since the last
     /// return from `park` (returns at once if it already was).
     pub(crate) fn park(&self) {
+        self.park_inner(None);
+    }
+
+    /// Like [`Parker::park`], but first spins briefly waiting for the
+    /// token. A thread talking to another thread is usually woken within
+    /// a microsecond; sleeping on the condition variable and being woken
+    /// through the kernel costs several, on both sides. Spinning keeps the
+    /// waker's `unpark` a single atomic swap too (no lock, no system
+    /// call), since the owner never reaches `PARKED`.
+    pub(crate) fn park_spinning(&self) {
+        for round in 0..SPIN_ROUNDS {
+            if self.try_consume() {
+                return;
+            }
+            if round < SPIN_ONLY_ROUNDS {
+                for _ in 0..(1 << round.min(6)) {
+                    crate::sync::spin_loop();
+                }
+            } else {
+                // Let the thread we wait for run if it shares our core.
+                std::thread::yield_now();
+            }
+        }
         self.park_inner(None);
     }
 
@@ -133,6 +166,48 @@ impl Wake for ParkWaker {
     fn wake_by_ref(self: &StdArc<Self>) {
         self.0.unpark();
     }
+}
+
+/// A parker and a waker for it, built once per thread and reused by each
+/// blocking wait on that thread (`hoare::block_on`, the `_blocking` channel
+/// methods) instead of allocating both per wait.
+pub(crate) struct ThreadParker {
+    pub(crate) parker: Arc<Parker>,
+    pub(crate) waker: Waker,
+}
+
+impl ThreadParker {
+    fn new() -> Self {
+        let parker = Arc::new(Parker::new());
+        let waker = waker_for(parker.clone());
+        ThreadParker { parker, waker }
+    }
+}
+
+crate::sync::thread_local! {
+    /// This thread's cached parker; `None` while a blocking wait uses it.
+    static THREAD_PARKER: std::cell::Cell<Option<ThreadParker>> = std::cell::Cell::new(None);
+}
+
+/// Runs `f` with this thread's cached parker, or with a fresh one when a
+/// nested wait (a `block_on` inside a `block_on`'s future) is already
+/// using it: a shared parker would let the inner wait swallow the outer
+/// one's wake-up. A wake-up token left over from a finished wait only
+/// costs the next wait one extra poll.
+pub(crate) fn with_thread_parker<R>(f: impl FnOnce(&ThreadParker) -> R) -> R {
+    struct PutBack(Option<ThreadParker>);
+    impl Drop for PutBack {
+        fn drop(&mut self) {
+            let parker = self.0.take();
+            let _ = THREAD_PARKER.try_with(|cell| cell.set(parker));
+        }
+    }
+    let cached = THREAD_PARKER.try_with(|cell| cell.take()).ok().flatten();
+    let parker = PutBack(Some(cached.unwrap_or_else(ThreadParker::new)));
+    f(parker
+        .0
+        .as_ref()
+        .expect("the parker is put back only on drop"))
 }
 
 /// A waker that unparks `parker`.

@@ -174,7 +174,11 @@ impl Worker<'_> {
             if self.shared.is_shutdown() {
                 return;
             }
-            parker.park();
+            // Spinning first: a worker that just ran out of work is usually
+            // handed some within a microsecond by a process on another
+            // worker, and its `unpark` is then one atomic swap instead of a
+            // futex wake on both sides.
+            parker.park_spinning();
             if self.shared.is_shutdown() {
                 return;
             }

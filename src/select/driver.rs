@@ -133,7 +133,7 @@ impl Waiting {
     }
 }
 
-/// The order in which arms are tried and registered. Up to 32 arms it
+/// The order in which arms are tried and registered. Up to 8 arms it
 /// lives on the stack (the common case: no allocation per select).
 #[allow(clippy::large_enum_variant)]
 enum Order {
@@ -142,8 +142,9 @@ enum Order {
 }
 
 impl Order {
-    const INLINE: usize = 32;
+    const INLINE: usize = 8;
 
+    #[inline]
     fn new(len: usize, biased: bool) -> Self {
         let mut order = if len <= Order::INLINE {
             Order::Inline([0; Order::INLINE], len)
