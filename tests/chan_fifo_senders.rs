@@ -1,5 +1,6 @@
 //! A free slot made by a receive while senders wait belongs to the first
-//! waiting sender: a send that never waited cannot take it (tokio's
+//! waiting sender: the receive moves that sender's value into the ring at
+//! once, so a send that never waited cannot take the slot (tokio's
 //! `send_recv_buffer_limited` and Go's buffered-channel rule).
 
 mod common;
@@ -24,7 +25,7 @@ fn try_send_cannot_take_the_slot_freed_for_a_waiting_sender() {
 }
 
 #[test]
-fn a_dropped_woken_sender_hands_its_slot_to_the_next_waiter() {
+fn a_receive_moves_the_first_waiting_senders_value_into_the_ring() {
     let (tx, rx) = chan::bounded::<u32>(1);
     tx.try_send(0).unwrap();
     let mut first = Box::pin(tx.send(1));
@@ -32,14 +33,14 @@ fn a_dropped_woken_sender_hands_its_slot_to_the_next_waiter() {
     assert!(poll_once(&mut first).is_pending());
     assert!(poll_once(&mut second).is_pending());
     assert_eq!(rx.try_recv(), Ok(0));
-    drop(first); // woken for the slot, gone before using it
-    assert!(
-        tx.try_send(9).is_err(),
-        "the slot now belongs to the second sender"
-    );
+    // The first sender's value is in the ring already: the channel is full,
+    // and dropping that sender now loses nothing.
+    assert!(tx.is_full());
+    drop(first);
+    assert!(tx.try_send(9).is_err());
+    assert_eq!(rx.try_recv(), Ok(1));
     assert!(matches!(poll_once(&mut second), Poll::Ready(Ok(()))));
     assert_eq!(rx.try_recv(), Ok(2));
-    // Nothing promised any more: a fresh send goes through.
     assert_eq!(tx.try_send(4), Ok(()));
 }
 
@@ -76,7 +77,7 @@ fn waiting_senders_fill_freed_slots_in_the_order_they_waited() {
 }
 
 #[test]
-fn closing_releases_every_promise() {
+fn a_value_moved_before_the_close_is_sent_and_received() {
     let (tx, rx) = chan::bounded::<u32>(1);
     tx.try_send(0).unwrap();
     let mut waiting = Box::pin(tx.send(1));
@@ -84,5 +85,25 @@ fn closing_releases_every_promise() {
     assert_eq!(rx.try_recv(), Ok(0));
     rx.close();
     assert_eq!(tx.try_send(5), Err(TrySendError::Closed(5)));
-    assert!(matches!(poll_once(&mut waiting), Poll::Ready(Err(_))));
+    assert!(matches!(poll_once(&mut waiting), Poll::Ready(Ok(()))));
+    assert_eq!(
+        rx.try_recv(),
+        Ok(1),
+        "sent before the close: drained after it"
+    );
+    assert!(rx.try_recv().unwrap_err().is_closed());
+}
+
+#[test]
+fn a_close_fails_the_senders_still_waiting_with_their_values() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let mut waiting = Box::pin(tx.send(1));
+    assert!(poll_once(&mut waiting).is_pending());
+    tx.close();
+    match poll_once(&mut waiting) {
+        Poll::Ready(Err(error)) => assert_eq!(error.into_inner(), 1),
+        other => panic!("expected the value back, got {other:?}"),
+    }
+    assert_eq!(rx.try_recv(), Ok(0));
 }

@@ -483,17 +483,27 @@ fn a_woken_receive_that_is_dropped_passes_the_wake_on() {
 }
 
 #[test]
-fn a_woken_send_that_is_dropped_passes_the_wake_on() {
+fn a_woken_send_that_is_dropped_was_sent_and_the_next_waits_its_turn() {
+    // On a bounded channel the receive that frees a slot moves the first
+    // waiting sender's value into it (Go's rule): that send is complete
+    // even if its future is dropped before it is polled again.
     let (tx, rx) = chan::bounded::<u32>(1);
     tx.try_send(0).unwrap();
-    let (_, first_waker) = counting_waker();
+    let (first_count, first_waker) = counting_waker();
     let (second_count, second_waker) = counting_waker();
     let mut first = tx.send(1);
     let mut second = tx.send(2);
     assert!(poll_with(&mut first, &first_waker).is_pending());
     assert!(poll_with(&mut second, &second_waker).is_pending());
     assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!(first_count.wakes.load(Ordering::SeqCst), 1);
     drop(first);
+    assert_eq!(
+        second_count.wakes.load(Ordering::SeqCst),
+        0,
+        "no room for it yet"
+    );
+    assert_eq!(rx.try_recv(), Ok(1), "the dropped send was sent");
     assert_eq!(second_count.wakes.load(Ordering::SeqCst), 1);
     assert_eq!(poll_once(&mut second), Poll::Ready(Ok(())));
     assert_eq!(rx.try_recv(), Ok(2));

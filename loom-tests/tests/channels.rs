@@ -240,17 +240,20 @@ fn unbounded_send_recv_and_close_lose_nothing() {
     });
 }
 
-/// A send future waiting on a full channel, dropped while a receive makes
-/// room and selects it, passes the wake-up on to the other waiting
-/// sender: that sender is not stranded, and the values that were sent
-/// arrive once each (the dropped send's value never does).
+/// A send future waiting on a full channel is dropped while a receive
+/// frees the slot and moves the first waiting sender's value into it: the
+/// dropped send's value arrives exactly once or not at all (never half),
+/// and the other waiting sender is not stranded: its value arrives too.
 ///
-/// Shown able to fail: making `SendArm::pass_on` do nothing for array
-/// channels swallows the notification; the other sender sleeps forever
-/// (loom deadlock). It also caught a real bug while free slots were being
-/// promised to woken senders: `pass_reservation` looked for the next
-/// waiter before releasing the dropped sender's promise, so a sender
-/// registering in between saw the slot promised and was never woken.
+/// Shown able to fail: when wake-ups were still passed on (before waiting
+/// senders' values were moved by the receive), making `SendArm::pass_on`
+/// do nothing for array channels made loom report the other sender parked
+/// forever; and an intermediate design that promised freed slots caught a
+/// real lost wake-up here (the promise was passed on before it was
+/// released). With the move (tried): skipping `WaitQueue::sync` before
+/// `SendArm::finish` reads its slot makes loom report the owner reading
+/// the slot while the receive is still moving the value (a causality
+/// violation on the slot's cell).
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
     use std::future::Future;
@@ -268,9 +271,16 @@ fn dropped_send_future_passes_its_wake_up_on() {
             let tx = tx.clone();
             thread::spawn(move || tx.send_blocking(3))
         };
-        let receiver = thread::spawn(move || [rx.recv_blocking(), rx.recv_blocking()]);
+        let receiver = thread::spawn(move || {
+            let mut got = Vec::new();
+            while got.last() != Some(&3) {
+                got.push(rx.recv_blocking().unwrap());
+            }
+            got
+        });
         drop(send);
-        assert_eq!(receiver.join().unwrap(), [Ok(1), Ok(3)]);
+        let got = receiver.join().unwrap();
+        assert!(got == [1, 3] || got == [1, 2, 3], "{got:?}");
         assert_eq!(waiter.join().unwrap(), Ok(()));
     });
 }
@@ -347,15 +357,18 @@ fn exactly_one_arm_fires_when_two_channels_get_a_message() {
 }
 
 /// A receive frees the slot of a full `bounded(1)` while one sender waits
-/// and another tries a send that never waits: the freed slot is promised
-/// to the waiting sender (the fresh `try_send` gets it only if it came
-/// before the receive's promise), the waiting sender is never stranded
-/// (it completes as soon as the buffer has room for it), and every
-/// accepted value is received exactly once.
+/// and another tries a send that never waits: the freed slot goes to the
+/// waiting sender (the receive moves its value in; the fresh `try_send`
+/// gets the slot only if it came between the receive and the move), the
+/// waiting sender is never stranded (it completes as soon as the buffer
+/// has room for it), and every accepted value is received exactly once.
 ///
-/// Shown able to fail (tried): skipping the release in
-/// `array::Channel::send_reserved` leaves the slot promised for good; the
-/// final `try_send` then fails on an empty channel.
+/// Shown able to fail (tried, on the intermediate design that promised
+/// freed slots): skipping the release of the promise left the slot
+/// promised for good, and the final `try_send` failed on an empty
+/// channel. With the move (tried): dropping the value when the refilled
+/// ring refuses it (instead of putting it back in the entry) loses the
+/// waiting sender's value, and the final comparison fails.
 #[test]
 fn freed_slot_promised_to_the_waiting_sender_strands_nobody() {
     use std::future::Future;

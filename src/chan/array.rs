@@ -63,14 +63,8 @@ pub(crate) struct Channel<T> {
     mark_bit: usize,
     /// Adding `one_lap` to a position moves it to the same index one lap on.
     one_lap: usize,
-    /// Senders waiting for room.
+    /// Senders waiting for room, each offering its value in its entry.
     senders: WaitQueue<T>,
-    /// Free slots promised to waiting senders that a receive woke for
-    /// them: a send that did not wait may not take those (Go's and tokio's
-    /// rule; the woken sender is not overtaken). Raised by the receive
-    /// before the sender's token is selected; lowered by that sender once
-    /// it has tried its send, or passed on to the next waiter.
-    reserved: AtomicUsize,
     /// Receivers waiting for a message.
     receivers: WaitQueue<T>,
 }
@@ -112,7 +106,6 @@ impl<T> Channel<T> {
             one_lap,
             senders: WaitQueue::new(),
             receivers: WaitQueue::new(),
-            reserved: AtomicUsize::new(0),
         }
     }
 
@@ -127,54 +120,32 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Sends without waiting; notifies a waiting receiver on success. A
-    /// free slot promised to a woken sender counts as full.
+    /// Sends without waiting; notifies a waiting receiver on success.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        if self.room_is_promised() {
-            return Err(TrySendError::Full(value));
-        }
         self.push_and_notify(value)
     }
 
-    /// Sends for a sender that a receive woke for a free slot (its token
-    /// was selected with a reservation), then gives the reservation up. It
-    /// fails with `Full` only if a send that did not wait took the slot in
-    /// the instant between the receive and the reservation.
-    pub(crate) fn send_reserved(&self, value: T) -> Result<(), TrySendError<T>> {
-        let result = self.push_and_notify(value);
-        self.release_reservation();
-        result
-    }
-
-    /// A sender woken for a free slot gives up (its future or select was
-    /// dropped, or another arm won): the slot goes to the next waiter.
-    ///
-    /// The reservation is released *before* the next waiter is looked for:
-    /// a sender that registers meanwhile and re-checks then either sees
-    /// the slot unpromised or is found by the notify (the store-buffer race
-    /// of `WaitQueue`, with `reserved` as the channel state). The other
-    /// order loses that sender's wake-up (found by loom).
-    pub(crate) fn pass_reservation(&self) {
-        self.release_reservation();
-        self.senders.notify_one_claiming(Some(&self.reserved));
-    }
-
-    /// Lowers the promised count by one (never below zero: a sender woken
-    /// by a close holds no reservation, and closed channels need none).
-    fn release_reservation(&self) {
-        // SeqCst: as in `WaitQueue::notify_one_claiming`.
-        let _ = self
-            .reserved
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-    }
-
-    /// Whether every free slot is promised to a woken sender (a send that
-    /// did not wait must then wait, or fail with `Full`).
-    fn room_is_promised(&self) -> bool {
-        // SeqCst: one order with the raise in `notify_one_claiming` and the
-        // ring's positions read by `len`.
-        let reserved = self.reserved.load(Ordering::SeqCst);
-        reserved != 0 && !self.is_closed() && self.len() + reserved >= self.cap
+    /// After a receive freed a slot: if a sender waits, select it and move
+    /// its offered value into the ring at once (under the senders' lock,
+    /// rule 4 of the waiter protocol), so the freed slot goes to the first
+    /// waiting sender and no send that did not wait can overtake it.
+    fn hand_off_from_sender(&self) {
+        let mut moved = false;
+        self.senders.notify_one_then(|entry| {
+            // SAFETY: rule 4: we selected the entry and hold the queue's lock;
+            // the owner reads the slot only after taking that lock.
+            if let Some(value) = unsafe { entry.take() } {
+                match self.push(value) {
+                    Ok(()) => moved = true,
+                    // Refilled in between (or closed): the owner retries.
+                    // SAFETY: as above.
+                    Err((value, _)) => unsafe { entry.put(value) },
+                }
+            }
+        });
+        if moved {
+            self.receivers.notify_one();
+        }
     }
 
     fn push_and_notify(&self, value: T) -> Result<(), TrySendError<T>> {
@@ -253,8 +224,7 @@ impl<T> Channel<T> {
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         match self.pop() {
             Ok(value) => {
-                // The freed slot is promised to the sender this wakes.
-                self.senders.notify_one_claiming(Some(&self.reserved));
+                self.hand_off_from_sender();
                 Ok(value)
             }
             Err(Blocked::Wait) => Err(TryRecvError::Empty),
@@ -334,8 +304,7 @@ impl<T> Channel<T> {
         // SeqCst: as in `recv_ready`.
         let tail = self.tail.load(Ordering::SeqCst);
         let head = self.head.load(Ordering::SeqCst);
-        tail & self.mark_bit != 0
-            || (head.wrapping_add(self.one_lap) != tail && !self.room_is_promised())
+        tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
     }
 
     /// Registers a waiting receiver; `false` (and not registered) if a
@@ -354,7 +323,9 @@ impl<T> Channel<T> {
     pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
         self.senders.register(entry.clone());
         if self.send_ready() {
-            self.senders.unregister(entry.token());
+            // Synced: a receive may have selected the entry meanwhile and
+            // be moving its value; the caller reads the slot next.
+            self.senders.unregister_synced(entry.token());
             return false;
         }
         true

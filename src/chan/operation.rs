@@ -211,12 +211,22 @@ impl<T> Arm for SendArm<'_, T> {
                 false
             }
             Flavor::Array(channel) => {
-                let entry = Entry::new(token.clone(), index, self.shared().id, None);
-                let registered = channel.register_send(&entry);
-                if registered {
+                // The entry offers the value: a receive that frees a slot
+                // moves it into the ring (waiter rule 4).
+                let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
+                if channel.register_send(&entry) {
+                    self.entry = Some(entry);
+                    return true;
+                }
+                // SAFETY: rule 1: `register_send` removed the entry with the
+                // queue's lock, after any receive that selected it was done.
+                self.value = unsafe { entry.take() };
+                if self.value.is_none() {
+                    // A receive selected us and moved the value meanwhile:
+                    // the driver will find the token selected and `finish`.
                     self.entry = Some(entry);
                 }
-                registered
+                false
             }
             // An unbounded channel always has room: `attempt` never fails
             // there unless closed, which completes the arm.
@@ -238,48 +248,44 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::Array(channel) => channel.senders().unregister(entry.token()),
+            Flavor::Array(channel) => {
+                channel.senders().unregister_synced(entry.token());
+                // SAFETY: rule 1: removed from the queue under its lock. Our
+                // token was not selected for this arm (we are unregistering
+                // it), so no receive moved the value: it is still here.
+                if let Some(value) = unsafe { entry.take() } {
+                    self.value = Some(value);
+                }
+            }
             Flavor::List(_) => {}
         }
     }
 
     fn finish(&mut self) -> bool {
         // As in `RecvArm::finish`, a buffered arm may have no entry left.
-        let entry = self.entry.take();
-        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
-            // SAFETY: slot rule 3: our token was selected for this arm and the
-            // selecting receiver finished with the slot before its CAS.
-            match unsafe { entry.take() } {
-                // The receiver took the value: sent.
-                None => {
-                    self.result = Some(Ok(()));
-                    return true;
-                }
-                // Selected by a close: try again (and see it closed).
-                Some(value) => return self.send_now(value),
+        let Some(entry) = self.entry.take() else {
+            return self.attempt();
+        };
+        match &self.shared().flavor {
+            Flavor::Zero(_) => {}
+            Flavor::Array(channel) => {
+                // Rule 4: the receive that selected us finishes with the slot
+                // under the senders' lock; wait it out before looking.
+                channel.senders().sync();
             }
+            Flavor::List(_) => return self.attempt(),
         }
-        if let Flavor::Array(channel) = &self.shared().flavor {
-            // Woken for a slot promised to us: use it (and give it up).
-            let Some(value) = self.value.take() else {
-                return false;
-            };
-            return match channel.send_reserved(value) {
-                Ok(()) => {
-                    self.result = Some(Ok(()));
-                    true
-                }
-                Err(TrySendError::Closed(value)) => {
-                    self.result = Some(Err(SendError(value)));
-                    true
-                }
-                Err(TrySendError::Full(value)) => {
-                    self.value = Some(value);
-                    false
-                }
-            };
+        // SAFETY: slot rule 3 (rendezvous: the selecting receiver finished
+        // with the slot before its CAS) or rule 4 (bounded: after `sync`).
+        match unsafe { entry.take() } {
+            // The receiver took the value (or moved it into the ring): sent.
+            None => {
+                self.result = Some(Ok(()));
+                true
+            }
+            // Selected by a close, or the ring was refilled: try again.
+            Some(value) => self.send_now(value),
         }
-        self.attempt()
     }
 
     fn pass_on(&mut self) {
@@ -292,7 +298,16 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::Array(channel) => channel.pass_reservation(),
+            Flavor::Array(channel) => {
+                channel.senders().sync();
+                // SAFETY: slot rule 4, after `sync`. A value moved into the
+                // ring was sent; one still here was never sent (the ring was
+                // full, or a close selected us), and there is no freed slot to
+                // pass on: keep it with the arm, which drops it.
+                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
+                    self.value = Some(value);
+                }
+            }
             Flavor::List(_) => {}
         }
     }

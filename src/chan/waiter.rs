@@ -41,11 +41,17 @@
 //!   also selects waiters, without touching slots: an owner that finds its
 //!   receive slot empty, or its send slot still full, retries its operation
 //!   and sees the channel closed.)
-//! * **Buffered channels notify.** `SELECTED` means "the thing you wait for
-//!   may have happened": the owner retries the operation on that arm's
-//!   channel. If it still cannot proceed (another operation took the
-//!   message first), the owner simply waits again. No value ever sits in a
-//!   buffered channel's waiter, so dropping one loses nothing.
+//! * **Buffered channels notify receivers.** For a waiting receiver,
+//!   `SELECTED` means "a message may be there": the owner retries its
+//!   receive. If another receive took the message first, the owner simply
+//!   waits again; no value sits in a receiver's entry.
+//! * **Bounded channels hand a waiting sender's value on, as Go does.** A
+//!   waiting sender offers its value in its entry's slot. A receive that
+//!   frees a slot selects the first waiting sender and, under the queue's
+//!   lock, moves its value into the ring (rule 4), so the freed slot never
+//!   looks free to a send that did not wait, and the woken sender has
+//!   nothing left to do but return. If the ring was refilled in between,
+//!   the value stays in the slot and the owner retries.
 //!
 //! # Who may touch a slot
 //!
@@ -60,6 +66,12 @@
 //!    selected for this entry's arm. The selecting counterpart finished
 //!    with the slot before its `Release` CAS, and it removed the entry from
 //!    its queue, so no one else can reach the slot any more.
+//! 4. (bounded channels' waiting senders) by the counterpart that selected
+//!    the entry, *after* its successful CAS but before it releases the
+//!    queue's lock: it moves the offered value into the ring, or leaves it
+//!    there if the ring is full. The owner then reads the slot only after
+//!    taking and releasing that lock ([`WaitQueue::sync`]), or after
+//!    removing its entries with [`WaitQueue::unregister_synced`].
 //!
 //! These never overlap, which is what the `unsafe` slot accessors rely on.
 //!
@@ -317,14 +329,15 @@ impl<T> WaitQueue<T> {
     /// selected (entries of completed or withdrawn operations are dropped
     /// on the way).
     pub(crate) fn notify_one(&self) {
-        self.notify_one_claiming(None);
+        self.notify_one_then(|_| ());
     }
 
-    /// [`notify_one`](Self::notify_one), raising `claim` for the entry it
-    /// selects *before* the selection, so the woken operation can never
-    /// see the count before it is raised (it is lowered again for an entry
-    /// that could not be selected). `true` if an entry was selected.
-    pub(crate) fn notify_one_claiming(&self, claim: Option<&AtomicUsize>) -> bool {
+    /// [`notify_one`](Self::notify_one), running `hand_off` on the selected
+    /// entry right after its selection, still under this queue's lock (the
+    /// bounded channel moves a waiting sender's value into the ring there;
+    /// see rule 4 of "Who may touch a slot"). `true` if an entry was
+    /// selected.
+    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&Entry<T>)) -> bool {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
@@ -337,19 +350,10 @@ impl<T> WaitQueue<T> {
             let mut entries = self.entries.lock();
             let mut chosen = None;
             while let Some(entry) = entries.pop_front() {
-                if let Some(claim) = claim {
-                    // SeqCst: the claimed count is read by fresh senders
-                    // (`array::Channel::room_is_promised`) in one order
-                    // with the ring's head and tail.
-                    claim.fetch_add(1, Ordering::SeqCst);
-                }
                 if entry.try_select() {
+                    hand_off(&entry);
                     chosen = Some(entry);
                     break;
-                }
-                if let Some(claim) = claim {
-                    // SeqCst: as above.
-                    claim.fetch_sub(1, Ordering::SeqCst);
                 }
             }
             self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
@@ -362,6 +366,21 @@ impl<T> WaitQueue<T> {
             }
             None => false,
         }
+    }
+
+    /// Waits until no counterpart is inside this queue's critical section
+    /// (takes and releases the lock): after it, a counterpart that selected
+    /// one of our entries has finished with the entry's slot.
+    pub(crate) fn sync(&self) {
+        drop(self.entries.lock());
+    }
+
+    /// [`unregister`](Self::unregister), always taking the lock, so that a
+    /// counterpart that popped the entry meanwhile has finished with it.
+    pub(crate) fn unregister_synced(&self, token: &Token) {
+        let mut entries = self.entries.lock();
+        entries.retain(|entry| !entry.belongs_to(token));
+        self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
     }
 
     /// Selects and wakes every waiting entry (the channel closed).

@@ -77,6 +77,8 @@ impl Parker {
     /// waker's `unpark` a single atomic swap too (no lock, no system
     /// call), since the owner never reaches `PARKED`.
     pub(crate) fn park_spinning(&self) {
+        // The range is empty under loom, on purpose (see `SPIN_ROUNDS`).
+        #[allow(clippy::reversed_empty_ranges)]
         for round in 0..SPIN_ROUNDS {
             if self.try_consume() {
                 return;
