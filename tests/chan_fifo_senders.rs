@@ -17,7 +17,7 @@ fn try_send_cannot_take_the_slot_freed_for_a_waiting_sender() {
     let mut waiting = Box::pin(tx.send(2));
     assert!(poll_once(&mut waiting).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
-    // The slot is promised to the woken sender.
+    // The woken sender's value already fills the freed slot.
     assert_eq!(tx.try_send(1337), Err(TrySendError::Full(1337)));
     assert!(matches!(poll_once(&mut waiting), Poll::Ready(Ok(()))));
     assert_eq!(rx.try_recv(), Ok(2));
@@ -67,7 +67,7 @@ fn waiting_senders_fill_freed_slots_in_the_order_they_waited() {
     let mut received = Vec::new();
     for _ in 0..6 {
         received.push(rx.try_recv().unwrap());
-        // A fresh send after every receive finds the freed slot promised.
+        // A fresh send after every receive finds the freed slot refilled.
         assert!(tx.try_send(99).is_err() || received.len() > 4);
         for waiter in &mut waiters {
             let _ = poll_once(waiter);

@@ -370,7 +370,7 @@ fn exactly_one_arm_fires_when_two_channels_get_a_message() {
 /// ring refuses it (instead of putting it back in the entry) loses the
 /// waiting sender's value, and the final comparison fails.
 #[test]
-fn freed_slot_promised_to_the_waiting_sender_strands_nobody() {
+fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 

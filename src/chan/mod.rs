@@ -30,10 +30,11 @@
 //!
 //! * **Order.** Messages from one sender arrive in the order sent; waiting
 //!   receivers and waiting senders are served in the order they started
-//!   waiting. A slot that a receive frees while senders wait is promised
-//!   to the first of them: a `try_send` (or a send that has not waited
-//!   yet) finds the channel full until that sender has used it, as in Go
-//!   and tokio.
+//!   waiting. On a bounded channel, a receive that frees a slot while
+//!   senders wait moves the first waiting sender's value into it at once
+//!   (Go's rule), so a `try_send` (or a send that has not waited yet)
+//!   cannot overtake a waiting sender. That sender's send is then
+//!   complete, even if its future is dropped before it is polled again.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop
