@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread;
 
 use hoare::chan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{scale, within, DropCounter, Rng};
+use port_util::{scale, shapes, within, DropCounter, Rng};
 
 #[test]
 fn smoke() {
@@ -236,67 +236,17 @@ fn dropping_sender_wakes_blocked_receiver() {
 
 #[test]
 fn spsc_in_order() {
-    let count = scale(100_000);
-    within(60, move || {
-        let (tx, rx) = bounded(3);
-        thread::scope(|s| {
-            s.spawn(|| {
-                for i in 0..count {
-                    assert_eq!(rx.recv_blocking(), Ok(i));
-                }
-                assert_eq!(rx.recv_blocking(), Err(RecvError));
-            });
-            s.spawn(move || {
-                for i in 0..count {
-                    tx.send_blocking(i).unwrap();
-                }
-            });
-        });
-    });
+    shapes::spsc_in_order(3, scale(100_000));
 }
 
 #[test]
 fn mpmc_every_message_once() {
-    let count = scale(25_000);
-    let threads = 4;
-    within(60, move || {
-        let (tx, rx) = bounded::<usize>(3);
-        let seen: Vec<AtomicUsize> = (0..count).map(|_| AtomicUsize::new(0)).collect();
-        thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    for _ in 0..count {
-                        let n = rx.recv_blocking().unwrap();
-                        seen[n].fetch_add(1, Ordering::SeqCst);
-                    }
-                });
-            }
-            for _ in 0..threads {
-                s.spawn(|| {
-                    for i in 0..count {
-                        tx.send_blocking(i).unwrap();
-                    }
-                });
-            }
-        });
-        for c in &seen {
-            assert_eq!(c.load(Ordering::SeqCst), threads);
-        }
-    });
+    shapes::mpmc_every_message_once(3, scale(25_000));
 }
 
 #[test]
 fn stress_oneshot() {
-    let count = scale(2_000);
-    within(60, move || {
-        for _ in 0..count {
-            let (tx, rx) = bounded(1);
-            thread::scope(|s| {
-                s.spawn(|| rx.recv_blocking().unwrap());
-                s.spawn(|| tx.send_blocking(0).unwrap());
-            });
-        }
-    });
+    shapes::stress_oneshot(1, scale(2_000));
 }
 
 #[test]

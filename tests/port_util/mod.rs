@@ -1,6 +1,8 @@
 //! Helpers for the `port_*` test files (ports of peer crates' suites).
 #![allow(dead_code)]
 
+pub mod shapes;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};

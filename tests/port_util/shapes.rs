@@ -1,0 +1,73 @@
+//! Stress shapes that crossbeam's suites run on every flavour: one body,
+//! called with each file's capacity and count.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use hoare::chan::{bounded, RecvError};
+
+use super::within;
+
+/// One sender, one receiver, `count` messages: all arrive, in order, and
+/// then the channel reports closed.
+pub fn spsc_in_order(cap: usize, count: usize) {
+    within(60, move || {
+        let (tx, rx) = bounded(cap);
+        thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..count {
+                    assert_eq!(rx.recv_blocking(), Ok(i));
+                }
+                assert_eq!(rx.recv_blocking(), Err(RecvError));
+            });
+            s.spawn(move || {
+                for i in 0..count {
+                    tx.send_blocking(i).unwrap();
+                }
+            });
+        });
+    });
+}
+
+/// Four senders each send `0..count`, four receivers take `count` each:
+/// every value arrives exactly four times.
+pub fn mpmc_every_message_once(cap: usize, count: usize) {
+    let threads = 4;
+    within(60, move || {
+        let (tx, rx) = bounded::<usize>(cap);
+        let seen: Vec<AtomicUsize> = (0..count).map(|_| AtomicUsize::new(0)).collect();
+        thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    for _ in 0..count {
+                        let n = rx.recv_blocking().unwrap();
+                        seen[n].fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+            for _ in 0..threads {
+                s.spawn(|| {
+                    for i in 0..count {
+                        tx.send_blocking(i).unwrap();
+                    }
+                });
+            }
+        });
+        for c in &seen {
+            assert_eq!(c.load(Ordering::SeqCst), threads);
+        }
+    });
+}
+
+/// `count` fresh channels, each used for one message between two threads.
+pub fn stress_oneshot(cap: usize, count: usize) {
+    within(60, move || {
+        for _ in 0..count {
+            let (tx, rx) = bounded(cap);
+            thread::scope(|s| {
+                s.spawn(|| rx.recv_blocking().unwrap());
+                s.spawn(|| tx.send_blocking(0).unwrap());
+            });
+        }
+    });
+}
