@@ -122,7 +122,14 @@ impl<T> Channel<T> {
 
     /// Sends without waiting; notifies a waiting receiver on success.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.push_and_notify(value)
+        match self.push(value) {
+            Ok(()) => {
+                self.receivers.notify_one();
+                Ok(())
+            }
+            Err((value, Blocked::Wait)) => Err(TrySendError::Full(value)),
+            Err((value, Blocked::Closed)) => Err(TrySendError::Closed(value)),
+        }
     }
 
     /// After a receive freed a slot: if a sender waits, select it and move
@@ -145,17 +152,6 @@ impl<T> Channel<T> {
         });
         if moved {
             self.receivers.notify_one();
-        }
-    }
-
-    fn push_and_notify(&self, value: T) -> Result<(), TrySendError<T>> {
-        match self.push(value) {
-            Ok(()) => {
-                self.receivers.notify_one();
-                Ok(())
-            }
-            Err((value, Blocked::Wait)) => Err(TrySendError::Full(value)),
-            Err((value, Blocked::Closed)) => Err(TrySendError::Closed(value)),
         }
     }
 

@@ -436,8 +436,9 @@ impl<T> Channel<T> {
         true
     }
 
-    /// Drops every buffered message (the last receiver is gone and the
-    /// channel is closed, so no receive runs and no new send succeeds).
+    /// Drops every buffered message: the last receiver is gone and the
+    /// channel is closed (no receive runs, no new send succeeds), or the
+    /// channel itself is being dropped.
     ///
     /// `head` is advanced before each message is dropped, so a panicking
     /// `Drop` leaves the channel consistent: the messages after it are
@@ -522,30 +523,15 @@ impl<T> Channel<T> {
 
 impl<T> Drop for Channel<T> {
     fn drop(&mut self) {
-        // `&mut self`: every other access happened before (Relaxed loads).
-        let tail = self.tail.index.load(Ordering::Relaxed) & !MARK_BIT;
-        let mut head = self.head.index.load(Ordering::Relaxed);
-        let mut block = self.head.block.load(Ordering::Relaxed);
-        while head >> SHIFT != tail >> SHIFT {
-            let offset = offset(head);
-            if offset == BLOCK_CAP {
-                // SAFETY: exclusive access; the next block is linked (a
-                // slot after this block was reserved and written).
-                let next = unsafe { (*block).next.load(Ordering::Relaxed) };
-                // SAFETY: no slot of this block is left to read.
-                drop(unsafe { Box::from_raw(block) });
-                block = next;
-            } else {
-                // SAFETY: every reservation between head and tail was
-                // written (all senders are done), and none was read.
-                unsafe { &(*block).slots[offset] }
-                    .message
-                    .with_mut(|message| unsafe { (*message).assume_init_drop() });
-            }
-            head += 1 << SHIFT;
-        }
-        // SAFETY: the block at `head` is the last one still owned by the
-        // channel (blocks before it were freed by their readers or above).
+        // Every send has finished (`&mut self`), so the walk of
+        // `discard_all` never waits here: it drops what is left between
+        // head and tail and frees every block it passes.
+        self.discard_all();
+        // Relaxed: `&mut self` orders us after every other access.
+        let block = self.head.block.load(Ordering::Relaxed);
+        // SAFETY: the block at `head` is the last one the channel owns
+        // (the blocks before it were freed by their readers or by the walk),
+        // and it came from `Block::new`.
         drop(unsafe { Box::from_raw(block) });
     }
 }

@@ -320,9 +320,7 @@ impl<T> WaitQueue<T> {
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
-        let mut entries = self.entries.lock();
-        entries.retain(|entry| !entry.belongs_to(token));
-        self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
+        self.unregister_synced(token);
     }
 
     /// Selects and wakes the first entry whose token can still be
@@ -335,16 +333,15 @@ impl<T> WaitQueue<T> {
     /// [`notify_one`](Self::notify_one), running `hand_off` on the selected
     /// entry right after its selection, still under this queue's lock (the
     /// bounded channel moves a waiting sender's value into the ring there;
-    /// see rule 4 of "Who may touch a slot"). `true` if an entry was
-    /// selected.
-    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&Entry<T>)) -> bool {
+    /// see rule 4 of "Who may touch a slot").
+    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&Entry<T>)) {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
         // SeqCst: the load half of the counterpart's side of the
         // store-buffer race.
         if self.is_empty.load(Ordering::SeqCst) {
-            return false;
+            return;
         }
         let chosen = {
             let mut entries = self.entries.lock();
@@ -359,12 +356,8 @@ impl<T> WaitQueue<T> {
             self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
             chosen
         };
-        match chosen {
-            Some(entry) => {
-                entry.wake();
-                true
-            }
-            None => false,
+        if let Some(entry) = chosen {
+            entry.wake();
         }
     }
 

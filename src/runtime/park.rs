@@ -197,19 +197,15 @@ crate::sync::thread_local! {
 /// one's wake-up. A wake-up token left over from a finished wait only
 /// costs the next wait one extra poll.
 pub(crate) fn with_thread_parker<R>(f: impl FnOnce(&ThreadParker) -> R) -> R {
-    struct PutBack(Option<ThreadParker>);
-    impl Drop for PutBack {
-        fn drop(&mut self) {
-            let parker = self.0.take();
-            let _ = THREAD_PARKER.try_with(|cell| cell.set(parker));
-        }
-    }
-    let cached = THREAD_PARKER.try_with(|cell| cell.take()).ok().flatten();
-    let parker = PutBack(Some(cached.unwrap_or_else(ThreadParker::new)));
-    f(parker
-        .0
-        .as_ref()
-        .expect("the parker is put back only on drop"))
+    let parker = THREAD_PARKER
+        .try_with(|cell| cell.take())
+        .ok()
+        .flatten()
+        .unwrap_or_else(ThreadParker::new);
+    let output = f(&parker);
+    // Not put back if `f` panics: the next wait builds a fresh one.
+    let _ = THREAD_PARKER.try_with(|cell| cell.set(Some(parker)));
+    output
 }
 
 /// A waker that unparks `parker`.
