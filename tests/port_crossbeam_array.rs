@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread;
 
 use hoare::chan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{scale, shapes, within, DropCounter, Rng};
+use port_util::{scale, shapes, within, DropCounter, PanicOnDrop, Rng};
 
 #[test]
 fn smoke() {
@@ -236,17 +236,17 @@ fn dropping_sender_wakes_blocked_receiver() {
 
 #[test]
 fn spsc_in_order() {
-    shapes::spsc_in_order(3, scale(100_000));
+    shapes::spsc_in_order(Some(3), scale(100_000));
 }
 
 #[test]
 fn mpmc_every_message_once() {
-    shapes::mpmc_every_message_once(3, scale(25_000));
+    shapes::mpmc_every_message_once(Some(3), scale(25_000));
 }
 
 #[test]
 fn stress_oneshot() {
-    shapes::stress_oneshot(1, scale(2_000));
+    shapes::stress_oneshot(Some(1), scale(2_000));
 }
 
 #[test]
@@ -411,47 +411,7 @@ fn recv_inside_send_arm_value_is_evaluated_on_entry() {
 
 #[test]
 fn channel_through_channel() {
-    let count = scale(1000);
-    type Boxed = Box<dyn Any + Send>;
-    within(20, move || {
-        let (tx, rx) = bounded::<Boxed>(1);
-        thread::scope(|s| {
-            s.spawn(move || {
-                let mut tx = tx;
-                for _ in 0..count {
-                    let (new_tx, new_rx) = bounded::<Boxed>(1);
-                    tx.send_blocking(Box::new(new_rx)).unwrap();
-                    tx = new_tx;
-                }
-            });
-            s.spawn(move || {
-                let mut rx = rx;
-                for _ in 0..count {
-                    rx = *rx
-                        .recv_blocking()
-                        .unwrap()
-                        .downcast::<hoare::chan::Receiver<Boxed>>()
-                        .unwrap();
-                }
-            });
-        });
-    });
-}
-
-/// Counts drops; panics on the first drop when `panics` is set.
-struct PanicOnDrop {
-    drops: Arc<AtomicUsize>,
-    panics: bool,
-}
-
-impl Drop for PanicOnDrop {
-    fn drop(&mut self) {
-        let before = self.drops.fetch_add(1, Ordering::SeqCst);
-        assert_eq!(before, 0, "double drop");
-        if self.panics {
-            panic!("first drop");
-        }
-    }
+    shapes::channel_through_channel(Some(1), scale(1000));
 }
 
 fn panic_msg(payload: Box<dyn Any + Send>) -> String {

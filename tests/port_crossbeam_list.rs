@@ -3,14 +3,13 @@
 
 mod port_util;
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{scale, within, DropCounter, Rng};
+use port_util::{scale, shapes, within, DropCounter, PanicOnDrop, Rng};
 
 #[test]
 fn smoke() {
@@ -184,16 +183,7 @@ fn spsc_and_mpmc() {
 
 #[test]
 fn stress_oneshot() {
-    let count = scale(2_000);
-    within(60, move || {
-        for _ in 0..count {
-            let (tx, rx) = unbounded();
-            thread::scope(|s| {
-                s.spawn(|| rx.recv_blocking().unwrap());
-                s.spawn(|| tx.send_blocking(0).unwrap());
-            });
-        }
-    });
+    shapes::stress_oneshot(None, scale(2_000));
 }
 
 #[test]
@@ -254,46 +244,7 @@ fn linearizable_try_recv_after_own_send() {
 
 #[test]
 fn channel_through_channel() {
-    let count = scale(1000);
-    type Boxed = Box<dyn Any + Send>;
-    within(20, move || {
-        let (tx, rx) = unbounded::<Boxed>();
-        thread::scope(|s| {
-            s.spawn(move || {
-                let mut tx = tx;
-                for _ in 0..count {
-                    let (new_tx, new_rx) = unbounded::<Boxed>();
-                    tx.send_blocking(Box::new(new_rx)).unwrap();
-                    tx = new_tx;
-                }
-            });
-            s.spawn(move || {
-                let mut rx = rx;
-                for _ in 0..count {
-                    rx = *rx
-                        .recv_blocking()
-                        .unwrap()
-                        .downcast::<hoare::chan::Receiver<Boxed>>()
-                        .unwrap();
-                }
-            });
-        });
-    });
-}
-
-struct PanicOnDrop {
-    drops: Arc<AtomicUsize>,
-    panics: bool,
-}
-
-impl Drop for PanicOnDrop {
-    fn drop(&mut self) {
-        let before = self.drops.fetch_add(1, Ordering::SeqCst);
-        assert_eq!(before, 0, "double drop");
-        if self.panics {
-            panic!("first drop");
-        }
-    }
+    shapes::channel_through_channel(None, scale(1000));
 }
 
 #[test]

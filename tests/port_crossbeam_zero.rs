@@ -3,7 +3,6 @@
 
 mod port_util;
 
-use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -245,17 +244,17 @@ fn close_wakes_a_blocked_rendezvous_sender_with_its_value() {
 
 #[test]
 fn spsc_in_order() {
-    shapes::spsc_in_order(0, scale(100_000));
+    shapes::spsc_in_order(Some(0), scale(100_000));
 }
 
 #[test]
 fn mpmc_every_message_once() {
-    shapes::mpmc_every_message_once(0, scale(25_000));
+    shapes::mpmc_every_message_once(Some(0), scale(25_000));
 }
 
 #[test]
 fn stress_oneshot() {
-    shapes::stress_oneshot(0, scale(2_000));
+    shapes::stress_oneshot(Some(0), scale(2_000));
 }
 
 #[test]
@@ -406,29 +405,5 @@ fn recv_in_send_arm_on_rendezvous() {
 
 #[test]
 fn channel_through_channel() {
-    let count = scale(1000);
-    type Boxed = Box<dyn Any + Send>;
-    within(20, move || {
-        let (tx, rx) = bounded::<Boxed>(0);
-        thread::scope(|s| {
-            s.spawn(move || {
-                let mut tx = tx;
-                for _ in 0..count {
-                    let (new_tx, new_rx) = bounded::<Boxed>(0);
-                    tx.send_blocking(Box::new(new_rx)).unwrap();
-                    tx = new_tx;
-                }
-            });
-            s.spawn(move || {
-                let mut rx = rx;
-                for _ in 0..count {
-                    rx = *rx
-                        .recv_blocking()
-                        .unwrap()
-                        .downcast::<hoare::chan::Receiver<Boxed>>()
-                        .unwrap();
-                }
-            });
-        });
-    });
+    shapes::channel_through_channel(Some(0), scale(1000));
 }

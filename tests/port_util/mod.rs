@@ -114,3 +114,20 @@ impl Rng {
 
 /// Rendezvous, bounded small, bounded large, unbounded.
 pub const FLAVS: [Option<usize>; 4] = [Some(0), Some(1), Some(16), None];
+
+/// Counts drops into `drops`, fails on a second drop of the same value, and
+/// panics on its drop when `panics` is set (crossbeam's panic-on-drop tests).
+pub struct PanicOnDrop {
+    pub drops: Arc<AtomicUsize>,
+    pub panics: bool,
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        let before = self.drops.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(before, 0, "double drop");
+        if self.panics {
+            panic!("first drop");
+        }
+    }
+}

@@ -1,18 +1,27 @@
 //! Stress shapes that crossbeam's suites run on every flavour: one body,
-//! called with each file's capacity and count.
+//! called with each file's capacity (`None`: unbounded) and count.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use hoare::chan::{bounded, RecvError};
+use hoare::chan::{self, Receiver, RecvError, Sender};
 
 use super::within;
 
+/// A channel of capacity `cap`, or unbounded for `None`.
+pub fn channel<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    match cap {
+        Some(cap) => chan::bounded(cap),
+        None => chan::unbounded(),
+    }
+}
+
 /// One sender, one receiver, `count` messages: all arrive, in order, and
 /// then the channel reports closed.
-pub fn spsc_in_order(cap: usize, count: usize) {
+pub fn spsc_in_order(cap: Option<usize>, count: usize) {
     within(60, move || {
-        let (tx, rx) = bounded(cap);
+        let (tx, rx) = channel(cap);
         thread::scope(|s| {
             s.spawn(|| {
                 for i in 0..count {
@@ -31,10 +40,10 @@ pub fn spsc_in_order(cap: usize, count: usize) {
 
 /// Four senders each send `0..count`, four receivers take `count` each:
 /// every value arrives exactly four times.
-pub fn mpmc_every_message_once(cap: usize, count: usize) {
+pub fn mpmc_every_message_once(cap: Option<usize>, count: usize) {
     let threads = 4;
     within(60, move || {
-        let (tx, rx) = bounded::<usize>(cap);
+        let (tx, rx) = channel::<usize>(cap);
         let seen: Vec<AtomicUsize> = (0..count).map(|_| AtomicUsize::new(0)).collect();
         thread::scope(|s| {
             for _ in 0..threads {
@@ -60,14 +69,43 @@ pub fn mpmc_every_message_once(cap: usize, count: usize) {
 }
 
 /// `count` fresh channels, each used for one message between two threads.
-pub fn stress_oneshot(cap: usize, count: usize) {
+pub fn stress_oneshot(cap: Option<usize>, count: usize) {
     within(60, move || {
         for _ in 0..count {
-            let (tx, rx) = bounded(cap);
+            let (tx, rx) = channel(cap);
             thread::scope(|s| {
                 s.spawn(|| rx.recv_blocking().unwrap());
                 s.spawn(|| tx.send_blocking(0).unwrap());
             });
         }
+    });
+}
+
+/// `count` channels sent through one another: each receiver travels as a
+/// boxed `dyn Any` on the channel before it, and comes out whole.
+pub fn channel_through_channel(cap: Option<usize>, count: usize) {
+    type Boxed = Box<dyn Any + Send>;
+    within(20, move || {
+        let (tx, rx) = channel::<Boxed>(cap);
+        thread::scope(|s| {
+            s.spawn(move || {
+                let mut tx = tx;
+                for _ in 0..count {
+                    let (new_tx, new_rx) = channel::<Boxed>(cap);
+                    tx.send_blocking(Box::new(new_rx)).unwrap();
+                    tx = new_tx;
+                }
+            });
+            s.spawn(move || {
+                let mut rx = rx;
+                for _ in 0..count {
+                    rx = *rx
+                        .recv_blocking()
+                        .unwrap()
+                        .downcast::<Receiver<Boxed>>()
+                        .unwrap();
+                }
+            });
+        });
     });
 }
