@@ -42,11 +42,18 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
                             break;
                         }
                     } else if p == 1 && cap != Some(0) {
-                        // Buffered flavours hand nothing off: a send future
-                        // writes its value only when polled to completion,
-                        // so a timed-out send did not send.
-                        if let Ok(r) = timeout(tick, tx.send(i)).await {
-                            r.unwrap();
+                        // The same with `biased;` and the send written
+                        // first. (A plain send under `timeout` would not
+                        // do: a bounded channel's receive moves a waiting
+                        // sender's value into the ring, so a send can be
+                        // done between the timeout's last poll and the
+                        // drop, and a retry would duplicate it.)
+                        let sent = hoare::select! {
+                            biased;
+                            send(tx, i) -> r => { r.unwrap(); true }
+                            recv(after(tick)) -> _ => false,
+                        };
+                        if sent {
                             break;
                         }
                     } else {

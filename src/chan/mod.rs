@@ -96,7 +96,72 @@ pub(crate) struct Shared<T> {
     pub(crate) flavor: Flavor<T>,
 }
 
+/// Extra tries a `_blocking` operation on a buffered channel makes before
+/// it registers and parks (none under loom, where a spin is only a delay
+/// that every model would have to explore).
+#[cfg(not(loom))]
+const BLOCKING_SPINS: u32 = 10;
+#[cfg(loom)]
+const BLOCKING_SPINS: u32 = 0;
+
+/// The pause before blocking try `round + 1`: doubling busy-waits, then
+/// yields of the core (the counterpart may share it).
+fn blocking_backoff(round: u32) {
+    if round < 6 {
+        for _ in 0..1u32 << round {
+            crate::sync::spin_loop();
+        }
+    } else {
+        std::thread::yield_now();
+    }
+}
+
 impl<T> Shared<T> {
+    /// The first phase of `send_blocking`: on a buffered channel, tries the
+    /// send a few times with a short back-off, since a receiver on another
+    /// core usually frees room within a microsecond, and registering,
+    /// parking and being woken costs both sides several. `Ok` with the
+    /// outcome if the send completed or the channel closed; `Err` with the
+    /// value if the caller must wait. A rendezvous channel goes straight to waiting: a send there
+    /// needs a receiver that is already waiting, which the wait finds.
+    fn spin_send(&self, mut value: T) -> Result<Result<(), SendError<T>>, T> {
+        if let Flavor::Zero(_) = self.flavor {
+            return Err(value);
+        }
+        let spins = BLOCKING_SPINS;
+        for round in 0..=spins {
+            match self.try_send(value) {
+                Ok(()) => return Ok(Ok(())),
+                Err(TrySendError::Closed(back)) => return Ok(Err(SendError(back))),
+                Err(TrySendError::Full(back)) => value = back,
+            }
+            if round < spins {
+                blocking_backoff(round);
+            }
+        }
+        Err(value)
+    }
+
+    /// The first phase of `recv_blocking`, as [`Shared::spin_send`]:
+    /// `Some` with the outcome, or `None` if the caller must wait.
+    fn spin_recv(&self) -> Option<Result<T, RecvError>> {
+        if let Flavor::Zero(_) = self.flavor {
+            return None;
+        }
+        let spins = BLOCKING_SPINS;
+        for round in 0..=spins {
+            match self.try_recv() {
+                Ok(value) => return Some(Ok(value)),
+                Err(TryRecvError::Closed) => return Some(Err(RecvError)),
+                Err(TryRecvError::Empty) => {}
+            }
+            if round < spins {
+                blocking_backoff(round);
+            }
+        }
+        None
+    }
+
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match &self.flavor {
             Flavor::Zero(channel) => channel.try_send(value),
@@ -366,6 +431,10 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         assert_may_block("Sender::send_blocking");
+        let value = match self.shared.spin_send(value) {
+            Ok(outcome) => return outcome,
+            Err(value) => value,
+        };
         run_parked_operation(self.send(value))
     }
 
@@ -531,6 +600,9 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         assert_may_block("Receiver::recv_blocking");
+        if let Some(outcome) = self.shared.spin_recv() {
+            return outcome;
+        }
         run_parked_operation(self.recv())
     }
 
@@ -722,9 +794,8 @@ impl<T> Stream for Receiver<T> {
             return Poll::Ready(None);
         }
         let mut arm = RecvArm::with_entry(&this.shared, this.stream_entry.take());
-        let poll = driver::poll_select(&mut One(&mut arm), &mut this.stream_waiting, false, cx);
-        match poll {
-            Poll::Ready(_) => match arm.take_result() {
+        match driver::poll_one(&mut arm, &mut this.stream_waiting, cx) {
+            Poll::Ready(()) => match arm.take_result() {
                 Some(Ok(value)) => Poll::Ready(Some(value)),
                 _ => {
                     this.stream_ended = true;
@@ -766,8 +837,8 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
-            Poll::Ready(_) => Poll::Ready(
+        match driver::poll_one(&mut this.arm, &mut this.waiting, cx) {
+            Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
                     .expect("hoare: a send future was polled after completion"),
@@ -811,8 +882,8 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_select(&mut One(&mut this.arm), &mut this.waiting, false, cx) {
-            Poll::Ready(_) => Poll::Ready(
+        match driver::poll_one(&mut this.arm, &mut this.waiting, cx) {
+            Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
                     .expect("hoare: a recv future was polled after completion"),

@@ -318,6 +318,28 @@ pub(crate) fn poll_select(
     }
 }
 
+/// Polls a one-arm selection (the plain `send`/`recv` futures). Before
+/// the general loop it tries the operation directly: when the channel is
+/// ready, that is all a send or receive costs (no order to draw, no
+/// dynamic dispatch). `Ready` once the arm completed.
+#[inline]
+pub(crate) fn poll_one<A: Arm>(
+    arm: &mut A,
+    waiting: &mut Waiting,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if waiting.token.is_none() {
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        if arm.enabled() && arm.attempt() {
+            budget::consume();
+            return Poll::Ready(());
+        }
+    }
+    poll_select(&mut One(arm), waiting, false, cx).map(|_| ())
+}
+
 /// Tells a running simulation what this selection waits on.
 fn note_waiting(arms: &(impl Arms + ?Sized)) {
     crate::sim::executor::note_waiting(|| {

@@ -127,6 +127,12 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// Each poll polls `future` before looking at the clock, so a future that
 /// is ready gives `Ok` even with `Duration::ZERO`.
 ///
+/// A channel send under `timeout` is not exact: a receiver can take the
+/// value of a waiting send (rendezvous) or move it into the buffer (bounded)
+/// between the last poll and the drop, so `Err(Elapsed)` does not prove the
+/// value was not sent. To time out a send exactly, select over it and an
+/// [`after`] arm.
+///
 /// ```
 /// use hoare::time::{timeout, Elapsed};
 /// use std::time::Duration;
