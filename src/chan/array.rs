@@ -37,9 +37,10 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::Backoff;
 
 use super::error::{TryRecvError, TrySendError};
+use super::spaced::Spaced;
 use super::waiter::{Entry, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
@@ -51,12 +52,14 @@ struct Slot<T> {
     message: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// A bounded channel's shared state.
+/// A bounded channel's shared state. `repr(C)` keeps the field order, so
+/// [`Spaced`] keeps the head, the tail and the rest apart.
+#[repr(C)]
 pub(crate) struct Channel<T> {
     /// Next position to receive from.
-    head: CachePadded<AtomicUsize>,
+    head: Spaced<AtomicUsize>,
     /// Next position to send to, with `mark_bit` set once closed.
-    tail: CachePadded<AtomicUsize>,
+    tail: Spaced<AtomicUsize>,
     buffer: Box<[Slot<T>]>,
     cap: usize,
     /// The smallest power of two above every index: the close mark.
@@ -98,8 +101,8 @@ impl<T> Channel<T> {
             })
             .collect();
         Channel {
-            head: CachePadded::new(AtomicUsize::new(0)),
-            tail: CachePadded::new(AtomicUsize::new(0)),
+            head: Spaced::new(AtomicUsize::new(0)),
+            tail: Spaced::new(AtomicUsize::new(0)),
             buffer,
             cap,
             mark_bit,

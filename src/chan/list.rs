@@ -47,9 +47,10 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::Backoff;
 
 use super::error::{TryRecvError, TrySendError};
+use super::spaced::Spaced;
 use super::waiter::{Entry, WaitQueue};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
@@ -165,10 +166,12 @@ struct Position<T> {
     block: AtomicPtr<Block<T>>,
 }
 
-/// An unbounded channel's shared state.
+/// An unbounded channel's shared state. `repr(C)` keeps the field order,
+/// so [`Spaced`] keeps the head, the tail and the rest apart.
+#[repr(C)]
 pub(crate) struct Channel<T> {
-    head: CachePadded<Position<T>>,
-    tail: CachePadded<Position<T>>,
+    head: Spaced<Position<T>>,
+    tail: Spaced<Position<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<T>,
 }
@@ -204,11 +207,11 @@ impl<T> Channel<T> {
     pub(crate) fn new() -> Self {
         let first = Box::into_raw(Block::<T>::new());
         Channel {
-            head: CachePadded::new(Position {
+            head: Spaced::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),
-            tail: CachePadded::new(Position {
+            tail: Spaced::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),

@@ -52,6 +52,7 @@ mod array;
 mod error;
 mod list;
 pub(crate) mod operation;
+mod spaced;
 pub(crate) mod waiter;
 mod zero;
 

@@ -89,6 +89,12 @@ use std::task::Waker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, UnsafeCell};
 
+#[cfg(not(loom))]
+std::thread_local! {
+    /// This thread's spare token (see [`Token::recycle`]).
+    static SPARE_TOKEN: std::cell::Cell<Option<Arc<Token>>> = const { std::cell::Cell::new(None) };
+}
+
 /// The token is still waiting: no counterpart has completed it.
 const WAITING: usize = 0;
 /// The owner withdrew before any counterpart selected it.
@@ -110,6 +116,36 @@ impl Token {
         Token {
             state: AtomicUsize::new(WAITING),
             waker: Mutex::new(Some(waker.clone())),
+        }
+    }
+
+    /// A token in the `WAITING` state waking `waker`: this thread's spare
+    /// one if it has one (see [`Token::recycle`]), else a new allocation.
+    pub(crate) fn acquire(waker: &Waker) -> Arc<Token> {
+        #[cfg(not(loom))]
+        if let Some(token) = SPARE_TOKEN.try_with(|spare| spare.take()).ok().flatten() {
+            // Relaxed and an uncontended lock: the token is unique (only
+            // unique tokens are kept, and `Arc::get_mut` acquired every
+            // earlier user's release of it), so no other thread can see
+            // these writes before the `Arc` is shared again, which
+            // publishes them.
+            token.state.store(WAITING, Ordering::Relaxed);
+            *token.waker.lock() = Some(waker.clone());
+            return token;
+        }
+        Arc::new(Token::new(waker))
+    }
+
+    /// Owner side, once a selection is over: keeps `token` as this
+    /// thread's spare if nothing else refers to it any more (no queue, no
+    /// counterpart), saving the next wait an allocation; else drops it.
+    /// Under loom every wait allocates, so models see fresh tokens only.
+    pub(crate) fn recycle(mut token: Arc<Token>) {
+        #[cfg(not(loom))]
+        if let Some(unique) = Arc::get_mut(&mut token) {
+            // Drop the waker now: a spare must not keep a task alive.
+            *unique.waker.lock() = None;
+            let _ = SPARE_TOKEN.try_with(|spare| spare.set(Some(token)));
         }
     }
 

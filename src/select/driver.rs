@@ -271,9 +271,13 @@ pub(crate) fn poll_select(
             note_waiting(arms);
             return Poll::Pending;
         };
-        waiting.token = None;
+        let token = waiting.token.take();
         unregister_all(arms, Some(index));
-        if arms.arm(index).finish() {
+        let finished = arms.arm(index).finish();
+        if let Some(token) = token {
+            Token::recycle(token);
+        }
+        if finished {
             budget::consume();
             return Poll::Ready(choose(arms, index));
         }
@@ -291,7 +295,7 @@ pub(crate) fn poll_select(
             });
             return Poll::Pending;
         }
-        let token = Arc::new(Token::new(cx.waker()));
+        let token = Token::acquire(cx.waker());
         let mut all_waiting = true;
         for &index in order.as_slice() {
             let arm = arms.arm(index);
@@ -306,10 +310,15 @@ pub(crate) fn poll_select(
             return Poll::Pending;
         }
         match token.try_abort() {
-            Ok(()) => unregister_all(arms, None),
+            Ok(()) => {
+                unregister_all(arms, None);
+                Token::recycle(token);
+            }
             Err(index) => {
                 unregister_all(arms, Some(index));
-                if arms.arm(index).finish() {
+                let finished = arms.arm(index).finish();
+                Token::recycle(token);
+                if finished {
                     budget::consume();
                     return Poll::Ready(choose(arms, index));
                 }
@@ -318,26 +327,70 @@ pub(crate) fn poll_select(
     }
 }
 
-/// Polls a one-arm selection (the plain `send`/`recv` futures). Before
-/// the general loop it tries the operation directly: when the channel is
-/// ready, that is all a send or receive costs (no order to draw, no
-/// dynamic dispatch). `Ready` once the arm completed.
+/// Polls a one-arm selection (the plain `send`/`recv` futures and the
+/// receiver's stream): [`poll_select`]'s protocol for the one arm, with no
+/// order to draw and no other arms to unregister or discard. When the
+/// channel is ready, a poll is one budget check and one attempt. `Ready`
+/// once the arm completed.
 #[inline]
 pub(crate) fn poll_one<A: Arm>(
     arm: &mut A,
     waiting: &mut Waiting,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    if waiting.token.is_none() {
-        if budget::poll_proceed(cx).is_pending() {
+    if budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    if let Some(token) = &waiting.token {
+        let selected = token.selected().or_else(|| {
+            token.set_waker(cx.waker());
+            token.selected()
+        });
+        if selected.is_none() {
+            note_waiting(&One(arm));
             return Poll::Pending;
         }
-        if arm.enabled() && arm.attempt() {
+        let token = waiting.token.take();
+        let finished = arm.finish();
+        if let Some(token) = token {
+            Token::recycle(token);
+        }
+        if finished {
             budget::consume();
             return Poll::Ready(());
         }
     }
-    poll_select(&mut One(arm), waiting, false, cx).map(|_| ())
+    if !arm.enabled() {
+        // Only a completed future's arm is disabled: it stays pending.
+        note_waiting(&One(arm));
+        return Poll::Pending;
+    }
+    loop {
+        if arm.attempt() {
+            budget::consume();
+            return Poll::Ready(());
+        }
+        let token = Token::acquire(cx.waker());
+        if arm.register(&token, 0) {
+            waiting.token = Some(token);
+            note_waiting(&One(arm));
+            return Poll::Pending;
+        }
+        match token.try_abort() {
+            Ok(()) => {
+                arm.unregister();
+                Token::recycle(token);
+            }
+            Err(_) => {
+                let finished = arm.finish();
+                Token::recycle(token);
+                if finished {
+                    budget::consume();
+                    return Poll::Ready(());
+                }
+            }
+        }
+    }
 }
 
 /// Tells a running simulation what this selection waits on.
