@@ -37,10 +37,9 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::Backoff;
+use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
-use super::spaced::Spaced;
 use super::waiter::{Entry, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
@@ -52,14 +51,12 @@ struct Slot<T> {
     message: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// A bounded channel's shared state. `repr(C)` keeps the field order, so
-/// [`Spaced`] keeps the head, the tail and the rest apart.
-#[repr(C)]
+/// A bounded channel's shared state.
 pub(crate) struct Channel<T> {
     /// Next position to receive from.
-    head: Spaced<AtomicUsize>,
+    head: CachePadded<AtomicUsize>,
     /// Next position to send to, with `mark_bit` set once closed.
-    tail: Spaced<AtomicUsize>,
+    tail: CachePadded<AtomicUsize>,
     buffer: Box<[Slot<T>]>,
     cap: usize,
     /// The smallest power of two above every index: the close mark.
@@ -101,8 +98,8 @@ impl<T> Channel<T> {
             })
             .collect();
         Channel {
-            head: Spaced::new(AtomicUsize::new(0)),
-            tail: Spaced::new(AtomicUsize::new(0)),
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
             buffer,
             cap,
             mark_bit,

@@ -47,10 +47,9 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::Backoff;
+use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
-use super::spaced::Spaced;
 use super::waiter::{Entry, WaitQueue};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
@@ -166,12 +165,10 @@ struct Position<T> {
     block: AtomicPtr<Block<T>>,
 }
 
-/// An unbounded channel's shared state. `repr(C)` keeps the field order,
-/// so [`Spaced`] keeps the head, the tail and the rest apart.
-#[repr(C)]
+/// An unbounded channel's shared state.
 pub(crate) struct Channel<T> {
-    head: Spaced<Position<T>>,
-    tail: Spaced<Position<T>>,
+    head: CachePadded<Position<T>>,
+    tail: CachePadded<Position<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<T>,
 }
@@ -207,11 +204,11 @@ impl<T> Channel<T> {
     pub(crate) fn new() -> Self {
         let first = Box::into_raw(Block::<T>::new());
         Channel {
-            head: Spaced::new(Position {
+            head: CachePadded::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),
-            tail: Spaced::new(Position {
+            tail: CachePadded::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),

@@ -52,7 +52,6 @@ mod array;
 mod error;
 mod list;
 pub(crate) mod operation;
-mod spaced;
 pub(crate) mod waiter;
 mod zero;
 
