@@ -258,7 +258,7 @@ impl Token {
 }
 
 /// A buffered channel's queue of waiting operations.
-pub struct WaitQueue(waiter::WaitQueue<()>);
+pub struct WaitQueue(waiter::WaitQueue<waiter::Registration>);
 
 impl WaitQueue {
     /// An empty queue.
@@ -269,8 +269,7 @@ impl WaitQueue {
 
     /// Registers `token` for `arm`; the caller re-checks its condition.
     pub fn register(&self, token: &Token, arm: usize) {
-        self.0
-            .register(waiter::Entry::new(token.0.clone(), arm, 0, None));
+        self.0.register(waiter::Registration::new(&token.0, arm, 0));
     }
 
     /// Removes `token`'s entries.

@@ -40,7 +40,7 @@ use std::mem::MaybeUninit;
 use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
-use super::waiter::{Entry, WaitQueue};
+use super::waiter::{Entry, Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
@@ -64,9 +64,9 @@ pub(crate) struct Channel<T> {
     /// Adding `one_lap` to a position moves it to the same index one lap on.
     one_lap: usize,
     /// Senders waiting for room, each offering its value in its entry.
-    senders: WaitQueue<T>,
+    senders: WaitQueue<Arc<Entry<T>>>,
     /// Receivers waiting for a message.
-    receivers: WaitQueue<T>,
+    receivers: WaitQueue<Registration>,
 }
 
 // SAFETY: messages cross threads through the slots (so `T: Send` is
@@ -303,12 +303,14 @@ impl<T> Channel<T> {
         tail & self.mark_bit != 0 || head.wrapping_add(self.one_lap) != tail
     }
 
-    /// Registers a waiting receiver; `false` (and not registered) if a
+    /// Registers `token`'s operation as a waiting receiver (arm `arm`,
+    /// simulation channel `channel`); `false` (and not registered) if a
     /// receive could proceed now.
-    pub(crate) fn register_recv(&self, entry: &Arc<Entry<T>>) -> bool {
-        self.receivers.register(entry.clone());
+    pub(crate) fn register_recv(&self, token: &Arc<Token>, arm: usize, channel: u64) -> bool {
+        self.receivers
+            .register(Registration::new(token, arm, channel));
         if self.recv_ready() {
-            self.receivers.unregister(entry.token());
+            self.receivers.unregister(token);
             return false;
         }
         true
@@ -328,12 +330,12 @@ impl<T> Channel<T> {
     }
 
     /// The waiting receivers.
-    pub(crate) fn receivers(&self) -> &WaitQueue<T> {
+    pub(crate) fn receivers(&self) -> &WaitQueue<Registration> {
         &self.receivers
     }
 
     /// The waiting senders.
-    pub(crate) fn senders(&self) -> &WaitQueue<T> {
+    pub(crate) fn senders(&self) -> &WaitQueue<Arc<Entry<T>>> {
         &self.senders
     }
 

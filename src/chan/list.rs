@@ -50,7 +50,7 @@ use std::mem::MaybeUninit;
 use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
-use super::waiter::{Entry, WaitQueue};
+use super::waiter::{Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
@@ -170,7 +170,7 @@ pub(crate) struct Channel<T> {
     head: CachePadded<Position<T>>,
     tail: CachePadded<Position<T>>,
     /// Receivers waiting for a message.
-    receivers: WaitQueue<T>,
+    receivers: WaitQueue<Registration>,
 }
 
 // SAFETY: messages move between threads through the slots (`T: Send`); the
@@ -389,19 +389,21 @@ impl<T> Channel<T> {
         tail & MARK_BIT != 0 || messages_before(head) != messages_before(tail)
     }
 
-    /// Registers a waiting receiver; `false` (and not registered) if a
+    /// Registers `token`'s operation as a waiting receiver (arm `arm`,
+    /// simulation channel `channel`); `false` (and not registered) if a
     /// receive could proceed now.
-    pub(crate) fn register_recv(&self, entry: &Arc<Entry<T>>) -> bool {
-        self.receivers.register(entry.clone());
+    pub(crate) fn register_recv(&self, token: &Arc<Token>, arm: usize, channel: u64) -> bool {
+        self.receivers
+            .register(Registration::new(token, arm, channel));
         if self.recv_ready() {
-            self.receivers.unregister(entry.token());
+            self.receivers.unregister(token);
             return false;
         }
         true
     }
 
     /// The waiting receivers.
-    pub(crate) fn receivers(&self) -> &WaitQueue<T> {
+    pub(crate) fn receivers(&self) -> &WaitQueue<Registration> {
         &self.receivers
     }
 

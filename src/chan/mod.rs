@@ -69,8 +69,7 @@ use crate::runtime::context::assert_may_block;
 use crate::select::driver::{self, One, Waiting};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
-use operation::{RecvArm, SendArm};
-use waiter::Entry;
+use operation::{RecvArm, RecvWait, SendArm};
 
 /// The implementation behind a channel.
 // The variants differ in size, but a channel is allocated once, in its
@@ -371,7 +370,7 @@ pub struct Sender<T> {
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The stream's registration between polls.
-    stream_entry: Option<Arc<Entry<T>>>,
+    stream_wait: RecvWait<T>,
     stream_waiting: Waiting,
     stream_ended: bool,
 }
@@ -535,7 +534,7 @@ impl<T> Receiver<T> {
     fn from_shared(shared: Arc<Shared<T>>) -> Self {
         Receiver {
             shared,
-            stream_entry: None,
+            stream_wait: RecvWait::default(),
             stream_waiting: Waiting::new(),
             stream_ended: false,
         }
@@ -717,7 +716,7 @@ impl<T> Receiver<T> {
     /// Withdraws the stream's pending registration, passing on anything a
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
-        let mut arm = RecvArm::with_entry(&self.shared, self.stream_entry.take());
+        let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut self.stream_wait));
         driver::cancel(&mut One(&mut arm), &mut self.stream_waiting);
     }
 }
@@ -793,7 +792,7 @@ impl<T> Stream for Receiver<T> {
         if this.stream_ended {
             return Poll::Ready(None);
         }
-        let mut arm = RecvArm::with_entry(&this.shared, this.stream_entry.take());
+        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut this.stream_wait));
         match driver::poll_one(&mut arm, &mut this.stream_waiting, cx) {
             Poll::Ready(()) => match arm.take_result() {
                 Some(Ok(value)) => Poll::Ready(Some(value)),
@@ -803,7 +802,7 @@ impl<T> Stream for Receiver<T> {
                 }
             },
             Poll::Pending => {
-                this.stream_entry = arm.into_entry();
+                this.stream_wait = arm.into_wait();
                 Poll::Pending
             }
         }

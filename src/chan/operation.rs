@@ -12,10 +12,30 @@ use super::{Flavor, Shared};
 use crate::select::driver::Arm;
 use crate::sync::Arc;
 
+/// How a waiting receive is registered, kept between polls.
+pub(crate) struct RecvWait<T> {
+    /// On a rendezvous channel: the entry whose slot a sender fills.
+    entry: Option<Arc<Entry<T>>>,
+    /// On a buffered channel: whether a [`Registration`] of the token sits
+    /// in the receivers' queue (it needs no slot, so no entry).
+    ///
+    /// [`Registration`]: super::waiter::Registration
+    queued: bool,
+}
+
+impl<T> Default for RecvWait<T> {
+    fn default() -> Self {
+        RecvWait {
+            entry: None,
+            queued: false,
+        }
+    }
+}
+
 /// Receives from one channel.
 pub struct RecvArm<'a, T> {
     shared: Option<&'a Shared<T>>,
-    entry: Option<Arc<Entry<T>>>,
+    wait: RecvWait<T>,
     result: Option<Result<T, RecvError>>,
 }
 
@@ -24,23 +44,23 @@ impl<'a, T> RecvArm<'a, T> {
     pub(crate) fn new(shared: Option<&'a Shared<T>>) -> Self {
         RecvArm {
             shared,
-            entry: None,
+            wait: RecvWait::default(),
             result: None,
         }
     }
 
     /// Restores a registration kept between polls (the receiver's stream).
-    pub(crate) fn with_entry(shared: &'a Shared<T>, entry: Option<Arc<Entry<T>>>) -> Self {
+    pub(crate) fn with_wait(shared: &'a Shared<T>, wait: RecvWait<T>) -> Self {
         RecvArm {
             shared: Some(shared),
-            entry,
+            wait,
             result: None,
         }
     }
 
     /// Gives up the registration to keep it between polls.
-    pub(crate) fn into_entry(self) -> Option<Arc<Entry<T>>> {
-        self.entry
+    pub(crate) fn into_wait(self) -> RecvWait<T> {
+        self.wait
     }
 
     /// The result, once the arm completed.
@@ -73,23 +93,36 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        let entry = Entry::new(token.clone(), index, self.shared().id, None);
-        let registered = match &self.shared().flavor {
-            Flavor::Zero(channel) => channel.register_recv(&entry),
-            Flavor::Array(channel) => channel.register_recv(&entry),
-            Flavor::List(channel) => channel.register_recv(&entry),
-        };
-        if registered {
-            self.entry = Some(entry);
+        let shared = self.shared();
+        match &shared.flavor {
+            Flavor::Zero(channel) => {
+                let entry = Entry::new(token.clone(), index, shared.id, None);
+                let registered = channel.register_recv(&entry);
+                if registered {
+                    self.wait.entry = Some(entry);
+                }
+                registered
+            }
+            Flavor::Array(channel) => {
+                self.wait.queued = channel.register_recv(token, index, shared.id);
+                self.wait.queued
+            }
+            Flavor::List(channel) => {
+                self.wait.queued = channel.register_recv(token, index, shared.id);
+                self.wait.queued
+            }
         }
-        registered
     }
 
-    fn unregister(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            let token = entry.token();
+    fn unregister(&mut self, token: &Token) {
+        if let Some(entry) = self.wait.entry.take() {
+            if let Flavor::Zero(channel) = &self.shared().flavor {
+                channel.unregister_recv(entry.token());
+            }
+        }
+        if std::mem::take(&mut self.wait.queued) {
             match &self.shared().flavor {
-                Flavor::Zero(channel) => channel.unregister_recv(token),
+                Flavor::Zero(_) => {}
                 Flavor::Array(channel) => channel.receivers().unregister(token),
                 Flavor::List(channel) => channel.receivers().unregister(token),
             }
@@ -97,10 +130,12 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn finish(&mut self) -> bool {
-        // A buffered channel can select the entry in the instant between
+        // The counterpart that selected us removed our registration.
+        self.wait.queued = false;
+        // A buffered channel can select the token in the instant between
         // registering and rolling back a registration that found the channel
-        // ready; then there is no entry left, and the retry below is right.
-        let entry = self.entry.take();
+        // ready; the retry below is right then too.
+        let entry = self.wait.entry.take();
         if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
             // SAFETY: slot rule 3: the driver saw our token selected for this
             // arm, and the selecting sender finished with the slot first.
@@ -114,7 +149,8 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        let entry = self.entry.take();
+        self.wait.queued = false;
+        let entry = self.wait.entry.take();
         match &self.shared().flavor {
             Flavor::Zero(channel) => {
                 // SAFETY: slot rule 3, as in `finish`.
@@ -234,7 +270,7 @@ impl<T> Arm for SendArm<'_, T> {
         }
     }
 
-    fn unregister(&mut self) {
+    fn unregister(&mut self, _token: &Token) {
         let Some(entry) = self.entry.take() else {
             return;
         };

@@ -257,11 +257,7 @@ impl<T> Entry<T> {
     /// Counterpart side, after a successful `try_select` and outside any
     /// channel lock: wakes the owner.
     pub(crate) fn wake(&self) {
-        if self.channel == 0 {
-            self.token.wake();
-        } else {
-            crate::sim::executor::waking_from_channel(self.channel, || self.token.wake());
-        }
+        wake_from(&self.token, self.channel);
     }
 
     /// The shared token.
@@ -304,6 +300,70 @@ impl<T> Entry<T> {
     }
 }
 
+/// Wakes `token`'s owner on behalf of `channel` (named to the simulation,
+/// which reports a wake from outside it).
+fn wake_from(token: &Token, channel: u64) {
+    if channel == 0 {
+        token.wake();
+    } else {
+        crate::sim::executor::waking_from_channel(channel, || token.wake());
+    }
+}
+
+/// What a [`WaitQueue`] holds for one waiting operation.
+pub(crate) trait Waiter {
+    /// The token of the operation.
+    fn token(&self) -> &Token;
+    /// The arm of the operation this registration stands for.
+    fn arm(&self) -> usize;
+    /// The channel's number inside a simulation (0 outside one).
+    fn channel(&self) -> u64;
+}
+
+impl<T> Waiter for Arc<Entry<T>> {
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn arm(&self) -> usize {
+        self.arm
+    }
+    fn channel(&self) -> u64 {
+        self.channel
+    }
+}
+
+/// A waiting operation that needs no slot (a receive on a buffered
+/// channel: it is only told to retry), held in the queue by value, so
+/// registering allocates nothing.
+pub(crate) struct Registration {
+    token: Arc<Token>,
+    arm: usize,
+    channel: u64,
+}
+
+impl Registration {
+    /// A registration of `token`'s operation for `arm` on `channel`.
+    pub(crate) fn new(token: &Arc<Token>, arm: usize, channel: u64) -> Self {
+        Registration {
+            token: token.clone(),
+            arm,
+            channel,
+        }
+    }
+}
+
+impl Waiter for Registration {
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn arm(&self) -> usize {
+        self.arm
+    }
+    fn channel(&self) -> u64 {
+        self.channel
+    }
+}
+
 /// A FIFO of waiting operations for a buffered channel: receivers waiting
 /// for a message, or senders waiting for room.
 ///
@@ -316,12 +376,12 @@ impl<T> Entry<T> {
 /// [`WaitQueue::notify_one`] starts with one), so at least one side sees
 /// the other: either the counterpart sees the registration and notifies,
 /// or the waiter's re-check sees the new state and does not sleep.
-pub(crate) struct WaitQueue<T> {
-    entries: Mutex<VecDeque<Arc<Entry<T>>>>,
+pub(crate) struct WaitQueue<W> {
+    entries: Mutex<VecDeque<W>>,
     is_empty: AtomicBool,
 }
 
-impl<T> WaitQueue<T> {
+impl<W: Waiter> WaitQueue<W> {
     /// An empty queue.
     pub(crate) fn new() -> Self {
         WaitQueue {
@@ -331,7 +391,7 @@ impl<T> WaitQueue<T> {
     }
 
     /// Appends `entry`. The caller re-checks the channel state afterwards.
-    pub(crate) fn register(&self, entry: Arc<Entry<T>>) {
+    pub(crate) fn register(&self, entry: W) {
         let mut entries = self.entries.lock();
         entries.push_back(entry);
         // SeqCst: the store half of the waiter's side of the store-buffer
@@ -370,7 +430,7 @@ impl<T> WaitQueue<T> {
     /// entry right after its selection, still under this queue's lock (the
     /// bounded channel moves a waiting sender's value into the ring there;
     /// see rule 4 of "Who may touch a slot").
-    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&Entry<T>)) {
+    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&W)) {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
@@ -383,7 +443,7 @@ impl<T> WaitQueue<T> {
             let mut entries = self.entries.lock();
             let mut chosen = None;
             while let Some(entry) = entries.pop_front() {
-                if entry.try_select() {
+                if entry.token().try_select(entry.arm()) {
                     hand_off(&entry);
                     chosen = Some(entry);
                     break;
@@ -393,7 +453,7 @@ impl<T> WaitQueue<T> {
             chosen
         };
         if let Some(entry) = chosen {
-            entry.wake();
+            wake_from(entry.token(), entry.channel());
         }
     }
 
@@ -408,7 +468,7 @@ impl<T> WaitQueue<T> {
     /// counterpart that popped the entry meanwhile has finished with it.
     pub(crate) fn unregister_synced(&self, token: &Token) {
         let mut entries = self.entries.lock();
-        entries.retain(|entry| !entry.belongs_to(token));
+        entries.retain(|entry| !std::ptr::eq(entry.token(), token));
         self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
     }
 
@@ -419,11 +479,11 @@ impl<T> WaitQueue<T> {
             self.is_empty.store(true, Ordering::SeqCst);
             entries
                 .drain(..)
-                .filter(|entry| entry.try_select())
+                .filter(|entry| entry.token().try_select(entry.arm()))
                 .collect()
         };
         for entry in drained {
-            entry.wake();
+            wake_from(entry.token(), entry.channel());
         }
     }
 }

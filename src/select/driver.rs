@@ -56,8 +56,8 @@ pub trait Arm {
     /// Registers under `token` as arm `index`; `false` (not registered) if
     /// the operation could proceed now.
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool;
-    /// Removes the registration, if any. Idempotent.
-    fn unregister(&mut self);
+    /// Removes the registration of `token`'s operation, if any. Idempotent.
+    fn unregister(&mut self, token: &Token);
     /// The token was selected for this arm: complete the operation.
     /// `false` if it must be tried again from the start.
     fn finish(&mut self) -> bool;
@@ -195,11 +195,11 @@ fn try_pass(arms: &mut (impl Arms + ?Sized), order: &Order) -> Option<usize> {
     })
 }
 
-/// Unregisters every arm but `except`.
-fn unregister_all(arms: &mut (impl Arms + ?Sized), except: Option<usize>) {
+/// Unregisters every arm but `except` from `token`'s operation.
+fn unregister_all(arms: &mut (impl Arms + ?Sized), token: &Token, except: Option<usize>) {
     for index in 0..arms.count() {
         if Some(index) != except {
-            arms.arm(index).unregister();
+            arms.arm(index).unregister(token);
         }
     }
 }
@@ -271,15 +271,14 @@ pub(crate) fn poll_select(
             note_waiting(arms);
             return Poll::Pending;
         };
-        let token = waiting.token.take();
-        unregister_all(arms, Some(index));
-        let finished = arms.arm(index).finish();
-        if let Some(token) = token {
+        if let Some(token) = waiting.token.take() {
+            unregister_all(arms, &token, Some(index));
+            let finished = arms.arm(index).finish();
             Token::recycle(token);
-        }
-        if finished {
-            budget::consume();
-            return Poll::Ready(choose(arms, index));
+            if finished {
+                budget::consume();
+                return Poll::Ready(choose(arms, index));
+            }
         }
     }
     loop {
@@ -311,11 +310,11 @@ pub(crate) fn poll_select(
         }
         match token.try_abort() {
             Ok(()) => {
-                unregister_all(arms, None);
+                unregister_all(arms, &token, None);
                 Token::recycle(token);
             }
             Err(index) => {
-                unregister_all(arms, Some(index));
+                unregister_all(arms, &token, Some(index));
                 let finished = arms.arm(index).finish();
                 Token::recycle(token);
                 if finished {
@@ -378,7 +377,7 @@ pub(crate) fn poll_one<A: Arm>(
         }
         match token.try_abort() {
             Ok(()) => {
-                arm.unregister();
+                arm.unregister(&token);
                 Token::recycle(token);
             }
             Err(_) => {
@@ -413,9 +412,9 @@ fn note_waiting(arms: &(impl Arms + ?Sized)) {
 pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
     if let Some(token) = waiting.token.take() {
         match token.try_abort() {
-            Ok(()) => unregister_all(arms, None),
+            Ok(()) => unregister_all(arms, &token, None),
             Err(index) => {
-                unregister_all(arms, Some(index));
+                unregister_all(arms, &token, Some(index));
                 arms.arm(index).pass_on();
             }
         }
