@@ -264,31 +264,52 @@ fn push_latency(
 
 /// Measures memory in a fresh OS process each (see `--memory`).
 fn memory_rows(table: &mut Table) {
-    let name = format!("memory: bytes per idle process ({IDLE_PROCESSES} blocked on recv)");
-    if !table.wants(&name) {
-        return;
+    let rows = [
+        (
+            "own",
+            format!("memory: bytes per idle process ({IDLE_PROCESSES}, each blocked on recv on its own channel)"),
+        ),
+        (
+            "shared",
+            format!(
+                "memory: bytes per idle process ({IDLE_PROCESSES}, all waiting on one channel; tokio: one Notify)"
+            ),
+        ),
+    ];
+    for (shape, name) in rows {
+        if !table.wants(&name) {
+            continue;
+        }
+        let measure = |which: &str| -> Option<f64> {
+            let exe = std::env::current_exe().ok()?;
+            let values: Vec<f64> = (0..REPETITIONS)
+                .filter_map(|_| {
+                    let output = Command::new(&exe)
+                        .args(["--memory", which, shape])
+                        .output()
+                        .ok()?;
+                    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
+                })
+                .collect();
+            (!values.is_empty()).then(|| median(values))
+        };
+        let hoare = measure("hoare");
+        let tokio = measure("tokio");
+        table.push(name, hoare, peer("tokio", tokio).into_iter().collect());
     }
-    let measure = |which: &str| -> Option<f64> {
-        let exe = std::env::current_exe().ok()?;
-        let values: Vec<f64> = (0..REPETITIONS)
-            .filter_map(|_| {
-                let output = Command::new(&exe).args(["--memory", which]).output().ok()?;
-                String::from_utf8(output.stdout).ok()?.trim().parse().ok()
-            })
-            .collect();
-        (!values.is_empty()).then(|| median(values))
-    };
-    let hoare = measure("hoare");
-    let tokio = measure("tokio");
-    table.push(name, hoare, peer("tokio", tokio).into_iter().collect());
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--memory") {
-        let bytes = match args.get(1).map(String::as_str) {
-            Some("tokio") => idle_process_bytes::<Tokio>(Rt::Tokio, IDLE_PROCESSES),
-            _ => idle_process_bytes::<Hoare>(Rt::Hoare, IDLE_PROCESSES),
+        let rt = match args.get(1).map(String::as_str) {
+            Some("tokio") => Rt::Tokio,
+            _ => Rt::Hoare,
+        };
+        let bytes = match (rt, args.get(2).map(String::as_str)) {
+            (rt, Some("shared")) => idle_process_bytes_shared(rt, IDLE_PROCESSES),
+            (Rt::Tokio, _) => idle_process_bytes::<Tokio>(Rt::Tokio, IDLE_PROCESSES),
+            (Rt::Hoare, _) => idle_process_bytes::<Hoare>(Rt::Hoare, IDLE_PROCESSES),
         };
         println!("{bytes:.0}");
         return;

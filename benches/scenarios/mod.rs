@@ -967,6 +967,52 @@ pub fn resident_bytes() -> usize {
     pages * 4096
 }
 
+/// Bytes of resident memory per idle process, all `count` of them waiting
+/// on one shared thing, so that only the runtime's overhead per waiting
+/// process counts: for hoare, every process receives on one channel (its
+/// receivers are cloneable); for tokio, whose mpsc has a single receiver,
+/// every task awaits one shared `Notify`. Run it in a fresh OS process.
+pub fn idle_process_bytes_shared(rt: Rt, count: usize) -> f64 {
+    block_on(rt, async move {
+        let started = Arc::new(AtomicUsize::new(0));
+        spawn(rt, async {}).await;
+        let (tx, rx) = hoare::chan::bounded::<u64>(1);
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let mut joins = Vec::with_capacity(count);
+        let before = resident_bytes();
+        for _ in 0..count {
+            let started = started.clone();
+            match rt {
+                Rt::Hoare => {
+                    let rx = rx.clone();
+                    joins.push(spawn(rt, async move {
+                        started.fetch_add(1, Ordering::Relaxed);
+                        let _ = rx.recv().await;
+                    }));
+                }
+                Rt::Tokio => {
+                    let notify = notify.clone();
+                    joins.push(spawn(rt, async move {
+                        let notified = notify.notified();
+                        started.fetch_add(1, Ordering::Relaxed);
+                        notified.await;
+                    }));
+                }
+            }
+        }
+        while started.load(Ordering::Relaxed) < count {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let after = resident_bytes();
+        drop(tx);
+        notify.notify_waiters();
+        for join in joins {
+            join.await;
+        }
+        (after.saturating_sub(before)) as f64 / count as f64
+    })
+}
+
 /// Bytes of resident memory per idle process, each blocked receiving on
 /// its own channel of capacity 1 (`count` of them). Run it in a fresh OS
 /// process so earlier allocations do not hide the growth.

@@ -58,7 +58,6 @@ pub(crate) struct Channel<T> {
     /// Next position to send to, with `mark_bit` set once closed.
     tail: CachePadded<AtomicUsize>,
     buffer: Box<[Slot<T>]>,
-    cap: usize,
     /// The smallest power of two above every index: the close mark.
     mark_bit: usize,
     /// Adding `one_lap` to a position moves it to the same index one lap on.
@@ -101,7 +100,6 @@ impl<T> Channel<T> {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             buffer,
-            cap,
             mark_bit,
             one_lap,
             senders: WaitQueue::new(),
@@ -113,7 +111,7 @@ impl<T> Channel<T> {
     fn next(&self, position: usize) -> usize {
         let index = position & (self.mark_bit - 1);
         let lap = position & !(self.one_lap - 1);
-        if index + 1 < self.cap {
+        if index + 1 < self.buffer.len() {
             position + 1
         } else {
             lap.wrapping_add(self.one_lap)
@@ -411,11 +409,11 @@ impl<T> Channel<T> {
                 return if head_index < tail_index {
                     tail_index - head_index
                 } else if head_index > tail_index {
-                    self.cap - head_index + tail_index
+                    self.buffer.len() - head_index + tail_index
                 } else if tail & !self.mark_bit == head {
                     0
                 } else {
-                    self.cap
+                    self.buffer.len()
                 };
             }
         }
@@ -423,7 +421,7 @@ impl<T> Channel<T> {
 
     /// The ring's size.
     pub(crate) fn capacity(&self) -> usize {
-        self.cap
+        self.buffer.len()
     }
 
     /// The state version for a select's double collect.

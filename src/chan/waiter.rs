@@ -5,10 +5,16 @@
 //!
 //! An operation that cannot complete at once (a `recv` on an empty channel,
 //! a `send` with no room, or a `select!` none of whose arms is ready)
-//! *registers*: it puts an [`Entry`] in the wait queue of every channel it
+//! *registers*: it puts an entry in the wait queue of every channel it
 //! waits on. All entries of one operation share one [`Token`], and each
 //! entry names the *arm* (the index of the operation within its select; 0
-//! for a plain `send`/`recv`) it stands for.
+//! for a plain `send`/`recv`) it stands for. An operation that exchanges a
+//! value through its entry (either side of a rendezvous, a sender waiting
+//! on a full bounded channel) registers an [`Entry`], a shared allocation
+//! with a slot. A receive on a buffered channel is only ever told to retry,
+//! so it registers a [`Registration`], held by value in the queue: it
+//! allocates nothing, and with the thread's recycled token (see
+//! [`Token::recycle`]) a plain receive waits with no allocation at all.
 //!
 //! A token's state word moves once, and only away from `WAITING`:
 //!
@@ -55,7 +61,8 @@
 //!
 //! # Who may touch a slot
 //!
-//! An entry's `slot` (used by rendezvous channels only) is accessed
+//! An [`Entry`]'s `slot` (rendezvous channels, and bounded channels' waiting
+//! senders) is accessed
 //!
 //! 1. by the owner while the entry is not registered anywhere (before
 //!    registering, or after removing it from its queue), or
@@ -229,8 +236,9 @@ pub(crate) struct Entry<T> {
     /// The channel's number inside a simulation (0 outside one), named in
     /// the report of a wake from outside the simulation.
     channel: u64,
-    /// Rendezvous channels only: the value a waiting sender offers, or the
-    /// value handed to a waiting receiver. See "Who may touch a slot".
+    /// The value a waiting sender offers (rendezvous and bounded), or the
+    /// value handed to a waiting rendezvous receiver. See "Who may touch a
+    /// slot".
     slot: UnsafeCell<Option<T>>,
 }
 
@@ -393,6 +401,12 @@ impl<W: Waiter> WaitQueue<W> {
     /// Appends `entry`. The caller re-checks the channel state afterwards.
     pub(crate) fn register(&self, entry: W) {
         let mut entries = self.entries.lock();
+        if entries.capacity() == 0 {
+            // Most channels never have more than one waiter on a side: start
+            // with room for one (`push_back` would make room for four), which
+            // saves memory per idle channel; more waiters grow it as usual.
+            entries.reserve_exact(1);
+        }
         entries.push_back(entry);
         // SeqCst: the store half of the waiter's side of the store-buffer
         // race described on the type.
