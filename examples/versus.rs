@@ -24,9 +24,9 @@ use std::time::Duration;
 use scenarios::*;
 
 /// Messages per channel-throughput run.
-const MESSAGES: u64 = 20_000;
+const MESSAGES: u64 = 100_000;
 /// Runs per cell; the median is reported.
-const REPETITIONS: usize = 3;
+const REPETITIONS: usize = 5;
 const SPAWNS: usize = 1_000_000;
 const RING_SIZE: usize = 1_000;
 const RING_HOPS: u64 = 1_000_000;
