@@ -161,3 +161,34 @@ fn processes_blocked_forever_on_channels_do_not_keep_the_runtime_alive() {
     // Every receiver was dropped: the channels are closed.
     assert!(keep.iter().all(|tx| tx.is_closed()));
 }
+
+/// The main future of `run` may use the `_blocking` forms. A process that
+/// such a call wakes must not wait in the main thread's hand-off slot while
+/// the main thread goes on to block on something else: it runs on a
+/// worker. (A blocking send that completes at once, in its first tries,
+/// woke the receiving process into that slot and stranded it there.)
+#[test]
+fn a_process_woken_by_a_blocking_call_of_the_main_future_runs_while_main_blocks() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    for cap in [1, 4] {
+        hoare::run(async move {
+            let (tx, rx) = chan::bounded::<u32>(cap);
+            let (done_tx, done_rx) = mpsc::channel();
+            let receiver = hoare::spawn(async move {
+                let value = rx.recv().await.unwrap();
+                done_tx.send(value).unwrap();
+            });
+            // Let the process start and wait on the empty channel.
+            hoare::time::sleep(Duration::from_millis(50)).await;
+            tx.send_blocking(7).unwrap();
+            assert_eq!(
+                done_rx.recv_timeout(Duration::from_secs(10)),
+                Ok(7),
+                "cap {cap}: the woken process did not run while the main thread blocked"
+            );
+            receiver.await.unwrap();
+        });
+    }
+}

@@ -416,3 +416,63 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
         assert_eq!(tx.try_send(3), Ok(()), "no promise outlives its sender");
     });
 }
+
+/// Two senders wait on a full `bounded(1)`, A registered before B, while a
+/// receive frees the slot and a fresh `try_send` races for it. Whether the
+/// receive moved A's value into the freed slot or the fresh send took the
+/// slot first (A then finds its value still offered and waits again), A
+/// keeps its place: its value is received before B's (DESIGN: waiting
+/// senders are served in the order they started waiting).
+///
+/// Shown able to fail (tried): a sender whose hand-off failed registering
+/// again at the back of the queue, behind B; the model then receives
+/// `[0, 3, 2, 1]` and the order assertion fails.
+#[test]
+fn a_sender_whose_hand_off_failed_keeps_its_place() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(0).unwrap();
+        let mut a = Box::pin(tx.send(1));
+        let mut b = Box::pin(tx.send(2));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(a.as_mut().poll(&mut cx).is_pending());
+        assert!(b.as_mut().poll(&mut cx).is_pending());
+        let fresh = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.try_send(3).is_ok())
+        };
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.try_recv())
+        };
+        let fresh_ok = fresh.join().unwrap();
+        let mut got = vec![receiver.join().unwrap().unwrap()];
+        let (mut a_done, mut b_done) = (false, false);
+        loop {
+            if !a_done {
+                if let Poll::Ready(sent) = a.as_mut().poll(&mut cx) {
+                    sent.unwrap();
+                    a_done = true;
+                }
+            }
+            if !b_done {
+                if let Poll::Ready(sent) = b.as_mut().poll(&mut cx) {
+                    sent.unwrap();
+                    b_done = true;
+                }
+            }
+            match rx.try_recv() {
+                Ok(value) => got.push(value),
+                Err(_) if a_done && b_done => break,
+                Err(_) => {}
+            }
+        }
+        let position = |value| got.iter().position(|&got| got == value);
+        assert!(position(1) < position(2), "A waited first: {got:?}");
+        assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
+        assert_eq!(got.len(), 3 + usize::from(fresh_ok), "{got:?}");
+    });
+}

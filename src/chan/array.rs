@@ -133,7 +133,10 @@ impl<T> Channel<T> {
     /// After a receive freed a slot: if a sender waits, select it and move
     /// its offered value into the ring at once (under the senders' lock,
     /// rule 4 of the waiter protocol), so the freed slot goes to the first
-    /// waiting sender and no send that did not wait can overtake it.
+    /// waiting sender. A send that did not wait can still take the slot in
+    /// the instant between the receive freeing it and this hand-off; the
+    /// selected sender then finds its value still offered, and registers
+    /// again at the front of the queue, keeping its place.
     fn hand_off_from_sender(&self) {
         let mut moved = false;
         self.senders.notify_one_then(|entry| {
@@ -314,10 +317,10 @@ impl<T> Channel<T> {
         true
     }
 
-    /// Registers a waiting sender; `false` (and not registered) if a send
-    /// could proceed now.
-    pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
-        self.senders.register(entry.clone());
+    /// Registers a waiting sender, at the front of the queue if `first`;
+    /// `false` (and not registered) if a send could proceed now.
+    pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>, first: bool) -> bool {
+        self.senders.register_at(entry.clone(), first);
         if self.send_ready() {
             // Synced: a receive may have selected the entry meanwhile and
             // be moving its value; the caller reads the slot next.

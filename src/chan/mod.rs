@@ -32,9 +32,11 @@
 //!   receivers and waiting senders are served in the order they started
 //!   waiting. On a bounded channel, a receive that frees a slot while
 //!   senders wait moves the first waiting sender's value into it at once
-//!   (Go's rule), so a `try_send` (or a send that has not waited yet)
-//!   cannot overtake a waiting sender. That sender's send is then
-//!   complete, even if its future is dropped before it is polled again.
+//!   (Go's rule), so the room goes to the senders that waited for it, not
+//!   to a later `try_send`. (A send racing the receive itself can take the
+//!   slot in the instant before the hand-off; the waiting sender then
+//!   waits again at the head of the queue.) A sender whose value was moved
+//!   has sent, even if its future is dropped before it is polled again.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop
@@ -66,6 +68,7 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
+use crate::runtime::current::enter_blocking_region;
 use crate::select::driver::{self, One, Waiting};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
@@ -121,42 +124,47 @@ impl<T> Shared<T> {
     /// core usually frees room within a microsecond, and registering,
     /// parking and being woken costs both sides several. `Ok` with the
     /// outcome if the send completed or the channel closed; `Err` with the
-    /// value if the caller must wait. A rendezvous channel goes straight to waiting: a send there
-    /// needs a receiver that is already waiting, which the wait finds.
+    /// value if the caller must wait. It stops as soon as other senders
+    /// wait: room freed now is theirs, in order. A rendezvous channel goes
+    /// straight to waiting: a send there needs a receiver that is already
+    /// waiting, which the wait finds.
     fn spin_send(&self, mut value: T) -> Result<Result<(), SendError<T>>, T> {
-        if let Flavor::Zero(_) = self.flavor {
-            return Err(value);
-        }
-        let spins = BLOCKING_SPINS;
-        for round in 0..=spins {
+        let senders = match &self.flavor {
+            Flavor::Zero(_) => return Err(value),
+            Flavor::Array(channel) => Some(channel.senders()),
+            Flavor::List(_) => None,
+        };
+        for round in 0..=BLOCKING_SPINS {
             match self.try_send(value) {
                 Ok(()) => return Ok(Ok(())),
                 Err(TrySendError::Closed(back)) => return Ok(Err(SendError(back))),
                 Err(TrySendError::Full(back)) => value = back,
             }
-            if round < spins {
-                blocking_backoff(round);
+            if round == BLOCKING_SPINS || senders.is_some_and(|queue| queue.has_waiters()) {
+                break;
             }
+            blocking_backoff(round);
         }
         Err(value)
     }
 
     /// The first phase of `recv_blocking`, as [`Shared::spin_send`]:
-    /// `Some` with the outcome, or `None` if the caller must wait.
+    /// `Some` with the outcome, or `None` if the caller must wait. It stops
+    /// as soon as other receivers wait: the next message is theirs.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
         if let Flavor::Zero(_) = self.flavor {
             return None;
         }
-        let spins = BLOCKING_SPINS;
-        for round in 0..=spins {
+        for round in 0..=BLOCKING_SPINS {
             match self.try_recv() {
                 Ok(value) => return Some(Ok(value)),
                 Err(TryRecvError::Closed) => return Some(Err(RecvError)),
                 Err(TryRecvError::Empty) => {}
             }
-            if round < spins {
-                blocking_backoff(round);
+            if round == BLOCKING_SPINS || self.has_waiting_receivers() {
+                break;
             }
+            blocking_backoff(round);
         }
         None
     }
@@ -430,6 +438,9 @@ impl<T> Sender<T> {
     #[track_caller]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         assert_may_block("Sender::send_blocking");
+        // Wakes caused by the spin go to the workers too: this thread may
+        // block next and must not keep a woken process in its LIFO slot.
+        let _region = enter_blocking_region();
         let value = match self.shared.spin_send(value) {
             Ok(outcome) => return outcome,
             Err(value) => value,
@@ -599,6 +610,8 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         assert_may_block("Receiver::recv_blocking");
+        // As in `send_blocking`.
+        let _region = enter_blocking_region();
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome;
         }

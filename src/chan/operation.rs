@@ -180,6 +180,10 @@ pub struct SendArm<'a, T> {
     /// registered, on a rendezvous channel, whose registration holds it).
     value: Option<T>,
     entry: Option<Arc<Entry<T>>>,
+    /// Bounded channels: this send was selected, but its value could not be
+    /// moved into the ring (a send that had not waited took the freed slot
+    /// first). It waits again at the front of the queue, keeping its place.
+    first_in_line: bool,
     result: Option<Result<(), SendError<T>>>,
 }
 
@@ -190,6 +194,7 @@ impl<'a, T> SendArm<'a, T> {
             shared,
             value,
             entry: None,
+            first_in_line: false,
             result: None,
         }
     }
@@ -250,7 +255,7 @@ impl<T> Arm for SendArm<'_, T> {
                 // The entry offers the value: a receive that frees a slot
                 // moves it into the ring (waiter rule 4).
                 let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
-                if channel.register_send(&entry) {
+                if channel.register_send(&entry, std::mem::take(&mut self.first_in_line)) {
                     self.entry = Some(entry);
                     return true;
                 }
@@ -319,8 +324,12 @@ impl<T> Arm for SendArm<'_, T> {
                 self.result = Some(Ok(()));
                 true
             }
-            // Selected by a close, or the ring was refilled: try again.
-            Some(value) => self.send_now(value),
+            // Selected by a close, or the ring was refilled: try again, and
+            // if it must wait, wait first in line.
+            Some(value) => {
+                self.first_in_line = matches!(self.shared().flavor, Flavor::Array(_));
+                self.send_now(value)
+            }
         }
     }
 

@@ -16,7 +16,10 @@
 //! allocates nothing, and with the thread's recycled token (see
 //! [`Token::recycle`]) a plain receive waits with no allocation at all.
 //!
-//! A token's state word moves once, and only away from `WAITING`:
+//! Within one wait, a token's state word moves once, and only away from
+//! `WAITING` (a token is reset to `WAITING` for a later wait only by
+//! [`Token::acquire`], after [`Token::recycle`] found that no queue, entry
+//! or counterpart refers to it any more):
 //!
 //! ```text
 //!            counterpart: try_select(arm)
@@ -97,7 +100,7 @@ use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, UnsafeCell};
 
 #[cfg(not(loom))]
-std::thread_local! {
+crate::sync::thread_local! {
     /// This thread's spare token (see [`Token::recycle`]).
     static SPARE_TOKEN: std::cell::Cell<Option<Arc<Token>>> = const { std::cell::Cell::new(None) };
 }
@@ -147,6 +150,7 @@ impl Token {
     /// thread's spare if nothing else refers to it any more (no queue, no
     /// counterpart), saving the next wait an allocation; else drops it.
     /// Under loom every wait allocates, so models see fresh tokens only.
+    #[cfg_attr(loom, allow(unused_mut, unused_variables))]
     pub(crate) fn recycle(mut token: Arc<Token>) {
         #[cfg(not(loom))]
         if let Some(unique) = Arc::get_mut(&mut token) {
@@ -400,6 +404,12 @@ impl<W: Waiter> WaitQueue<W> {
 
     /// Appends `entry`. The caller re-checks the channel state afterwards.
     pub(crate) fn register(&self, entry: W) {
+        self.register_at(entry, false);
+    }
+
+    /// [`register`](Self::register), at the front of the queue when `first`
+    /// (a bounded channel's sender whose hand-off failed keeps its place).
+    pub(crate) fn register_at(&self, entry: W, first: bool) {
         let mut entries = self.entries.lock();
         if entries.capacity() == 0 {
             // Most channels never have more than one waiter on a side: start
@@ -407,7 +417,11 @@ impl<W: Waiter> WaitQueue<W> {
             // saves memory per idle channel; more waiters grow it as usual.
             entries.reserve_exact(1);
         }
-        entries.push_back(entry);
+        if first {
+            entries.push_front(entry);
+        } else {
+            entries.push_back(entry);
+        }
         // SeqCst: the store half of the waiter's side of the store-buffer
         // race described on the type.
         self.is_empty.store(false, Ordering::SeqCst);

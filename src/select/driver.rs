@@ -10,8 +10,9 @@
 //!    wins; the operations of the others never happened. Fairness follows:
 //!    with several arms ready, each is first in the order with equal
 //!    probability.
-//! 2. **Register.** If none completed, make a fresh [`Token`] and register
-//!    an entry on every enabled arm's channel, in the same random order.
+//! 2. **Register.** If none completed, take a [`Token`] (the thread's
+//!    recycled one, or a new one) and register it on every enabled arm's
+//!    channel, in the same random order.
 //!    Each channel re-checks its state as it registers (see
 //!    [`WaitQueue`](crate::chan::waiter::WaitQueue)); if an arm turned out
 //!    ready, withdraw the token and go back to 1 — unless the withdrawal
@@ -104,8 +105,10 @@ impl Arms for [&mut (dyn Arm + Send)] {
     }
 }
 
-/// A selection of one arm (the plain `send`/`recv` futures): no dynamic
-/// dispatch, and the future is `Send` exactly when the message is.
+/// A selection of one arm, for the general functions ([`cancel`],
+/// the simulation's description) when a plain `send`/`recv` future or the
+/// receiver's stream uses them: no dynamic dispatch, and the future is
+/// `Send` exactly when the message is. Their polls use [`poll_one`].
 pub(crate) struct One<'x, A>(pub(crate) &'x mut A);
 
 impl<A: Arm> Arms for One<'_, A> {
