@@ -34,11 +34,25 @@ pub(crate) mod atomic {
     };
 }
 
-#[cfg(loom)]
-pub(crate) use loom::thread_local;
-/// `thread_local!`: loom's version gives each modelled thread its own value.
+/// `thread_local!`. Under std the initialiser is evaluated at compile
+/// time (`const { .. }`), so every access is a plain thread-local load with
+/// no lazy-initialisation check (these sit on the channel and scheduler hot
+/// paths); every initialiser must therefore be a constant expression.
+/// Loom's version gives each modelled thread its own value and has no
+/// `const` form, so it gets the initialiser as written.
 #[cfg(not(loom))]
-pub(crate) use std::thread_local;
+macro_rules! hoare_thread_local {
+    ($($(#[$attr:meta])* static $name:ident: $ty:ty = $init:expr;)*) => {
+        std::thread_local! { $($(#[$attr])* static $name: $ty = const { $init };)* }
+    };
+}
+#[cfg(loom)]
+macro_rules! hoare_thread_local {
+    ($($(#[$attr:meta])* static $name:ident: $ty:ty = $init:expr;)*) => {
+        loom::thread_local! { $($(#[$attr])* static $name: $ty = $init;)* }
+    };
+}
+pub(crate) use hoare_thread_local as thread_local;
 
 /// Process-wide lazily initialised statics (timer thread, id counters).
 ///

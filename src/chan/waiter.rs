@@ -102,7 +102,7 @@ use crate::sync::{Arc, Mutex, UnsafeCell};
 #[cfg(not(loom))]
 crate::sync::thread_local! {
     /// This thread's spare token (see [`Token::recycle`]).
-    static SPARE_TOKEN: std::cell::Cell<Option<Arc<Token>>> = const { std::cell::Cell::new(None) };
+    static SPARE_TOKEN: std::cell::Cell<Option<Arc<Token>>> = std::cell::Cell::new(None);
 }
 
 /// The token is still waiting: no counterpart has completed it.

@@ -56,30 +56,44 @@ fn seed() -> u64 {
         | 1
 }
 
-/// The next 64 random bits for this thread.
-pub(crate) fn next_u64() -> u64 {
-    let overridden =
-        OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.next_u64()));
-    if let Some(value) = overridden {
-        crate::sim::executor::note_choice(value);
-        return value;
+/// Draws `count` random numbers for this thread and hands each to `take`,
+/// in order, looking the thread's source up once (a `select!` draws
+/// several per shuffle). Under a simulation the source is its seeded one,
+/// and each number is recorded as a choice.
+fn draw(count: usize, mut take: impl FnMut(u64)) {
+    let overridden = OVERRIDE.with(|slot| match slot.borrow_mut().as_mut() {
+        Some(source) => {
+            for _ in 0..count {
+                let value = source.next_u64();
+                crate::sim::executor::note_choice(value);
+                take(value);
+            }
+            true
+        }
+        None => false,
+    });
+    if overridden {
+        return;
     }
     STATE.with(|state| {
         let mut x = state.get();
         if x == 0 {
             x = seed();
         }
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
+        for _ in 0..count {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            take(x.wrapping_mul(0x2545_F491_4F6C_DD1D));
+        }
         state.set(x);
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    })
+    });
 }
 
-/// A uniform number in `0..n` (`n > 0`), by Lemire's multiply-shift.
-pub(crate) fn below(n: usize) -> usize {
-    (((next_u64() >> 32) * (n as u64)) >> 32) as usize
+/// A uniform number in `0..n` (`n > 0`) from the random `value`, by
+/// Lemire's multiply-shift.
+fn scale(value: u64, n: usize) -> usize {
+    (((value >> 32) * (n as u64)) >> 32) as usize
 }
 
 /// Fills `order` with a uniformly random permutation of `0..order.len()`
@@ -88,8 +102,9 @@ pub(crate) fn shuffle(order: &mut [usize]) {
     for (index, slot) in order.iter_mut().enumerate() {
         *slot = index;
     }
-    for last in (1..order.len()).rev() {
-        let other = below(last + 1);
-        order.swap(last, other);
-    }
+    let mut last = order.len();
+    draw(order.len().saturating_sub(1), |value| {
+        last -= 1;
+        order.swap(last, scale(value, last + 1));
+    });
 }

@@ -119,7 +119,6 @@ impl fmt::Debug for ClockHandle {
 }
 
 thread_local! {
-    // Not `const { .. }`: loom's `thread_local!` does not accept it.
     static OVERRIDE: RefCell<Option<StdArc<dyn Clock>>> = RefCell::new(None);
 }
 
