@@ -861,8 +861,12 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        // Most futures complete without waiting: nothing to withdraw.
+        if driver::is_waiting(&self.waiting) {
+            driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        }
     }
 }
 
@@ -906,8 +910,12 @@ impl<T> Future for RecvFuture<'_, T> {
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        // Most futures complete without waiting: nothing to withdraw.
+        if driver::is_waiting(&self.waiting) {
+            driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        }
     }
 }
 

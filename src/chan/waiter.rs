@@ -450,6 +450,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// Selects and wakes the first entry whose token can still be
     /// selected (entries of completed or withdrawn operations are dropped
     /// on the way).
+    #[inline]
     pub(crate) fn notify_one(&self) {
         self.notify_one_then(|_| ());
     }
@@ -458,6 +459,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// entry right after its selection, still under this queue's lock (the
     /// bounded channel moves a waiting sender's value into the ring there;
     /// see rule 4 of "Who may touch a slot").
+    #[inline]
     pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&W)) {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
@@ -467,6 +469,14 @@ impl<W: Waiter> WaitQueue<W> {
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
+        self.select_first(hand_off);
+    }
+
+    /// The rest of [`notify_one_then`](Self::notify_one_then), once the
+    /// queue looked non-empty: out of line, so the common case (nobody
+    /// waiting) stays a fence and a load in the caller.
+    #[inline(never)]
+    fn select_first(&self, hand_off: impl FnOnce(&W)) {
         let chosen = {
             let mut entries = self.entries.lock();
             let mut chosen = None;

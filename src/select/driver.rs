@@ -425,6 +425,7 @@ pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
 }
 
 /// Whether the selection is registered and waiting.
+#[inline]
 pub(crate) fn is_waiting(waiting: &Waiting) -> bool {
     waiting.token.is_some()
 }
