@@ -21,7 +21,10 @@
 //!   instructions long. Allocation is amortised: one block per
 //!   `BLOCK_CAP` messages.
 //! * **Receive** checks `head` against `tail` (equal: empty, or closed if
-//!   the mark is set), reserves a slot by a compare-and-swap of
+//!   the mark is set; once `tail` is seen in a later block, `head` carries
+//!   `MARK_BIT` until the end of its block and skips the check, since
+//!   every slot up to there is reserved), reserves a slot by a
+//!   compare-and-swap of
 //!   `head.index`, waits for the slot's `WRITE` bit (the sender may sit
 //!   between its reservation and its write) and reads the message. The
 //!   receiver that reserves a block's last slot moves `head` to the next
@@ -64,7 +67,8 @@ const BLOCK_CAP: usize = 2;
 const LAP: usize = BLOCK_CAP + 1;
 /// Indices are stored shifted by this many bits.
 const SHIFT: usize = 1;
-/// The closed mark, in `tail.index`.
+/// The closed mark, in `tail.index`; in `head.index`, "`tail` is in a later
+/// block" (see `try_recv`).
 const MARK_BIT: usize = 1;
 
 /// Slot state: the message has been written.
@@ -304,17 +308,26 @@ impl<T> Channel<T> {
                 block = self.head.block.load(Ordering::Acquire);
                 continue;
             }
-            // SeqCst: orders this emptiness check after a waiting
-            // receiver's registration (the `WaitQueue` fences).
-            let tail = self.tail.index.load(Ordering::SeqCst);
-            if head >> SHIFT == tail >> SHIFT {
-                return Err(if tail & MARK_BIT != 0 {
-                    TryRecvError::Closed
-                } else {
-                    TryRecvError::Empty
-                });
+            let mut new_head = head + (1 << SHIFT);
+            // `MARK_BIT` in `head` records that `tail` was already in a
+            // later block: every slot of this block is reserved by a send,
+            // so the receive needs no look at the senders' `tail` line
+            // until `head` reaches the next block.
+            if head & MARK_BIT == 0 {
+                // SeqCst: orders this emptiness check after a waiting
+                // receiver's registration (the `WaitQueue` fences).
+                let tail = self.tail.index.load(Ordering::SeqCst);
+                if head >> SHIFT == tail >> SHIFT {
+                    return Err(if tail & MARK_BIT != 0 {
+                        TryRecvError::Closed
+                    } else {
+                        TryRecvError::Empty
+                    });
+                }
+                if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
+                    new_head |= MARK_BIT;
+                }
             }
-            let new_head = head + (1 << SHIFT);
             // SeqCst: the select's double collect reads `head` as part of
             // the version; one total order of these changes.
             match self.head.index.compare_exchange_weak(
@@ -330,10 +343,12 @@ impl<T> Channel<T> {
                         let next = unsafe { (*block).wait_next() };
                         // Release (both): publish the block move to other
                         // receivers' Acquire loads.
+                        // The new block starts unmarked: its first receive
+                        // looks at `tail` again.
                         self.head.block.store(next, Ordering::Release);
                         self.head
                             .index
-                            .store(new_head + (1 << SHIFT), Ordering::Release);
+                            .store((new_head & !MARK_BIT) + (1 << SHIFT), Ordering::Release);
                     }
                     // SAFETY: the CAS reserved this slot for us alone; the
                     // block is freed only after we mark the slot read (or,
