@@ -309,12 +309,9 @@ impl<T> Channel<T> {
     /// receive could proceed now.
     pub(crate) fn register_recv(&self, token: &Arc<Token>, arm: usize, channel: u64) -> bool {
         self.receivers
-            .register(Registration::new(token, arm, channel));
-        if self.recv_ready() {
-            self.receivers.unregister(token);
-            return false;
-        }
-        true
+            .register_unless(Registration::new(token, arm, channel), token, || {
+                self.recv_ready()
+            })
     }
 
     /// Registers a waiting sender, at the front of the queue if `first`;

@@ -106,46 +106,61 @@ const BLOCKING_SPINS: u32 = 10;
 #[cfg(loom)]
 const BLOCKING_SPINS: u32 = 0;
 
-/// The pause before blocking try `round + 1`: doubling busy-waits, then
-/// yields of the core (the counterpart may share it).
-fn blocking_backoff(round: u32) {
-    if round < 6 {
-        for _ in 0..1u32 << round {
-            crate::sync::spin_loop();
+/// Runs `attempt` until it gives an outcome (`Ok`), at most
+/// `BLOCKING_SPINS + 1` times, handing what a failed try gave back (`Err`)
+/// to the next one and finally to the caller. Between tries it pauses:
+/// doubling busy-waits, then yields of the core (the counterpart may share
+/// it). A receiver on another core usually frees room (or a sender
+/// delivers) within a microsecond, while registering, parking and being
+/// woken costs both sides several. Gives up early once `others_wait`: what
+/// comes next belongs to them.
+fn spin<S, R>(
+    mut state: S,
+    mut attempt: impl FnMut(S) -> Result<R, S>,
+    others_wait: impl Fn() -> bool,
+) -> Result<R, S> {
+    for round in 0..=BLOCKING_SPINS {
+        state = match attempt(state) {
+            Ok(outcome) => return Ok(outcome),
+            Err(state) => state,
+        };
+        if round == BLOCKING_SPINS || others_wait() {
+            break;
         }
-    } else {
-        std::thread::yield_now();
+        if round < 6 {
+            for _ in 0..1u32 << round {
+                crate::sync::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
     }
+    Err(state)
 }
 
 impl<T> Shared<T> {
     /// The first phase of `send_blocking`: on a buffered channel, tries the
-    /// send a few times with a short back-off, since a receiver on another
-    /// core usually frees room within a microsecond, and registering,
-    /// parking and being woken costs both sides several. `Ok` with the
-    /// outcome if the send completed or the channel closed; `Err` with the
-    /// value if the caller must wait. It stops as soon as other senders
-    /// wait: room freed now is theirs, in order. A rendezvous channel goes
-    /// straight to waiting: a send there needs a receiver that is already
-    /// waiting, which the wait finds.
-    fn spin_send(&self, mut value: T) -> Result<Result<(), SendError<T>>, T> {
+    /// send a few times (see [`spin`]). `Ok` with the outcome if the send
+    /// completed or the channel closed; `Err` with the value if the caller
+    /// must wait. It stops as soon as other senders wait: room freed now is
+    /// theirs, in order. A rendezvous channel goes straight to waiting: a
+    /// send there needs a receiver that is already waiting, which the wait
+    /// finds.
+    fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
         let senders = match &self.flavor {
             Flavor::Zero(_) => return Err(value),
             Flavor::Array(channel) => Some(channel.senders()),
             Flavor::List(_) => None,
         };
-        for round in 0..=BLOCKING_SPINS {
-            match self.try_send(value) {
-                Ok(()) => return Ok(Ok(())),
-                Err(TrySendError::Closed(back)) => return Ok(Err(SendError(back))),
-                Err(TrySendError::Full(back)) => value = back,
-            }
-            if round == BLOCKING_SPINS || senders.is_some_and(|queue| queue.has_waiters()) {
-                break;
-            }
-            blocking_backoff(round);
-        }
-        Err(value)
+        spin(
+            value,
+            |value| match self.try_send(value) {
+                Ok(()) => Ok(Ok(())),
+                Err(TrySendError::Closed(back)) => Ok(Err(SendError(back))),
+                Err(TrySendError::Full(back)) => Err(back),
+            },
+            || senders.is_some_and(|queue| queue.has_waiters()),
+        )
     }
 
     /// The first phase of `recv_blocking`, as [`Shared::spin_send`]:
@@ -155,18 +170,16 @@ impl<T> Shared<T> {
         if let Flavor::Zero(_) = self.flavor {
             return None;
         }
-        for round in 0..=BLOCKING_SPINS {
-            match self.try_recv() {
-                Ok(value) => return Some(Ok(value)),
-                Err(TryRecvError::Closed) => return Some(Err(RecvError)),
-                Err(TryRecvError::Empty) => {}
-            }
-            if round == BLOCKING_SPINS || self.has_waiting_receivers() {
-                break;
-            }
-            blocking_backoff(round);
-        }
-        None
+        spin(
+            (),
+            |()| match self.try_recv() {
+                Ok(value) => Ok(Ok(value)),
+                Err(TryRecvError::Closed) => Ok(Err(RecvError)),
+                Err(TryRecvError::Empty) => Err(()),
+            },
+            || self.has_waiting_receivers(),
+        )
+        .ok()
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
@@ -243,10 +256,20 @@ impl<T> Shared<T> {
 
     /// Whether a receive or select waits on the channel (a snapshot).
     pub(crate) fn has_waiting_receivers(&self) -> bool {
+        match (&self.flavor, self.receiver_queue()) {
+            (Flavor::Zero(channel), _) => channel.has_waiting_receivers(),
+            (_, Some(queue)) => queue.has_waiters(),
+            (_, None) => false,
+        }
+    }
+
+    /// The queue of waiting receives of a buffered channel (a rendezvous
+    /// channel keeps its waiters under its own lock: `None`).
+    pub(crate) fn receiver_queue(&self) -> Option<&waiter::WaitQueue<waiter::Registration>> {
         match &self.flavor {
-            Flavor::Zero(channel) => channel.has_waiting_receivers(),
-            Flavor::Array(channel) => channel.receivers().has_waiters(),
-            Flavor::List(channel) => channel.receivers().has_waiters(),
+            Flavor::Zero(_) => None,
+            Flavor::Array(channel) => Some(channel.receivers()),
+            Flavor::List(channel) => Some(channel.receivers()),
         }
     }
 
@@ -440,12 +463,12 @@ impl<T> Sender<T> {
         assert_may_block("Sender::send_blocking");
         // Wakes caused by the spin go to the workers too: this thread may
         // block next and must not keep a woken process in its LIFO slot.
-        let _region = enter_blocking_region();
+        let region = enter_blocking_region();
         let value = match self.shared.spin_send(value) {
             Ok(outcome) => return outcome,
             Err(value) => value,
         };
-        run_parked_operation(self.send(value))
+        run_parked_operation(&region, self.send(value))
     }
 
     /// The shared state, for select arms.
@@ -611,11 +634,11 @@ impl<T> Receiver<T> {
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
         assert_may_block("Receiver::recv_blocking");
         // As in `send_blocking`.
-        let _region = enter_blocking_region();
+        let region = enter_blocking_region();
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome;
         }
-        run_parked_operation(self.recv())
+        run_parked_operation(&region, self.recv())
     }
 
     /// A blocking iterator over messages; it ends when the channel is
@@ -861,12 +884,8 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
-    #[inline]
     fn drop(&mut self) {
-        // Most futures complete without waiting: nothing to withdraw.
-        if driver::is_waiting(&self.waiting) {
-            driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
-        }
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 
@@ -910,12 +929,8 @@ impl<T> Future for RecvFuture<'_, T> {
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
-    #[inline]
     fn drop(&mut self) {
-        // Most futures complete without waiting: nothing to withdraw.
-        if driver::is_waiting(&self.waiting) {
-            driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
-        }
+        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 

@@ -79,6 +79,7 @@ impl<T> Arm for RecvArm<'_, T> {
         self.shared.is_some()
     }
 
+    #[inline]
     fn attempt(&mut self) -> bool {
         match self.shared().try_recv() {
             Ok(value) => self.result = Some(Ok(value)),
@@ -121,10 +122,8 @@ impl<T> Arm for RecvArm<'_, T> {
             }
         }
         if std::mem::take(&mut self.wait.queued) {
-            match &self.shared().flavor {
-                Flavor::Zero(_) => {}
-                Flavor::Array(channel) => channel.receivers().unregister(token),
-                Flavor::List(channel) => channel.receivers().unregister(token),
+            if let Some(queue) = self.shared().receiver_queue() {
+                queue.unregister(token);
             }
         }
     }
@@ -210,6 +209,7 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     /// Sends `value` now; `false` (keeping the value) if there is no room.
+    #[inline]
     fn send_now(&mut self, value: T) -> bool {
         match self.shared().try_send(value) {
             Ok(()) => self.result = Some(Ok(())),
@@ -228,6 +228,7 @@ impl<T> Arm for SendArm<'_, T> {
         self.shared.is_some() && (self.value.is_some() || self.entry.is_some())
     }
 
+    #[inline]
     fn attempt(&mut self) -> bool {
         match self.value.take() {
             Some(value) => self.send_now(value),

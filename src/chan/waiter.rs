@@ -431,6 +431,24 @@ impl<W: Waiter> WaitQueue<W> {
         fence(Ordering::SeqCst);
     }
 
+    /// Registers `entry` (an operation of `token`), then re-checks the
+    /// channel with `ready`, as the store-buffer race described on the type
+    /// requires: if the operation could proceed after all, withdraws the
+    /// entry again. `true` if it stays registered.
+    pub(crate) fn register_unless(
+        &self,
+        entry: W,
+        token: &Token,
+        ready: impl FnOnce() -> bool,
+    ) -> bool {
+        self.register(entry);
+        if ready() {
+            self.unregister(token);
+            return false;
+        }
+        true
+    }
+
     /// Whether some operation may be waiting (a snapshot; entries of
     /// operations that completed elsewhere may still count).
     pub(crate) fn has_waiters(&self) -> bool {

@@ -5,7 +5,7 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use super::context::assert_may_block;
-use super::current::enter_blocking_region;
+use super::current::{enter_blocking_region, BlockingRegion};
 use super::park::with_thread_parker;
 
 /// Runs `future` to completion on the calling OS thread, parking the
@@ -44,14 +44,14 @@ pub(crate) fn run_parked<F: Future>(future: F) -> F::Output {
     park_until_ready(pin!(future))
 }
 
-/// [`run_parked`] for one channel operation (the `_blocking` methods):
-/// first tried with a no-op waker, so that an operation that completes at
-/// once (a message is buffered, there is room) never touches a parker. A
-/// channel future that registers a waiter with that waker is polled again
-/// with the real one, which replaces it (and rechecks for a completion
-/// that came in between), so no wake-up is lost.
-pub(crate) fn run_parked_operation<F: Future>(future: F) -> F::Output {
-    let _region = enter_blocking_region();
+/// [`run_parked`] for one channel operation (the `_blocking` methods),
+/// whose caller already entered the blocking region (for its first tries
+/// at the channel): first tried with a no-op waker, so that an operation
+/// that completes at once (a message is buffered, there is room) never
+/// touches a parker. A channel future that registers a waiter with that
+/// waker is polled again with the real one, which replaces it (and
+/// rechecks for a completion that came in between), so no wake-up is lost.
+pub(crate) fn run_parked_operation<F: Future>(_inside: &BlockingRegion, future: F) -> F::Output {
     let mut future = pin!(future);
     if let Poll::Ready(output) = future
         .as_mut()

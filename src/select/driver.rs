@@ -254,6 +254,28 @@ pub(crate) fn select_now_and_discard(
     select_now(arms, biased).map(|index| choose(arms, index))
 }
 
+/// Whether a waiting selection's token was selected, and for which arm.
+/// If not yet, stores the newest waker first and looks again: a
+/// counterpart that took the old waker before the store has woken that
+/// one, and its selection is seen by the second look.
+fn selected_after_waker(token: &Token, cx: &Context<'_>) -> Option<usize> {
+    token.selected().or_else(|| {
+        token.set_waker(cx.waker());
+        token.selected()
+    })
+}
+
+/// Arm `index` was selected on `token`: withdraws the other arms'
+/// registrations, lets the arm finish, and keeps the token for the
+/// thread's next wait. `true` if the arm completed, `false` if the
+/// selection must start over (a buffered retry lost to someone faster).
+fn complete(arms: &mut (impl Arms + ?Sized), token: Arc<Token>, index: usize) -> bool {
+    unregister_all(arms, &token, Some(index));
+    let finished = arms.arm(index).finish();
+    Token::recycle(token);
+    finished
+}
+
 /// Polls a waiting selection (steps 1-3 of the module docs). `Ready(i)`:
 /// arm `i` completed and every other arm was discarded.
 pub(crate) fn poll_select(
@@ -265,23 +287,15 @@ pub(crate) fn poll_select(
     if budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    if let Some(token) = &waiting.token {
-        let selected = token.selected().or_else(|| {
-            token.set_waker(cx.waker());
-            token.selected()
-        });
-        let Some(index) = selected else {
+    if let Some(token) = waiting.token.take() {
+        let Some(index) = selected_after_waker(&token, cx) else {
+            waiting.token = Some(token);
             note_waiting(arms);
             return Poll::Pending;
         };
-        if let Some(token) = waiting.token.take() {
-            unregister_all(arms, &token, Some(index));
-            let finished = arms.arm(index).finish();
-            Token::recycle(token);
-            if finished {
-                budget::consume();
-                return Poll::Ready(choose(arms, index));
-            }
+        if complete(arms, token, index) {
+            budget::consume();
+            return Poll::Ready(choose(arms, index));
         }
     }
     loop {
@@ -317,10 +331,7 @@ pub(crate) fn poll_select(
                 Token::recycle(token);
             }
             Err(index) => {
-                unregister_all(arms, &token, Some(index));
-                let finished = arms.arm(index).finish();
-                Token::recycle(token);
-                if finished {
+                if complete(arms, token, index) {
                     budget::consume();
                     return Poll::Ready(choose(arms, index));
                 }
@@ -343,21 +354,13 @@ pub(crate) fn poll_one<A: Arm>(
     if budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    if let Some(token) = &waiting.token {
-        let selected = token.selected().or_else(|| {
-            token.set_waker(cx.waker());
-            token.selected()
-        });
-        if selected.is_none() {
+    if let Some(token) = waiting.token.take() {
+        let Some(index) = selected_after_waker(&token, cx) else {
+            waiting.token = Some(token);
             note_waiting(&One(arm));
             return Poll::Pending;
-        }
-        let token = waiting.token.take();
-        let finished = arm.finish();
-        if let Some(token) = token {
-            Token::recycle(token);
-        }
-        if finished {
+        };
+        if complete(&mut One(arm), token, index) {
             budget::consume();
             return Poll::Ready(());
         }
@@ -383,10 +386,8 @@ pub(crate) fn poll_one<A: Arm>(
                 arm.unregister(&token);
                 Token::recycle(token);
             }
-            Err(_) => {
-                let finished = arm.finish();
-                Token::recycle(token);
-                if finished {
+            Err(index) => {
+                if complete(&mut One(arm), token, index) {
                     budget::consume();
                     return Poll::Ready(());
                 }
@@ -411,17 +412,30 @@ fn note_waiting(arms: &(impl Arms + ?Sized)) {
 }
 
 /// Withdraws a waiting selection that is being dropped, passing on
-/// whatever a counterpart gave it meanwhile.
+/// whatever a counterpart gave it meanwhile. Inline, so that dropping a
+/// selection that never waited (most plain `send`/`recv` futures) costs
+/// one check.
+#[inline]
 pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
-    if let Some(token) = waiting.token.take() {
-        match token.try_abort() {
-            Ok(()) => unregister_all(arms, &token, None),
-            Err(index) => {
-                unregister_all(arms, &token, Some(index));
-                arms.arm(index).pass_on();
-            }
+    if waiting.token.is_some() {
+        withdraw(arms, waiting);
+    }
+}
+
+/// [`cancel`] for a selection that is registered.
+#[inline(never)]
+fn withdraw(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
+    let Some(token) = waiting.token.take() else {
+        return;
+    };
+    match token.try_abort() {
+        Ok(()) => unregister_all(arms, &token, None),
+        Err(index) => {
+            unregister_all(arms, &token, Some(index));
+            arms.arm(index).pass_on();
         }
     }
+    Token::recycle(token);
 }
 
 /// Whether the selection is registered and waiting.
