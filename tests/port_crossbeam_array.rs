@@ -289,18 +289,7 @@ fn drops_each_message_exactly_once() {
         within(20, {
             let drops = drops.clone();
             move || {
-                thread::scope(|s| {
-                    s.spawn(|| {
-                        for _ in 0..steps {
-                            rx.recv_blocking().unwrap();
-                        }
-                    });
-                    s.spawn(|| {
-                        for i in 0..steps {
-                            tx.send_blocking(DropCounter::new(i, &drops)).unwrap();
-                        }
-                    });
-                });
+                shapes::exchange_drop_counters(&tx, &rx, steps, &drops);
                 for i in 0..additional {
                     tx.send_blocking(DropCounter::new(i, &drops)).unwrap();
                 }

@@ -3,18 +3,34 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 
-use hoare::chan::{self, Receiver, RecvError, Sender};
+use hoare::chan::{Receiver, RecvError, Sender};
 
-use super::within;
+use super::{channel, within, DropCounter};
 
-/// A channel of capacity `cap`, or unbounded for `None`.
-pub fn channel<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
-    match cap {
-        Some(cap) => chan::bounded(cap),
-        None => chan::unbounded(),
-    }
+/// A receiving thread takes `steps` messages while a sending thread sends
+/// `steps` [`DropCounter`]s (counting into `drops`) with the blocking
+/// forms; returns once both are done.
+pub fn exchange_drop_counters(
+    tx: &Sender<DropCounter>,
+    rx: &Receiver<DropCounter>,
+    steps: usize,
+    drops: &Arc<AtomicUsize>,
+) {
+    thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..steps {
+                rx.recv_blocking().unwrap();
+            }
+        });
+        s.spawn(|| {
+            for i in 0..steps {
+                tx.send_blocking(DropCounter::new(i, drops)).unwrap();
+            }
+        });
+    });
 }
 
 /// One sender, one receiver, `count` messages: all arrive, in order, and
