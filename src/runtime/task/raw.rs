@@ -126,19 +126,31 @@ unsafe fn cell<'a, F: Future>(header: NonNull<Header>) -> &'a Cell<F> {
     unsafe { header.cast::<Cell<F>>().as_ref() }
 }
 
-/// Replaces the stage, dropping the old one. The old value is moved out
-/// first, so a panicking destructor leaves the stage in a valid state.
+/// Replaces the stage, dropping the old one where it lies.
+///
+/// A running future is pinned: it may hold references into itself (a
+/// `select!` keeps its arms and the selection that points at them in one
+/// async frame), so it must be dropped in place, never moved out first.
+/// The old stage is dropped with `drop_in_place` inside `catch_unwind`,
+/// and the new stage is written over it afterwards whether or not that
+/// drop panicked, so a panicking destructor still leaves a valid stage
+/// (tokio's harness relies on the same "drop, then write" order).
 ///
 /// # Safety
 ///
 /// The caller has exclusive access to the stage (holds `RUNNING`, or is
 /// the output's owner after completion).
 unsafe fn replace_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) -> std::thread::Result<()> {
-    // SAFETY: exclusive access, guaranteed by the caller.
-    let old = cell
-        .stage
-        .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, stage) });
-    catch_unwind(AssertUnwindSafe(move || drop(old)))
+    cell.stage.with_mut(|ptr| {
+        // SAFETY: exclusive access (caller); the stage is valid, and it is
+        // dropped where it lies, so a pinned future is never moved.
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(ptr) }));
+        // SAFETY: the old stage was dropped (fully, or as far as its
+        // destructor got before panicking), so it must not be dropped
+        // again: `write` overwrites it without a drop.
+        unsafe { std::ptr::write(ptr, stage) };
+        dropped
+    })
 }
 
 /// `Vtable::run`.
@@ -338,10 +350,17 @@ where
         return;
     }
     // SAFETY: complete, and the JoinHandle owns the output from now on.
-    let stage = cell
-        .stage
-        .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
-    let Stage::Finished(result) = stage else {
+    // Only a finished stage is moved out: it holds the output, which is
+    // not pinned (the future was dropped in place when the process
+    // completed, see `replace_stage`).
+    let result = cell.stage.with_mut(|ptr| match unsafe { &mut *ptr } {
+        stage @ Stage::Finished(_) => match std::mem::replace(stage, Stage::Consumed) {
+            Stage::Finished(result) => Some(result),
+            _ => unreachable!("matched as finished just above"),
+        },
+        _ => None,
+    });
+    let Some(result) = result else {
         panic!("hoare: JoinHandle polled again after it returned its result");
     };
     // SAFETY: the caller guarantees `dst` has this type.
