@@ -62,6 +62,25 @@ pub(crate) use hoare_thread_local as thread_local;
 #[allow(unused_imports)]
 pub(crate) use std::sync::OnceLock;
 
+/// A process-wide counter handing out distinct numbers from 1 (channel
+/// ids). A plain `std` atomic under loom too: like [`OnceLock`], it is
+/// process-wide state that no model may depend on; models only rely on
+/// the numbers being distinct.
+pub(crate) struct ProcessCounter(std::sync::atomic::AtomicU64);
+
+impl ProcessCounter {
+    /// A counter whose first number is 1.
+    pub(crate) const fn new() -> Self {
+        ProcessCounter(std::sync::atomic::AtomicU64::new(1))
+    }
+
+    /// The next number. Relaxed: only distinctness matters, nothing is
+    /// published with the number.
+    pub(crate) fn next(&self) -> u64 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Hint that the caller is spinning; under loom, a yield so the model can
 /// schedule the thread it waits for.
 #[inline]

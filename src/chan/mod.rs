@@ -51,9 +51,11 @@
 //!   all mixed on one channel.
 
 mod array;
+pub(crate) mod choice;
 mod error;
 mod list;
 pub(crate) mod operation;
+pub(crate) mod selection;
 pub(crate) mod waiter;
 mod zero;
 
@@ -69,10 +71,10 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::current::enter_blocking_region;
-use crate::select::driver::{self, One, Waiting};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, RecvWait, SendArm};
+use selection::{One, Waiting};
 
 /// The implementation behind a channel.
 // The variants differ in size, but a channel is allocated once, in its
@@ -275,13 +277,10 @@ impl<T> Shared<T> {
 
     /// How a report names this channel: `channel #3 (rendezvous)`.
     pub(crate) fn describe(&self) -> String {
-        match (&self.flavor, self.id) {
-            (Flavor::Array(channel), 0) => format!("a bounded({}) channel", channel.capacity()),
-            (Flavor::Array(channel), id) => {
-                format!("channel #{id} (bounded({}))", channel.capacity())
-            }
-            (_, 0) => format!("a {} channel", self.flavor_name()),
-            (_, id) => format!("channel #{id} ({})", self.flavor_name()),
+        let id = self.id;
+        match &self.flavor {
+            Flavor::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
+            _ => format!("channel #{id} ({})", self.flavor_name()),
         }
     }
 
@@ -296,7 +295,7 @@ impl<T> Shared<T> {
 }
 
 fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
-    let id = crate::sim::executor::next_channel_id();
+    let id = crate::runtime::hooks::next_channel_id();
     let shared = Arc::new(Shared {
         id,
         senders: AtomicUsize::new(1),
@@ -753,7 +752,7 @@ impl<T> Receiver<T> {
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
         let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut self.stream_wait));
-        driver::cancel(&mut One(&mut arm), &mut self.stream_waiting);
+        selection::cancel(&mut One(&mut arm), &mut self.stream_waiting);
     }
 }
 
@@ -829,7 +828,7 @@ impl<T> Stream for Receiver<T> {
             return Poll::Ready(None);
         }
         let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut this.stream_wait));
-        match driver::poll_one(&mut arm, &mut this.stream_waiting, cx) {
+        match selection::poll_one(&mut arm, &mut this.stream_waiting, cx) {
             Poll::Ready(()) => match arm.take_result() {
                 Some(Ok(value)) => Poll::Ready(Some(value)),
                 _ => {
@@ -872,7 +871,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_one(&mut this.arm, &mut this.waiting, cx) {
+        match selection::poll_one(&mut this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
@@ -885,14 +884,14 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        selection::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &driver::is_waiting(&self.waiting))
+            .field("waiting", &selection::is_waiting(&self.waiting))
             .finish()
     }
 }
@@ -917,7 +916,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match driver::poll_one(&mut this.arm, &mut this.waiting, cx) {
+        match selection::poll_one(&mut this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
@@ -930,14 +929,14 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        driver::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        selection::cancel(&mut One(&mut self.arm), &mut self.waiting);
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &driver::is_waiting(&self.waiting))
+            .field("waiting", &selection::is_waiting(&self.waiting))
             .finish()
     }
 }

@@ -7,9 +7,9 @@
 //! one implementation of waiting.
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
+use super::selection::Arm;
 use super::waiter::{Entry, Token};
 use super::{Flavor, Shared};
-use crate::select::driver::Arm;
 use crate::sync::Arc;
 
 /// How a waiting receive is registered, kept between polls.

@@ -318,7 +318,7 @@ fn wake_from(token: &Token, channel: u64) {
     if channel == 0 {
         token.wake();
     } else {
-        crate::sim::executor::waking_from_channel(channel, || token.wake());
+        crate::runtime::hooks::waking_from_channel(channel, || token.wake());
     }
 }
 

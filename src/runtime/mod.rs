@@ -28,6 +28,7 @@ pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod context;
 pub(crate) mod current;
+pub(crate) mod hooks;
 pub(crate) mod idle;
 pub(crate) mod inject;
 pub(crate) mod main_thread;
@@ -226,8 +227,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // Inside a simulation, the process belongs to it.
-    let future = match crate::sim::executor::try_spawn(future) {
+    // Inside a host (a simulation), the process belongs to it.
+    let future = match hooks::try_spawn(future) {
         Ok(handle) => return handle,
         Err(future) => future,
     };

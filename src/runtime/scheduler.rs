@@ -117,8 +117,8 @@ impl Shared {
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
         let owner = match &task.header().owner {
             task::Owner::Runtime(owner) => owner.clone(),
-            task::Owner::Simulation(_) => {
-                unreachable!("hoare: a simulated process was queued on a runtime")
+            task::Owner::Hosted(_) => {
+                unreachable!("hoare: a hosted process was queued on a runtime")
             }
         };
         let shared: *const Shared = &*owner;

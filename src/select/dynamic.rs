@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::driver::{self, Arm, Arms, Waiting};
 use crate::chan::operation::{RecvArm, SendArm};
+use crate::chan::selection::{self, Arm, Arms, Waiting};
 use crate::chan::{Receiver, RecvError, SendError, Sender};
 
 /// A selection over operations known only at run time (fan-in over a
@@ -200,7 +200,7 @@ impl<'a, T> Select<'a, T> {
     /// assert!(sel.try_select().is_some());
     /// ```
     pub fn try_select(&mut self) -> Option<(usize, Selected<T>)> {
-        let index = driver::select_now(&mut self.arms[..], self.biased)?;
+        let index = selection::select_now(&mut self.arms[..], self.biased)?;
         let selected = self.arms[index].take_selected();
         // A completed receive must not run again.
         if let DynamicArm::Recv(_) = self.arms[index] {
@@ -276,7 +276,7 @@ impl<T> Future for SelectFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let biased = this.select.biased;
-        match driver::poll_select(&mut this.select.arms[..], &mut this.waiting, biased, cx) {
+        match selection::poll_select(&mut this.select.arms[..], &mut this.waiting, biased, cx) {
             Poll::Ready(index) => Poll::Ready((index, this.select.arms[index].take_selected())),
             Poll::Pending => Poll::Pending,
         }
@@ -285,7 +285,7 @@ impl<T> Future for SelectFuture<'_, T> {
 
 impl<T> Drop for SelectFuture<'_, T> {
     fn drop(&mut self) {
-        driver::cancel(&mut self.select.arms[..], &mut self.waiting);
+        selection::cancel(&mut self.select.arms[..], &mut self.waiting);
     }
 }
 

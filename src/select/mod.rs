@@ -86,9 +86,7 @@
 //! # });
 //! ```
 
-pub(crate) mod driver;
 mod dynamic;
-pub(crate) mod random;
 
 pub use dynamic::{Select, SelectFuture, Selected};
 
@@ -307,11 +305,11 @@ pub mod __private {
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
-    pub use super::driver::Arm;
     pub use crate::chan::operation::{RecvArm, SendArm};
+    pub use crate::chan::selection::Arm;
     use crate::chan::{Receiver, Sender};
 
-    use super::driver::{self, Waiting};
+    use crate::chan::selection::{self, Waiting};
 
     /// The index `select_now` reports for "take `default`".
     pub const DEFAULT: usize = usize::MAX;
@@ -377,7 +375,7 @@ pub mod __private {
 
     /// A select with a `default` arm: the ready arm, or [`DEFAULT`].
     pub fn select_now(arms: &mut [&mut (dyn Arm + Send)], biased: bool) -> usize {
-        driver::select_now_and_discard(arms, biased).unwrap_or(DEFAULT)
+        selection::select_now_and_discard(arms, biased).unwrap_or(DEFAULT)
     }
 
     /// Never completes.
@@ -408,13 +406,13 @@ pub mod __private {
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
             let this = self.get_mut();
-            driver::poll_select(this.arms, &mut this.waiting, this.biased, cx)
+            selection::poll_select(this.arms, &mut this.waiting, this.biased, cx)
         }
     }
 
     impl Drop for Selecting<'_, '_> {
         fn drop(&mut self) {
-            driver::cancel(self.arms, &mut self.waiting);
+            selection::cancel(self.arms, &mut self.waiting);
         }
     }
 }

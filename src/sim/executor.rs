@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::pin;
+use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::ThreadId;
@@ -39,13 +40,15 @@ use super::error::SimError;
 use super::rng::SimRng;
 use super::strategy::{Scheduler, Strategy};
 use super::trace::{Event, Trace};
+use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
+use crate::runtime::hooks::{self, Host};
 use crate::runtime::owned::OwnedTasks;
-use crate::runtime::task::{self, JoinHandle, Notified};
-use crate::select::random;
+use crate::runtime::task::raw::Header;
+use crate::runtime::task::{self, Notified, Supervisor, Task};
 use crate::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::{thread_local, Arc, Mutex};
+use crate::sync::{thread_local, Mutex};
 use crate::time::clock as time_clock;
 
 /// The settings of one run.
@@ -83,19 +86,6 @@ struct PanicRecord {
     detached: bool,
 }
 
-thread_local! {
-    /// The channel whose operation is waking a waiter on this thread, for
-    /// the foreign-wake report (set by the channel code around wakes).
-    static WAKING_CHANNEL: Cell<u64> = Cell::new(0);
-}
-
-/// Runs `wake` while noting that channel `channel` is the one waking.
-pub(crate) fn waking_from_channel(channel: u64, wake: impl FnOnce()) {
-    let previous = WAKING_CHANNEL.with(|cell| cell.replace(channel));
-    wake();
-    WAKING_CHANNEL.with(|cell| cell.set(previous));
-}
-
 impl SimShared {
     fn new() -> Self {
         SimShared {
@@ -111,7 +101,7 @@ impl SimShared {
 
     fn check_thread(&self) {
         if std::thread::current().id() != self.thread {
-            let channel = WAKING_CHANNEL.with(|cell| cell.get());
+            let channel = hooks::waking_channel();
             let source = if channel == 0 {
                 format!(
                     "a waker called on thread {:?}",
@@ -124,21 +114,31 @@ impl SimShared {
         }
     }
 
-    /// Queues a woken process (the task harness calls this).
-    pub(crate) fn schedule(&self, task: Notified, is_yield: bool) {
+    /// The first panic that nobody can observe any more (`at_end`: also
+    /// those whose handle was simply never awaited).
+    fn unobserved_panic(&self, at_end: bool) -> Option<(u64, String, u64)> {
+        let panics = self.panics.lock();
+        panics
+            .iter()
+            .find(|(_, record)| !record.observed && (record.detached || at_end))
+            .map(|(process, record)| (*process, record.message.clone(), record.step))
+    }
+}
+
+/// What the task harness reports of the simulation's processes.
+impl Supervisor for SimShared {
+    fn schedule(&self, task: Notified, is_yield: bool) {
         self.check_thread();
         self.woken.lock().push((task, is_yield));
     }
 
-    /// A process completed (or was cancelled) and left the live list (the
-    /// task harness calls this).
-    pub(crate) fn on_complete(&self, process: u64) {
+    fn remove_live(&self, header: NonNull<Header>, process: u64) -> bool {
+        let held = self.owned.remove(header);
         self.completed.lock().push(process);
+        held
     }
 
-    /// A process finished with a panic; `join_interested` says whether its
-    /// `JoinHandle` still exists (the task harness calls this).
-    pub(crate) fn on_panic(&self, process: u64, message: String, join_interested: bool) {
+    fn on_panic(&self, process: u64, message: String, join_interested: bool) {
         let step = with_context(|cx| cx.map(|cx| cx.step.get()).unwrap_or(0));
         with_context(|cx| {
             if let Some(cx) = cx {
@@ -159,33 +159,22 @@ impl SimShared {
         );
     }
 
-    /// A `JoinHandle` returned the panic of `process` to its owner.
-    pub(crate) fn on_panic_observed(&self, process: u64) {
+    fn on_panic_observed(&self, process: u64) {
         if let Some(record) = self.panics.lock().get_mut(&process) {
             record.observed = true;
         }
     }
 
-    /// A `JoinHandle` was dropped: a panic it never returned is now lost.
-    pub(crate) fn on_join_dropped(&self, process: u64) {
+    /// A panic its dropped `JoinHandle` never returned is now lost.
+    fn on_join_dropped(&self, process: u64) {
         if let Some(record) = self.panics.lock().get_mut(&process) {
             record.detached = true;
         }
     }
-
-    /// The first panic that nobody can observe any more (`at_end`: also
-    /// those whose handle was simply never awaited).
-    fn unobserved_panic(&self, at_end: bool) -> Option<(u64, String, u64)> {
-        let panics = self.panics.lock();
-        panics
-            .iter()
-            .find(|(_, record)| !record.observed && (record.detached || at_end))
-            .map(|(process, record)| (*process, record.message.clone(), record.step))
-    }
 }
 
 /// The main future's waker.
-struct MainWaker(Arc<SimShared>);
+struct MainWaker(StdArc<SimShared>);
 
 impl Wake for MainWaker {
     fn wake(self: StdArc<Self>) {
@@ -202,7 +191,7 @@ impl Wake for MainWaker {
 
 /// What the code running inside a simulation can reach on its thread.
 pub(crate) struct SimContext {
-    pub(crate) shared: Arc<SimShared>,
+    pub(crate) shared: StdArc<SimShared>,
     step: Cell<u64>,
     /// The process being polled (0 = main).
     current: Cell<u64>,
@@ -239,32 +228,8 @@ fn with_context<R>(f: impl FnOnce(Option<&SimContext>) -> R) -> R {
     CURRENT.with(|current| f(current.borrow().as_deref()))
 }
 
-/// A number for a new channel: per simulation inside one, else 0.
-pub(crate) fn next_channel_id() -> u64 {
-    with_context(|cx| match cx {
-        Some(cx) => {
-            let id = cx.next_channel.get() + 1;
-            cx.next_channel.set(id);
-            id
-        }
-        None => 0,
-    })
-}
-
-/// Records what the current process waits on (shown in deadlock reports
-/// and in the trace of processes dropped at the end).
-pub(crate) fn note_waiting(describe: impl FnOnce() -> String) {
-    with_context(|cx| {
-        if let Some(cx) = cx {
-            let process = cx.current.get();
-            if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
-                info.waiting_on = describe();
-            }
-        }
-    });
-}
-
-/// Records a seeded `select!` choice in the trace.
+/// Records a seeded `select!` choice in the trace (the simulation's
+/// choice source calls this for every draw).
 pub(crate) fn note_choice(value: u64) {
     with_context(|cx| {
         if let Some(cx) = cx {
@@ -273,63 +238,69 @@ pub(crate) fn note_choice(value: u64) {
     });
 }
 
-/// Spawns `future` as a process of the simulation running on this thread,
-/// or gives it back if there is none.
-#[track_caller]
-pub(crate) fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let location = Location::caller();
-    CURRENT.with(|current| {
-        let current = current.borrow();
-        let Some(cx) = current.as_deref() else {
-            return Err(future);
-        };
-        let process = cx.next_process.get() + 1;
-        cx.next_process.set(process);
+/// What the parts report to the simulation through `runtime::hooks`.
+impl Host for SimContext {
+    /// Channels are numbered per simulation.
+    fn next_channel_id(&self) -> u64 {
+        let id = self.next_channel.get() + 1;
+        self.next_channel.set(id);
+        id
+    }
+
+    /// Shown in deadlock reports and in the trace of processes dropped at
+    /// the end.
+    fn note_waiting(&self, describe: &dyn Fn() -> String) {
+        let process = self.current.get();
+        if let Some(info) = self.processes.borrow_mut().get_mut(&process) {
+            info.waiting_on = describe();
+        }
+    }
+
+    fn admit(&self, location: &'static Location<'static>) -> (task::Owner, u64) {
+        let process = self.next_process.get() + 1;
+        self.next_process.set(process);
         let location = format!("{}:{}", location.file(), location.line());
-        cx.trace.borrow_mut().push(Event::Spawn {
+        self.trace.borrow_mut().push(Event::Spawn {
             process,
             location: location.clone(),
         });
-        cx.names.borrow_mut().insert(
+        self.names.borrow_mut().insert(
             process,
             format!("process p{process} (spawned at {location})"),
         );
-        cx.processes.borrow_mut().insert(
+        self.processes.borrow_mut().insert(
             process,
             ProcessInfo {
                 location,
                 waiting_on: "nothing yet (never polled)".into(),
             },
         );
-        cx.spawned.borrow_mut().push(process);
-        let (live, notified, join) =
-            task::allocate(future, task::Owner::Simulation(cx.shared.clone()), process);
-        if let Err(live) = cx.shared.owned.bind(live) {
+        self.spawned.borrow_mut().push(process);
+        (task::Owner::Hosted(self.shared.clone()), process)
+    }
+
+    fn start(&self, live: Task, notified: Notified) {
+        if let Err(live) = self.shared.owned.bind(live) {
             drop(live);
         }
-        cx.shared.schedule(notified, false);
-        Ok(join)
-    })
+        self.shared.schedule(notified, false);
+    }
 }
 
-/// Installs the context for the run; removes it on drop.
-struct Installed;
+/// Installs the context for the run, as this thread's simulation and as
+/// its host (`runtime::hooks`); removes both on drop.
+struct Installed(hooks::Installed);
 
 impl Installed {
     fn new(cx: std::rc::Rc<SimContext>) -> Self {
-        CURRENT.with(|current| {
-            let mut current = current.borrow_mut();
-            assert!(
-                current.is_none(),
+        let host = match hooks::install(cx.clone()) {
+            Ok(host) => host,
+            Err(_) => panic!(
                 "hoare::sim: a simulation cannot run inside another simulation on the same thread"
-            );
-            *current = Some(cx);
-        });
-        Installed
+            ),
+        };
+        CURRENT.with(|current| *current.borrow_mut() = Some(cx));
+        Installed(host)
     }
 }
 
@@ -357,7 +328,7 @@ impl Runnable {
 
 /// Runs `future` as the main process of a simulation under `config`.
 pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, SimError>, Trace) {
-    let shared = Arc::new(SimShared::new());
+    let shared = StdArc::new(SimShared::new());
     let cx = std::rc::Rc::new(SimContext {
         shared: shared.clone(),
         step: Cell::new(0),
@@ -385,7 +356,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let clock_guard = time_clock::enter(clock.clone());
     let no_blocking = ForbidBlocking::enter(NoBlocking::Simulation);
     let choices = Box::new(SimRng::new(config.seed, 1));
-    let (result, _) = random::with_source(choices, || drive(config, &cx, &shared, &clock, future));
+    let (result, _) = choice::with_source(choices, || drive(config, &cx, &shared, &clock, future));
     // Drop what is left while the simulation's context is still installed:
     // destructors of processes may use channels and timers.
     let leftover_panic = shut_down(&cx, &shared, &clock);
@@ -411,7 +382,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
 fn drive<F: Future>(
     config: &Config,
     cx: &SimContext,
-    shared: &Arc<SimShared>,
+    shared: &StdArc<SimShared>,
     clock: &VirtualClock,
     future: F,
 ) -> Result<F::Output, SimError> {
@@ -481,7 +452,7 @@ fn drive<F: Future>(
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
-            info.waiting_on = "a future outside hoare (not a channel, timer or JoinHandle)".into();
+            info.waiting_on = "unknown (a future outside hoare)".into();
         }
         match chosen {
             Runnable::Main => {
@@ -555,7 +526,7 @@ fn deadlock(cx: &SimContext, seed: u64) -> SimError {
 /// processes in the trace. Returns a panic nobody observed, if any.
 fn shut_down(
     cx: &SimContext,
-    shared: &Arc<SimShared>,
+    shared: &StdArc<SimShared>,
     clock: &VirtualClock,
 ) -> Option<(u64, String, u64)> {
     let live: Vec<(u64, String)> = cx

@@ -49,9 +49,13 @@ impl SimRng {
     }
 }
 
-impl crate::select::random::Source for SimRng {
+/// The simulation's source of `select!` choices: each draw is recorded in
+/// the trace as a choice.
+impl crate::chan::choice::Source for SimRng {
     fn next_u64(&mut self) -> u64 {
-        SimRng::next_u64(self)
+        let value = SimRng::next_u64(self);
+        super::executor::note_choice(value);
+        value
     }
 }
 

@@ -133,9 +133,9 @@ impl Future for Sleep {
             }
         }
         let deadline = this.deadline;
-        crate::sim::executor::note_waiting(|| {
+        crate::runtime::hooks::note_waiting(|| {
             let left = deadline.saturating_duration_since(crate::time::clock::now());
-            format!("a sleep with {left:?} of virtual time left")
+            format!("sleep with {left:?} left")
         });
         Poll::Pending
     }

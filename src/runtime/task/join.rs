@@ -18,6 +18,7 @@ use std::task::{Context, Poll, Waker};
 use super::raw::Header;
 use super::Notified;
 use super::Owner;
+use crate::runtime::hooks;
 
 /// An owned permission to await a spawned process's result.
 ///
@@ -122,19 +123,17 @@ impl<T> Future for JoinHandle<T> {
             );
         }
         let header = self.header();
-        if let Some(simulation) = header.owner.simulation() {
-            match &output {
-                Poll::Ready(Err(error)) if error.is_panic() => {
-                    simulation.on_panic_observed(header.id)
+        match &output {
+            Poll::Ready(Err(error)) if error.is_panic() => {
+                if let Some(supervisor) = header.owner.supervisor() {
+                    supervisor.on_panic_observed(header.id);
                 }
-                Poll::Pending => {
-                    let id = header.id;
-                    crate::sim::executor::note_waiting(|| {
-                        format!("the JoinHandle of process p{id}")
-                    });
-                }
-                _ => {}
             }
+            Poll::Pending => {
+                let id = header.id;
+                hooks::note_waiting(|| format!("join of p{id}"));
+            }
+            Poll::Ready(_) => {}
         }
         output
     }
@@ -142,8 +141,8 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if let Some(simulation) = self.header().owner.simulation() {
-            simulation.on_join_dropped(self.header().id);
+        if let Some(supervisor) = self.header().owner.supervisor() {
+            supervisor.on_join_dropped(self.header().id);
         }
         // SAFETY: we are the JoinHandle and give up its reference.
         unsafe { (self.header().vtable.drop_join_handle)(self.header) }

@@ -23,7 +23,6 @@ pub use join::{JoinError, JoinHandle};
 use raw::{Cell, Header};
 
 use crate::runtime::scheduler::Shared;
-use crate::sim::executor::SimShared;
 use crate::sync::Arc;
 
 /// Who runs a process: where a wake queues it, and whose list of live
@@ -31,8 +30,27 @@ use crate::sync::Arc;
 pub(crate) enum Owner {
     /// A runtime's work-stealing scheduler.
     Runtime(Arc<Shared>),
-    /// A deterministic simulation.
-    Simulation(Arc<SimShared>),
+    /// A host that schedules its processes itself (the simulation; see
+    /// `runtime::hooks`). A `std` `Arc`, since a trait object cannot sit
+    /// in loom's; no loom model runs a host.
+    Hosted(std::sync::Arc<dyn Supervisor>),
+}
+
+/// A host's side of the processes it owns: the task harness reports
+/// their wakes, completions and panics to it.
+pub(crate) trait Supervisor: Send + Sync {
+    /// Queues a woken process (`is_yield`: it woke itself).
+    fn schedule(&self, task: Notified, is_yield: bool);
+    /// The completed process `header` (number `id`) leaves the host's live
+    /// list; whether the list held a reference to it.
+    fn remove_live(&self, header: NonNull<Header>, id: u64) -> bool;
+    /// Process `id` finished with a panic; `join_interested`: its
+    /// `JoinHandle` still exists.
+    fn on_panic(&self, id: u64, message: String, join_interested: bool);
+    /// A `JoinHandle` returned the panic of process `id` to its owner.
+    fn on_panic_observed(&self, id: u64);
+    /// The `JoinHandle` of process `id` was dropped.
+    fn on_join_dropped(&self, id: u64);
 }
 
 impl Owner {
@@ -40,10 +58,10 @@ impl Owner {
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
         match &task.header().owner {
             Owner::Runtime(_) => Shared::schedule(task, is_yield),
-            Owner::Simulation(simulation) => {
-                // Keep the simulation alive past the push.
-                let simulation = simulation.clone();
-                simulation.schedule(task, is_yield);
+            Owner::Hosted(supervisor) => {
+                // Keep the host's side alive past the push.
+                let supervisor = supervisor.clone();
+                supervisor.schedule(task, is_yield);
             }
         }
     }
@@ -53,19 +71,15 @@ impl Owner {
     pub(crate) fn remove_live(&self, header: NonNull<Header>, id: u64) -> bool {
         match self {
             Owner::Runtime(shared) => shared.owned.remove(header),
-            Owner::Simulation(simulation) => {
-                let held = simulation.owned.remove(header);
-                simulation.on_complete(id);
-                held
-            }
+            Owner::Hosted(supervisor) => supervisor.remove_live(header, id),
         }
     }
 
-    /// The simulation, if the process belongs to one.
-    pub(crate) fn simulation(&self) -> Option<&Arc<SimShared>> {
+    /// The host's side, if a host owns the process.
+    pub(crate) fn supervisor(&self) -> Option<&dyn Supervisor> {
         match self {
             Owner::Runtime(_) => None,
-            Owner::Simulation(simulation) => Some(simulation),
+            Owner::Hosted(supervisor) => Some(&**supervisor),
         }
     }
 }

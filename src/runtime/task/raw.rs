@@ -265,9 +265,9 @@ where
     F::Output: Send + 'static,
 {
     let header_ref = &cell.header;
-    // A simulation hears of every panic (`sim::executor`); read the message
-    // while RUNNING still gives us the stage.
-    let panic_message = header_ref.owner.simulation().and_then(|_| {
+    // A host hears of every panic (`Supervisor::on_panic`); read the
+    // message while RUNNING still gives us the stage.
+    let panic_message = header_ref.owner.supervisor().and_then(|_| {
         cell.stage.with(|ptr| {
             // SAFETY: RUNNING gives exclusive access to the stage.
             match unsafe { &*ptr } {
@@ -277,8 +277,8 @@ where
         })
     });
     let snapshot = header_ref.state.transition_to_complete();
-    if let (Some(simulation), Some(message)) = (header_ref.owner.simulation(), panic_message) {
-        simulation.on_panic(header_ref.id, message, snapshot.is_join_interested());
+    if let (Some(supervisor), Some(message)) = (header_ref.owner.supervisor(), panic_message) {
+        supervisor.on_panic(header_ref.id, message, snapshot.is_join_interested());
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {

@@ -39,11 +39,11 @@
 
 use std::task::{Context, Poll};
 
-use crate::chan::waiter::Token;
-use crate::runtime::budget;
+use super::waiter::Token;
+use crate::runtime::{budget, hooks};
 use crate::sync::Arc;
 
-use super::random;
+use super::choice;
 
 /// One operation of a selection, as the driver sees it.
 pub trait Arm {
@@ -160,7 +160,7 @@ impl Order {
                 *slot = index;
             }
         } else {
-            random::shuffle(slots);
+            choice::shuffle(slots);
         }
         order
     }
@@ -306,9 +306,7 @@ pub(crate) fn poll_select(
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
-            crate::sim::executor::note_waiting(|| {
-                "a select with every arm disabled (forever)".to_string()
-            });
+            hooks::note_waiting(|| "a select with every arm disabled (forever)".to_string());
             return Poll::Pending;
         }
         let token = Token::acquire(cx.waker());
@@ -398,7 +396,7 @@ pub(crate) fn poll_one<A: Arm>(
 
 /// Tells a running simulation what this selection waits on.
 fn note_waiting(arms: &(impl Arms + ?Sized)) {
-    crate::sim::executor::note_waiting(|| {
+    hooks::note_waiting(|| {
         let enabled: Vec<String> = (0..arms.count())
             .map(|index| arms.arm_ref(index))
             .filter(|arm| arm.enabled())

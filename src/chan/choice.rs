@@ -1,11 +1,16 @@
-//! The random choices of `select!`: which ready arm wins.
+//! The random choices of a selection: the order in which its arms are
+//! tried and registered, and so which ready arm wins.
 //!
-//! A per-thread xorshift64* generator, seeded once per thread from a
-//! process-wide counter mixed with the thread's address space layout (the
-//! address of a thread-local), is fast (a few arithmetic operations) and
-//! good enough for a uniform choice among a handful of arms. A simulation
-//! installs its own seeded source with [`with_source`] so that every choice
-//! replays from the seed.
+//! A per-thread xorshift64* generator is fast (a few arithmetic
+//! operations) and good enough for a uniform choice among a handful of
+//! arms. Each thread seeds it on first use from std's `RandomState`, whose
+//! keys are random per process and advance per call, so threads start
+//! from different states. Under `cfg(loom)` the seed is a constant: a
+//! loom model must make the same choices in every execution it explores,
+//! or loom cannot replay its interleavings.
+//!
+//! A simulation installs its own seeded [`Source`] with [`with_source`]
+//! (and records each draw itself), so every choice replays from its seed.
 
 use std::cell::{Cell, RefCell};
 
@@ -46,6 +51,12 @@ pub(crate) fn with_source<R>(
     (result, installed)
 }
 
+#[cfg(loom)]
+fn seed() -> u64 {
+    0x9E37_79B9_7F4A_7C15
+}
+
+#[cfg(not(loom))]
 fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // std's `RandomState` is randomly keyed per process and its keys
@@ -58,15 +69,12 @@ fn seed() -> u64 {
 
 /// Draws `count` random numbers for this thread and hands each to `take`,
 /// in order, looking the thread's source up once (a `select!` draws
-/// several per shuffle). Under a simulation the source is its seeded one,
-/// and each number is recorded as a choice.
+/// several per shuffle). Under a simulation the source is its seeded one.
 fn draw(count: usize, mut take: impl FnMut(u64)) {
     let overridden = OVERRIDE.with(|slot| match slot.borrow_mut().as_mut() {
         Some(source) => {
             for _ in 0..count {
-                let value = source.next_u64();
-                crate::sim::executor::note_choice(value);
-                take(value);
+                take(source.next_u64());
             }
             true
         }

@@ -1,0 +1,132 @@
+//! The seam between the parts and a *host* that drives or watches them.
+//!
+//! Channels, selections, timers, `JoinHandle`s and `spawn` report a few
+//! facts through the functions of this module: a new channel needs a
+//! number, the process being polled waits on something (described in
+//! words), a channel is waking a waiter, a process is being spawned. A
+//! host installed on the current thread hears them and may take over the
+//! spawn; without one, each hook is one thread-local look-up that finds
+//! nothing, and the parts behave as on a plain runtime.
+//!
+//! The deterministic simulation is such a host: it implements [`Host`]
+//! and installs itself for the length of a run. The parts never name the
+//! simulation; it plugs in here and through two more traits the parts
+//! define (`time::clock::Clock` for virtual time, `chan::choice::Source`
+//! for seeded choices), and the task harness reports to it through
+//! [`Supervisor`](super::task::Supervisor).
+//!
+//! Who may call what: the parts call the free functions below; only a
+//! host calls [`install`]. Hosts are per thread and never nest.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::Location;
+use std::rc::Rc;
+
+use super::task::{self, JoinHandle, Notified, Owner, Task};
+use crate::sync::{thread_local, ProcessCounter};
+
+/// What a host hears of, and decides, on its thread.
+pub(crate) trait Host {
+    /// A number for a new channel, unique within the host.
+    fn next_channel_id(&self) -> u64;
+    /// The process being polled now waits on what `describe` says (in the
+    /// lowercase words of deadlock reports: `recv on channel #3 ...`).
+    fn note_waiting(&self, describe: &dyn Fn() -> String);
+    /// A process is being spawned at `location`: the owner that will
+    /// schedule it, and its number.
+    fn admit(&self, location: &'static Location<'static>) -> (Owner, u64);
+    /// Starts the process `admit` numbered: keeps `live` in the host's
+    /// list of live processes and queues `notified` to run.
+    fn start(&self, live: Task, notified: Notified);
+}
+
+thread_local! {
+    /// The host installed on this thread, if any.
+    static HOST: RefCell<Option<Rc<dyn Host>>> = RefCell::new(None);
+    /// The channel whose operation is waking a waiter on this thread (0:
+    /// none), so a host can name it when the wake reaches a process it
+    /// does not expect.
+    static WAKING_CHANNEL: Cell<u64> = Cell::new(0);
+}
+
+/// Keeps a host installed on this thread; uninstalls it on drop.
+pub(crate) struct Installed(());
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let host = HOST.with(|slot| slot.borrow_mut().take());
+        drop(host);
+    }
+}
+
+/// Installs `host` on this thread, or gives it back if one already is.
+pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
+    HOST.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_some() {
+            return Err(host);
+        }
+        *slot = Some(host);
+        Ok(Installed(()))
+    })
+}
+
+/// Runs `f` with the host, if any. Shared borrow: a host's method may call
+/// back into the hooks, but never [`install`].
+fn with_host<R>(f: impl FnOnce(Option<&dyn Host>) -> R) -> R {
+    HOST.with(|slot| f(slot.borrow().as_deref()))
+}
+
+/// A number for a new channel: the host's numbering inside a host, else
+/// unique within the process (shown in `Debug` and in reports).
+pub(crate) fn next_channel_id() -> u64 {
+    /// Channel numbers outside a host.
+    static NEXT: ProcessCounter = ProcessCounter::new();
+    with_host(|host| match host {
+        Some(host) => host.next_channel_id(),
+        None => NEXT.next(),
+    })
+}
+
+/// Records what the process being polled waits on (shown in reports).
+/// `describe` runs only when a host listens.
+#[inline]
+pub(crate) fn note_waiting(describe: impl Fn() -> String) {
+    with_host(|host| {
+        if let Some(host) = host {
+            host.note_waiting(&describe);
+        }
+    });
+}
+
+/// Runs `wake` while noting that channel `channel` is the one waking.
+#[inline]
+pub(crate) fn waking_from_channel(channel: u64, wake: impl FnOnce()) {
+    let previous = WAKING_CHANNEL.with(|cell| cell.replace(channel));
+    wake();
+    WAKING_CHANNEL.with(|cell| cell.set(previous));
+}
+
+/// The channel waking a waiter on this thread now (0: none).
+pub(crate) fn waking_channel() -> u64 {
+    WAKING_CHANNEL.with(|cell| cell.get())
+}
+
+/// Spawns `future` as a process of the host on this thread, or gives it
+/// back if there is none.
+#[track_caller]
+pub(crate) fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    let Some(host) = HOST.with(|slot| slot.borrow().clone()) else {
+        return Err(future);
+    };
+    let (owner, id) = host.admit(location);
+    let (live, notified, join) = task::allocate(future, owner, id);
+    host.start(live, notified);
+    Ok(join)
+}
