@@ -21,10 +21,10 @@ use std::task::Waker;
 
 use crate::chan::waiter;
 use crate::runtime::park;
-use crate::runtime::queue::{self, Local, Steal};
-use crate::runtime::scheduler::Shared;
+use crate::runtime::scheduler::queue::{self, Local, Steal};
+use crate::runtime::scheduler::Scheduler as RuntimeScheduler;
 use crate::runtime::task::Notified;
-use crate::runtime::{current, JoinHandle};
+use crate::runtime::{context, JoinHandle};
 use crate::sync::Arc;
 use crate::time::clock::Clock;
 use crate::time::instant::Instant;
@@ -37,14 +37,14 @@ pub const LOCAL_QUEUE_CAPACITY: usize = crate::sync::LOCAL_QUEUE_CAPACITY;
 /// list) with one worker slot that no thread runs: the model is the worker.
 /// Dropping it shuts the runtime down, cancelling what is still alive.
 pub struct Scheduler {
-    shared: Arc<Shared>,
+    shared: Arc<RuntimeScheduler>,
 }
 
 impl Scheduler {
     /// A scheduler with one (unstarted) worker.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Scheduler {
-        let (shared, _locals) = Shared::new(1);
+        let (shared, _locals) = RuntimeScheduler::new(1);
         Scheduler { shared }
     }
 
@@ -54,7 +54,7 @@ impl Scheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future)
+        RuntimeScheduler::spawn(&self.shared, future)
     }
 
     /// A runnable process that does nothing, for the queue models.
@@ -117,7 +117,7 @@ impl Runnable {
     /// Polls the process once (or cancels it, if it was aborted), as a
     /// worker does.
     pub fn run(self) {
-        current::run_process(self.0);
+        context::run_process(self.0);
     }
 }
 

@@ -70,7 +70,7 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
-use crate::runtime::current::enter_blocking_region;
+use crate::runtime::context::enter_blocking_region;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, RecvWait, SendArm};
@@ -80,7 +80,7 @@ use selection::{One, Waiting};
 // The variants differ in size, but a channel is allocated once, in its
 // `Arc`; boxing the large one would add an indirection to every operation.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Flavor<T> {
+pub(crate) enum Flavour<T> {
     /// `bounded(0)`.
     Zero(zero::Channel<T>),
     /// `bounded(n)`, `n > 0`.
@@ -90,14 +90,14 @@ pub(crate) enum Flavor<T> {
 }
 
 /// What every handle of one channel shares.
-pub(crate) struct Shared<T> {
+pub(crate) struct Channel<T> {
     /// The channel's number within its simulation (0 outside one).
     pub(crate) id: u64,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
     receivers: AtomicUsize,
-    pub(crate) flavor: Flavor<T>,
+    pub(crate) flavour: Flavour<T>,
 }
 
 /// Extra tries a `_blocking` operation on a buffered channel makes before
@@ -140,7 +140,7 @@ fn spin<S, R>(
     Err(state)
 }
 
-impl<T> Shared<T> {
+impl<T> Channel<T> {
     /// The first phase of `send_blocking`: on a buffered channel, tries the
     /// send a few times (see [`spin`]). `Ok` with the outcome if the send
     /// completed or the channel closed; `Err` with the value if the caller
@@ -149,10 +149,10 @@ impl<T> Shared<T> {
     /// send there needs a receiver that is already waiting, which the wait
     /// finds.
     fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
-        let senders = match &self.flavor {
-            Flavor::Zero(_) => return Err(value),
-            Flavor::Array(channel) => Some(channel.senders()),
-            Flavor::List(_) => None,
+        let senders = match &self.flavour {
+            Flavour::Zero(_) => return Err(value),
+            Flavour::Array(channel) => Some(channel.senders()),
+            Flavour::List(_) => None,
         };
         spin(
             value,
@@ -165,11 +165,11 @@ impl<T> Shared<T> {
         )
     }
 
-    /// The first phase of `recv_blocking`, as [`Shared::spin_send`]:
+    /// The first phase of `recv_blocking`, as [`Channel::spin_send`]:
     /// `Some` with the outcome, or `None` if the caller must wait. It stops
     /// as soon as other receivers wait: the next message is theirs.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
-        if let Flavor::Zero(_) = self.flavor {
+        if let Flavour::Zero(_) = self.flavour {
             return None;
         }
         spin(
@@ -185,81 +185,81 @@ impl<T> Shared<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.try_send(value),
-            Flavor::Array(channel) => channel.try_send(value),
-            Flavor::List(channel) => channel.try_send(value),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.try_send(value),
+            Flavour::Array(channel) => channel.try_send(value),
+            Flavour::List(channel) => channel.try_send(value),
         }
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.try_recv(),
-            Flavor::Array(channel) => channel.try_recv(),
-            Flavor::List(channel) => channel.try_recv(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.try_recv(),
+            Flavour::Array(channel) => channel.try_recv(),
+            Flavour::List(channel) => channel.try_recv(),
         }
     }
 
     pub(crate) fn version(&self) -> (usize, usize) {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.version(),
-            Flavor::Array(channel) => channel.version(),
-            Flavor::List(channel) => channel.version(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.version(),
+            Flavour::Array(channel) => channel.version(),
+            Flavour::List(channel) => channel.version(),
         }
     }
 
     fn close(&self) -> bool {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.close(),
-            Flavor::Array(channel) => channel.close(),
-            Flavor::List(channel) => channel.close(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.close(),
+            Flavour::Array(channel) => channel.close(),
+            Flavour::List(channel) => channel.close(),
         }
     }
 
     fn discard_all(&self) {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.discard_all(),
-            Flavor::Array(channel) => channel.discard_all(),
-            Flavor::List(channel) => channel.discard_all(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.discard_all(),
+            Flavour::Array(channel) => channel.discard_all(),
+            Flavour::List(channel) => channel.discard_all(),
         }
     }
 
     fn is_closed(&self) -> bool {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.is_closed(),
-            Flavor::Array(channel) => channel.is_closed(),
-            Flavor::List(channel) => channel.is_closed(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.is_closed(),
+            Flavour::Array(channel) => channel.is_closed(),
+            Flavour::List(channel) => channel.is_closed(),
         }
     }
 
     fn len(&self) -> usize {
-        match &self.flavor {
-            Flavor::Zero(channel) => channel.len(),
-            Flavor::Array(channel) => channel.len(),
-            Flavor::List(channel) => channel.len(),
+        match &self.flavour {
+            Flavour::Zero(channel) => channel.len(),
+            Flavour::Array(channel) => channel.len(),
+            Flavour::List(channel) => channel.len(),
         }
     }
 
     fn capacity(&self) -> Option<usize> {
-        match &self.flavor {
-            Flavor::Zero(_) => Some(0),
-            Flavor::Array(channel) => Some(channel.capacity()),
-            Flavor::List(_) => None,
+        match &self.flavour {
+            Flavour::Zero(_) => Some(0),
+            Flavour::Array(channel) => Some(channel.capacity()),
+            Flavour::List(_) => None,
         }
     }
 
     fn is_full(&self) -> bool {
-        match &self.flavor {
-            Flavor::Zero(_) => true,
-            Flavor::Array(channel) => channel.len() == channel.capacity(),
-            Flavor::List(_) => false,
+        match &self.flavour {
+            Flavour::Zero(_) => true,
+            Flavour::Array(channel) => channel.len() == channel.capacity(),
+            Flavour::List(_) => false,
         }
     }
 
     /// Whether a receive or select waits on the channel (a snapshot).
     pub(crate) fn has_waiting_receivers(&self) -> bool {
-        match (&self.flavor, self.receiver_queue()) {
-            (Flavor::Zero(channel), _) => channel.has_waiting_receivers(),
+        match (&self.flavour, self.receiver_queue()) {
+            (Flavour::Zero(channel), _) => channel.has_waiting_receivers(),
             (_, Some(queue)) => queue.has_waiters(),
             (_, None) => false,
         }
@@ -268,39 +268,39 @@ impl<T> Shared<T> {
     /// The queue of waiting receives of a buffered channel (a rendezvous
     /// channel keeps its waiters under its own lock: `None`).
     pub(crate) fn receiver_queue(&self) -> Option<&waiter::WaitQueue<waiter::Registration>> {
-        match &self.flavor {
-            Flavor::Zero(_) => None,
-            Flavor::Array(channel) => Some(channel.receivers()),
-            Flavor::List(channel) => Some(channel.receivers()),
+        match &self.flavour {
+            Flavour::Zero(_) => None,
+            Flavour::Array(channel) => Some(channel.receivers()),
+            Flavour::List(channel) => Some(channel.receivers()),
         }
     }
 
     /// How a report names this channel: `channel #3 (rendezvous)`.
     pub(crate) fn describe(&self) -> String {
         let id = self.id;
-        match &self.flavor {
-            Flavor::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
-            _ => format!("channel #{id} ({})", self.flavor_name()),
+        match &self.flavour {
+            Flavour::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
+            _ => format!("channel #{id} ({})", self.flavour_name()),
         }
     }
 
     /// A short name for `Debug` output and reports.
-    fn flavor_name(&self) -> &'static str {
-        match &self.flavor {
-            Flavor::Zero(_) => "rendezvous",
-            Flavor::Array(_) => "bounded",
-            Flavor::List(_) => "unbounded",
+    fn flavour_name(&self) -> &'static str {
+        match &self.flavour {
+            Flavour::Zero(_) => "rendezvous",
+            Flavour::Array(_) => "bounded",
+            Flavour::List(_) => "unbounded",
         }
     }
 }
 
-fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
+fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let id = crate::runtime::hooks::next_channel_id();
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(Channel {
         id,
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
-        flavor,
+        flavour,
     });
     (
         Sender {
@@ -328,7 +328,7 @@ fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
 #[track_caller]
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
-        return new_channel(Flavor::Zero(zero::Channel::new()));
+        return new_channel(Flavour::Zero(zero::Channel::new()));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
     let fits = cap
@@ -340,7 +340,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    new_channel(Flavor::Array(array::Channel::new(cap)))
+    new_channel(Flavour::Array(array::Channel::new(cap)))
 }
 
 /// A channel without a bound: sends never wait (they fail only once the
@@ -354,7 +354,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new_channel(Flavor::List(list::Channel::new()))
+    new_channel(Flavour::List(list::Channel::new()))
 }
 
 /// The sending half of a channel. Cloning makes another sender of the same
@@ -375,7 +375,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(ids, [0, 1, 2]);
 /// ```
 pub struct Sender<T> {
-    shared: Arc<Shared<T>>,
+    shared: Arc<Channel<T>>,
 }
 
 /// The receiving half of a channel. Cloning makes another receiver of the
@@ -398,7 +398,7 @@ pub struct Sender<T> {
 /// assert_eq!(rx.len(), 2);
 /// ```
 pub struct Receiver<T> {
-    shared: Arc<Shared<T>>,
+    shared: Arc<Channel<T>>,
     /// The stream's registration between polls.
     stream_wait: RecvWait<T>,
     stream_waiting: Waiting,
@@ -471,7 +471,7 @@ impl<T> Sender<T> {
     }
 
     /// The shared state, for select arms.
-    pub(crate) fn shared(&self) -> &Shared<T> {
+    pub(crate) fn shared(&self) -> &Channel<T> {
         &self.shared
     }
 
@@ -564,7 +564,7 @@ impl<T> Sender<T> {
 }
 
 impl<T> Receiver<T> {
-    fn from_shared(shared: Arc<Shared<T>>) -> Self {
+    fn from_shared(shared: Arc<Channel<T>>) -> Self {
         Receiver {
             shared,
             stream_wait: RecvWait::default(),
@@ -744,7 +744,7 @@ impl<T> Receiver<T> {
     }
 
     /// The shared state, for select arms.
-    pub(crate) fn shared(&self) -> &Shared<T> {
+    pub(crate) fn shared(&self) -> &Channel<T> {
         &self.shared
     }
 
@@ -800,7 +800,7 @@ impl<T> Drop for Receiver<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("flavor", &self.shared.flavor_name())
+            .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())
             .field("closed", &self.is_closed())
@@ -811,7 +811,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("flavor", &self.shared.flavor_name())
+            .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())
             .field("closed", &self.is_closed())

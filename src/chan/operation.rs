@@ -9,7 +9,7 @@
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::selection::Arm;
 use super::waiter::{Entry, Token};
-use super::{Flavor, Shared};
+use super::{Channel, Flavour};
 use crate::sync::Arc;
 
 /// How a waiting receive is registered, kept between polls.
@@ -34,14 +34,14 @@ impl<T> Default for RecvWait<T> {
 
 /// Receives from one channel.
 pub struct RecvArm<'a, T> {
-    shared: Option<&'a Shared<T>>,
+    shared: Option<&'a Channel<T>>,
     wait: RecvWait<T>,
     result: Option<Result<T, RecvError>>,
 }
 
 impl<'a, T> RecvArm<'a, T> {
     /// An arm on `shared`, or a disabled arm for `None`.
-    pub(crate) fn new(shared: Option<&'a Shared<T>>) -> Self {
+    pub(crate) fn new(shared: Option<&'a Channel<T>>) -> Self {
         RecvArm {
             shared,
             wait: RecvWait::default(),
@@ -50,7 +50,7 @@ impl<'a, T> RecvArm<'a, T> {
     }
 
     /// Restores a registration kept between polls (the receiver's stream).
-    pub(crate) fn with_wait(shared: &'a Shared<T>, wait: RecvWait<T>) -> Self {
+    pub(crate) fn with_wait(shared: &'a Channel<T>, wait: RecvWait<T>) -> Self {
         RecvArm {
             shared: Some(shared),
             wait,
@@ -68,7 +68,7 @@ impl<'a, T> RecvArm<'a, T> {
         self.result.take()
     }
 
-    fn shared(&self) -> &'a Shared<T> {
+    fn shared(&self) -> &'a Channel<T> {
         self.shared
             .expect("hoare: a disabled select arm was driven")
     }
@@ -95,8 +95,8 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
         let shared = self.shared();
-        match &shared.flavor {
-            Flavor::Zero(channel) => {
+        match &shared.flavour {
+            Flavour::Zero(channel) => {
                 let entry = Entry::new(token.clone(), index, shared.id, None);
                 let registered = channel.register_recv(&entry);
                 if registered {
@@ -104,11 +104,11 @@ impl<T> Arm for RecvArm<'_, T> {
                 }
                 registered
             }
-            Flavor::Array(channel) => {
+            Flavour::Array(channel) => {
                 self.wait.queued = channel.register_recv(token, index, shared.id);
                 self.wait.queued
             }
-            Flavor::List(channel) => {
+            Flavour::List(channel) => {
                 self.wait.queued = channel.register_recv(token, index, shared.id);
                 self.wait.queued
             }
@@ -117,7 +117,7 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn unregister(&mut self, token: &Token) {
         if let Some(entry) = self.wait.entry.take() {
-            if let Flavor::Zero(channel) = &self.shared().flavor {
+            if let Flavour::Zero(channel) = &self.shared().flavour {
                 channel.unregister_recv(entry.token());
             }
         }
@@ -135,7 +135,7 @@ impl<T> Arm for RecvArm<'_, T> {
         // registering and rolling back a registration that found the channel
         // ready; the retry below is right then too.
         let entry = self.wait.entry.take();
-        if let (Flavor::Zero(_), Some(entry)) = (&self.shared().flavor, entry) {
+        if let (Flavour::Zero(_), Some(entry)) = (&self.shared().flavour, entry) {
             // SAFETY: slot rule 3: the driver saw our token selected for this
             // arm, and the selecting sender finished with the slot first.
             if let Some(value) = unsafe { entry.take() } {
@@ -150,15 +150,15 @@ impl<T> Arm for RecvArm<'_, T> {
     fn pass_on(&mut self) {
         self.wait.queued = false;
         let entry = self.wait.entry.take();
-        match &self.shared().flavor {
-            Flavor::Zero(channel) => {
+        match &self.shared().flavour {
+            Flavour::Zero(channel) => {
                 // SAFETY: slot rule 3, as in `finish`.
                 if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
                     channel.give_back(value);
                 }
             }
-            Flavor::Array(channel) => channel.receivers().notify_one(),
-            Flavor::List(channel) => channel.receivers().notify_one(),
+            Flavour::Array(channel) => channel.receivers().notify_one(),
+            Flavour::List(channel) => channel.receivers().notify_one(),
         }
     }
 
@@ -174,7 +174,7 @@ impl<T> Arm for RecvArm<'_, T> {
 
 /// Sends one value on one channel.
 pub struct SendArm<'a, T> {
-    shared: Option<&'a Shared<T>>,
+    shared: Option<&'a Channel<T>>,
     /// The value while not offered (always, on buffered channels; while not
     /// registered, on a rendezvous channel, whose registration holds it).
     value: Option<T>,
@@ -188,7 +188,7 @@ pub struct SendArm<'a, T> {
 
 impl<'a, T> SendArm<'a, T> {
     /// An arm sending `value` on `shared`, or a disabled arm for `None`.
-    pub(crate) fn new(shared: Option<&'a Shared<T>>, value: Option<T>) -> Self {
+    pub(crate) fn new(shared: Option<&'a Channel<T>>, value: Option<T>) -> Self {
         SendArm {
             shared,
             value,
@@ -203,7 +203,7 @@ impl<'a, T> SendArm<'a, T> {
         self.result.take()
     }
 
-    fn shared(&self) -> &'a Shared<T> {
+    fn shared(&self) -> &'a Channel<T> {
         self.shared
             .expect("hoare: a disabled select arm was driven")
     }
@@ -241,8 +241,8 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        match &self.shared().flavor {
-            Flavor::Zero(channel) => {
+        match &self.shared().flavour {
+            Flavour::Zero(channel) => {
                 let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
                 if channel.register_send(&entry) {
                     self.entry = Some(entry);
@@ -252,7 +252,7 @@ impl<T> Arm for SendArm<'_, T> {
                 self.value = unsafe { entry.take() };
                 false
             }
-            Flavor::Array(channel) => {
+            Flavour::Array(channel) => {
                 // The entry offers the value: a receive that frees a slot
                 // moves it into the ring (waiter rule 4).
                 let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
@@ -272,7 +272,7 @@ impl<T> Arm for SendArm<'_, T> {
             }
             // An unbounded channel always has room: `attempt` never fails
             // there unless closed, which completes the arm.
-            Flavor::List(_) => false,
+            Flavour::List(_) => false,
         }
     }
 
@@ -280,8 +280,8 @@ impl<T> Arm for SendArm<'_, T> {
         let Some(entry) = self.entry.take() else {
             return;
         };
-        match &self.shared().flavor {
-            Flavor::Zero(channel) => {
+        match &self.shared().flavour {
+            Flavour::Zero(channel) => {
                 channel.unregister_send(entry.token());
                 // SAFETY: slot rule 1: the entry is no longer registered, and
                 // any counterpart that popped it finished under the lock that
@@ -290,7 +290,7 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::Array(channel) => {
+            Flavour::Array(channel) => {
                 channel.senders().unregister_synced(entry.token());
                 // SAFETY: rule 1: removed from the queue under its lock. Our
                 // token was not selected for this arm (we are unregistering
@@ -299,7 +299,7 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::List(_) => {}
+            Flavour::List(_) => {}
         }
     }
 
@@ -308,14 +308,14 @@ impl<T> Arm for SendArm<'_, T> {
         let Some(entry) = self.entry.take() else {
             return self.attempt();
         };
-        match &self.shared().flavor {
-            Flavor::Zero(_) => {}
-            Flavor::Array(channel) => {
+        match &self.shared().flavour {
+            Flavour::Zero(_) => {}
+            Flavour::Array(channel) => {
                 // Rule 4: the receive that selected us finishes with the slot
                 // under the senders' lock; wait it out before looking.
                 channel.senders().sync();
             }
-            Flavor::List(_) => return self.attempt(),
+            Flavour::List(_) => return self.attempt(),
         }
         // SAFETY: slot rule 3 (rendezvous: the selecting receiver finished
         // with the slot before its CAS) or rule 4 (bounded: after `sync`).
@@ -328,7 +328,7 @@ impl<T> Arm for SendArm<'_, T> {
             // Selected by a close, or the ring was refilled: try again, and
             // if it must wait, wait first in line.
             Some(value) => {
-                self.first_in_line = matches!(self.shared().flavor, Flavor::Array(_));
+                self.first_in_line = matches!(self.shared().flavour, Flavour::Array(_));
                 self.send_now(value)
             }
         }
@@ -336,15 +336,15 @@ impl<T> Arm for SendArm<'_, T> {
 
     fn pass_on(&mut self) {
         let entry = self.entry.take();
-        match &self.shared().flavor {
-            Flavor::Zero(_) => {
+        match &self.shared().flavour {
+            Flavour::Zero(_) => {
                 // SAFETY: slot rule 3. A taken value was sent: nothing to pass
                 // on. A value still here was never sent; keep it with the arm.
                 if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
                     self.value = Some(value);
                 }
             }
-            Flavor::Array(channel) => {
+            Flavour::Array(channel) => {
                 channel.senders().sync();
                 // SAFETY: slot rule 4, after `sync`. A value moved into the
                 // ring was sent; one still here was never sent (the ring was
@@ -354,7 +354,7 @@ impl<T> Arm for SendArm<'_, T> {
                     self.value = Some(value);
                 }
             }
-            Flavor::List(_) => {}
+            Flavour::List(_) => {}
         }
     }
 

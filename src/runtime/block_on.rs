@@ -5,7 +5,7 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use super::context::assert_may_block;
-use super::current::{enter_blocking_region, BlockingRegion};
+use super::context::{enter_blocking_region, BlockingRegion};
 use super::park::with_thread_parker;
 
 /// Runs `future` to completion on the calling OS thread, parking the

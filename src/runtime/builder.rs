@@ -4,9 +4,10 @@ use std::fmt;
 use std::io;
 
 use super::context;
-use super::idle::MAX_WORKERS;
-use super::scheduler::Shared;
-use super::{worker, Runtime};
+use super::scheduler::idle::MAX_WORKERS;
+use super::scheduler::worker;
+use super::scheduler::Scheduler;
+use super::Runtime;
 
 /// Configures and starts a [`Runtime`].
 ///
@@ -113,7 +114,7 @@ impl Builder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS),
         };
-        let (shared, locals) = Shared::new(workers);
+        let (shared, locals) = Scheduler::new(workers);
         let mut runtime = Runtime {
             shared,
             threads: Vec::with_capacity(workers),

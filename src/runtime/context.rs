@@ -1,4 +1,7 @@
-//! What the current thread is doing, as far as hoare needs to know.
+//! What the current thread is, as far as hoare needs to know: whether
+//! it may block, and which runtime thread it is.
+//!
+//! # Blocking
 //!
 //! Blocking calls (`hoare::run`, `block_on`, the `_blocking` channel
 //! methods, `Receiver::iter`) would stall a worker thread, or a whole
@@ -6,10 +9,29 @@
 //! polled, the runtime (or the simulation) marks the thread with
 //! [`ForbidBlocking`]; [`assert_may_block`] then panics with a message
 //! pointing to `.await` instead of letting the call hang.
+//!
+//! # Runtime threads
+//!
+//! Each runtime thread (a worker, or a thread inside `Runtime::block_on`)
+//! publishes a [`ThreadContext`] in a thread-local while it runs. Wakes,
+//! spawns and yields look it up to place processes locally (LIFO slot,
+//! local queue) when they happen on one of the process's own runtime
+//! threads; everything else goes through the injection queue.
+//!
+//! The LIFO slot holds the process woken last by the code running on this
+//! thread; it runs next here. On a worker the slot is drained after every
+//! poll; on a `block_on` thread it is drained while the main future waits,
+//! and pushed to the injection queue before the thread parks or blocks
+//! (see [`flush_before_blocking`]), so no woken process is stranded.
 
 use std::cell::Cell;
+use std::ptr;
 
-use crate::sync::thread_local;
+use super::scheduler::queue::Local;
+use super::scheduler::Scheduler;
+use super::task::Notified;
+use super::{budget, task};
+use crate::sync::{thread_local, Arc};
 
 /// Why blocking is not allowed on this thread right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +64,7 @@ pub(crate) fn assert_may_block(operation: &str) {
         ),
     }
     // The thread may block now: processes it woke must not wait for it.
-    super::current::flush_before_blocking();
+    super::context::flush_before_blocking();
 }
 
 /// Simulation hook: panics if a simulation runs on this thread. A
@@ -84,5 +106,225 @@ impl ForbidBlocking {
 impl Drop for ForbidBlocking {
     fn drop(&mut self) {
         NO_BLOCKING.with(|cell| cell.set(self.previous));
+    }
+}
+
+/// A runtime thread's view of its runtime.
+pub(crate) struct ThreadContext {
+    pub(crate) shared: Arc<Scheduler>,
+    /// The worker's local queue; `None` on a `block_on` caller's thread.
+    pub(crate) local: Option<Local>,
+    /// The process to run next on this thread.
+    lifo: Cell<Option<Notified>>,
+    /// A `block_on` thread inside a blocking call (`hoare::block_on` in
+    /// the main future): wakes go to the injection queue meanwhile.
+    blocking: Cell<bool>,
+}
+
+// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
+thread_local! {
+    static CURRENT: Cell<*const ThreadContext> = Cell::new(ptr::null());
+}
+
+/// While alive, the thread's context is `cx`; restores the previous one.
+pub(crate) struct Entered {
+    previous: *const ThreadContext,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|cell| cell.set(self.previous));
+    }
+}
+
+/// Publishes `cx` as this thread's context until the guard is dropped.
+/// `cx` must outlive the guard (both live in the caller's frame).
+pub(crate) fn enter(cx: &ThreadContext) -> Entered {
+    Entered {
+        previous: CURRENT.with(|cell| cell.replace(cx)),
+    }
+}
+
+/// Runs `f` with this thread's context, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&ThreadContext>) -> R) -> R {
+    let cx = CURRENT.try_with(|cell| cell.get()).unwrap_or(ptr::null());
+    // SAFETY: a non-null pointer was set by `enter`, whose guard restores
+    // the previous value before the context it points to goes away.
+    f(unsafe { cx.as_ref() })
+}
+
+impl ThreadContext {
+    /// The context of worker thread owning `local`.
+    pub(crate) fn worker(shared: Arc<Scheduler>, local: Local) -> Self {
+        ThreadContext {
+            shared,
+            local: Some(local),
+            lifo: Cell::new(None),
+            blocking: Cell::new(false),
+        }
+    }
+
+    /// The context of a thread inside `Runtime::block_on`.
+    pub(crate) fn block_on_caller(shared: Arc<Scheduler>) -> Self {
+        ThreadContext {
+            shared,
+            local: None,
+            lifo: Cell::new(None),
+            blocking: Cell::new(false),
+        }
+    }
+
+    /// Takes the process in the LIFO slot.
+    pub(crate) fn take_lifo(&self) -> Option<Notified> {
+        self.lifo.take()
+    }
+
+    /// Moves the LIFO slot's process to the injection queue (and wakes a
+    /// worker for it): this thread is about to stop running processes.
+    pub(crate) fn flush_lifo(&self) {
+        if let Some(task) = self.lifo.take() {
+            self.shared.schedule_remote(task);
+        }
+    }
+
+    /// Places a process woken on this thread (see `scheduler.rs`).
+    fn schedule_local(&self, task: Notified, is_yield: bool) {
+        let shared = &*self.shared;
+        match &self.local {
+            Some(local) if is_yield => {
+                let other_work = !local.is_empty();
+                local.push_back(task, &shared.inject);
+                if other_work {
+                    shared.notify_parked();
+                }
+            }
+            Some(local) => {
+                if let Some(displaced) = self.lifo.replace(Some(task)) {
+                    local.push_back(displaced, &shared.inject);
+                    shared.notify_parked();
+                }
+            }
+            None if is_yield || self.blocking.get() => shared.schedule_remote(task),
+            None => {
+                if let Some(displaced) = self.lifo.replace(Some(task)) {
+                    shared.schedule_remote(displaced);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ThreadContext {
+    fn drop(&mut self) {
+        // A worker's leftovers are only references (the live list cancels
+        // the processes); a block_on caller hands its LIFO slot on.
+        if self.local.is_some() {
+            drop(self.lifo.take());
+            if let Some(local) = &self.local {
+                while let Some(task) = local.pop() {
+                    drop(task);
+                }
+            }
+        } else {
+            self.flush_lifo();
+        }
+    }
+}
+
+/// Places `task` locally if this thread runs `shared`'s processes;
+/// otherwise gives it back for the injection queue.
+pub(crate) fn try_schedule_local(
+    shared: *const Scheduler,
+    task: Notified,
+    is_yield: bool,
+) -> Result<(), Notified> {
+    with_current(|cx| match cx {
+        Some(cx) if ptr::eq(&*cx.shared, shared) => {
+            cx.schedule_local(task, is_yield);
+            Ok(())
+        }
+        _ => Err(task),
+    })
+}
+
+/// Queues a newly spawned process.
+pub(crate) fn schedule_spawned(shared: &Arc<Scheduler>, task: Notified) {
+    let task = with_current(|cx| match cx {
+        Some(ThreadContext {
+            shared: own,
+            local: Some(local),
+            ..
+        }) if Arc::ptr_eq(own, shared) => {
+            local.push_back(task, &shared.inject);
+            shared.notify_parked();
+            None
+        }
+        _ => Some(task),
+    });
+    if let Some(task) = task {
+        shared.schedule_remote(task);
+    }
+}
+
+/// Spawns on the runtime this thread belongs to, if any.
+pub(crate) fn spawn<F>(future: F) -> Option<task::JoinHandle<F::Output>>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    with_current(|cx| cx.map(|cx| Scheduler::spawn(&cx.shared, future)))
+}
+
+/// Whether this thread is a worker of the runtime `shared`.
+pub(crate) fn is_worker_of(shared: &Arc<Scheduler>) -> bool {
+    with_current(|cx| cx.is_some_and(|cx| cx.local.is_some() && Arc::ptr_eq(&cx.shared, shared)))
+}
+
+/// Polls one process on this runtime thread: blocking calls forbidden,
+/// with a fresh cooperative budget.
+pub(crate) fn run_process(task: Notified) {
+    let _forbid = ForbidBlocking::enter(NoBlocking::Process);
+    budget::with_budget(|| task.run());
+}
+
+/// Called before this thread blocks (a hoare blocking call in the main
+/// future): hands the LIFO slot to the workers.
+pub(crate) fn flush_before_blocking() {
+    with_current(|cx| {
+        if let Some(cx) = cx {
+            if cx.local.is_none() {
+                cx.flush_lifo();
+            }
+        }
+    });
+}
+
+/// While alive, this `block_on` thread is inside a blocking call: its LIFO
+/// slot is flushed and wakes go to the injection queue.
+pub(crate) struct BlockingRegion {
+    previous: Option<bool>,
+}
+
+/// Enters a [`BlockingRegion`].
+pub(crate) fn enter_blocking_region() -> BlockingRegion {
+    let previous = with_current(|cx| {
+        let cx = cx?;
+        cx.local.is_none().then(|| {
+            cx.flush_lifo();
+            cx.blocking.replace(true)
+        })
+    });
+    BlockingRegion { previous }
+}
+
+impl Drop for BlockingRegion {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous {
+            with_current(|cx| {
+                if let Some(cx) = cx {
+                    cx.blocking.set(previous);
+                }
+            });
+        }
     }
 }

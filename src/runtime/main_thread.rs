@@ -5,7 +5,7 @@
 //! hands off to the processes it talks to on its own thread: a process
 //! woken while the main future is polled lands in this thread's LIFO slot
 //! and is run here as soon as the main future returns `Pending` (up to
-//! [`LIFO_CAP`](super::worker::LIFO_CAP) in a row; then it goes to the
+//! [`LIFO_CAP`](super::scheduler::worker::LIFO_CAP) in a row; then it goes to the
 //! injection queue). So a main future that sends to a process and awaits
 //! its reply does both halves on one core, without waking a worker.
 //!
@@ -23,10 +23,10 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::budget;
 use super::context::ForbidBlocking;
-use super::current::{self, ThreadContext};
+use super::context::{self, ThreadContext};
 use super::park::Parker;
-use super::scheduler::Shared;
-use super::worker::LIFO_CAP;
+use super::scheduler::worker::LIFO_CAP;
+use super::scheduler::Scheduler;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::Arc;
 
@@ -70,9 +70,9 @@ impl Wake for MainWaker {
 }
 
 /// Runs `future` to completion on this thread as `shared`'s main future.
-pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+pub(crate) fn drive_main_future<F: Future>(shared: &Arc<Scheduler>, future: F) -> F::Output {
     let cx = ThreadContext::block_on_caller(shared.clone());
-    let _entered = current::enter(&cx);
+    let _entered = context::enter(&cx);
     let signal = Arc::new(MainSignal {
         woken: AtomicBool::new(true),
         parker: Parker::new(),
@@ -110,6 +110,6 @@ fn run_woken_processes(cx: &ThreadContext, signal: &MainSignal) {
             return;
         }
         runs += 1;
-        current::run_process(task);
+        context::run_process(task);
     }
 }

@@ -27,18 +27,12 @@ pub(crate) mod block_on;
 pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod context;
-pub(crate) mod current;
 pub(crate) mod hooks;
-pub(crate) mod idle;
-pub(crate) mod inject;
 pub(crate) mod main_thread;
-pub(crate) mod owned;
 pub(crate) mod par;
 pub(crate) mod park;
-pub(crate) mod queue;
 pub(crate) mod scheduler;
 pub(crate) mod task;
-pub(crate) mod worker;
 pub(crate) mod yield_now;
 
 use std::fmt;
@@ -53,7 +47,7 @@ pub use yield_now::yield_now;
 
 use crate::sync::{thread, Arc};
 use context::assert_may_block;
-use scheduler::Shared;
+use scheduler::Scheduler;
 
 /// A work-stealing runtime: worker threads that run processes.
 ///
@@ -65,7 +59,7 @@ use scheduler::Shared;
 ///
 /// Dropping it stops the workers and cancels every process still alive.
 pub struct Runtime {
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
@@ -120,7 +114,7 @@ impl Runtime {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert_may_block("hoare::Runtime::block_on");
-        main_thread::block_on(&self.shared, future)
+        main_thread::drive_main_future(&self.shared, future)
     }
 
     /// Spawns `future` as a process on this runtime. It may be called from
@@ -137,13 +131,13 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future)
+        Scheduler::spawn(&self.shared, future)
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let inside_own_process = current::is_worker_of(&self.shared);
+        let inside_own_process = context::is_worker_of(&self.shared);
         self.shared.begin_shutdown();
         if inside_own_process || std::thread::panicking() {
             // Joining would deadlock (our own worker) or could turn a panic
@@ -232,7 +226,7 @@ where
         Ok(handle) => return handle,
         Err(future) => future,
     };
-    match current::spawn(future) {
+    match context::spawn(future) {
         Some(handle) => handle,
         None => panic!(
             "hoare::spawn called outside a runtime: call it from a process or from the future \

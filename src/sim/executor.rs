@@ -44,7 +44,7 @@ use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
 use crate::runtime::hooks::{self, Host};
-use crate::runtime::owned::OwnedTasks;
+use crate::runtime::scheduler::owned::OwnedTasks;
 use crate::runtime::task::raw::Header;
 use crate::runtime::task::{self, Notified, Supervisor, Task};
 use crate::sync::atomic::{AtomicBool, Ordering};
@@ -174,9 +174,9 @@ impl Supervisor for SimShared {
 }
 
 /// The main future's waker.
-struct MainWaker(StdArc<SimShared>);
+struct SimMainWaker(StdArc<SimShared>);
 
-impl Wake for MainWaker {
+impl Wake for SimMainWaker {
     fn wake(self: StdArc<Self>) {
         self.wake_by_ref();
     }
@@ -391,7 +391,7 @@ fn drive<F: Future>(
     let mut timer_rng = SimRng::new(seed, 2);
     scheduler.on_spawn(0);
     let mut main = pin!(future);
-    let main_waker = Waker::from(StdArc::new(MainWaker(shared.clone())));
+    let main_waker = Waker::from(StdArc::new(SimMainWaker(shared.clone())));
     let mut runnable: Vec<Runnable> = Vec::new();
     let mut main_queued = false;
     loop {
@@ -406,7 +406,7 @@ fn drive<F: Future>(
             }
             runnable.push(Runnable::Process(process, task));
         }
-        // SeqCst: pairs with the store in `MainWaker`.
+        // SeqCst: pairs with the store in `SimMainWaker`.
         if shared.main_woken.swap(false, Ordering::SeqCst) && !main_queued {
             runnable.push(Runnable::Main);
             main_queued = true;
@@ -467,7 +467,7 @@ fn drive<F: Future>(
                         return Ok(output);
                     }
                     Ok(Poll::Pending) => {
-                        // SeqCst: as in `MainWaker`. Woken during its own poll:
+                        // SeqCst: as in `SimMainWaker`. Woken during its own poll:
                         // the main future yielded.
                         if shared.main_woken.load(Ordering::SeqCst) {
                             scheduler.on_yield(0);

@@ -57,11 +57,11 @@ pub(crate) fn system() -> &'static Driver {
 /// A timer queue and the thread that fires it.
 #[derive(Debug)]
 pub(crate) struct Driver {
-    shared: Arc<Shared>,
+    shared: Arc<TimerState>,
 }
 
 #[derive(Debug)]
-struct Shared {
+struct TimerState {
     state: Mutex<State>,
     parker: Parker,
 }
@@ -82,7 +82,7 @@ impl Driver {
     ///
     /// If the OS refuses to start a thread.
     pub(crate) fn start() -> Driver {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(TimerState {
             state: Mutex::new(State {
                 queue: TimerQueue::new(),
                 thread_wakes_at: Instant::START,
@@ -164,7 +164,7 @@ fn spawn_timer_thread(body: impl FnOnce() + Send + 'static) {
 
 /// The timer thread's loop: fire what is due, then park until the next
 /// deadline or a registration that comes before it.
-fn run(shared: &Shared) {
+fn run(shared: &TimerState) {
     let mut due = Vec::new();
     loop {
         let mut state = shared.state.lock();
@@ -198,7 +198,7 @@ fn run(shared: &Shared) {
 }
 
 /// Fires `due` (in order) unlocked, then settles the results under the lock.
-fn fire(shared: &Shared, now: Instant, due: &mut Vec<(Instant, TimerAction)>) {
+fn fire(shared: &TimerState, now: Instant, due: &mut Vec<(Instant, TimerAction)>) {
     let mut settle = Vec::new();
     for (deadline, action) in due.drain(..) {
         match catch_unwind(AssertUnwindSafe(|| action.fire(deadline, now))) {

@@ -22,14 +22,14 @@ use std::ptr::NonNull;
 pub use join::{JoinError, JoinHandle};
 use raw::{Cell, Header};
 
-use crate::runtime::scheduler::Shared;
+use crate::runtime::scheduler::Scheduler;
 use crate::sync::Arc;
 
 /// Who runs a process: where a wake queues it, and whose list of live
 /// processes it leaves when it completes.
 pub(crate) enum Owner {
     /// A runtime's work-stealing scheduler.
-    Runtime(Arc<Shared>),
+    Runtime(Arc<Scheduler>),
     /// A host that schedules its processes itself (the simulation; see
     /// `runtime::hooks`). A `std` `Arc`, since a trait object cannot sit
     /// in loom's; no loom model runs a host.
@@ -57,7 +57,7 @@ impl Owner {
     /// Queues a woken process with its owner (`is_yield`: it woke itself).
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
         match &task.header().owner {
-            Owner::Runtime(_) => Shared::schedule(task, is_yield),
+            Owner::Runtime(_) => Scheduler::schedule(task, is_yield),
             Owner::Hosted(supervisor) => {
                 // Keep the host's side alive past the push.
                 let supervisor = supervisor.clone();

@@ -33,7 +33,7 @@ use super::join::JoinError;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::waker::borrowed_waker;
 use super::{Notified, Owner};
-use crate::runtime::owned::Links;
+use crate::runtime::scheduler::owned::Links;
 use crate::sync::UnsafeCell;
 
 /// The part of a process block that does not depend on the future type.

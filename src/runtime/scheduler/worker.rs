@@ -17,10 +17,10 @@
 //! process goes to the back of the local queue, so a pair of processes
 //! that keep waking each other cannot starve the rest.
 
-use super::current::{self, ThreadContext};
 use super::queue::Local;
-use super::scheduler::Shared;
-use super::task::Notified;
+use super::Scheduler;
+use crate::runtime::context::{self, ThreadContext};
+use crate::runtime::task::Notified;
 use crate::sync::atomic::{fence, Ordering};
 use crate::sync::Arc;
 
@@ -31,9 +31,9 @@ pub(crate) const INJECT_INTERVAL: u32 = 61;
 pub(crate) const LIFO_CAP: usize = 3;
 
 /// Runs worker `index` of `shared` until the runtime shuts down.
-pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
+pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Local) {
     let cx = ThreadContext::worker(shared.clone(), local);
-    let _entered = current::enter(&cx);
+    let _entered = context::enter(&cx);
     let local = cx
         .local
         .as_ref()
@@ -51,7 +51,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
 }
 
 struct Worker<'a> {
-    shared: &'a Shared,
+    shared: &'a Scheduler,
     cx: &'a ThreadContext,
     local: &'a Local,
     index: usize,
@@ -137,7 +137,7 @@ impl Worker<'_> {
                 self.shared.notify_parked();
             }
         }
-        current::run_process(task);
+        context::run_process(task);
         let mut lifo_runs = 0;
         while let Some(next) = self.cx.take_lifo() {
             if lifo_runs == LIFO_CAP {
@@ -149,7 +149,7 @@ impl Worker<'_> {
                 return;
             }
             lifo_runs += 1;
-            current::run_process(next);
+            context::run_process(next);
         }
     }
 

@@ -20,8 +20,8 @@
 
 use std::ptr::NonNull;
 
-use super::task::raw::Header;
-use super::task::Task;
+use crate::runtime::task::raw::Header;
+use crate::runtime::task::Task;
 use crate::sync::Mutex;
 
 /// Number of shards (a power of two).

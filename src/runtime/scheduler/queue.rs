@@ -29,7 +29,7 @@
 use std::mem::MaybeUninit;
 
 use super::inject::Inject;
-use super::task::Notified;
+use crate::runtime::task::Notified;
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use crate::sync::{Arc, UnsafeCell, LOCAL_QUEUE_CAPACITY};
 

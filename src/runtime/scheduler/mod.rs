@@ -17,21 +17,27 @@
 //!   worker of another runtime) goes to the injection queue and one idle
 //!   worker is woken.
 //!
-//! Shutdown: [`Shared::begin_shutdown`] raises the flag, closes the
+//! Shutdown: [`Scheduler::begin_shutdown`] raises the flag, closes the
 //! injection queue and unparks every worker; after the workers are gone,
-//! [`Shared::cancel_all`] drops every process that is still alive.
+//! [`Scheduler::cancel_all`] drops every process that is still alive.
+
+pub(crate) mod idle;
+pub(crate) mod inject;
+pub(crate) mod owned;
+pub(crate) mod queue;
+pub(crate) mod worker;
 
 use std::future::Future;
 
-use super::current;
-use super::idle::Idle;
-use super::inject::Inject;
-use super::owned::OwnedTasks;
-use super::park::Parker;
-use super::queue::{self, Local, Steal};
-use super::task::{self, JoinHandle, Notified};
+use crate::runtime::context;
+use crate::runtime::park::Parker;
+use crate::runtime::task::{self, JoinHandle, Notified};
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::sync::Arc;
+use idle::Idle;
+use inject::Inject;
+use owned::OwnedTasks;
+use queue::{Local, Steal};
 
 /// What other threads may touch of one worker.
 pub(crate) struct Remote {
@@ -42,7 +48,7 @@ pub(crate) struct Remote {
 }
 
 /// A runtime's shared state.
-pub(crate) struct Shared {
+pub(crate) struct Scheduler {
     pub(crate) inject: Inject,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
@@ -51,10 +57,10 @@ pub(crate) struct Shared {
     next_id: AtomicU64,
 }
 
-impl Shared {
+impl Scheduler {
     /// The state of a runtime with `workers` workers, and the owners' ends
     /// of their local queues.
-    pub(crate) fn new(workers: usize) -> (Arc<Shared>, Vec<Local>) {
+    pub(crate) fn new(workers: usize) -> (Arc<Scheduler>, Vec<Local>) {
         let (locals, remotes): (Vec<Local>, Vec<Remote>) = (0..workers)
             .map(|_| {
                 let (local, steal) = queue::new();
@@ -67,7 +73,7 @@ impl Shared {
                 )
             })
             .unzip();
-        let shared = Shared {
+        let shared = Scheduler {
             inject: Inject::new(),
             remotes: remotes.into_boxed_slice(),
             idle: Idle::new(workers),
@@ -101,7 +107,7 @@ impl Shared {
         let (list_reference, notified, join) =
             task::allocate(future, task::Owner::Runtime(this.clone()), id);
         match this.owned.bind(list_reference) {
-            Ok(()) => current::schedule_spawned(this, notified),
+            Ok(()) => context::schedule_spawned(this, notified),
             Err(list_reference) => {
                 // The runtime is shut down: the process is cancelled at once.
                 list_reference.shutdown();
@@ -121,8 +127,8 @@ impl Shared {
                 unreachable!("hoare: a hosted process was queued on a runtime")
             }
         };
-        let shared: *const Shared = &*owner;
-        let task = match current::try_schedule_local(shared, task, is_yield) {
+        let shared: *const Scheduler = &*owner;
+        let task = match context::try_schedule_local(shared, task, is_yield) {
             Ok(()) => return,
             Err(task) => task,
         };

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 
 use super::queue::Local;
-use super::task::Notified;
+use crate::runtime::task::Notified;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Mutex, LOCAL_QUEUE_CAPACITY};
 
