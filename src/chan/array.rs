@@ -13,6 +13,10 @@
 //! uncontended send or receive is therefore two atomic loads, one CAS and
 //! one store, with no lock and no allocation.
 //!
+//! The stamps, laps and packing follow crossbeam-channel's array flavour
+//! (`crossbeam-channel/src/flavors/array.rs`, MIT/Apache-2.0 like hoare),
+//! itself built on Vyukov's queue; the code and the words are ours.
+//!
 //! Departures from the textbook queue:
 //!
 //! * **Close** sets a mark bit in `tail` (one `fetch_or`), so a sender

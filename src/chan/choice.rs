@@ -22,7 +22,6 @@ pub(crate) trait Source {
     fn next_u64(&mut self) -> u64;
 }
 
-// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
     static STATE: Cell<u64> = Cell::new(0);
     static OVERRIDE: RefCell<Option<Box<dyn Source>>> = RefCell::new(None);

@@ -1,6 +1,13 @@
 //! The unbounded flavour: a lock-free FIFO of linked blocks; sends never
 //! wait.
 //!
+//! The algorithm is crossbeam-channel's list flavour
+//! (`crossbeam-channel/src/flavors/list.rs`, MIT/Apache-2.0 like hoare):
+//! its slot bits `WRITE`/`READ`/`DESTROY`, indices counted in laps with a
+//! sentinel offset, the `MARK_BIT` on `head`, and 31-slot blocks. The code
+//! and the words are ours; where it departs (the close mark, waiting
+//! receivers in a wait queue) is said below.
+//!
 //! # Algorithm
 //!
 //! Messages live in blocks of [`BLOCK_CAP`] slots chained by `next`

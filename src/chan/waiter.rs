@@ -291,7 +291,7 @@ impl<T> Entry<T> {
     ///
     /// # Safety
     ///
-    /// The caller has exclusive access to the slot under one of the three
+    /// The caller has exclusive access to the slot under one of the four
     /// rules of "Who may touch a slot" in the module docs.
     pub(crate) unsafe fn take(&self) -> Option<T> {
         // SAFETY: exclusive access is the caller's contract.

@@ -20,7 +20,6 @@ use crate::sync::thread_local;
 /// Channel operations a process may complete in one poll.
 pub(crate) const PROCESS_BUDGET: u32 = 128;
 
-// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
     static BUDGET: Cell<Option<u32>> = Cell::new(None);
 }

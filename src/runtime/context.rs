@@ -42,7 +42,6 @@ pub(crate) enum NoBlocking {
     Simulation,
 }
 
-// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
     static NO_BLOCKING: Cell<Option<NoBlocking>> = Cell::new(None);
 }
@@ -121,7 +120,6 @@ pub(crate) struct ThreadContext {
     blocking: Cell<bool>,
 }
 
-// loom's `thread_local!` has no `const { .. }` form; keep one spelling for both.
 thread_local! {
     static CURRENT: Cell<*const ThreadContext> = Cell::new(ptr::null());
 }

@@ -68,7 +68,9 @@
 //!   timer stops when every receiver is gone.
 
 mod channel;
-// The simulation (section 6 of DESIGN.md) plugs in through these three.
+// The simulation reaches time through `clock` (it implements `Clock` with
+// virtual time) and reads `instant` and `queue` to run its timers; `driver`
+// is the process-wide timer thread.
 pub(crate) mod clock;
 pub(crate) mod driver;
 pub(crate) mod instant;
