@@ -70,7 +70,7 @@ fn unbounded_send_wakes_waiting_receiver() {
 /// message sent before the close or the close itself; it never sleeps.
 ///
 /// Shown able to fail: skipping `receivers.notify_all()` in
-/// `array::Channel::close` leaves the receiver parked (loom deadlock).
+/// `array::Ring::close` leaves the receiver parked (loom deadlock).
 #[test]
 fn close_wakes_a_waiting_receiver() {
     loom::model(|| {
@@ -87,7 +87,7 @@ fn close_wakes_a_waiting_receiver() {
 /// accepted is dropped exactly once (counted), none twice.
 ///
 /// Shown able to fail: not storing the advanced `head` at the end of
-/// `array::Channel::discard_all` makes the channel's `Drop` drop the
+/// `array::Ring::discard_all` makes the channel's `Drop` drop the
 /// discarded values again (the test process aborts on the failed count).
 #[test]
 fn last_receiver_drop_drops_buffered_values_once() {
@@ -121,7 +121,7 @@ fn last_receiver_drop_drops_buffered_values_once() {
 /// them gets it, and the other sees the channel closed afterwards.
 ///
 /// Shown able to fail: replacing the compare-and-swap on `head` in
-/// `array::Channel::pop` by a plain store lets both selects take the
+/// `array::Ring::pop` by a plain store lets both selects take the
 /// message (the model's assertion).
 #[test]
 fn two_selects_race_for_one_message() {
@@ -224,7 +224,7 @@ fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
 /// then sees the close; it never sleeps through any of the three.
 ///
 /// Shown able to fail: skipping `receivers.notify_all()` in
-/// `list::Channel::close` leaves the receiver parked after the last value
+/// `list::Linked::close` leaves the receiver parked after the last value
 /// (loom deadlock).
 #[test]
 fn unbounded_send_recv_and_close_lose_nothing() {
@@ -323,25 +323,66 @@ fn select_dropped_while_being_completed_passes_the_wake_up_on() {
 /// waits on both: exactly one arm fires; the other sender's value stays
 /// with it and is received afterwards, so each value arrives once.
 ///
+/// A select's arm order is drawn from the thread's random source, which
+/// is seeded with a constant under loom so that every execution of a
+/// model makes the same choice (loom replays executions and needs them
+/// deterministic). That fixes one order for the unbiased select; the two
+/// `biased` models below cover each written order, so both orders of
+/// trying and registering the arms are explored.
+///
 /// Shown able to fail: making `zero.rs` hand a value to a waiting
 /// receiver without claiming its token (ignoring a failed `try_select`)
 /// lets both senders complete the one select; the second receive then
 /// gets nothing (the model's assertion).
-///
-/// Run at preemption bound 1: at bound 2 loom 0.7.3 stops on an internal
-/// assertion of its own mutex ("expected to be able to acquire lock")
-/// rather than reporting a model violation (not diagnosed further).
 #[test]
 fn exactly_one_arm_fires_when_two_channels_get_a_message() {
-    loom_tests::model_with_bound(1, || {
+    exactly_one_arm_fires(Order::Random);
+}
+
+/// [`exactly_one_arm_fires_when_two_channels_get_a_message`] with the arms
+/// tried and registered in written order, `a` first.
+#[test]
+fn exactly_one_arm_fires_when_two_channels_get_a_message_biased_a_first() {
+    exactly_one_arm_fires(Order::AFirst);
+}
+
+/// [`exactly_one_arm_fires_when_two_channels_get_a_message`] with the arms
+/// tried and registered in written order, `b` first.
+#[test]
+fn exactly_one_arm_fires_when_two_channels_get_a_message_biased_b_first() {
+    exactly_one_arm_fires(Order::BFirst);
+}
+
+/// How the select of [`exactly_one_arm_fires`] orders its arms.
+#[derive(Clone, Copy)]
+enum Order {
+    Random,
+    AFirst,
+    BFirst,
+}
+
+fn exactly_one_arm_fires(order: Order) {
+    loom::model(move || {
         let (tx_a, rx_a) = chan::bounded::<u32>(0);
         let (tx_b, rx_b) = chan::bounded::<u32>(0);
         let sender_a = thread::spawn(move || tx_a.send_blocking(1));
         let sender_b = thread::spawn(move || tx_b.send_blocking(2));
         let (arm, value) = hoare::block_on(async {
-            hoare::select! {
-                recv(rx_a) -> m => (0, m.unwrap()),
-                recv(rx_b) -> m => (1, m.unwrap()),
+            match order {
+                Order::Random => hoare::select! {
+                    recv(rx_a) -> m => (0, m.unwrap()),
+                    recv(rx_b) -> m => (1, m.unwrap()),
+                },
+                Order::AFirst => hoare::select! {
+                    biased;
+                    recv(rx_a) -> m => (0, m.unwrap()),
+                    recv(rx_b) -> m => (1, m.unwrap()),
+                },
+                Order::BFirst => hoare::select! {
+                    biased;
+                    recv(rx_b) -> m => (1, m.unwrap()),
+                    recv(rx_a) -> m => (0, m.unwrap()),
+                },
             }
         });
         assert_eq!(value, arm + 1);

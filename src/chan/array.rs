@@ -33,7 +33,7 @@
 //! # Who frees the messages
 //!
 //! While receivers exist, messages leave only through a receive. When the
-//! last `Receiver` is dropped, [`Channel::discard_all`] runs once (the
+//! last `Receiver` is dropped, [`Ring::discard_all`] runs once (the
 //! handle count guarantees no receive is in progress) and drops every
 //! message from `head` up to the marked `tail`, waiting for senders that
 //! claimed a slot before the mark to finish writing. Whatever is left when
@@ -56,7 +56,7 @@ struct Slot<T> {
 }
 
 /// A bounded channel's shared state.
-pub(crate) struct Channel<T> {
+pub(crate) struct Ring<T> {
     /// Next position to receive from.
     head: CachePadded<AtomicUsize>,
     /// Next position to send to, with `mark_bit` set once closed.
@@ -76,9 +76,9 @@ pub(crate) struct Channel<T> {
 // needed); each slot's message is accessed by one thread at a time, as
 // the stamp protocol hands it from the sender that claimed it to the
 // receiver that claimed it.
-unsafe impl<T: Send> Send for Channel<T> {}
+unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above.
-unsafe impl<T: Send> Sync for Channel<T> {}
+unsafe impl<T: Send> Sync for Ring<T> {}
 
 /// What a failed non-blocking attempt saw.
 enum Blocked {
@@ -88,7 +88,7 @@ enum Blocked {
     Closed,
 }
 
-impl<T> Channel<T> {
+impl<T> Ring<T> {
     /// A ring of `cap` slots (`cap >= 1`).
     pub(crate) fn new(cap: usize) -> Self {
         assert!(cap > 0, "hoare: a bounded ring needs at least one slot");
@@ -100,7 +100,7 @@ impl<T> Channel<T> {
                 message: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
-        Channel {
+        Ring {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             buffer,
@@ -388,7 +388,7 @@ impl<T> Channel<T> {
                 // published before the message is dropped, so a `Drop` impl
                 // that panics unwinds with the channel consistent: this
                 // message is gone, the rest are still between head and
-                // tail and `Channel::drop` drops each of them once.
+                // tail and `Ring::drop` drops each of them once.
                 self.head.store(head, Ordering::Release);
                 drop(message);
             } else {
@@ -439,7 +439,83 @@ impl<T> Channel<T> {
     }
 }
 
-impl<T> Drop for Channel<T> {
+/// # The arm protocol
+///
+/// How a select arm (`chan::operation`) waits on a bounded channel. A
+/// waiting receive queues a [`Registration`] (no slot: when woken, it
+/// takes the message from the ring itself). A waiting send queues an
+/// [`Entry`] that offers its value: a receive that frees a slot moves the
+/// first waiting sender's value into the ring under the senders' lock
+/// (slot rule 4 of [`super::waiter`]), so the freed slot goes to the
+/// senders that waited, in order.
+impl<T> Ring<T> {
+    /// Registers a waiting receive of `token` (arm `index` of channel
+    /// number `channel`); `false` (not registered) if a receive could
+    /// proceed now.
+    pub(crate) fn wait_recv(&self, token: &Arc<Token>, index: usize, channel: u64) -> bool {
+        self.register_recv(token, index, channel)
+    }
+
+    /// Withdraws a waiting receive of `token` that was not selected.
+    pub(crate) fn withdraw_recv(&self, token: &Token) {
+        self.receivers.unregister(token);
+    }
+
+    /// A woken receive goes away without receiving: the notification goes
+    /// to the next waiting receiver.
+    pub(crate) fn pass_on_recv(&self) {
+        self.receivers.notify_one();
+    }
+
+    /// Registers a waiting send of `value`, at the head of the queue if
+    /// `first_in_line` (a send that was selected but lost the freed slot to
+    /// a send that never waited keeps its place). `Ok(entry)`: registered.
+    /// `Err(Ok(value))`: a send could proceed now. `Err(Err(entry))`: not
+    /// registered, but a receive selected the entry and moved its value in
+    /// meanwhile (the caller finds its token selected).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn wait_send(
+        &self,
+        token: &Arc<Token>,
+        index: usize,
+        channel: u64,
+        value: T,
+        first_in_line: bool,
+    ) -> Result<Arc<Entry<T>>, Result<T, Arc<Entry<T>>>> {
+        let entry = Entry::new(token.clone(), index, channel, Some(value));
+        if self.register_send(&entry, first_in_line) {
+            return Ok(entry);
+        }
+        // SAFETY: slot rule 1: `register_send` removed the entry under the
+        // queue's lock, after any receive that selected it was done.
+        match unsafe { entry.take() } {
+            Some(value) => Err(Ok(value)),
+            None => Err(Err(entry)),
+        }
+    }
+
+    /// Withdraws a waiting send that was not selected: its offer back.
+    pub(crate) fn withdraw_send(&self, entry: &Entry<T>) -> Option<T> {
+        self.senders.unregister_synced(entry.token());
+        // SAFETY: slot rule 1: removed from the queue under its lock. The
+        // token was not selected for this arm (it is being withdrawn), so no
+        // receive moved the value: it is still here.
+        unsafe { entry.take() }
+    }
+
+    /// What is left of a selected send's offer: `None` if a receive moved
+    /// it into the ring (sent); the value if the ring was refilled first or
+    /// a close selected the send.
+    pub(crate) fn offer_left(&self, entry: &Entry<T>) -> Option<T> {
+        // Rule 4: the receive that selected the entry finishes with the slot
+        // under the senders' lock; wait it out before looking.
+        self.senders.sync();
+        // SAFETY: slot rule 4, after `sync`.
+        unsafe { entry.take() }
+    }
+}
+
+impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can touch the ring. Messages still
         // between head and tail were never received or discarded.
@@ -449,7 +525,7 @@ impl<T> Drop for Channel<T> {
         // while unwinding, so each message is still dropped exactly once
         // (a second panic there aborts, as for any slice of values).
         struct Rest<'a, T> {
-            channel: &'a Channel<T>,
+            channel: &'a Ring<T>,
             head: usize,
             tail: usize,
         }

@@ -177,7 +177,7 @@ struct Position<T> {
 }
 
 /// An unbounded channel's shared state.
-pub(crate) struct Channel<T> {
+pub(crate) struct Linked<T> {
     head: CachePadded<Position<T>>,
     tail: CachePadded<Position<T>>,
     /// Receivers waiting for a message.
@@ -188,10 +188,10 @@ pub(crate) struct Channel<T> {
 // slots are reached only by the thread that reserved them (the reservation
 // CAS makes that thread unique), and blocks are freed by exactly one thread
 // (the destruction walk).
-unsafe impl<T: Send> Send for Channel<T> {}
+unsafe impl<T: Send> Send for Linked<T> {}
 // SAFETY: as for `Send`: every shared access goes through atomics or a
 // slot reserved by a unique CAS.
-unsafe impl<T: Send> Sync for Channel<T> {}
+unsafe impl<T: Send> Sync for Linked<T> {}
 
 fn snooze(backoff: &Backoff) {
     backoff.snooze();
@@ -210,11 +210,11 @@ fn messages_before(index: usize) -> usize {
     (slot / LAP) * BLOCK_CAP + (slot % LAP).min(BLOCK_CAP)
 }
 
-impl<T> Channel<T> {
+impl<T> Linked<T> {
     /// A new, open, empty channel (with its first block).
     pub(crate) fn new() -> Self {
         let first = Box::into_raw(Block::<T>::new());
-        Channel {
+        Linked {
             head: CachePadded::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
@@ -542,7 +542,32 @@ impl<T> Channel<T> {
     }
 }
 
-impl<T> Drop for Channel<T> {
+/// # The arm protocol
+///
+/// How a select arm (`chan::operation`) waits on an unbounded channel. A
+/// send never waits (there is always room). A waiting receive queues a
+/// [`Registration`]; when woken it takes the message from the list itself.
+impl<T> Linked<T> {
+    /// Registers a waiting receive of `token` (arm `index` of channel
+    /// number `channel`); `false` (not registered) if a receive could
+    /// proceed now.
+    pub(crate) fn wait_recv(&self, token: &Arc<Token>, index: usize, channel: u64) -> bool {
+        self.register_recv(token, index, channel)
+    }
+
+    /// Withdraws a waiting receive of `token` that was not selected.
+    pub(crate) fn withdraw_recv(&self, token: &Token) {
+        self.receivers.unregister(token);
+    }
+
+    /// A woken receive goes away without receiving: the notification goes
+    /// to the next waiting receiver.
+    pub(crate) fn pass_on_recv(&self) {
+        self.receivers.notify_one();
+    }
+}
+
+impl<T> Drop for Linked<T> {
     fn drop(&mut self) {
         // Every send has finished (`&mut self`), so the walk of
         // `discard_all` never waits here: it drops what is left between

@@ -82,16 +82,17 @@ use selection::{One, Waiting};
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Flavour<T> {
     /// `bounded(0)`.
-    Zero(zero::Channel<T>),
+    Zero(zero::Rendezvous<T>),
     /// `bounded(n)`, `n > 0`.
-    Array(array::Channel<T>),
+    Array(array::Ring<T>),
     /// `unbounded()`.
-    List(list::Channel<T>),
+    List(list::Linked<T>),
 }
 
 /// What every handle of one channel shares.
 pub(crate) struct Channel<T> {
-    /// The channel's number within its simulation (0 outside one).
+    /// The channel's number: unique within the process, or within its
+    /// simulation (`runtime::hooks::next_channel_id`).
     pub(crate) id: u64,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
@@ -328,7 +329,7 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 #[track_caller]
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
-        return new_channel(Flavour::Zero(zero::Channel::new()));
+        return new_channel(Flavour::Zero(zero::Rendezvous::new()));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
     let fits = cap
@@ -340,7 +341,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    new_channel(Flavour::Array(array::Channel::new(cap)))
+    new_channel(Flavour::Array(array::Ring::new(cap)))
 }
 
 /// A channel without a bound: sends never wait (they fail only once the
@@ -354,7 +355,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new_channel(Flavour::List(list::Channel::new()))
+    new_channel(Flavour::List(list::Linked::new()))
 }
 
 /// The sending half of a channel. Cloning makes another sender of the same

@@ -1,10 +1,16 @@
 //! Channel operations as select arms: the glue between the flavours and
-//! the selection driver.
+//! the wait engine.
 //!
-//! [`RecvArm`] and [`SendArm`] implement the driver's [`Arm`] for one
+//! [`RecvArm`] and [`SendArm`] implement the engine's [`Arm`] for one
 //! channel of any flavour. The plain `recv`/`send` futures are one-arm
 //! selections built from them, so blocking, async and select forms share
 //! one implementation of waiting.
+//!
+//! Each flavour holds its own arm protocol (register, withdraw, finish,
+//! pass on), in the "arm protocol" section of `zero.rs`, `array.rs` and
+//! `list.rs`; this file keeps an arm's state between polls and sends each
+//! step to its flavour. The states are named by [`RecvWait`] and
+//! [`SendState`].
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::selection::Arm;
@@ -12,47 +18,42 @@ use super::waiter::{Entry, Token};
 use super::{Channel, Flavour};
 use crate::sync::Arc;
 
-/// How a waiting receive is registered, kept between polls.
-pub(crate) struct RecvWait<T> {
-    /// On a rendezvous channel: the entry whose slot a sender fills.
-    entry: Option<Arc<Entry<T>>>,
-    /// On a buffered channel: whether a [`Registration`] of the token sits
-    /// in the receivers' queue (it needs no slot, so no entry).
-    ///
-    /// [`Registration`]: super::waiter::Registration
-    queued: bool,
-}
-
-impl<T> Default for RecvWait<T> {
-    fn default() -> Self {
-        RecvWait {
-            entry: None,
-            queued: false,
-        }
-    }
+/// Where a receive arm's registration stands between polls.
+#[derive(Default)]
+pub(crate) enum RecvWait<T> {
+    /// Not registered anywhere.
+    #[default]
+    Idle,
+    /// Registered on a rendezvous channel: the entry whose slot a sender
+    /// fills.
+    Slot(Arc<Entry<T>>),
+    /// Registered on a buffered channel: a `Registration` of the token
+    /// sits in the receivers' queue (it needs no slot).
+    Queued,
 }
 
 /// Receives from one channel.
 pub struct RecvArm<'a, T> {
-    shared: Option<&'a Channel<T>>,
+    /// `None`: the arm is guarded off.
+    channel: Option<&'a Channel<T>>,
     wait: RecvWait<T>,
     result: Option<Result<T, RecvError>>,
 }
 
 impl<'a, T> RecvArm<'a, T> {
-    /// An arm on `shared`, or a disabled arm for `None`.
-    pub(crate) fn new(shared: Option<&'a Channel<T>>) -> Self {
+    /// An arm on `channel`, or a disabled arm for `None`.
+    pub(crate) fn new(channel: Option<&'a Channel<T>>) -> Self {
         RecvArm {
-            shared,
-            wait: RecvWait::default(),
+            channel,
+            wait: RecvWait::Idle,
             result: None,
         }
     }
 
     /// Restores a registration kept between polls (the receiver's stream).
-    pub(crate) fn with_wait(shared: &'a Channel<T>, wait: RecvWait<T>) -> Self {
+    pub(crate) fn with_wait(channel: &'a Channel<T>, wait: RecvWait<T>) -> Self {
         RecvArm {
-            shared: Some(shared),
+            channel: Some(channel),
             wait,
             result: None,
         }
@@ -68,20 +69,20 @@ impl<'a, T> RecvArm<'a, T> {
         self.result.take()
     }
 
-    fn shared(&self) -> &'a Channel<T> {
-        self.shared
+    fn channel(&self) -> &'a Channel<T> {
+        self.channel
             .expect("hoare: a disabled select arm was driven")
     }
 }
 
 impl<T> Arm for RecvArm<'_, T> {
     fn enabled(&self) -> bool {
-        self.shared.is_some()
+        self.channel.is_some()
     }
 
     #[inline]
     fn attempt(&mut self) -> bool {
-        match self.shared().try_recv() {
+        match self.channel().try_recv() {
             Ok(value) => self.result = Some(Ok(value)),
             Err(TryRecvError::Closed) => self.result = Some(Err(RecvError)),
             Err(TryRecvError::Empty) => return false,
@@ -90,55 +91,46 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn version(&self) -> (usize, usize) {
-        self.shared().version()
+        self.channel().version()
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        let shared = self.shared();
-        match &shared.flavour {
-            Flavour::Zero(channel) => {
-                let entry = Entry::new(token.clone(), index, shared.id, None);
-                let registered = channel.register_recv(&entry);
-                if registered {
-                    self.wait.entry = Some(entry);
-                }
-                registered
-            }
-            Flavour::Array(channel) => {
-                self.wait.queued = channel.register_recv(token, index, shared.id);
-                self.wait.queued
-            }
-            Flavour::List(channel) => {
-                self.wait.queued = channel.register_recv(token, index, shared.id);
-                self.wait.queued
-            }
-        }
+        let channel = self.channel();
+        let id = channel.id;
+        self.wait = match &channel.flavour {
+            Flavour::Zero(zero) => match zero.wait_recv(token, index, id) {
+                Some(entry) => RecvWait::Slot(entry),
+                None => RecvWait::Idle,
+            },
+            Flavour::Array(array) if array.wait_recv(token, index, id) => RecvWait::Queued,
+            Flavour::List(list) if list.wait_recv(token, index, id) => RecvWait::Queued,
+            Flavour::Array(_) | Flavour::List(_) => RecvWait::Idle,
+        };
+        !matches!(self.wait, RecvWait::Idle)
     }
 
     fn unregister(&mut self, token: &Token) {
-        if let Some(entry) = self.wait.entry.take() {
-            if let Flavour::Zero(channel) = &self.shared().flavour {
-                channel.unregister_recv(entry.token());
-            }
+        // Every arm is asked, the disabled ones too: only a registered arm
+        // has anything to withdraw.
+        let wait = std::mem::take(&mut self.wait);
+        if matches!(wait, RecvWait::Idle) {
+            return;
         }
-        if std::mem::take(&mut self.wait.queued) {
-            if let Some(queue) = self.shared().receiver_queue() {
-                queue.unregister(token);
-            }
+        match (wait, &self.channel().flavour) {
+            (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.withdraw_recv(&entry),
+            (RecvWait::Queued, Flavour::Array(array)) => array.withdraw_recv(token),
+            (RecvWait::Queued, Flavour::List(list)) => list.withdraw_recv(token),
+            _ => {}
         }
     }
 
     fn finish(&mut self) -> bool {
-        // The counterpart that selected us removed our registration.
-        self.wait.queued = false;
-        // A buffered channel can select the token in the instant between
+        // The counterpart that selected us removed our registration. A
+        // buffered channel can select the token in the instant between
         // registering and rolling back a registration that found the channel
         // ready; the retry below is right then too.
-        let entry = self.wait.entry.take();
-        if let (Flavour::Zero(_), Some(entry)) = (&self.shared().flavour, entry) {
-            // SAFETY: slot rule 3: the driver saw our token selected for this
-            // arm, and the selecting sender finished with the slot first.
-            if let Some(value) = unsafe { entry.take() } {
+        if let RecvWait::Slot(entry) = std::mem::take(&mut self.wait) {
+            if let Some(value) = super::zero::Rendezvous::finish_recv(&entry) {
                 self.result = Some(Ok(value));
                 return true;
             }
@@ -148,52 +140,59 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        self.wait.queued = false;
-        let entry = self.wait.entry.take();
-        match &self.shared().flavour {
-            Flavour::Zero(channel) => {
-                // SAFETY: slot rule 3, as in `finish`.
-                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
-                    channel.give_back(value);
-                }
-            }
-            Flavour::Array(channel) => channel.receivers().notify_one(),
-            Flavour::List(channel) => channel.receivers().notify_one(),
+        match (std::mem::take(&mut self.wait), &self.channel().flavour) {
+            (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.pass_on_recv(&entry),
+            (_, Flavour::Zero(_)) => {}
+            (_, Flavour::Array(array)) => array.pass_on_recv(),
+            (_, Flavour::List(list)) => list.pass_on_recv(),
         }
     }
 
     fn discard(&mut self) {}
 
     fn describe(&self) -> String {
-        match self.shared {
-            Some(shared) => format!("recv on {}", shared.describe()),
+        match self.channel {
+            Some(channel) => format!("recv on {}", channel.describe()),
             None => "a disabled recv arm".to_string(),
         }
     }
 }
 
+/// Where a send arm's value is.
+pub(crate) enum SendState<T> {
+    /// The arm holds the value and is not registered. `first_in_line`: a
+    /// bounded send that was selected but lost the freed slot to a send
+    /// that never waited; it waits again at the head of the queue.
+    Holding { value: T, first_in_line: bool },
+    /// The value is offered in an entry registered with the channel (a
+    /// rendezvous or bounded channel); a receive may take it.
+    Offered(Arc<Entry<T>>),
+    /// No value: sent, handed back in the result, discarded, or the arm is
+    /// guarded off.
+    Empty,
+}
+
 /// Sends one value on one channel.
 pub struct SendArm<'a, T> {
-    shared: Option<&'a Channel<T>>,
-    /// The value while not offered (always, on buffered channels; while not
-    /// registered, on a rendezvous channel, whose registration holds it).
-    value: Option<T>,
-    entry: Option<Arc<Entry<T>>>,
-    /// Bounded channels: this send was selected, but its value could not be
-    /// moved into the ring (a send that had not waited took the freed slot
-    /// first). It waits again at the front of the queue, keeping its place.
-    first_in_line: bool,
+    /// `None`: the arm is guarded off.
+    channel: Option<&'a Channel<T>>,
+    state: SendState<T>,
     result: Option<Result<(), SendError<T>>>,
 }
 
 impl<'a, T> SendArm<'a, T> {
-    /// An arm sending `value` on `shared`, or a disabled arm for `None`.
-    pub(crate) fn new(shared: Option<&'a Channel<T>>, value: Option<T>) -> Self {
+    /// An arm sending `value` on `channel`, or a disabled arm for `None`.
+    pub(crate) fn new(channel: Option<&'a Channel<T>>, value: Option<T>) -> Self {
+        let state = match value {
+            Some(value) => SendState::Holding {
+                value,
+                first_in_line: false,
+            },
+            None => SendState::Empty,
+        };
         SendArm {
-            shared,
-            value,
-            entry: None,
-            first_in_line: false,
+            channel,
+            state,
             result: None,
         }
     }
@@ -203,123 +202,151 @@ impl<'a, T> SendArm<'a, T> {
         self.result.take()
     }
 
-    fn shared(&self) -> &'a Channel<T> {
-        self.shared
+    fn channel(&self) -> &'a Channel<T> {
+        self.channel
             .expect("hoare: a disabled select arm was driven")
     }
 
-    /// Sends `value` now; `false` (keeping the value) if there is no room.
+    /// Takes the held value (and whether it waits first in line), leaving
+    /// the arm empty; `None` (state unchanged) if the arm holds none.
+    fn take_held(&mut self) -> Option<(T, bool)> {
+        if !matches!(self.state, SendState::Holding { .. }) {
+            return None;
+        }
+        match std::mem::replace(&mut self.state, SendState::Empty) {
+            SendState::Holding {
+                value,
+                first_in_line,
+            } => Some((value, first_in_line)),
+            _ => unreachable!("matched as holding just above"),
+        }
+    }
+
+    /// Takes the registered offer, leaving the arm empty; `None` (state
+    /// unchanged) if the arm offers nothing.
+    fn take_offer(&mut self) -> Option<Arc<Entry<T>>> {
+        if !matches!(self.state, SendState::Offered(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut self.state, SendState::Empty) {
+            SendState::Offered(entry) => Some(entry),
+            _ => unreachable!("matched as offered just above"),
+        }
+    }
+
+    /// Holds `value` again (not registered).
+    fn hold(&mut self, value: T, first_in_line: bool) {
+        self.state = SendState::Holding {
+            value,
+            first_in_line,
+        };
+    }
+
+    /// Sends `value` now; `false` (holding the value) if there is no room.
     #[inline]
-    fn send_now(&mut self, value: T) -> bool {
-        match self.shared().try_send(value) {
+    fn send_now(&mut self, value: T, first_in_line: bool) -> bool {
+        match self.channel().try_send(value) {
             Ok(()) => self.result = Some(Ok(())),
             Err(TrySendError::Closed(value)) => self.result = Some(Err(SendError(value))),
             Err(TrySendError::Full(value)) => {
-                self.value = Some(value);
+                self.hold(value, first_in_line);
                 return false;
             }
         }
         true
     }
+
+    /// What is left of a selected offer: `None` if a receive took it
+    /// (sent), the value if not.
+    fn offer_left(&self, entry: &Entry<T>) -> Option<T> {
+        match &self.channel().flavour {
+            Flavour::Zero(_) => super::zero::Rendezvous::offer_left(entry),
+            Flavour::Array(array) => array.offer_left(entry),
+            Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
+        }
+    }
 }
 
 impl<T> Arm for SendArm<'_, T> {
     fn enabled(&self) -> bool {
-        self.shared.is_some() && (self.value.is_some() || self.entry.is_some())
+        self.channel.is_some() && !matches!(self.state, SendState::Empty)
     }
 
     #[inline]
     fn attempt(&mut self) -> bool {
-        match self.value.take() {
-            Some(value) => self.send_now(value),
+        match self.take_held() {
+            Some((value, first_in_line)) => self.send_now(value, first_in_line),
             None => false,
         }
     }
 
     fn version(&self) -> (usize, usize) {
-        self.shared().version()
+        self.channel().version()
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        match &self.shared().flavour {
-            Flavour::Zero(channel) => {
-                let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
-                if channel.register_send(&entry) {
-                    self.entry = Some(entry);
-                    return true;
+        let channel = self.channel();
+        let (value, first_in_line) = self
+            .take_held()
+            .expect("hoare: only a send arm that holds its value registers");
+        match &channel.flavour {
+            Flavour::Zero(zero) => match zero.wait_send(token, index, channel.id, value) {
+                Ok(entry) => {
+                    self.state = SendState::Offered(entry);
+                    true
                 }
-                // SAFETY: slot rule 1: the entry was never registered.
-                self.value = unsafe { entry.take() };
-                false
-            }
-            Flavour::Array(channel) => {
-                // The entry offers the value: a receive that frees a slot
-                // moves it into the ring (waiter rule 4).
-                let entry = Entry::new(token.clone(), index, self.shared().id, self.value.take());
-                if channel.register_send(&entry, std::mem::take(&mut self.first_in_line)) {
-                    self.entry = Some(entry);
-                    return true;
+                Err(value) => {
+                    self.hold(value, false);
+                    false
                 }
-                // SAFETY: rule 1: `register_send` removed the entry with the
-                // queue's lock, after any receive that selected it was done.
-                self.value = unsafe { entry.take() };
-                if self.value.is_none() {
+            },
+            Flavour::Array(array) => {
+                match array.wait_send(token, index, channel.id, value, first_in_line) {
+                    Ok(entry) => {
+                        self.state = SendState::Offered(entry);
+                        true
+                    }
+                    Err(Ok(value)) => {
+                        self.hold(value, false);
+                        false
+                    }
                     // A receive selected us and moved the value meanwhile:
-                    // the driver will find the token selected and `finish`.
-                    self.entry = Some(entry);
+                    // the engine will find the token selected and `finish`.
+                    Err(Err(entry)) => {
+                        self.state = SendState::Offered(entry);
+                        false
+                    }
                 }
-                false
             }
             // An unbounded channel always has room: `attempt` never fails
             // there unless closed, which completes the arm.
-            Flavour::List(_) => false,
+            Flavour::List(_) => {
+                self.hold(value, false);
+                false
+            }
         }
     }
 
     fn unregister(&mut self, _token: &Token) {
-        let Some(entry) = self.entry.take() else {
+        let Some(entry) = self.take_offer() else {
             return;
         };
-        match &self.shared().flavour {
-            Flavour::Zero(channel) => {
-                channel.unregister_send(entry.token());
-                // SAFETY: slot rule 1: the entry is no longer registered, and
-                // any counterpart that popped it finished under the lock that
-                // `unregister_send` took after it.
-                if let Some(value) = unsafe { entry.take() } {
-                    self.value = Some(value);
-                }
-            }
-            Flavour::Array(channel) => {
-                channel.senders().unregister_synced(entry.token());
-                // SAFETY: rule 1: removed from the queue under its lock. Our
-                // token was not selected for this arm (we are unregistering
-                // it), so no receive moved the value: it is still here.
-                if let Some(value) = unsafe { entry.take() } {
-                    self.value = Some(value);
-                }
-            }
-            Flavour::List(_) => {}
+        let value = match &self.channel().flavour {
+            Flavour::Zero(zero) => zero.withdraw_send(&entry),
+            Flavour::Array(array) => array.withdraw_send(&entry),
+            Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
+        };
+        if let Some(value) = value {
+            self.hold(value, false);
         }
     }
 
     fn finish(&mut self) -> bool {
-        // As in `RecvArm::finish`, a buffered arm may have no entry left.
-        let Some(entry) = self.entry.take() else {
+        // As in `RecvArm::finish`, a buffered arm may hold its value still.
+        let Some(entry) = self.take_offer() else {
             return self.attempt();
         };
-        match &self.shared().flavour {
-            Flavour::Zero(_) => {}
-            Flavour::Array(channel) => {
-                // Rule 4: the receive that selected us finishes with the slot
-                // under the senders' lock; wait it out before looking.
-                channel.senders().sync();
-            }
-            Flavour::List(_) => return self.attempt(),
-        }
-        // SAFETY: slot rule 3 (rendezvous: the selecting receiver finished
-        // with the slot before its CAS) or rule 4 (bounded: after `sync`).
-        match unsafe { entry.take() } {
+        match self.offer_left(&entry) {
             // The receiver took the value (or moved it into the ring): sent.
             None => {
                 self.result = Some(Ok(()));
@@ -328,43 +355,31 @@ impl<T> Arm for SendArm<'_, T> {
             // Selected by a close, or the ring was refilled: try again, and
             // if it must wait, wait first in line.
             Some(value) => {
-                self.first_in_line = matches!(self.shared().flavour, Flavour::Array(_));
-                self.send_now(value)
+                let first_in_line = matches!(self.channel().flavour, Flavour::Array(_));
+                self.send_now(value, first_in_line)
             }
         }
     }
 
     fn pass_on(&mut self) {
-        let entry = self.entry.take();
-        match &self.shared().flavour {
-            Flavour::Zero(_) => {
-                // SAFETY: slot rule 3. A taken value was sent: nothing to pass
-                // on. A value still here was never sent; keep it with the arm.
-                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
-                    self.value = Some(value);
-                }
+        // A taken value was sent: nothing to pass on. A value still offered
+        // was never sent (on a bounded channel: the ring was full, or a
+        // close selected us, and there is no freed slot to pass on): keep
+        // it with the arm, which drops it.
+        if let Some(entry) = self.take_offer() {
+            if let Some(value) = self.offer_left(&entry) {
+                self.hold(value, false);
             }
-            Flavour::Array(channel) => {
-                channel.senders().sync();
-                // SAFETY: slot rule 4, after `sync`. A value moved into the
-                // ring was sent; one still here was never sent (the ring was
-                // full, or a close selected us), and there is no freed slot to
-                // pass on: keep it with the arm, which drops it.
-                if let Some(value) = entry.and_then(|entry| unsafe { entry.take() }) {
-                    self.value = Some(value);
-                }
-            }
-            Flavour::List(_) => {}
         }
     }
 
     fn discard(&mut self) {
-        self.value = None;
+        self.state = SendState::Empty;
     }
 
     fn describe(&self) -> String {
-        match self.shared {
-            Some(shared) => format!("send on {}", shared.describe()),
+        match self.channel {
+            Some(channel) => format!("send on {}", channel.describe()),
             None => "a disabled send arm".to_string(),
         }
     }

@@ -38,7 +38,7 @@ use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
 /// A rendezvous channel's shared state.
-pub(crate) struct Channel<T> {
+pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
@@ -55,10 +55,10 @@ struct Inner<T> {
     closed: bool,
 }
 
-impl<T> Channel<T> {
+impl<T> Rendezvous<T> {
     /// A new, open rendezvous channel.
     pub(crate) fn new() -> Self {
-        Channel {
+        Rendezvous {
             inner: Mutex::new(Inner {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
@@ -72,7 +72,7 @@ impl<T> Channel<T> {
     }
 
     /// Locks the state; every mutation through the guard bumps `version`
-    /// via [`Channel::changed`].
+    /// via [`Rendezvous::changed`].
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         self.inner.lock()
     }
@@ -298,5 +298,82 @@ impl<T> Channel<T> {
             .receivers
             .iter()
             .any(|entry| entry.token().is_waiting())
+    }
+}
+
+/// # The arm protocol
+///
+/// How a select arm (`chan::operation`) waits on a rendezvous channel.
+/// A waiting receive registers an [`Entry`] whose slot a sender fills (the
+/// direct hand-off); a waiting send registers an entry that holds its
+/// offer, which a receiver takes. The slot rules cited are those of
+/// "Who may touch a slot" in [`super::waiter`].
+impl<T> Rendezvous<T> {
+    /// Registers a waiting receive of `token` (arm `index` of channel
+    /// number `channel`): its entry, or `None` if a receive could proceed
+    /// now.
+    pub(crate) fn wait_recv(
+        &self,
+        token: &Arc<Token>,
+        index: usize,
+        channel: u64,
+    ) -> Option<Arc<Entry<T>>> {
+        let entry = Entry::new(token.clone(), index, channel, None);
+        self.register_recv(&entry).then_some(entry)
+    }
+
+    /// Withdraws a waiting receive that was not selected.
+    pub(crate) fn withdraw_recv(&self, entry: &Entry<T>) {
+        self.unregister_recv(entry.token());
+    }
+
+    /// The value handed to a receive selected on this channel; `None` if a
+    /// close selected it instead.
+    pub(crate) fn finish_recv(entry: &Entry<T>) -> Option<T> {
+        // SAFETY: slot rule 3: the token was selected for this arm, and the
+        // selecting sender finished with the slot before its CAS.
+        unsafe { entry.take() }
+    }
+
+    /// A selected receive goes away without returning its value: the value
+    /// goes to the next waiting receiver or stays in the channel.
+    pub(crate) fn pass_on_recv(&self, entry: &Entry<T>) {
+        if let Some(value) = Self::finish_recv(entry) {
+            self.give_back(value);
+        }
+    }
+
+    /// Registers a waiting send of `value`: its entry, or the value back if
+    /// a send could proceed now.
+    pub(crate) fn wait_send(
+        &self,
+        token: &Arc<Token>,
+        index: usize,
+        channel: u64,
+        value: T,
+    ) -> Result<Arc<Entry<T>>, T> {
+        let entry = Entry::new(token.clone(), index, channel, Some(value));
+        if self.register_send(&entry) {
+            return Ok(entry);
+        }
+        // SAFETY: slot rule 1: the entry was never registered.
+        Err(unsafe { entry.take() }.expect("an offer that was never registered is still there"))
+    }
+
+    /// Withdraws a waiting send that was not selected: its offer back.
+    pub(crate) fn withdraw_send(&self, entry: &Entry<T>) -> Option<T> {
+        self.unregister_send(entry.token());
+        // SAFETY: slot rule 1: the entry is no longer registered, and any
+        // receiver that popped it finished under the lock that
+        // `unregister_send` took after it.
+        unsafe { entry.take() }
+    }
+
+    /// What is left of a selected send's offer: `None` if a receiver took
+    /// the value (sent), the value if a close selected the send instead.
+    pub(crate) fn offer_left(entry: &Entry<T>) -> Option<T> {
+        // SAFETY: slot rule 3: the selecting receiver finished with the
+        // slot before its CAS.
+        unsafe { entry.take() }
     }
 }
