@@ -1,13 +1,13 @@
 //! Many threads on one channel: nothing lost, nothing doubled, no hang.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 
-use common::{channel, poll_once, Counted, FLAVOURS};
+use support::{channel, poll_once, DropCounter, FLAVOURS};
 
 const PRODUCERS: u64 = 8;
 const CONSUMERS: usize = 8;
@@ -58,7 +58,7 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
     for cap in FLAVOURS {
         let drops = Arc::new(AtomicUsize::new(0));
         let received = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
+        let (tx, rx) = channel::<DropCounter>(cap);
         const SENDS: usize = 4 * 3_000;
         let senders: Vec<_> = (0..4)
             .map(|p| {
@@ -66,7 +66,7 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
                 let drops = drops.clone();
                 thread::spawn(move || {
                     for i in 0..SENDS / 4 {
-                        tx.send_blocking(Counted::new(p * 100_000 + i, &drops))
+                        tx.send_blocking(DropCounter::new(p * 100_000 + i, &drops))
                             .unwrap();
                     }
                 })
@@ -122,7 +122,7 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
 fn dropped_pending_sends_lose_and_duplicate_nothing() {
     for cap in [Some(0), Some(1), Some(4)] {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
+        let (tx, rx) = channel::<DropCounter>(cap);
         let attempts = Arc::new(AtomicUsize::new(0));
         let completed = Arc::new(AtomicUsize::new(0));
         let senders: Vec<_> = (0..4)
@@ -134,7 +134,7 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
                 thread::spawn(move || {
                     for i in 0..2_000 {
                         attempts.fetch_add(1, Ordering::SeqCst);
-                        let mut send = tx.send(Counted::new(p * 100_000 + i, &drops));
+                        let mut send = tx.send(DropCounter::new(p * 100_000 + i, &drops));
                         match poll_once(&mut send) {
                             Poll::Ready(result) => {
                                 if result.is_ok() {

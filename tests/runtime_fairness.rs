@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hoare::Runtime;
-use support::Mailbox;
+use support::mailbox::Mailbox;
 
 fn spinners(count: usize, stop: &Arc<AtomicBool>) {
     for _ in 0..count {

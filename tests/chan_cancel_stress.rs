@@ -2,7 +2,7 @@
 //! (plain and in selects) raced against timeouts on every flavour, on the
 //! multi-worker runtime and under many simulation seeds.
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hoare::chan::{Receiver, Sender};
 use hoare::time::{after, timeout};
-use port_util::{scale, within, FLAVS};
+use support::{scale, within, FLAVOURS};
 
 const N: usize = 2000;
 
@@ -18,7 +18,7 @@ const N: usize = 2000;
 /// consumers receive with timeouts and selects; every value must be seen
 /// exactly once.
 async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
-    let (tx, rx): (Sender<usize>, Receiver<usize>) = port_util::channel(cap);
+    let (tx, rx): (Sender<usize>, Receiver<usize>) = support::channel(cap);
     let seen: Arc<Vec<AtomicUsize>> = Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect());
     let next = Arc::new(AtomicUsize::new(0));
     let mut producers = Vec::new();
@@ -33,7 +33,8 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
                 loop {
                     if p == 0 {
                         // A select with a timeout arm: its commit decides
-                        // whether the value went (DESIGN section 5).
+                        // whether the value went (the time contract: to
+                        // time out a send exactly, select with `after`).
                         let sent = hoare::select! {
                             send(tx, i) -> r => { r.unwrap(); true }
                             recv(after(tick)) -> _ => false,
@@ -107,7 +108,7 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
 
 #[test]
 fn runtime_every_value_exactly_once_under_cancellation() {
-    for cap in FLAVS {
+    for cap in FLAVOURS {
         let counts = within(60, move || {
             hoare::run(exchange(cap, scale(N * 5), Duration::from_micros(50)))
         });
@@ -119,7 +120,7 @@ fn runtime_every_value_exactly_once_under_cancellation() {
 
 #[test]
 fn simulation_every_value_exactly_once_under_cancellation() {
-    for cap in FLAVS {
+    for cap in FLAVOURS {
         for seed in 0..scale(100) as u64 {
             let counts = hoare::sim::Builder::new().seed(seed).run(exchange(
                 cap,
@@ -138,7 +139,7 @@ fn simulation_every_value_exactly_once_under_cancellation() {
 
 #[test]
 fn simulation_pct_every_value_exactly_once_under_cancellation() {
-    for cap in FLAVS {
+    for cap in FLAVOURS {
         for seed in 0..scale(50) as u64 {
             let counts = hoare::sim::Builder::new()
                 .seed(seed)

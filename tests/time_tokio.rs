@@ -2,7 +2,7 @@
 //! `time_interval.rs`) and Go's `time.After`/`Ticker` behaviours to
 //! `hoare::time`, on the runtime, outside it, and under the simulation.
 
-mod port_util;
+mod support;
 
 use std::task::Poll;
 use std::thread;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hoare::chan::TryRecvError;
 use hoare::time::{after, sleep, tick, timeout, Instant};
-use port_util::{poll_once, within};
+use support::{poll_once, within};
 
 const MS: Duration = Duration::from_millis(1);
 

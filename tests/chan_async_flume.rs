@@ -1,7 +1,7 @@
-//! Port of flume's async tests and tokio's `select!` macro shape tests
-//! (many arms, nesting, loops, block bodies followed by commas).
+//! Port of flume's async tests (`tests/async.rs`, `tests/stream.rs`) to
+//! hoare's async channel API: disconnects, dropped receives, wakers, streams.
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TrySendError};
-use port_util::{next, poll_once, within};
+use support::{next, poll_once, within};
 
 #[test]
 fn async_recv_and_send_disconnect() {
@@ -56,7 +56,7 @@ fn one_hundred_thousand_no_drop_or_reorder() {
         hoare::run(async {
             for cap in [Some(0usize), Some(16), None] {
                 let n = if cap == Some(0) { 20_000 } else { 100_000 };
-                let (tx, rx) = port_util::channel::<usize>(cap);
+                let (tx, rx) = support::channel::<usize>(cap);
                 let h = hoare::spawn(async move {
                     for i in 0..n {
                         tx.send(i).await.unwrap();
@@ -188,7 +188,7 @@ fn dropping_a_stream_clone_with_a_pending_registration_passes_values_on() {
         let mut pinned = std::pin::Pin::new(&mut a);
         assert!(pinned
             .as_mut()
-            .poll_next(&mut Context::from_waker(&port_util::noop_waker()))
+            .poll_next(&mut Context::from_waker(std::task::Waker::noop()))
             .is_pending());
     }
     // rendezvous: the pending stream poll counts as a waiting receiver
@@ -203,88 +203,4 @@ fn dropping_a_stream_clone_with_a_pending_registration_passes_values_on() {
     } else {
         assert!(matches!(sent, Err(TrySendError::Full(5))));
     }
-}
-
-#[test]
-fn select_with_many_arms_and_block_bodies_with_commas() {
-    let chans: Vec<_> = (0..16).map(|_| unbounded::<usize>()).collect();
-    chans[13].0.try_send(13).unwrap();
-    let got = hoare::block_on(async {
-        hoare::select! {
-            recv(chans[0].1) -> m => { m.unwrap() },
-            recv(chans[1].1) -> m => { m.unwrap() },
-            recv(chans[2].1) -> m => { m.unwrap() }
-            recv(chans[3].1) -> m => m.unwrap(),
-            recv(chans[4].1) -> m => m.unwrap(),
-            recv(chans[5].1) -> m => m.unwrap(),
-            recv(chans[6].1) -> m => m.unwrap(),
-            recv(chans[7].1) -> m => m.unwrap(),
-            recv(chans[8].1) -> m => m.unwrap(),
-            recv(chans[9].1) -> m => m.unwrap(),
-            recv(chans[10].1) -> m => m.unwrap(),
-            recv(chans[11].1) -> m => m.unwrap(),
-            recv(chans[12].1) -> m => m.unwrap(),
-            recv(chans[13].1) -> m => m.unwrap(),
-            recv(chans[14].1) -> m => m.unwrap(),
-            recv(chans[15].1) -> m => m.unwrap()
-        }
-    });
-    assert_eq!(got, 13);
-}
-
-#[test]
-fn nested_select_and_select_in_loop_with_break_value() {
-    let (tx1, rx1) = unbounded::<i32>();
-    let (tx2, rx2) = unbounded::<i32>();
-    tx2.try_send(2).unwrap();
-    let v = hoare::block_on(async {
-        hoare::select! {
-            recv(rx1) -> _ => 0,
-            default => hoare::select! {
-                recv(rx2) -> m => m.unwrap() * 10,
-                default => -1,
-            },
-        }
-    });
-    assert_eq!(v, 20);
-    for i in 0..5 {
-        tx1.try_send(i).unwrap();
-    }
-    drop(tx1);
-    let total = hoare::block_on(async {
-        let mut total = 0;
-        let r = loop {
-            hoare::select! {
-                recv(rx1) -> m => match m {
-                    Ok(v) => total += v,
-                    Err(_) => break total,
-                },
-            }
-        };
-        r
-    });
-    assert_eq!(total, 10);
-}
-
-#[test]
-fn select_in_processes_with_moved_operands_and_sleep_arm() {
-    within(20, || {
-        hoare::run(async {
-            let (tx, rx) = bounded::<u8>(0);
-            let h = hoare::spawn(async move {
-                let mut n = 0;
-                loop {
-                    hoare::select! {
-                        recv(rx) -> m => match m { Ok(_) => n += 1, Err(_) => return n },
-                        recv(hoare::time::after(Duration::from_secs(20))) -> _ => return 999,
-                    }
-                }
-            });
-            for i in 0..10 {
-                tx.send(i).await.unwrap();
-            }
-            drop(tx);
-            assert_eq!(h.await.unwrap(), 10);
-        });
-    });
 }

@@ -1,14 +1,14 @@
 //! Port of crossbeam-channel's `tests/after.rs` and `tests/tick.rs` to
 //! `hoare::time::{after, tick}` (Go's `time.After` / `Ticker` semantics).
 
-mod port_util;
+mod support;
 
 use std::thread;
 use std::time::Duration;
 
 use hoare::chan::TryRecvError;
 use hoare::time::{after, tick, Instant};
-use port_util::within;
+use support::within;
 
 const MS: Duration = Duration::from_millis(1);
 
