@@ -1,0 +1,162 @@
+//! The hot paths of hoare, one at a time, for a profiler.
+//!
+//! `benches/versus.rs` compares libraries; this runs a single hoare shape
+//! for a given number of operations and prints the time per operation, so
+//! that `perf record` or callgrind see nothing else. Cargo runs it through
+//! a target runner, so a profiler goes in front of it that way:
+//!
+//! ```text
+//! cargo bench --bench hot_paths -- ping-pong-1 1000000
+//! CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="valgrind --tool=callgrind" \
+//!     cargo bench --bench hot_paths -- ping-pong-1 100000
+//! CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="perf record -g" \
+//!     cargo bench --bench hot_paths -- spsc-unbounded 5000000
+//! ```
+//!
+//! Under callgrind the threads run one at a time, so the instruction count
+//! divided by the operations is a repeatable measure of the work per
+//! operation. It includes any spinning, so compare runs of the same shape
+//! only.
+//!
+//! Shapes:
+//!
+//! * `ping-pong-0`, `ping-pong-1`: two processes exchange a value over two
+//!   channels of capacity 0 or 1; per round trip.
+//! * `seq`: the main future of `run` sends 100,000 messages into an
+//!   unbounded channel, then receives them; per message.
+//! * `spsc-1`, `spsc-1024`, `spsc-unbounded`: a producer process and a
+//!   consumer process; per message.
+//! * `select-blocking`: four OS threads send on four unbounded channels
+//!   with `send_blocking`, one thread receives with a `select!` in
+//!   `hoare::block_on`; per message.
+
+use std::time::{Duration, Instant};
+
+use hoare::chan::{self, Receiver, Sender};
+
+const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded select-blocking";
+
+fn ping_pong(cap: usize, rounds: usize) -> Duration {
+    let start = Instant::now();
+    hoare::run(async move {
+        let (ping_tx, ping_rx) = chan::bounded::<usize>(cap);
+        let (pong_tx, pong_rx) = chan::bounded::<usize>(cap);
+        let ponger = hoare::spawn(async move {
+            while let Ok(value) = ping_rx.recv().await {
+                if pong_tx.send(value).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let pinger = hoare::spawn(async move {
+            for round in 0..rounds {
+                ping_tx.send(round).await.expect("the ponger is alive");
+                pong_rx.recv().await.expect("the ponger answers");
+            }
+        });
+        pinger.await.expect("the pinger finishes");
+        ponger.await.expect("the ponger finishes");
+    });
+    start.elapsed()
+}
+
+fn seq(messages: usize) -> Duration {
+    const CHUNK: usize = 100_000;
+    let start = Instant::now();
+    hoare::run(async move {
+        for _ in 0..messages.div_ceil(CHUNK) {
+            let (tx, rx) = chan::unbounded::<usize>();
+            for value in 0..CHUNK {
+                tx.send(value).await.expect("the receiver is here");
+            }
+            for _ in 0..CHUNK {
+                rx.recv().await.expect("a message is buffered");
+            }
+        }
+    });
+    start.elapsed()
+}
+
+fn spsc((tx, rx): (Sender<usize>, Receiver<usize>), messages: usize) -> Duration {
+    let start = Instant::now();
+    hoare::run(async move {
+        let producer = hoare::spawn(async move {
+            for value in 0..messages {
+                tx.send(value).await.expect("the consumer is alive");
+            }
+        });
+        let consumer = hoare::spawn(async move {
+            for _ in 0..messages {
+                rx.recv().await.expect("the producer sends enough");
+            }
+        });
+        producer.await.expect("the producer finishes");
+        consumer.await.expect("the consumer finishes");
+    });
+    start.elapsed()
+}
+
+fn select_blocking(messages: usize) -> Duration {
+    let per_producer = messages / 4;
+    let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for (tx, _) in &channels {
+            scope.spawn(move || {
+                for value in 0..per_producer {
+                    tx.send_blocking(value).expect("the receiver is alive");
+                }
+            });
+        }
+        let [a, b, c, d] = [
+            &channels[0].1,
+            &channels[1].1,
+            &channels[2].1,
+            &channels[3].1,
+        ];
+        for _ in 0..per_producer * 4 {
+            hoare::block_on(async {
+                hoare::select! {
+                    recv(a) -> got => got,
+                    recv(b) -> got => got,
+                    recv(c) -> got => got,
+                    recv(d) -> got => got,
+                }
+            })
+            .expect("the producers send enough");
+        }
+    });
+    start.elapsed()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench` to a `harness = false` target: it is
+    // not a shape.
+    let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
+    let shape = args.next().unwrap_or_else(|| "ping-pong-1".to_string());
+    let count: usize = match args.next() {
+        Some(count) => count
+            .parse()
+            .unwrap_or_else(|_| panic!("hot_paths: the count must be a number, got {count:?}")),
+        None => 1_000_000,
+    };
+    let (elapsed, unit) = match shape.as_str() {
+        "ping-pong-0" => (ping_pong(0, count), "round trip"),
+        "ping-pong-1" => (ping_pong(1, count), "round trip"),
+        "seq" => (seq(count), "message"),
+        "spsc-1" => (spsc(chan::bounded(1), count), "message"),
+        "spsc-1024" => (spsc(chan::bounded(1024), count), "message"),
+        "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
+        "select-blocking" => (select_blocking(count), "message"),
+        other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
+    };
+    let count = match shape.as_str() {
+        "seq" => count.div_ceil(100_000) * 100_000,
+        "select-blocking" => count / 4 * 4,
+        _ => count,
+    };
+    println!(
+        "{shape}: {count} in {elapsed:?}, {:?} per {unit}",
+        elapsed / count.max(1) as u32
+    );
+}
