@@ -1,6 +1,7 @@
 //! Nothing lost, nothing doubled, under cancellation: receives and sends
-//! (plain and in selects) raced against timeouts on every flavour, on the
-//! multi-worker runtime and under many simulation seeds.
+//! (plain, under `timeout`, and in selects) raced against timeouts on
+//! every flavour, on the multi-worker runtime and under many simulation
+//! seeds.
 
 mod support;
 
@@ -9,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hoare::chan::{Receiver, Sender};
-use hoare::time::{after, timeout};
+use hoare::time::{after, sleep, timeout};
+use support::ledger::{Ledger, Tracked};
 use support::{scale, within, FLAVOURS};
 
 const N: usize = 2000;
@@ -106,6 +108,75 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
     seen.iter().map(|c| c.load(Ordering::SeqCst)).collect()
 }
 
+/// Producers send fresh messages with a plain `send` under `timeout` and
+/// abandon it when the timeout elapses; consumers receive with timeouts
+/// and selects. A send that timed out may or may not have gone (a receive
+/// can move its value between the timeout's last poll and the drop), so
+/// nothing is retried; the ledger checks that each message made was
+/// received exactly once or dropped unsent exactly once.
+async fn plain_sends_under_timeout(cap: Option<usize>, n: usize, tick: Duration) -> Arc<Ledger> {
+    let ledger = Ledger::new(n);
+    let (tx, rx): (Sender<Tracked>, Receiver<Tracked>) = support::channel(cap);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut producers = Vec::new();
+    for _ in 0..3 {
+        let (tx, next, ledger) = (tx.clone(), next.clone(), ledger.clone());
+        producers.push(hoare::spawn(async move {
+            loop {
+                let id = next.fetch_add(1, Ordering::SeqCst);
+                if id >= n {
+                    return;
+                }
+                match timeout(tick, tx.send(ledger.message(id))).await {
+                    Ok(result) => {
+                        result.expect("the consumers outlive the producers");
+                        ledger.completed(id);
+                    }
+                    Err(_elapsed) => hoare::yield_now().await,
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut consumers = Vec::new();
+    for c in 0..3 {
+        let rx = rx.clone();
+        consumers.push(hoare::spawn(async move {
+            loop {
+                let got = if c == 0 {
+                    hoare::select! {
+                        recv(rx) -> m => Some(m),
+                        recv(after(tick)) -> _ => None,
+                    }
+                } else {
+                    timeout(tick, rx.recv()).await.ok()
+                };
+                match got {
+                    Some(Ok(message)) => {
+                        let id = message.id;
+                        message.deliver();
+                        if id % 5 == 0 {
+                            // A slow consumer now and then, so that sends
+                            // time out (on virtual time too).
+                            sleep(tick * 2).await;
+                        }
+                    }
+                    Some(Err(_)) => return,
+                    None => hoare::yield_now().await,
+                }
+            }
+        }));
+    }
+    drop(rx);
+    for h in producers {
+        h.await.unwrap();
+    }
+    for h in consumers {
+        h.await.unwrap();
+    }
+    ledger
+}
+
 #[test]
 fn runtime_every_value_exactly_once_under_cancellation() {
     for cap in FLAVOURS {
@@ -151,4 +222,32 @@ fn simulation_pct_every_value_exactly_once_under_cancellation() {
             );
         }
     }
+}
+
+#[test]
+fn runtime_plain_sends_under_timeout_each_value_exactly_once() {
+    for cap in FLAVOURS {
+        let ledger = within(60, move || {
+            hoare::run(plain_sends_under_timeout(
+                cap,
+                scale(N * 5),
+                Duration::from_micros(50),
+            ))
+        });
+        ledger.assert_each_once(&format!("flavour {cap:?}"));
+    }
+}
+
+#[test]
+fn simulation_plain_sends_under_timeout_each_value_exactly_once() {
+    within(60, || {
+        for cap in FLAVOURS {
+            for seed in 0..scale(100) as u64 {
+                let ledger = hoare::sim::Builder::new()
+                    .seed(seed)
+                    .run(plain_sends_under_timeout(cap, 50, Duration::from_millis(1)));
+                ledger.assert_each_once(&format!("flavour {cap:?} seed {seed}"));
+            }
+        }
+    });
 }

@@ -3,11 +3,12 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 
+use support::ledger::{Ledger, Tracked};
 use support::{channel, poll_once, within, DropCounter, FLAVOURS};
 
 const PRODUCERS: u64 = 8;
@@ -121,46 +122,6 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
     });
 }
 
-/// Where each message of [`dropped_pending_sends_lose_and_duplicate_nothing`]
-/// ended, by id.
-struct Ledger {
-    /// Dropped after a receiver took it.
-    received: Vec<AtomicUsize>,
-    /// Dropped without a receiver having it (an abandoned send's value).
-    unsent: Vec<AtomicUsize>,
-    /// Its send returned `Ok`.
-    completed: Vec<AtomicBool>,
-}
-
-impl Ledger {
-    fn new(messages: usize) -> Self {
-        Ledger {
-            received: (0..messages).map(|_| AtomicUsize::new(0)).collect(),
-            unsent: (0..messages).map(|_| AtomicUsize::new(0)).collect(),
-            completed: (0..messages).map(|_| AtomicBool::new(false)).collect(),
-        }
-    }
-}
-
-/// A message that records in the ledger, when dropped, whether a receiver
-/// had it.
-struct Tracked {
-    id: usize,
-    received: bool,
-    ledger: Arc<Ledger>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        let end = if self.received {
-            &self.ledger.received
-        } else {
-            &self.ledger.unsent
-        };
-        end[self.id].fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Senders that poll a send once and drop it, racing receivers: every
 /// value is either received exactly once (its send happened, even if the
 /// send future was dropped after a receive had moved the value) or dropped
@@ -172,7 +133,7 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
         const SENDERS: usize = 4;
         const PER_SENDER: usize = 2_000;
         for cap in [Some(0), Some(1), Some(4)] {
-            let ledger = Arc::new(Ledger::new(SENDERS * PER_SENDER));
+            let ledger = Ledger::new(SENDERS * PER_SENDER);
             let (tx, rx) = channel::<Tracked>(cap);
             let senders: Vec<_> = (0..SENDERS)
                 .map(|p| {
@@ -181,11 +142,7 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
                     thread::spawn(move || {
                         for i in 0..PER_SENDER {
                             let id = p * PER_SENDER + i;
-                            let mut send = tx.send(Tracked {
-                                id,
-                                received: false,
-                                ledger: ledger.clone(),
-                            });
+                            let mut send = tx.send(ledger.message(id));
                             let completed = match poll_once(&mut send) {
                                 Poll::Ready(result) => result.is_ok(),
                                 // Abandon every other pending send; finish the rest.
@@ -195,7 +152,9 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
                                 }
                                 Poll::Pending => hoare::block_on(send).is_ok(),
                             };
-                            ledger.completed[id].store(completed, Ordering::SeqCst);
+                            if completed {
+                                ledger.completed(id);
+                            }
                         }
                     })
                 })
@@ -205,8 +164,8 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
                 .map(|_| {
                     let rx = rx.clone();
                     thread::spawn(move || {
-                        while let Ok(mut value) = rx.recv_blocking() {
-                            value.received = true;
+                        while let Ok(message) = rx.recv_blocking() {
+                            message.deliver();
                         }
                     })
                 })
@@ -214,18 +173,7 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
             drop(rx);
             senders.into_iter().for_each(|h| h.join().unwrap());
             receivers.into_iter().for_each(|h| h.join().unwrap());
-            for id in 0..SENDERS * PER_SENDER {
-                let received = ledger.received[id].load(Ordering::SeqCst);
-                let unsent = ledger.unsent[id].load(Ordering::SeqCst);
-                assert_eq!(
-                received + unsent,
-                1,
-                "{cap:?}: message {id} received {received} times, dropped unsent {unsent} times"
-            );
-                if ledger.completed[id].load(Ordering::SeqCst) {
-                    assert_eq!(received, 1, "{cap:?}: message {id}'s send returned Ok");
-                }
-            }
+            ledger.assert_each_once(&format!("{cap:?}"));
         }
     });
 }

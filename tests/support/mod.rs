@@ -6,6 +6,7 @@
 //! of it, hence `dead_code` is allowed here.
 #![allow(dead_code)]
 
+pub mod ledger;
 pub mod mailbox;
 pub mod shapes;
 
