@@ -10,7 +10,7 @@ use std::task::{Wake, Waker};
 use std::time::Duration;
 
 use hoare::time::{self, Instant, Sleep};
-use support::{poll_with, wait_until, CountingWaker};
+use support::{poll_with, wait_until, within, CountingWaker};
 
 /// A waker that appends its id to a shared log when woken.
 struct Recorder {
@@ -138,10 +138,13 @@ fn hundred_thousand_pending_timers_register_and_cancel() {
     }
     drop(sleeps);
     assert_eq!(counter.wakes.load(Ordering::SeqCst), 0);
-    // The timer thread still serves new timers promptly.
+    // The timer thread still serves new timers promptly (a 5 ms sleep
+    // within a second).
     let short = Instant::now();
-    hoare::block_on(time::sleep(Duration::from_millis(5)));
-    assert!(short.elapsed() < Duration::from_secs(5));
+    within(10, || {
+        hoare::block_on(time::sleep(Duration::from_millis(5)))
+    });
+    assert!(short.elapsed() < Duration::from_secs(1));
 }
 
 #[test]
