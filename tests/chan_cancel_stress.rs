@@ -9,12 +9,37 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hoare::chan::{Receiver, Sender};
+use hoare::chan::{Receiver, RecvError, Sender};
 use hoare::time::{after, sleep, timeout};
+use hoare::JoinHandle;
 use support::ledger::{Ledger, Tracked};
 use support::{scale, within, FLAVOURS};
 
 const N: usize = 2000;
+
+/// A receive that a timer may cancel: consumer 0 selects against an
+/// `after` arm, the others receive under `timeout`. `None`: the timer won.
+async fn recv_racing_a_timer<T: Send>(
+    consumer: usize,
+    rx: &Receiver<T>,
+    tick: Duration,
+) -> Option<Result<T, RecvError>> {
+    if consumer == 0 {
+        hoare::select! {
+            recv(rx) -> m => Some(m),
+            recv(after(tick)) -> _ => None,
+        }
+    } else {
+        timeout(tick, rx.recv()).await.ok()
+    }
+}
+
+/// Joins every process; a panic in one fails the test.
+async fn join_all(processes: impl IntoIterator<Item = JoinHandle<()>>) {
+    for process in processes {
+        process.await.unwrap();
+    }
+}
 
 /// Producers send 0..n (each value once, retrying after timeouts);
 /// consumers receive with timeouts and selects; every value must be seen
@@ -80,14 +105,7 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
         let (rx, seen) = (rx.clone(), seen.clone());
         consumers.push(hoare::spawn(async move {
             loop {
-                let got = if c == 0 {
-                    hoare::select! {
-                        recv(rx) -> m => Some(m),
-                        recv(after(tick)) -> _ => None,
-                    }
-                } else {
-                    timeout(tick, rx.recv()).await.ok()
-                };
+                let got = recv_racing_a_timer(c, &rx, tick).await;
                 match got {
                     Some(Ok(v)) => {
                         seen[v].fetch_add(1, Ordering::SeqCst);
@@ -99,12 +117,7 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
         }));
     }
     drop(rx);
-    for h in producers {
-        h.await.unwrap();
-    }
-    for h in consumers {
-        h.await.unwrap();
-    }
+    join_all(producers.into_iter().chain(consumers)).await;
     seen.iter().map(|c| c.load(Ordering::SeqCst)).collect()
 }
 
@@ -143,14 +156,7 @@ async fn plain_sends_under_timeout(cap: Option<usize>, n: usize, tick: Duration)
         let rx = rx.clone();
         consumers.push(hoare::spawn(async move {
             loop {
-                let got = if c == 0 {
-                    hoare::select! {
-                        recv(rx) -> m => Some(m),
-                        recv(after(tick)) -> _ => None,
-                    }
-                } else {
-                    timeout(tick, rx.recv()).await.ok()
-                };
+                let got = recv_racing_a_timer(c, &rx, tick).await;
                 match got {
                     Some(Ok(message)) => {
                         let id = message.id;
@@ -168,12 +174,7 @@ async fn plain_sends_under_timeout(cap: Option<usize>, n: usize, tick: Duration)
         }));
     }
     drop(rx);
-    for h in producers {
-        h.await.unwrap();
-    }
-    for h in consumers {
-        h.await.unwrap();
-    }
+    join_all(producers.into_iter().chain(consumers)).await;
     ledger
 }
 
