@@ -1,7 +1,7 @@
 //! Criterion benches: hoare and the peers side by side over the shared
-//! scenarios in `scenarios/mod.rs`. Sizes are small so that a full
-//! `cargo bench` takes minutes; `cargo run --release --example versus`
-//! prints the comparison table.
+//! scenarios in `scenarios/`. Sizes are small so that a full
+//! `cargo bench --bench channels` takes minutes; `cargo bench --bench
+//! versus` prints the comparison table.
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "scenarios/mod.rs"]
 mod scenarios;
 
-use scenarios::*;
+use scenarios::{channels::*, latency::*, runtime::*, throughput::*, *};
 
 const MESSAGES: u64 = 20_000;
 

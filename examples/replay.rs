@@ -68,7 +68,19 @@ async fn program() {
     );
 }
 
-pub fn main() {
+/// What the search found and the two replays of it.
+pub struct Replayed {
+    /// The failing seed `check` reported.
+    pub seed: u64,
+    /// `check`'s report, which names the seed.
+    pub report: String,
+    /// The two runs of that seed and their traces.
+    pub runs: [(Result<(), sim::SimError>, sim::Trace); 2],
+}
+
+/// Searches 1000 seeds for an overdraft with `sim::check`; if one fails,
+/// runs its seed twice more. `None`: no seed failed.
+pub fn find_and_replay() -> Option<Replayed> {
     // 1. Search: `check` runs seeds 0, 1, 2, ... and stops at the first failure.
     std::env::set_var("HOARE_SIM_ITERS", "1000");
     let quiet = panic::take_hook();
@@ -76,16 +88,12 @@ pub fn main() {
     let found = panic::catch_unwind(|| sim::check(program));
     panic::set_hook(quiet);
     let report = match found {
-        Ok(()) => {
-            println!("no failing seed in 1000 runs");
-            return;
-        }
+        Ok(()) => return None,
         Err(payload) => payload
             .downcast_ref::<String>()
             .cloned()
             .unwrap_or_default(),
     };
-    println!("sim::check found a failing schedule:\n{report}\n");
     let seed: u64 = report
         .split("HOARE_SEED=")
         .nth(1)
@@ -94,10 +102,25 @@ pub fn main() {
         .expect("the report names the seed");
 
     // 2. Replay: the same seed gives the same run, event for event.
+    let quiet = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let (first, trace) = sim::Builder::new().seed(seed).try_run_traced(program());
-    let (second, again) = sim::Builder::new().seed(seed).try_run_traced(program());
-    let _ = panic::take_hook();
+    let first = sim::Builder::new().seed(seed).try_run_traced(program());
+    let second = sim::Builder::new().seed(seed).try_run_traced(program());
+    panic::set_hook(quiet);
+    Some(Replayed {
+        seed,
+        report,
+        runs: [first, second],
+    })
+}
+
+pub fn main() {
+    let Some(Replayed { seed, report, runs }) = find_and_replay() else {
+        println!("no failing seed in 1000 runs");
+        return;
+    };
+    println!("sim::check found a failing schedule:\n{report}\n");
+    let [(first, trace), (second, again)] = runs;
     println!("replaying HOARE_SEED={seed}:");
     println!(
         "  run 1: {}",

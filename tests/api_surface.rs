@@ -1,9 +1,9 @@
-//! The public API of DESIGN.md as the compiler sees it: every name and
-//! signature that code outside the crate relies on, used once with its
-//! types spelled out. Copy this file to `tests/api_surface.rs`; if it stops
-//! compiling, the crate has drifted from DESIGN.md (or DESIGN.md should be
-//! changed, with a reason in the issue note). The function below is only
-//! type-checked, never run.
+//! The public API as the compiler sees it: every name and signature that
+//! code outside the crate relies on, used once with its types spelled
+//! out. If this file stops compiling, the public contract has changed:
+//! either the change is a mistake, or it is deliberate and this file
+//! changes with it, with the reason in the commit. The function below is
+//! only type-checked, never run.
 #![allow(warnings, clippy::all)]
 
 use std::any::Any;

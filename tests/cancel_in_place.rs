@@ -15,6 +15,8 @@
 //! without a memory checker. And CI runs this file under valgrind
 //! (`.ci/run`), which reports the stale reads themselves.
 
+mod support;
+
 use std::marker::PhantomPinned;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +25,7 @@ use std::time::Duration;
 
 use hoare::chan::{self, Receiver, Sender};
 use hoare::time;
+use support::{channel, DropCounter};
 
 /// Counts a move of the pinned value that holds it.
 struct PinSentinel {
@@ -57,15 +60,6 @@ impl Drop for PinSentinel {
     }
 }
 
-/// A message that counts its drops.
-struct Counted(Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// What every test checks at the end: no frame moved, every message made
 /// was dropped exactly once.
 #[derive(Clone, Default)]
@@ -76,9 +70,9 @@ struct Ledger {
 }
 
 impl Ledger {
-    fn message(&self) -> Counted {
-        self.made.fetch_add(1, Ordering::SeqCst);
-        Counted(self.dropped.clone())
+    fn message(&self) -> DropCounter {
+        let id = self.made.fetch_add(1, Ordering::SeqCst);
+        DropCounter::new(id, &self.dropped)
     }
 
     fn assert_clean(&self, what: &str) {
@@ -96,13 +90,6 @@ impl Ledger {
 }
 
 const FLAVOURS: [Option<usize>; 3] = [Some(0), Some(1), None];
-
-fn channel<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
-    match cap {
-        Some(cap) => chan::bounded(cap),
-        None => chan::unbounded(),
-    }
-}
 
 /// The shapes of a waiting `select!` each test cancels.
 #[derive(Clone, Copy, Debug)]
@@ -128,8 +115,8 @@ async fn wait_in_select(cap: Option<usize>, shape: Shape, ledger: Ledger, starte
     let sentinel = pin!(PinSentinel::new(&ledger.moves));
     sentinel.settle();
     // `_tx_a` (not `_`) keeps the sender alive: channel a never closes.
-    let (_tx_a, rx_a) = channel::<Counted>(cap);
-    let (tx_b, rx_b) = channel::<Counted>(cap);
+    let (_tx_a, rx_a) = channel::<DropCounter>(cap);
+    let (tx_b, rx_b) = channel::<DropCounter>(cap);
     started.send(()).await.expect("the test keeps its receiver");
     match shape {
         Shape::Recv => {
@@ -140,7 +127,7 @@ async fn wait_in_select(cap: Option<usize>, shape: Shape, ledger: Ledger, starte
         }
         Shape::SendAndGuard => {
             let (full_tx, _full_rx) = match cap {
-                None => chan::bounded::<Counted>(1),
+                None => chan::bounded::<DropCounter>(1),
                 Some(_) => (tx_b.clone(), rx_b.clone()),
             };
             for _ in 0..full_tx.capacity().unwrap_or(0) {

@@ -3,12 +3,12 @@
 //! once, so a send that never waited cannot take the slot (tokio's
 //! `send_recv_buffer_limited` and Go's buffered-channel rule).
 
-mod common;
+mod support;
 
 use std::task::Poll;
 
-use common::poll_once;
 use hoare::chan::{self, TrySendError};
+use support::poll_once;
 
 #[test]
 fn try_send_cannot_take_the_slot_freed_for_a_waiting_sender() {

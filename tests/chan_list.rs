@@ -3,15 +3,15 @@
 //! exactly once (also when one of them panics while being dropped), and a
 //! block of large messages is not built on the stack.
 
-mod common;
+mod support;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
-use common::Counted;
 use hoare::chan::{self, TryRecvError};
+use support::DropCounter;
 
 #[test]
 fn order_and_len_across_many_blocks() {
@@ -44,7 +44,7 @@ fn buffered_messages_are_dropped_once_when_the_last_receiver_goes() {
             let drops = Arc::new(AtomicUsize::new(0));
             let (tx, rx) = chan::unbounded();
             for id in 0..sent {
-                tx.try_send(Counted::new(id, &drops)).unwrap();
+                tx.try_send(DropCounter::new(id, &drops)).unwrap();
             }
             for _ in 0..received {
                 drop(rx.try_recv().unwrap());
@@ -56,7 +56,7 @@ fn buffered_messages_are_dropped_once_when_the_last_receiver_goes() {
                 sent,
                 "sent {sent}, received {received}"
             );
-            assert!(tx.try_send(Counted::new(usize::MAX, &drops)).is_err());
+            assert!(tx.try_send(DropCounter::new(usize::MAX, &drops)).is_err());
             drop(tx);
             // The failed send's value came back and was dropped by us.
             assert_eq!(drops.load(Ordering::SeqCst), sent + 1);
@@ -70,7 +70,7 @@ fn messages_left_when_both_handles_go_are_dropped_once() {
     {
         let (tx, rx) = chan::unbounded();
         for id in 0..77 {
-            tx.try_send(Counted::new(id, &drops)).unwrap();
+            tx.try_send(DropCounter::new(id, &drops)).unwrap();
         }
         drop(rx.try_recv().unwrap());
         drop(tx);

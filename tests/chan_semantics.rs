@@ -1,6 +1,6 @@
-//! DESIGN.md section 3, one property per test.
+//! The channel contract, one property per test.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -8,8 +8,8 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
-use common::{channel, counting_waker, poll_once, poll_with, Counted, FLAVOURS};
 use hoare::chan::{self, RecvError, SendError, TryRecvError, TrySendError};
+use support::{channel, counting_waker, poll_once, poll_with, DropCounter, FLAVOURS};
 
 #[test]
 fn rendezvous_send_waits_for_a_receiver() {
@@ -320,16 +320,16 @@ fn dropping_the_last_sender_closes() {
 fn dropping_the_last_receiver_closes_and_drops_buffered_messages_once() {
     for cap in [Some(8), None, Some(0)] {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
+        let (tx, rx) = channel::<DropCounter>(cap);
         if cap == Some(0) {
             // A rendezvous channel buffers only a dropped receive's value.
             let mut recv = rx.recv();
             assert!(poll_once(&mut recv).is_pending());
-            tx.try_send(Counted::new(0, &drops)).unwrap();
+            tx.try_send(DropCounter::new(0, &drops)).unwrap();
             drop(recv);
         } else {
             for i in 0..5 {
-                tx.try_send(Counted::new(i, &drops)).unwrap();
+                tx.try_send(DropCounter::new(i, &drops)).unwrap();
             }
         }
         let rx2 = rx.clone();
@@ -339,7 +339,7 @@ fn dropping_the_last_receiver_closes_and_drops_buffered_messages_once() {
         let expected = if cap == Some(0) { 1 } else { 5 };
         assert_eq!(drops.load(Ordering::SeqCst), expected, "{cap:?}");
         assert!(tx.is_closed());
-        match tx.try_send(Counted::new(99, &drops)) {
+        match tx.try_send(DropCounter::new(99, &drops)) {
             Err(TrySendError::Closed(value)) => assert_eq!(value.id, 99),
             other => panic!("{other:?}"),
         }
@@ -352,9 +352,9 @@ fn dropping_the_last_receiver_closes_and_drops_buffered_messages_once() {
 fn dropping_both_ends_drops_buffered_messages_once() {
     for cap in [Some(8), None] {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
+        let (tx, rx) = channel::<DropCounter>(cap);
         for i in 0..6 {
-            tx.try_send(Counted::new(i, &drops)).unwrap();
+            tx.try_send(DropCounter::new(i, &drops)).unwrap();
         }
         assert_eq!(rx.try_recv().unwrap().id, 0);
         assert_eq!(drops.load(Ordering::SeqCst), 1);
@@ -513,11 +513,11 @@ fn a_woken_send_that_is_dropped_was_sent_and_the_next_waits_its_turn() {
 fn dropping_a_pending_send_leaves_the_value_unsent() {
     for cap in [Some(0), Some(1)] {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
+        let (tx, rx) = channel::<DropCounter>(cap);
         if cap == Some(1) {
-            tx.try_send(Counted::new(0, &drops)).unwrap();
+            tx.try_send(DropCounter::new(0, &drops)).unwrap();
         }
-        let mut send = tx.send(Counted::new(1, &drops));
+        let mut send = tx.send(DropCounter::new(1, &drops));
         assert!(poll_once(&mut send).is_pending());
         drop(send);
         assert_eq!(

@@ -2,7 +2,11 @@
 //! is called, and the functions the examples are built from are checked
 //! against known answers.
 
+mod support;
+
 use std::sync::Mutex;
+
+use support::within;
 
 #[path = "../examples/philosophers.rs"]
 mod philosophers;
@@ -88,7 +92,25 @@ fn timeouts_heartbeat_gives_up_after_the_idle_timeout() {
 #[test]
 fn replay_finds_and_replays_the_overdraft() {
     let _one = serial();
-    replay::main();
+    let replayed = within(120, replay::find_and_replay)
+        .expect("sim::check finds the overdraft within 1000 seeds");
+    let [(first, trace), (second, again)] = &replayed.runs;
+    let first = first
+        .as_ref()
+        .expect_err("the reported seed fails when replayed");
+    let second = second.as_ref().expect_err("and fails again");
+    assert!(
+        first.to_string().contains("overdraft"),
+        "the replay fails with the overdraft: {first}"
+    );
+    assert_eq!(
+        first.to_string(),
+        second.to_string(),
+        "both replays fail alike"
+    );
+    assert!(trace == again, "both replays take the same schedule");
+    assert!(!trace.events().is_empty());
+    within(120, replay::main);
 }
 
 #[test]

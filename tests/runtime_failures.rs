@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hoare::Runtime;
-use support::{panic_message, DropCounter, Mailbox, Never};
+use support::mailbox::{Mailbox, Never};
+use support::{panic_message, DropCounter};
 
 #[test]
 fn panic_in_a_process_comes_back_through_its_handle_and_others_go_on() {
@@ -30,7 +31,7 @@ fn panic_in_a_process_comes_back_through_its_handle_and_others_go_on() {
 #[test]
 fn a_panicking_process_drops_what_it_owns() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let owned = DropCounter(drops.clone());
+    let owned = DropCounter::new(0, &drops);
     let error = hoare::run(async move {
         hoare::spawn(async move {
             let _owned = owned;
@@ -46,7 +47,7 @@ fn a_panicking_process_drops_what_it_owns() {
 #[test]
 fn abort_cancels_a_pending_process_and_drops_its_future() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let owned = DropCounter(drops.clone());
+    let owned = DropCounter::new(0, &drops);
     let runtime = Runtime::builder().workers(2).build().unwrap();
     let handle = runtime.spawn(async move {
         let _owned = owned;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hoare::Runtime;
-use support::Mailbox;
+use support::mailbox::Mailbox;
+use support::within;
 
 fn spinners(count: usize, stop: &Arc<AtomicBool>) {
     for _ in 0..count {
@@ -20,33 +21,35 @@ fn spinners(count: usize, stop: &Arc<AtomicBool>) {
     }
 }
 
+/// Spawns `spinning` processes that yield until stopped on a runtime of
+/// `workers`, then spawns and joins 100 others one after another; returns
+/// the sum of the others' results (4950 when each ran once), or fails the
+/// test if they do not all finish within 30 s.
+fn others_run_beside_spinners(workers: usize, spinning: usize) -> u64 {
+    within(30, move || {
+        let runtime = Runtime::builder().workers(workers).build().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let total = runtime.block_on(async {
+            spinners(spinning, &stop);
+            let mut total = 0;
+            for i in 0..100u64 {
+                total += hoare::spawn(async move { i }).await.unwrap();
+            }
+            total
+        });
+        stop.store(true, Ordering::Relaxed);
+        total
+    })
+}
+
 #[test]
 fn a_process_spinning_on_yield_now_does_not_starve_others_on_one_worker() {
-    let runtime = Runtime::builder().workers(1).build().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = runtime.block_on(async {
-        spinners(1, &stop);
-        let mut total = 0;
-        for i in 0..100u64 {
-            total += hoare::spawn(async move { i }).await.unwrap();
-        }
-        total
-    });
-    stop.store(true, Ordering::Relaxed);
-    assert_eq!(done, 4950);
+    assert_eq!(others_run_beside_spinners(1, 1), 4950);
 }
 
 #[test]
 fn many_spinning_processes_do_not_starve_others_on_two_workers() {
-    let runtime = Runtime::builder().workers(2).build().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    runtime.block_on(async {
-        spinners(8, &stop);
-        for _ in 0..100 {
-            hoare::spawn(async {}).await.unwrap();
-        }
-    });
-    stop.store(true, Ordering::Relaxed);
+    assert_eq!(others_run_beside_spinners(2, 8), 4950);
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hoare::Runtime;
-use support::{DropCounter, Mailbox, Never};
+use support::mailbox::{Mailbox, Never};
+use support::DropCounter;
 
 #[test]
 fn par_gives_results_in_input_order() {
@@ -39,7 +40,7 @@ fn par_failure_aborts_the_rest_and_returns_once_they_are_dropped() {
     let result = runtime.block_on(async move {
         let mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = u32> + Send>>> = Vec::new();
         for _ in 0..10 {
-            let owned = DropCounter(counted.clone());
+            let owned = DropCounter::new(0, &counted);
             futures.push(Box::pin(async move {
                 let _owned = owned;
                 Never.await;
@@ -70,7 +71,7 @@ fn dropping_the_par_future_aborts_every_branch() {
     let signal = started.clone();
     runtime.block_on(async move {
         let branches = (0..5).map(|i| {
-            let owned = DropCounter(counted.clone());
+            let owned = DropCounter::new(0, &counted);
             let signal = signal.clone();
             async move {
                 let _owned = owned;

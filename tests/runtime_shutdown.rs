@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hoare::Runtime;
-use support::{DropCounter, Mailbox, Never};
+use support::mailbox::{Mailbox, Never};
+use support::DropCounter;
 
 #[test]
 fn dropping_a_runtime_with_processes_blocked_forever_returns() {
@@ -32,7 +33,7 @@ fn no_process_owned_value_leaks_after_runtime_drop() {
     let runtime = Runtime::builder().workers(2).build().unwrap();
     let mut handles = Vec::new();
     for i in 0..3000 {
-        let owned = DropCounter(drops.clone());
+        let owned = DropCounter::new(0, &drops);
         let mailbox = Mailbox::<()>::new();
         let handle = runtime.spawn(async move {
             let _owned = owned;
@@ -51,7 +52,7 @@ fn no_process_owned_value_leaks_after_runtime_drop() {
     // Outputs of finished processes are dropped too.
     let output_drops = Arc::new(AtomicUsize::new(0));
     let finished = runtime.spawn({
-        let output = DropCounter(output_drops.clone());
+        let output = DropCounter::new(0, &output_drops);
         async move { output }
     });
     while !finished.is_finished() {

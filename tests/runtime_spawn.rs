@@ -1,6 +1,8 @@
 //! Spawning, joining and the basic contract of `hoare::run`, `Runtime`
 //! and `JoinHandle`.
 
+mod support;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -10,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hoare::{JoinError, JoinHandle, Runtime};
+use support::expect_panic;
 
 fn assert_send_sync_unpin<T: Send + Sync + Unpin>() {}
 
@@ -101,12 +104,7 @@ fn runtime_spawn_works_from_a_plain_os_thread() {
 
 #[test]
 fn hoare_spawn_outside_a_runtime_panics_mentioning_runtime() {
-    let panic = std::panic::catch_unwind(|| drop(hoare::spawn(async {}))).unwrap_err();
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap();
+    let message = expect_panic(|| drop(hoare::spawn(async {})));
     assert!(message.contains("runtime"), "{message}");
 }
 

@@ -1,6 +1,6 @@
-//! DESIGN.md section 4: `select!` and `Select`.
+//! The select contract: `select!` and `Select`, one property per test.
 
-mod common;
+mod support;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,9 +9,9 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
-use common::{channel, poll_once, Counted, FLAVOURS};
 use hoare::chan::{self, RecvError, SendError, TryRecvError};
 use hoare::select::{Select, Selected};
+use support::{channel, poll_once, DropCounter, FLAVOURS};
 
 fn chi_square(counts: &[u64]) -> f64 {
     let total: u64 = counts.iter().sum();
@@ -44,7 +44,7 @@ fn four_always_ready_arms_are_chosen_uniformly() {
     println!("four ready arms, 1,000,000 selects: counts {counts:?}, chi-square {chi:.2}");
     assert!(
         chi < 21.11,
-        "chi-square {chi:.2} over {counts:?} (3 degrees of freedom, p = 0.0001 bound 21.11, as DESIGN.md sets)"
+        "chi-square {chi:.2} over {counts:?} (3 degrees of freedom, p = 0.0001 bound 21.11, the fairness contract)"
     );
 }
 
@@ -70,13 +70,13 @@ fn biased_select_follows_written_order() {
 #[test]
 fn exactly_one_arm_happens_and_others_have_no_effect() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx_a, rx_a) = chan::bounded::<Counted>(1);
-    let (tx_b, rx_b) = chan::bounded::<Counted>(1);
+    let (tx_a, rx_a) = chan::bounded::<DropCounter>(1);
+    let (tx_b, rx_b) = chan::bounded::<DropCounter>(1);
     hoare::block_on(async {
         for round in 0..200 {
             let chosen = hoare::select! {
-                send(tx_a, Counted::new(round, &drops)) -> r => { r.unwrap(); 'a' }
-                send(tx_b, Counted::new(round, &drops)) -> r => { r.unwrap(); 'b' }
+                send(tx_a, DropCounter::new(round, &drops)) -> r => { r.unwrap(); 'a' }
+                send(tx_b, DropCounter::new(round, &drops)) -> r => { r.unwrap(); 'b' }
             };
             let (got_a, got_b) = (rx_a.try_recv(), rx_b.try_recv());
             match chosen {
@@ -95,12 +95,12 @@ fn exactly_one_arm_happens_and_others_have_no_effect() {
 #[test]
 fn unchosen_send_value_is_dropped_before_the_body_runs() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx_full, _rx_full) = chan::bounded::<Counted>(0);
+    let (tx_full, _rx_full) = chan::bounded::<DropCounter>(0);
     let (tx, rx) = chan::bounded::<u8>(1);
     tx.try_send(1).unwrap();
     hoare::block_on(async {
         hoare::select! {
-            send(tx_full, Counted::new(0, &drops)) -> _ => panic!("no receiver waits"),
+            send(tx_full, DropCounter::new(0, &drops)) -> _ => panic!("no receiver waits"),
             recv(rx) -> _ => assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped before the body"),
         }
     });
@@ -410,15 +410,15 @@ fn two_selects_racing_for_one_message_take_it_once() {
 fn dropped_waiting_selects_lose_nothing() {
     for cap in FLAVOURS {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel::<Counted>(cap);
-        let (_keep, other) = channel::<Counted>(Some(0));
+        let (tx, rx) = channel::<DropCounter>(cap);
+        let (_keep, other) = channel::<DropCounter>(Some(0));
         let received = Arc::new(AtomicUsize::new(0));
         const SENDS: usize = 3000;
         let sender = {
             let drops = drops.clone();
             thread::spawn(move || {
                 for i in 0..SENDS {
-                    tx.send_blocking(Counted::new(i, &drops)).unwrap();
+                    tx.send_blocking(DropCounter::new(i, &drops)).unwrap();
                 }
             })
         };

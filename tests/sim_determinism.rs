@@ -1,4 +1,5 @@
-//! DESIGN.md section 6: the deterministic simulation.
+//! The simulation contract: the same seed gives the same run, one
+//! property per test.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,91 +1,205 @@
-//! Helpers shared by the runtime tests (which do not depend on channels).
+//! What the integration tests share, one of each: a deadline that turns a
+//! hang into a failure, the channel of each flavour, polling by hand,
+//! drop counting, panic messages, and small processes' plumbing.
+//!
+//! Each test file includes it with `mod support;`; a file uses only part
+//! of it, hence `dead_code` is allowed here.
 #![allow(dead_code)]
 
+pub mod ledger;
+pub mod mailbox;
+pub mod shapes;
+
+use std::any::Any;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::Duration;
 
-/// A one-value mailbox: `put` stores a value (the slot must be empty),
-/// `take().await` waits for it. Just enough to pass tokens between
-/// processes without the channel module.
-#[derive(Clone, Default)]
-pub struct Mailbox<T> {
-    inner: Arc<Mutex<(Option<T>, Option<Waker>)>>,
-}
+use hoare::chan::{Receiver, Sender};
 
-impl<T> Mailbox<T> {
-    pub fn new() -> Self {
-        Mailbox {
-            inner: Arc::new(Mutex::new((None, None))),
+// ---- deadlines and sizes ----
+
+/// Runs `f` on its own thread and fails the test if it has not finished
+/// within `secs` seconds (a hang is a failure, never a stuck suite).
+pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(value) => {
+            handle.join().unwrap();
+            value
         }
-    }
-
-    pub fn put(&self, value: T) {
-        let waker = {
-            let mut inner = self.inner.lock().unwrap();
-            assert!(inner.0.is_none(), "mailbox already full");
-            inner.0 = Some(value);
-            inner.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    /// Whether a `take` is waiting (its waker is registered).
-    pub fn has_waiter(&self) -> bool {
-        self.inner.lock().unwrap().1.is_some()
-    }
-
-    pub fn take(&self) -> Take<'_, T> {
-        Take { mailbox: self }
-    }
-}
-
-pub struct Take<'a, T> {
-    mailbox: &'a Mailbox<T>,
-}
-
-impl<T> Future for Take<'_, T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut inner = self.mailbox.inner.lock().unwrap();
-        match inner.0.take() {
-            Some(value) => Poll::Ready(value),
-            None => {
-                inner.1 = Some(cx.waker().clone());
-                Poll::Pending
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The closure panicked: re-raise its panic here.
+            match handle.join() {
+                Err(payload) => panic::resume_unwind(payload),
+                Ok(()) => unreachable!(),
             }
         }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test hung for {secs} s"),
     }
 }
 
-/// A future that never completes (and never registers a waker).
-pub struct Never;
-
-impl Future for Never {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        Poll::Pending
+/// Polls `condition` every millisecond until it holds; fails the test if
+/// it does not within 5 s.
+pub fn wait_until(mut condition: impl FnMut() -> bool) {
+    let give_up = std::time::Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "not reached within 5 s"
+        );
+        thread::sleep(Duration::from_millis(1));
     }
 }
 
-/// Counts its drops.
-pub struct DropCounter(pub Arc<AtomicUsize>);
+/// Scales iteration counts down in debug builds.
+pub fn scale(release: usize) -> usize {
+    if cfg!(debug_assertions) {
+        (release / 10).max(1)
+    } else {
+        release
+    }
+}
+
+// ---- channels ----
+
+/// Rendezvous, bounded small, bounded large, unbounded: for table-driven
+/// tests over every flavour.
+pub const FLAVOURS: [Option<usize>; 4] = [Some(0), Some(1), Some(16), None];
+
+/// A channel of capacity `cap`, or unbounded for `None`.
+pub fn channel<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    match cap {
+        Some(cap) => hoare::chan::bounded(cap),
+        None => hoare::chan::unbounded(),
+    }
+}
+
+/// The next item of a stream.
+pub async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+}
+
+// ---- polling by hand ----
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+pub struct CountingWaker {
+    pub wakes: AtomicUsize,
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A counting waker and the `Waker` for it.
+pub fn counting_waker() -> (Arc<CountingWaker>, Waker) {
+    let counter = Arc::new(CountingWaker::default());
+    (counter.clone(), Waker::from(counter))
+}
+
+/// Polls `future` once with `waker`.
+pub fn poll_with<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(waker))
+}
+
+/// Polls `future` once with a waker nobody watches.
+pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    poll_with(future, Waker::noop())
+}
+
+/// Polls a pinned-on-heap future once with a waker nobody watches.
+pub fn poll_boxed<T>(future: &mut Pin<Box<dyn Future<Output = T> + '_>>) -> Poll<T> {
+    future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+}
+
+// ---- drop counting ----
+
+/// A value that counts the drops of its family in a shared counter.
+#[derive(Debug)]
+pub struct DropCounter {
+    pub id: usize,
+    drops: Arc<AtomicUsize>,
+}
+
+impl DropCounter {
+    pub fn new(id: usize, drops: &Arc<AtomicUsize>) -> Self {
+        DropCounter {
+            id,
+            drops: drops.clone(),
+        }
+    }
+}
 
 impl Drop for DropCounter {
     fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.drops.fetch_add(1, Ordering::SeqCst);
     }
 }
 
-/// The message of a panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// Counts drops into `drops`, fails on a second drop of the same value, and
+/// panics on its drop when `panics` is set (crossbeam's panic-on-drop tests).
+pub struct PanicOnDrop {
+    pub drops: Arc<AtomicUsize>,
+    pub panics: bool,
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        let before = self.drops.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(before, 0, "double drop");
+        if self.panics {
+            panic!("first drop");
+        }
+    }
+}
+
+// ---- panics ----
+
+/// The message of a panic payload (empty if it is not a string).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_default()
+}
+
+/// Runs `f`, which must panic, and returns its panic's message.
+pub fn expect_panic(f: impl FnOnce()) -> String {
+    let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+    panic_message(&*payload)
+}
+
+// ---- test data ----
+
+/// A simple deterministic generator (xorshift) for test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
 }

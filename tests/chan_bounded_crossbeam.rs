@@ -1,16 +1,15 @@
 //! Port of crossbeam-channel's `tests/array.rs` behaviours to hoare's
 //! bounded (ring) channels, blocking API from OS threads.
 
-mod port_util;
+mod support;
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
 use hoare::chan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{scale, shapes, within, DropCounter, PanicOnDrop, Rng};
+use support::{panic_message, scale, shapes, within, DropCounter, PanicOnDrop, Rng};
 
 #[test]
 fn smoke() {
@@ -403,16 +402,6 @@ fn channel_through_channel() {
     shapes::channel_through_channel(Some(1), scale(1000));
 }
 
-fn panic_msg(payload: Box<dyn Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        String::from("?")
-    }
-}
-
 #[test]
 fn panicking_drop_in_discard_is_not_a_double_drop() {
     // The last receiver goes while the senders live: `discard_all`.
@@ -427,7 +416,7 @@ fn panicking_drop_in_discard_is_not_a_double_drop() {
             .unwrap();
         }
         let result = panic::catch_unwind(AssertUnwindSafe(move || drop(rx)));
-        assert_eq!(panic_msg(result.unwrap_err()), "first drop");
+        assert_eq!(panic_message(&*result.unwrap_err()), "first drop");
         assert_eq!(counts[panic_at].load(Ordering::SeqCst), 1);
         drop(tx); // frees the channel: the rest are dropped now at the latest
         for c in &counts {
@@ -458,7 +447,7 @@ fn panicking_drop_when_channel_freed_drops_the_rest_once() {
     .unwrap();
     drop(tx);
     let result = panic::catch_unwind(AssertUnwindSafe(move || drop(rx)));
-    assert_eq!(panic_msg(result.unwrap_err()), "first drop");
+    assert_eq!(panic_message(&*result.unwrap_err()), "first drop");
     assert_eq!(a.load(Ordering::SeqCst), 1);
     assert_eq!(b.load(Ordering::SeqCst), 1);
     // The channel stays usable-looking for nobody; just check no leak of

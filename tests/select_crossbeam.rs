@@ -2,7 +2,7 @@
 //! the select tests in Go's `runtime/chan_test.go` to `hoare::select!` and
 //! the dynamic `Select`.
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TryRecvError};
 use hoare::select::{Select, Selected};
 use hoare::time::{after, timeout};
-use port_util::{channel, poll_once, scale, within};
+use support::{channel, poll_once, scale, within};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -653,7 +653,7 @@ fn fairness_between_selects_on_both_sides() {
 #[test]
 fn dynamic_select_fan_in_and_indices() {
     let chans: Vec<_> = (0..8)
-        .map(|i| channel::<usize>(port_util::FLAVS[i % 4]))
+        .map(|i| channel::<usize>(support::FLAVOURS[i % 4]))
         .collect();
     let mut sel = Select::new();
     for (i, (_, rx)) in chans.iter().enumerate() {
@@ -673,10 +673,10 @@ fn dynamic_select_fan_in_and_indices() {
 #[test]
 fn dynamic_select_keeps_unsent_values_for_a_later_try() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = bounded::<port_util::DropCounter>(1);
-    tx.try_send(port_util::DropCounter::new(0, &drops)).unwrap();
+    let (tx, rx) = bounded::<support::DropCounter>(1);
+    tx.try_send(support::DropCounter::new(0, &drops)).unwrap();
     let mut sel = Select::new();
-    let i = sel.send(&tx, port_util::DropCounter::new(1, &drops));
+    let i = sel.send(&tx, support::DropCounter::new(1, &drops));
     assert_eq!(i, 0);
     assert!(sel.try_select().is_none());
     assert_eq!(drops.load(Ordering::SeqCst), 0, "the value is kept");

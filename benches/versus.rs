@@ -2,8 +2,8 @@
 //! of every benchmark scenario and prints one Markdown table.
 //!
 //! ```text
-//! cargo run --release --example versus            # everything (a few minutes)
-//! cargo run --release --example versus -- spsc ring  # rows whose name contains "spsc" or "ring"
+//! cargo bench --bench versus               # everything (a few minutes)
+//! cargo bench --bench versus -- spsc ring  # rows whose name contains "spsc" or "ring"
 //! ```
 //!
 //! Each cell is the median of a few runs; times are nanoseconds per
@@ -12,16 +12,16 @@
 //! per idle process. A peer's cell shows its figure and the ratio
 //! peer / hoare: above 1 means hoare is faster (or smaller).
 //!
-//! The scenarios live in `benches/scenarios/mod.rs`, shared with the
-//! criterion benches.
+//! The scenarios live in `benches/scenarios/`, shared with the criterion
+//! benches. The memory rows run this same program again, once per cell,
+//! with `--memory RUNTIME SHAPE`, so that each measures a fresh process.
 
-#[path = "../benches/scenarios/mod.rs"]
 mod scenarios;
 
 use std::process::Command;
 use std::time::Duration;
 
-use scenarios::*;
+use scenarios::{channels::*, latency::*, memory::*, runtime::*, throughput::*, *};
 
 /// Messages per channel-throughput run.
 const MESSAGES: u64 = 100_000;
@@ -300,7 +300,12 @@ fn memory_rows(table: &mut Table) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes `--bench` to a `harness = false` target: it is
+    // not a filter.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| arg != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("--memory") {
         let rt = match args.get(1).map(String::as_str) {
             Some("tokio") => Rt::Tokio,

@@ -1,7 +1,7 @@
 //! Port of crossbeam-channel's `tests/list.rs` behaviours to hoare's
 //! unbounded channels, plus zero-sized messages on every flavour.
 
-mod port_util;
+mod support;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{scale, shapes, within, DropCounter, PanicOnDrop, Rng};
+use support::{scale, shapes, within, DropCounter, PanicOnDrop, Rng};
 
 #[test]
 fn smoke() {
@@ -268,7 +268,7 @@ fn panicking_drop_is_not_a_double_drop() {
 #[test]
 fn zero_sized_messages_on_every_flavour() {
     for cap in [Some(0usize), Some(1), Some(7), None] {
-        let (tx, rx) = port_util::channel::<()>(cap);
+        let (tx, rx) = support::channel::<()>(cap);
         within(20, move || {
             thread::scope(|s| {
                 s.spawn(|| {

@@ -1,7 +1,7 @@
-//! Port of flume's async tests and tokio's `select!` macro shape tests
-//! (many arms, nesting, loops, block bodies followed by commas).
+//! Port of flume's async tests (`tests/async.rs`, `tests/stream.rs`) to
+//! hoare's async channel API: disconnects, dropped receives, wakers, streams.
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TrySendError};
-use port_util::{next, poll_once, within};
+use support::{counting_waker, next, poll_once, within};
 
 #[test]
 fn async_recv_and_send_disconnect() {
@@ -56,7 +56,7 @@ fn one_hundred_thousand_no_drop_or_reorder() {
         hoare::run(async {
             for cap in [Some(0usize), Some(16), None] {
                 let n = if cap == Some(0) { 20_000 } else { 100_000 };
-                let (tx, rx) = port_util::channel::<usize>(cap);
+                let (tx, rx) = support::channel::<usize>(cap);
                 let h = hoare::spawn(async move {
                     for i in 0..n {
                         tx.send(i).await.unwrap();
@@ -102,8 +102,8 @@ fn parallel_async_receivers_each_message_once() {
 #[test]
 fn change_waker_newest_wins() {
     let (tx, rx) = bounded::<i32>(1);
-    let (c1, w1) = counting();
-    let (c2, w2) = counting();
+    let (c1, w1) = counting_waker();
+    let (c2, w2) = counting_waker();
     let mut fut = Box::pin(rx.recv());
     assert!(fut
         .as_mut()
@@ -114,8 +114,8 @@ fn change_waker_newest_wins() {
         .poll(&mut Context::from_waker(&w2))
         .is_pending());
     tx.try_send(1).unwrap();
-    assert_eq!(c1.load(Ordering::SeqCst), 0);
-    assert_eq!(c2.load(Ordering::SeqCst), 1);
+    assert_eq!(c1.wakes.load(Ordering::SeqCst), 0);
+    assert_eq!(c2.wakes.load(Ordering::SeqCst), 1);
     // the same for a pending send
     let mut send = Box::pin(tx.send(2));
     assert!(send
@@ -127,18 +127,9 @@ fn change_waker_newest_wins() {
         .poll(&mut Context::from_waker(&w2))
         .is_pending());
     assert_eq!(poll_once(&mut fut), Poll::Ready(Ok(1)));
-    assert!(c2.load(Ordering::SeqCst) >= 2);
-}
-
-fn counting() -> (Arc<AtomicUsize>, std::task::Waker) {
-    struct W(Arc<AtomicUsize>);
-    impl std::task::Wake for W {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-    let c = Arc::new(AtomicUsize::new(0));
-    (c.clone(), std::task::Waker::from(Arc::new(W(c))))
+    // The receive made room: the send's newest waker is woken, the old not.
+    assert_eq!(c2.wakes.load(Ordering::SeqCst), 2);
+    assert_eq!(c1.wakes.load(Ordering::SeqCst), 0);
 }
 
 use std::future::Future;
@@ -148,8 +139,8 @@ fn stream_clones_have_their_own_registration() {
     let (tx, rx) = unbounded::<i32>();
     let mut a = rx.clone();
     let mut b = rx.clone();
-    let (ca, wa) = counting();
-    let (cb, wb) = counting();
+    let (ca, wa) = counting_waker();
+    let (cb, wb) = counting_waker();
     use futures_core::Stream;
     use std::pin::Pin;
     assert!(Pin::new(&mut a)
@@ -160,7 +151,9 @@ fn stream_clones_have_their_own_registration() {
         .is_pending());
     tx.try_send(1).unwrap();
     tx.try_send(2).unwrap();
-    assert!(ca.load(Ordering::SeqCst) + cb.load(Ordering::SeqCst) >= 1);
+    // Two registrations, two messages: each clone's own waker is woken once.
+    assert_eq!(ca.wakes.load(Ordering::SeqCst), 1, "a's registration");
+    assert_eq!(cb.wakes.load(Ordering::SeqCst), 1, "b's registration");
     let mut got = Vec::new();
     for s in [&mut a, &mut b] {
         if let Poll::Ready(Some(v)) = Pin::new(s).poll_next(&mut Context::from_waker(&wa)) {
@@ -188,7 +181,7 @@ fn dropping_a_stream_clone_with_a_pending_registration_passes_values_on() {
         let mut pinned = std::pin::Pin::new(&mut a);
         assert!(pinned
             .as_mut()
-            .poll_next(&mut Context::from_waker(&port_util::noop_waker()))
+            .poll_next(&mut Context::from_waker(std::task::Waker::noop()))
             .is_pending());
     }
     // rendezvous: the pending stream poll counts as a waiting receiver
@@ -203,88 +196,4 @@ fn dropping_a_stream_clone_with_a_pending_registration_passes_values_on() {
     } else {
         assert!(matches!(sent, Err(TrySendError::Full(5))));
     }
-}
-
-#[test]
-fn select_with_many_arms_and_block_bodies_with_commas() {
-    let chans: Vec<_> = (0..16).map(|_| unbounded::<usize>()).collect();
-    chans[13].0.try_send(13).unwrap();
-    let got = hoare::block_on(async {
-        hoare::select! {
-            recv(chans[0].1) -> m => { m.unwrap() },
-            recv(chans[1].1) -> m => { m.unwrap() },
-            recv(chans[2].1) -> m => { m.unwrap() }
-            recv(chans[3].1) -> m => m.unwrap(),
-            recv(chans[4].1) -> m => m.unwrap(),
-            recv(chans[5].1) -> m => m.unwrap(),
-            recv(chans[6].1) -> m => m.unwrap(),
-            recv(chans[7].1) -> m => m.unwrap(),
-            recv(chans[8].1) -> m => m.unwrap(),
-            recv(chans[9].1) -> m => m.unwrap(),
-            recv(chans[10].1) -> m => m.unwrap(),
-            recv(chans[11].1) -> m => m.unwrap(),
-            recv(chans[12].1) -> m => m.unwrap(),
-            recv(chans[13].1) -> m => m.unwrap(),
-            recv(chans[14].1) -> m => m.unwrap(),
-            recv(chans[15].1) -> m => m.unwrap()
-        }
-    });
-    assert_eq!(got, 13);
-}
-
-#[test]
-fn nested_select_and_select_in_loop_with_break_value() {
-    let (tx1, rx1) = unbounded::<i32>();
-    let (tx2, rx2) = unbounded::<i32>();
-    tx2.try_send(2).unwrap();
-    let v = hoare::block_on(async {
-        hoare::select! {
-            recv(rx1) -> _ => 0,
-            default => hoare::select! {
-                recv(rx2) -> m => m.unwrap() * 10,
-                default => -1,
-            },
-        }
-    });
-    assert_eq!(v, 20);
-    for i in 0..5 {
-        tx1.try_send(i).unwrap();
-    }
-    drop(tx1);
-    let total = hoare::block_on(async {
-        let mut total = 0;
-        let r = loop {
-            hoare::select! {
-                recv(rx1) -> m => match m {
-                    Ok(v) => total += v,
-                    Err(_) => break total,
-                },
-            }
-        };
-        r
-    });
-    assert_eq!(total, 10);
-}
-
-#[test]
-fn select_in_processes_with_moved_operands_and_sleep_arm() {
-    within(20, || {
-        hoare::run(async {
-            let (tx, rx) = bounded::<u8>(0);
-            let h = hoare::spawn(async move {
-                let mut n = 0;
-                loop {
-                    hoare::select! {
-                        recv(rx) -> m => match m { Ok(_) => n += 1, Err(_) => return n },
-                        recv(hoare::time::after(Duration::from_secs(20))) -> _ => return 999,
-                    }
-                }
-            });
-            for i in 0..10 {
-                tx.send(i).await.unwrap();
-            }
-            drop(tx);
-            assert_eq!(h.await.unwrap(), 10);
-        });
-    });
 }

@@ -2,22 +2,22 @@
 //! between senders, receivers being dropped, and cancelled receives
 //! (crossbeam's `drops` tests, made concurrent).
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use port_util::{scale, within, DropCounter, FLAVS};
+use support::{scale, within, DropCounter, FLAVOURS};
 
 #[test]
 fn receiver_dropped_while_senders_race() {
-    for cap in FLAVS {
+    for cap in FLAVOURS {
         for round in 0..scale(200) {
             let drops = Arc::new(AtomicUsize::new(0));
             let created = Arc::new(AtomicUsize::new(0));
-            let (tx, rx) = port_util::channel::<DropCounter>(cap);
+            let (tx, rx) = support::channel::<DropCounter>(cap);
             within(20, {
                 let (drops, created) = (drops.clone(), created.clone());
                 move || {
@@ -64,14 +64,14 @@ fn receiver_dropped_while_senders_race() {
 
 #[test]
 fn cancelled_receives_race_with_senders() {
-    for cap in FLAVS {
+    for cap in FLAVOURS {
         let drops = Arc::new(AtomicUsize::new(0));
         let received = Arc::new(AtomicUsize::new(0));
         let n = scale(20_000);
         within(60, {
             let (drops, received) = (drops.clone(), received.clone());
             move || {
-                let (tx, rx) = port_util::channel::<DropCounter>(cap);
+                let (tx, rx) = support::channel::<DropCounter>(cap);
                 thread::scope(|s| {
                     let drops2 = drops.clone();
                     s.spawn(move || {

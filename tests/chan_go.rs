@@ -2,7 +2,7 @@
 //! hoare processes: goroutines become `hoare::spawn`, `chan T` becomes
 //! `bounded`, nil channels become guarded-off arms.
 
-mod port_util;
+mod support;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hoare::chan::{bounded, unbounded, Receiver, RecvError, Sender, TryRecvError, TrySendError};
-use port_util::{scale, within};
+use support::{scale, within};
 
 fn run<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
     within(60, move || hoare::run(f))

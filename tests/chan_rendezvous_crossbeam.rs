@@ -1,7 +1,7 @@
 //! Port of crossbeam-channel's `tests/zero.rs` behaviours to hoare's
 //! rendezvous channels (`bounded(0)`).
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::task::Poll;
 use std::thread;
 
 use hoare::chan::{bounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{poll_once, scale, shapes, within, DropCounter, Rng};
+use support::{poll_once, scale, shapes, within, DropCounter, Rng};
 
 /// Spins (yielding) until `tx.try_send(v)` succeeds: it does exactly when a
 /// receiver waits.

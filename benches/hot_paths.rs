@@ -1,14 +1,16 @@
 //! The hot paths of hoare, one at a time, for a profiler.
 //!
-//! `examples/versus.rs` compares libraries; this runs a single hoare shape
+//! `benches/versus.rs` compares libraries; this runs a single hoare shape
 //! for a given number of operations and prints the time per operation, so
-//! that `perf record` or callgrind see nothing else:
+//! that `perf record` or callgrind see nothing else. Cargo runs it through
+//! a target runner, so a profiler goes in front of it that way:
 //!
 //! ```text
-//! cargo build --release --example hot_paths
-//! ./target/release/examples/hot_paths ping-pong-1 1000000
-//! valgrind --tool=callgrind ./target/release/examples/hot_paths ping-pong-1 100000
-//! perf record -g ./target/release/examples/hot_paths spsc-unbounded 5000000
+//! cargo bench --bench hot_paths -- ping-pong-1 1000000
+//! CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="valgrind --tool=callgrind" \
+//!     cargo bench --bench hot_paths -- ping-pong-1 100000
+//! CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="perf record -g" \
+//!     cargo bench --bench hot_paths -- spsc-unbounded 5000000
 //! ```
 //!
 //! Under callgrind the threads run one at a time, so the instruction count
@@ -127,8 +129,10 @@ fn select_blocking(messages: usize) -> Duration {
     start.elapsed()
 }
 
-pub fn main() {
-    let mut args = std::env::args().skip(1);
+fn main() {
+    // `cargo bench` passes `--bench` to a `harness = false` target: it is
+    // not a shape.
+    let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
     let shape = args.next().unwrap_or_else(|| "ping-pong-1".to_string());
     let count: usize = match args.next() {
         Some(count) => count

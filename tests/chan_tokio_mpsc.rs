@@ -2,7 +2,7 @@
 //! hoare's async channel API, run on hoare's runtime, on `block_on` and
 //! inside tokio.
 
-mod port_util;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::thread;
 
 use hoare::chan::{bounded, unbounded, RecvError, SendError, TryRecvError, TrySendError};
-use port_util::{next, poll_once, within, DropCounter};
+use support::{next, panic_message, poll_once, within, DropCounter};
 
 #[test]
 fn send_recv_with_buffer() {
@@ -160,7 +160,7 @@ fn dropping_rx_closes_channel_and_drops_messages() {
 fn unconsumed_messages_are_dropped_with_the_channel() {
     for cap in [Some(1usize), Some(10), None] {
         let msg = Arc::new(());
-        let (tx, rx) = port_util::channel::<Arc<()>>(cap);
+        let (tx, rx) = support::channel::<Arc<()>>(cap);
         tx.try_send(msg.clone()).unwrap();
         assert_eq!(Arc::strong_count(&msg), 2);
         drop((tx, rx));
@@ -204,30 +204,20 @@ fn blocking_calls_inside_a_process_panic_pointing_to_await() {
         });
         let err = h.await.unwrap_err();
         assert!(err.is_panic());
-        let msg = port_msg(err.into_panic());
+        let msg = panic_message(&*err.into_panic());
         assert!(msg.contains(".await"), "message: {msg}");
         let h = hoare::spawn(async move {
             let _ = tx.send_blocking(1);
         });
-        let msg = port_msg(h.await.unwrap_err().into_panic());
+        let msg = panic_message(&*h.await.unwrap_err().into_panic());
         assert!(msg.contains(".await"), "message: {msg}");
     });
-}
-
-fn port_msg(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        String::new()
-    }
 }
 
 #[test]
 fn try_recv_close_while_empty() {
     for cap in [Some(0usize), Some(1), None] {
-        let (tx, rx) = port_util::channel::<()>(cap);
+        let (tx, rx) = support::channel::<()>(cap);
         assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         drop(tx);
         assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
@@ -273,7 +263,7 @@ fn pending_send_is_woken_by_receiver_drop() {
 fn dropped_pending_send_never_delivers_its_value() {
     for cap in [Some(0usize), Some(1)] {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = port_util::channel::<DropCounter>(cap);
+        let (tx, rx) = support::channel::<DropCounter>(cap);
         if cap == Some(1) {
             tx.try_send(DropCounter::new(0, &drops)).unwrap();
         }
@@ -302,7 +292,7 @@ fn works_inside_tokio_tasks() {
         .unwrap();
     rt.block_on(async {
         for cap in [Some(0usize), Some(1), None] {
-            let (tx, rx) = port_util::channel::<usize>(cap);
+            let (tx, rx) = support::channel::<usize>(cap);
             let h = tokio::spawn(async move {
                 for i in 0..1000 {
                     tx.send(i).await.unwrap();
