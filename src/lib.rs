@@ -129,5 +129,7 @@ pub mod time;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use runtime::{block_on, par, run, spawn, yield_now, Builder, JoinError, JoinHandle, Runtime};
+pub use runtime::{
+    block_on, par, run, spawn, spawn_blocking, yield_now, Builder, JoinError, JoinHandle, Runtime,
+};
 pub use select::Select;

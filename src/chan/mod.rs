@@ -51,10 +51,15 @@
 //!   all mixed on one channel.
 
 mod array;
+mod closed;
 mod error;
+mod iter;
 mod list;
+mod many;
 pub(crate) mod operation;
+mod timed;
 pub(crate) mod waiter;
+mod weak;
 mod zero;
 
 use std::fmt;
@@ -64,7 +69,11 @@ use std::task::{Context, Poll};
 
 use futures_core::stream::{FusedStream, Stream};
 
-pub use error::{RecvError, SendError, TryRecvError, TrySendError};
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use iter::{IntoIter, TryIter};
+pub use weak::WeakSender;
 
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
@@ -95,6 +104,8 @@ pub(crate) struct Shared<T> {
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
     receivers: AtomicUsize,
+    /// Pending `Sender::closed` futures, woken by the close.
+    close_waiters: closed::CloseWaiters,
     pub(crate) flavor: Flavor<T>,
 }
 
@@ -207,11 +218,15 @@ impl<T> Shared<T> {
     }
 
     fn close(&self) -> bool {
-        match &self.flavor {
+        let closed_now = match &self.flavor {
             Flavor::Zero(channel) => channel.close(),
             Flavor::Array(channel) => channel.close(),
             Flavor::List(channel) => channel.close(),
+        };
+        if closed_now {
+            self.close_waiters.wake_all();
         }
+        closed_now
     }
 
     fn discard_all(&self) {
@@ -301,6 +316,7 @@ fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
         id,
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
+        close_waiters: closed::CloseWaiters::new(),
         flavor,
     });
     (

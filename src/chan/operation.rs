@@ -203,6 +203,13 @@ impl<'a, T> SendArm<'a, T> {
         self.result.take()
     }
 
+    /// The value, if the arm holds it unsent: after a withdrawal
+    /// (`driver::cancel`), `Some` means the value was never sent and `None`
+    /// that a counterpart took it (the send happened).
+    pub(crate) fn take_unsent(&mut self) -> Option<T> {
+        self.value.take()
+    }
+
     fn shared(&self) -> &'a Shared<T> {
         self.shared
             .expect("hoare: a disabled select arm was driven")
