@@ -121,7 +121,9 @@ impl<T> Future for Closed<'_, T> {
         if this.shared.is_closed() {
             return Poll::Ready(());
         }
-        this.shared.close_waiters.register(&mut this.key, cx.waker());
+        this.shared
+            .close_waiters
+            .register(&mut this.key, cx.waker());
         // Register, then re-check (module docs).
         if this.shared.is_closed() {
             return Poll::Ready(());

@@ -365,7 +365,11 @@ mod tests {
         let handles: Vec<_> = (0..3).map(|i| spawn_on(&pool, move || i)).collect();
         let outputs: Vec<i32> = handles
             .into_iter()
-            .map(|h| crate::block_on(crate::time::timeout(PATIENCE, h)).unwrap().unwrap())
+            .map(|h| {
+                crate::block_on(crate::time::timeout(PATIENCE, h))
+                    .unwrap()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(outputs, [0, 1, 2]);
         assert!(pool.threads() >= 1);
