@@ -333,7 +333,8 @@ fn new_channel<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
 /// # Panics
 ///
 /// If a buffer of `cap` messages of type `T` would exceed `isize::MAX`
-/// bytes.
+/// bytes, or the allocator cannot provide it; the message names the
+/// capacity.
 ///
 /// ```
 /// let (tx, rx) = hoare::chan::bounded(2);
@@ -357,7 +358,14 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    new_channel(Flavor::Array(array::Channel::new(cap)))
+    match array::Channel::new(cap) {
+        Ok(channel) => new_channel(Flavor::Array(channel)),
+        Err(error) => panic!(
+            "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
+             not be allocated ({error}); use a smaller capacity or chan::unbounded()",
+            std::mem::size_of::<T>()
+        ),
+    }
 }
 
 /// A channel without a bound: sends never wait (they fail only once the
