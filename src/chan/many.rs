@@ -33,6 +33,8 @@ impl<T> Receiver<T> {
     ///     assert_eq!(buf, [0, 1, 2, 3, 4]);
     /// });
     /// ```
+    // The signature spells out the future's lifetime, as documented.
+    #[allow(clippy::manual_async_fn)]
     pub fn recv_many<'a>(
         &'a self,
         buf: &'a mut Vec<T>,
