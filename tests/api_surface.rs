@@ -1,8 +1,7 @@
-//! The public API of DESIGN.md as the compiler sees it: every name and
-//! signature that code outside the crate relies on, used once with its
-//! types spelled out. Copy this file to `tests/api_surface.rs`; if it stops
-//! compiling, the crate has drifted from DESIGN.md (or DESIGN.md should be
-//! changed, with a reason in the issue note). The function below is only
+//! The crate's public API as the compiler sees it: every name and signature
+//! that code outside the crate relies on, used once with its types spelled
+//! out. If this stops compiling, the public API has changed: deliberately
+//! (say so in the changelog) or by accident. The function below is only
 //! type-checked, never run.
 #![allow(warnings, clippy::all)]
 

@@ -1,4 +1,4 @@
-//! DESIGN.md section 3, one property per test.
+//! The channel semantics of `hoare::chan`'s docs, one property per test.
 
 mod common;
 

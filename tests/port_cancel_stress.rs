@@ -33,7 +33,7 @@ async fn exchange(cap: Option<usize>, n: usize, tick: Duration) -> Vec<usize> {
                 loop {
                     if p == 0 {
                         // A select with a timeout arm: its commit decides
-                        // whether the value went (DESIGN section 5).
+                        // whether the value went (see `hoare::time::timeout`'s docs).
                         let sent = hoare::select! {
                             send(tx, i) -> r => { r.unwrap(); true }
                             recv(after(tick)) -> _ => false,

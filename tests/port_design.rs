@@ -1,4 +1,4 @@
-//! DESIGN.md, sentence by sentence: behaviours not already exercised by
+//! The documented contract, sentence by sentence: behaviours not already exercised by
 //! the peer-suite ports (runtime, misuse, simulation rules, error texts,
 //! rendezvous leftovers, budget).
 

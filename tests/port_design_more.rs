@@ -1,4 +1,4 @@
-//! More DESIGN.md sentences: rendezvous leftovers and close, misuse inside
+//! More sentences of the documented contract: rendezvous leftovers and close, misuse inside
 //! a simulation, selects meeting selects, fused streams.
 
 mod port_util;

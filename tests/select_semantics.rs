@@ -1,4 +1,4 @@
-//! DESIGN.md section 4: `select!` and `Select`.
+//! `select!` and `Select`: the guarantees of `hoare::select`'s docs.
 
 mod common;
 
@@ -44,7 +44,7 @@ fn four_always_ready_arms_are_chosen_uniformly() {
     println!("four ready arms, 1,000,000 selects: counts {counts:?}, chi-square {chi:.2}");
     assert!(
         chi < 21.11,
-        "chi-square {chi:.2} over {counts:?} (3 degrees of freedom, p = 0.0001 bound 21.11, as DESIGN.md sets)"
+        "chi-square {chi:.2} over {counts:?} (3 degrees of freedom, p = 0.0001 bound 21.11)"
     );
 }
 

@@ -1,4 +1,4 @@
-//! DESIGN.md section 6: the deterministic simulation.
+//! The deterministic simulation (`hoare::sim`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -421,7 +421,7 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
 /// receive frees the slot and a fresh `try_send` races for it. Whether the
 /// receive moved A's value into the freed slot or the fresh send took the
 /// slot first (A then finds its value still offered and waits again), A
-/// keeps its place: its value is received before B's (DESIGN: waiting
+/// keeps its place: its value is received before B's (the documented rule: waiting
 /// senders are served in the order they started waiting).
 ///
 /// Shown able to fail (tried): a sender whose hand-off failed registering

@@ -68,7 +68,7 @@
 //!   timer stops when every receiver is gone.
 
 mod channel;
-// The simulation (section 6 of DESIGN.md) plugs in through these three.
+// The simulation plugs in through these three.
 pub(crate) mod clock;
 pub(crate) mod driver;
 pub(crate) mod instant;
