@@ -273,7 +273,8 @@ fn timed_forms_inside_a_simulation_panic() {
 /// said `Ok`) or handed back once (the send said `Timeout` or `Closed`):
 /// never both, never neither. Timeouts are short so that many of them
 /// race a receiver taking the value at the last moment (the rendezvous
-/// hand-off and the bounded ring's moved value).
+/// hand-off and the bounded ring's moved value). That last-moment case is
+/// also driven step by step by the unit tests of `src/chan/timed.rs`.
 #[test]
 fn timed_sends_and_receives_lose_and_duplicate_nothing_under_stress() {
     const SENDERS: usize = 3;

@@ -210,6 +210,11 @@ impl<'a, T> SendArm<'a, T> {
         self.value.take()
     }
 
+    /// Whether the arm's channel is closed (`false` for a disabled arm).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.is_some_and(|shared| shared.is_closed())
+    }
+
     fn shared(&self) -> &'a Shared<T> {
         self.shared
             .expect("hoare: a disabled select arm was driven")

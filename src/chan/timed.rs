@@ -32,7 +32,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::error::{RecvError, RecvTimeoutError, SendTimeoutError};
-use super::{Receiver, Sender};
+use super::{Receiver, SendFuture, Sender};
 use crate::runtime::context::assert_may_block;
 use crate::runtime::current::enter_blocking_region;
 use crate::runtime::park::with_thread_parker;
@@ -146,15 +146,20 @@ impl<T> Sender<T> {
         if let Some(outcome) = poll_until(future.as_mut(), deadline) {
             return outcome.map_err(SendTimeoutError::from);
         }
-        // The deadline passed: withdraw. Whether a receiver took the value
-        // in the meantime is decided by the token (module docs).
-        let future = &mut *future;
-        driver::cancel(&mut One(&mut future.arm), &mut future.waiting);
-        match future.arm.take_unsent() {
-            Some(value) if self.shared.is_closed() => Err(SendTimeoutError::Closed(value)),
-            Some(value) => Err(SendTimeoutError::Timeout(value)),
-            None => Ok(()),
-        }
+        withdraw_send(&mut future)
+    }
+}
+
+/// The deadline of a pending send passed: withdraws it. Whether a receiver
+/// took the value meanwhile is decided by the operation's token (module
+/// docs): `Ok(())` if it did (the value was sent), else the value back.
+fn withdraw_send<T>(future: &mut SendFuture<'_, T>) -> Result<(), SendTimeoutError<T>> {
+    driver::cancel(&mut One(&mut future.arm), &mut future.waiting);
+    let closed = future.arm.is_closed();
+    match future.arm.take_unsent() {
+        Some(value) if closed => Err(SendTimeoutError::Closed(value)),
+        Some(value) => Err(SendTimeoutError::Timeout(value)),
+        None => Ok(()),
     }
 }
 
@@ -223,5 +228,70 @@ impl<T> Receiver<T> {
             // it meanwhile is passed on, never lost.
             None => Err(RecvTimeoutError::Timeout),
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+    use crate::chan;
+
+    /// Polls `future` once; it must be pending (registered).
+    fn register<T>(future: &mut SendFuture<'_, T>) {
+        let poll = Pin::new(future).poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(poll, Poll::Pending), "the send should wait");
+    }
+
+    #[test]
+    fn a_rendezvous_send_taken_as_its_deadline_passes_reports_ok() {
+        let (tx, rx) = chan::bounded(0);
+        let mut send = tx.send(7);
+        register(&mut send);
+        // A receiver takes the value from the waiting send...
+        assert_eq!(rx.try_recv(), Ok(7));
+        // ... in the instant before the timed-out send withdraws.
+        assert_eq!(withdraw_send(&mut send), Ok(()));
+    }
+
+    #[test]
+    fn a_bounded_send_moved_into_a_freed_slot_as_its_deadline_passes_reports_ok() {
+        let (tx, rx) = chan::bounded(1);
+        tx.try_send(1).unwrap();
+        let mut send = tx.send(2);
+        register(&mut send);
+        // The receive frees the slot and moves the waiting value into it.
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(withdraw_send(&mut send), Ok(()));
+        assert_eq!(rx.try_recv(), Ok(2));
+    }
+
+    #[test]
+    fn a_send_nobody_took_reports_timeout_with_its_value_and_sends_nothing() {
+        for cap in [0, 1] {
+            let (tx, rx) = chan::bounded(cap);
+            for i in 0..cap {
+                tx.try_send(i).unwrap();
+            }
+            let mut send = tx.send(9);
+            register(&mut send);
+            assert_eq!(withdraw_send(&mut send), Err(SendTimeoutError::Timeout(9)));
+            drop(send);
+            assert_eq!(
+                rx.try_iter().collect::<Vec<_>>(),
+                (0..cap).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn a_send_woken_by_a_close_as_its_deadline_passes_reports_closed() {
+        let (tx, rx) = chan::bounded(0);
+        let mut send = tx.send(3);
+        register(&mut send);
+        rx.close();
+        assert_eq!(withdraw_send(&mut send), Err(SendTimeoutError::Closed(3)));
     }
 }

@@ -127,7 +127,7 @@ where
         // dropped here.
         let _ = outcome_tx.try_send(outcome);
     };
-    if let Err(error) = pool.submit(Box::new(job)) {
+    if let Err(error) = Pool::submit(pool, Box::new(job)) {
         panic!(
             "hoare::spawn_blocking could not start a thread for its pool: {error}; \
              lower the number of threads the program uses"
@@ -219,27 +219,27 @@ impl Pool {
     /// Queues `job` and makes sure a thread will run it. `Err` only if a
     /// thread was needed, could not be started, and no thread is left to
     /// run the queue (the job is then dropped).
-    fn submit(self: &Arc<Self>, job: Job) -> io::Result<()> {
-        let mut state = self.state.lock();
+    fn submit(pool: &Arc<Pool>, job: Job) -> io::Result<()> {
+        let mut state = pool.state.lock();
         state.queue.push_back(job);
         if state.idle > 0 {
             state.idle -= 1;
             state.notified += 1;
             drop(state);
-            self.work.notify_one();
+            pool.work.notify_one();
             return Ok(());
         }
-        if state.threads >= self.max_threads {
+        if state.threads >= pool.max_threads {
             // A busy thread takes it when it finishes.
             return Ok(());
         }
         state.threads += 1;
         drop(state);
-        let pool = self.clone();
-        match spawn_thread(move || pool.work_loop()) {
+        let worker = pool.clone();
+        match spawn_thread(move || worker.work_loop()) {
             Ok(()) => Ok(()),
             Err(error) => {
-                let mut state = self.state.lock();
+                let mut state = pool.state.lock();
                 state.threads -= 1;
                 if state.threads > 0 {
                     // Another thread will reach the queue.
