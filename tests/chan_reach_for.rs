@@ -259,10 +259,12 @@ fn closed_wakes_a_process_when_a_thread_drops_the_last_receiver() {
 }
 
 #[test]
-fn closed_future_is_send() {
+fn closed_and_recv_many_futures_are_send() {
     fn is_send<F: Future + Send>(_: &F) {}
-    let (tx, _rx) = chan::bounded::<u8>(1);
+    let (tx, rx) = chan::bounded::<u8>(1);
     is_send(&tx.closed());
+    let mut buf = Vec::new();
+    is_send(&rx.recv_many(&mut buf, 4));
 }
 
 #[test]

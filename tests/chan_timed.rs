@@ -2,8 +2,8 @@
 //! `recv_timeout`, `recv_deadline` and their errors.
 
 mod common;
+mod support;
 
-use std::any::Any;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -11,19 +11,12 @@ use std::time::{Duration, Instant};
 
 use common::{channel, FLAVOURS};
 use hoare::chan::{self, RecvTimeoutError, SendTimeoutError};
+use support::panic_message;
 
 /// Long enough that a test that should not wait this long fails instead
 /// of hanging.
 const PATIENCE: Duration = Duration::from_secs(10);
 const SHORT: Duration = Duration::from_millis(20);
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn send_timeout_on_a_full_channel_returns_timeout_with_the_value_no_earlier_than_asked() {

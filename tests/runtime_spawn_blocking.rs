@@ -1,6 +1,7 @@
 //! `hoare::spawn_blocking`: closures on threads apart from the workers.
 
-use std::any::Any;
+mod support;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -8,16 +9,9 @@ use std::time::{Duration, Instant};
 
 use hoare::chan;
 use hoare::time::timeout;
+use support::panic_message;
 
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn the_closure_runs_on_a_thread_that_is_not_a_worker() {
