@@ -144,10 +144,7 @@ async fn wait_in_select(cap: Option<usize>, shape: Shape, ledger: Ledger, starte
                 Some(_) => (tx_b.clone(), rx_b.clone()),
             };
             for _ in 0..full_tx.capacity().unwrap_or(0) {
-                full_tx
-                    .try_send(ledger.message())
-                    .ok()
-                    .expect("room to fill");
+                full_tx.try_send(ledger.message()).expect("room to fill");
             }
             let off = false;
             hoare::select! {

@@ -113,6 +113,8 @@ fn dropping_a_runtime_does_not_wait_for_a_running_closure() {
     let (release_tx, release_rx) = chan::bounded::<()>(0);
     let (started_tx, started_rx) = chan::bounded::<()>(1);
     let runtime = hoare::Runtime::builder().workers(1).build().unwrap();
+    // The handle outlives the runtime on purpose: it is awaited after the drop.
+    #[allow(clippy::async_yields_async)]
     let handle = runtime.block_on(async move {
         let handle = hoare::spawn_blocking(move || {
             started_tx.send_blocking(()).unwrap();
