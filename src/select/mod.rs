@@ -359,7 +359,14 @@ macro_rules! __select_impl {
         // Guards first, in written order.
         $( let $name: bool = $guard; )+
         // Then the operands of enabled arms, in written order.
-        $( let $name = $crate::__select_impl!(@operand $kind $name $($op)*); )+
+        // Temporaries in the operands (`recv(time::after(d))`) live for the
+        // whole select: the borrow sits in extending positions only (an
+        // `if`/`else` tail, then a braced struct expression; `Some { 0: .. }`
+        // rather than `Some(..)`, which extends only since Rust 1.89).
+        $(
+            #[allow(clippy::init_numbered_fields)]
+            let $name = $crate::__select_impl!(@operand $kind $name $($op)*);
+        )+
         $( let mut $name = $crate::__select_impl!(@arm $kind $name); )+
         let __index: usize = {
             let mut __arms = [$( &mut $name as &mut (dyn $crate::select::__private::Arm + ::core::marker::Send) ),+];
@@ -377,17 +384,16 @@ macro_rules! __select_impl {
     }};
 
     (@operand recv $guard:ident $rx:expr) => {
-        if $guard { ::core::option::Option::Some(&$rx) } else { ::core::option::Option::None }
+        if $guard { ::core::option::Option::Some { 0: &$rx } } else { ::core::option::Option::None }
     };
     // A struct expression, not a call: it extends the life of a temporary
     // sender, and it checks the value against the sender's message type
     // where the value is written.
     (@operand send $guard:ident $tx:expr, $value:expr) => {
         if $guard {
-            ::core::option::Option::Some($crate::select::__private::SendOperands {
-                sender: &$tx,
-                value: $value,
-            })
+            ::core::option::Option::Some {
+                0: $crate::select::__private::SendOperands { sender: &$tx, value: $value },
+            }
         } else {
             ::core::option::Option::None
         }
