@@ -6,6 +6,10 @@
 //! **fair `select!`**, a **work-stealing scheduler**, and a
 //! **deterministic simulation** that replays any run from its seed.
 //!
+//! **Pick hoare** over tokio's channels, crossbeam-channel or flume for CSP: rendezvous and MPMC
+//! channels, a fair exactly-once `select!` with send arms, async and threads on one channel, replay.
+//! **Don't** if tokio's mpsc inside tokio is all you need, or only thread-to-thread speed counts.
+//!
 //! # Quick start
 //!
 //! ```
@@ -50,7 +54,7 @@
 //! |---|---|
 //! | [`chan`] | [`bounded`](chan::bounded) (`0` = rendezvous) and [`unbounded`](chan::unbounded) MPMC channels; async, `try_` and `_blocking` forms; errors |
 //! | [`select!`] / [`select`](mod@select) | the fair `select!` over send and receive arms with guards, `default` and `biased;`; the dynamic [`Select`] for run-time sets |
-//! | [`runtime`] | [`Runtime`], [`Builder`], [`run`], [`spawn`], [`JoinHandle`], [`par`], [`yield_now`]; [`block_on`] for one future on an OS thread |
+//! | [`runtime`] | [`Runtime`], [`Builder`], [`run`], [`spawn`], [`JoinHandle`], [`par`], [`yield_now`]; [`block_on`] for one future on an OS thread; [`spawn_blocking`] for blocking code |
 //! | [`time`] | [`sleep`](time::sleep), [`timeout`](time::timeout), and the channels [`after`](time::after) and [`tick`](time::tick), usable as select arms |
 //! | [`sim`] | the deterministic simulation: seeded schedules, virtual time, deadlock reports, [`check`](sim::check) over many seeds, PCT |
 //!
@@ -73,6 +77,7 @@
 //! | a `nil` channel to disable a case | a guard: `recv(a) -> v if enabled => ..` |
 //! | `time.After(d)`, `time.NewTicker(d)` | [`time::after(d)`](time::after), [`time::tick(d)`](time::tick) |
 //! | `time.Sleep(d)` | `time::sleep(d).await` |
+//! | `select` with `time.After` around a send, on a thread | [`send_timeout`](chan::Sender::send_timeout), [`recv_timeout`](chan::Receiver::recv_timeout) |
 //! | `sync.WaitGroup` | [`par`] (results in order, first failure aborts the rest), or awaiting each [`JoinHandle`] |
 //! | `runtime.Gosched()` | [`yield_now().await`](yield_now) |
 //! | `fatal error: all goroutines are asleep - deadlock!` | [`sim::SimError::Deadlock`], listing each blocked process and what it waits on |
@@ -90,6 +95,8 @@
 //! | `JoinSet` | [`par`] for a fixed group, or a `Vec<JoinHandle>` |
 //! | `tokio::time::{sleep, timeout, interval}` | [`time::sleep`], [`time::timeout`](fn@time::timeout), [`time::tick`] (a channel) |
 //! | `blocking_send` / `blocking_recv` | [`send_blocking`](chan::Sender::send_blocking) / [`recv_blocking`](chan::Receiver::recv_blocking) |
+//! | `recv_many`, `Sender::closed`, `WeakSender` | [`recv_many`](chan::Receiver::recv_many), [`closed`](chan::Sender::closed), [`WeakSender`](chan::WeakSender) |
+//! | `tokio::task::spawn_blocking` | [`spawn_blocking`] |
 //! | `tokio::task::yield_now` | [`yield_now`] |
 //! | loom for tests, `turmoil` for simulation | [`sim::Builder`] and [`sim::check`] replay any schedule from its seed |
 //!
@@ -129,5 +136,7 @@ pub mod time;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use runtime::{block_on, par, run, spawn, yield_now, Builder, JoinError, JoinHandle, Runtime};
+pub use runtime::{
+    block_on, par, run, spawn, spawn_blocking, yield_now, Builder, JoinError, JoinHandle, Runtime,
+};
 pub use select::Select;

@@ -178,6 +178,29 @@ async fn surface() {
     }
     is_error::<SimError>();
     sim::check(|| async {});
+
+    // section 10.4: the calls users reach for
+    let (tx, rx): (Sender<u8>, Receiver<u8>) = chan::bounded(1);
+    let r: Result<(), chan::SendTimeoutError<u8>> = tx.send_timeout(1, Duration::from_millis(1));
+    let r: Result<(), chan::SendTimeoutError<u8>> = tx.send_deadline(1, std::time::Instant::now());
+    if let Err(e) = r {
+        let v: u8 = e.into_inner();
+    }
+    let r: Result<u8, chan::RecvTimeoutError> = rx.recv_timeout(Duration::from_millis(1));
+    let r: Result<u8, chan::RecvTimeoutError> = rx.recv_deadline(std::time::Instant::now());
+    is_error::<chan::SendTimeoutError<u8>>();
+    is_error::<chan::RecvTimeoutError>();
+    let ready: Vec<u8> = rx.try_iter().collect();
+    for v in &rx {}
+    let same: bool = tx.same_channel(&tx.clone()) && rx.same_channel(&rx.clone());
+    let mut buf: Vec<u8> = Vec::new();
+    let n: usize = rx.recv_many(&mut buf, 8).await;
+    let n: usize = rx.try_recv_many(&mut buf, 8);
+    tx.closed().await;
+    let weak: chan::WeakSender<u8> = tx.downgrade();
+    let strong: Option<Sender<u8>> = weak.clone().upgrade();
+    let h: JoinHandle<u32> = hoare::spawn_blocking(|| 1u32);
+    let all: Vec<u8> = rx.into_iter().collect();
 }
 
 #[test]

@@ -89,18 +89,20 @@ enum Blocked {
 }
 
 impl<T> Ring<T> {
-    /// A ring of `cap` slots (`cap >= 1`).
-    pub(crate) fn new(cap: usize) -> Self {
+    /// A ring of `cap` slots (`cap >= 1`), or the allocator's refusal of
+    /// its buffer (reported by `bounded`, instead of an abort).
+    pub(crate) fn new(cap: usize) -> Result<Self, std::collections::TryReserveError> {
         assert!(cap > 0, "hoare: a bounded ring needs at least one slot");
         let mark_bit = (cap + 1).next_power_of_two();
         let one_lap = mark_bit * 2;
-        let buffer = (0..cap)
-            .map(|index| Slot {
-                stamp: AtomicUsize::new(index),
-                message: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
-        Ring {
+        let mut buffer = Vec::new();
+        buffer.try_reserve_exact(cap)?;
+        buffer.extend((0..cap).map(|index| Slot {
+            stamp: AtomicUsize::new(index),
+            message: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        let buffer = buffer.into_boxed_slice();
+        Ok(Ring {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
             buffer,
@@ -108,7 +110,7 @@ impl<T> Ring<T> {
             one_lap,
             senders: WaitQueue::new(),
             receivers: WaitQueue::new(),
-        }
+        })
     }
 
     /// The position after `position`.

@@ -207,3 +207,148 @@ impl fmt::Display for TryRecvError {
 }
 
 impl Error for TryRecvError {}
+
+/// A [`send_timeout`](super::Sender::send_timeout) or
+/// [`send_deadline`](super::Sender::send_deadline) failed; the value, which
+/// was not sent, is returned.
+///
+/// ```
+/// use std::time::Duration;
+/// use hoare::chan::{self, SendTimeoutError};
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.try_send(1).unwrap();
+/// let err = tx.send_timeout(2, Duration::from_millis(1)).unwrap_err();
+/// assert_eq!(err, SendTimeoutError::Timeout(2));
+/// assert_eq!(err.to_string(), "timed out waiting on a send");
+/// drop(rx);
+/// assert_eq!(tx.send_timeout(3, Duration::from_millis(1)), Err(SendTimeoutError::Closed(3)));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SendTimeoutError<T> {
+    /// The deadline passed before there was room (or, on a rendezvous
+    /// channel, a receiver). The value was not sent and is returned.
+    Timeout(T),
+    /// The channel is closed. The value is returned.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// The value that could not be sent.
+    ///
+    /// ```
+    /// use hoare::chan::SendTimeoutError;
+    ///
+    /// assert_eq!(SendTimeoutError::Timeout('x').into_inner(), 'x');
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
+        }
+    }
+
+    /// Whether the deadline passed.
+    ///
+    /// ```
+    /// use hoare::chan::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Timeout(1).is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SendTimeoutError::Timeout(_))
+    }
+
+    /// Whether the send failed because the channel is closed.
+    ///
+    /// ```
+    /// use hoare::chan::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Closed(1).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendTimeoutError::Closed(_))
+    }
+}
+
+impl<T> From<SendError<T>> for SendTimeoutError<T> {
+    fn from(error: SendError<T>) -> Self {
+        SendTimeoutError::Closed(error.0)
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("timed out waiting on a send"),
+            SendTimeoutError::Closed(_) => f.write_str("sending on a closed channel"),
+        }
+    }
+}
+
+impl<T> Error for SendTimeoutError<T> {}
+
+/// A [`recv_timeout`](super::Receiver::recv_timeout) or
+/// [`recv_deadline`](super::Receiver::recv_deadline) failed.
+///
+/// ```
+/// use std::time::Duration;
+/// use hoare::chan::{self, RecvTimeoutError};
+///
+/// let (tx, rx) = chan::unbounded::<u8>();
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+/// drop(tx);
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecvTimeoutError {
+    /// The deadline passed before a message arrived.
+    Timeout,
+    /// The channel is closed and empty.
+    Closed,
+}
+
+impl RecvTimeoutError {
+    /// Whether the deadline passed.
+    ///
+    /// ```
+    /// assert!(hoare::chan::RecvTimeoutError::Timeout.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, RecvTimeoutError::Timeout)
+    }
+
+    /// Whether the channel is closed and empty.
+    ///
+    /// ```
+    /// assert!(hoare::chan::RecvTimeoutError::Closed.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, RecvTimeoutError::Closed)
+    }
+}
+
+impl From<RecvError> for RecvTimeoutError {
+    fn from(_: RecvError) -> Self {
+        RecvTimeoutError::Closed
+    }
+}
+
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvTimeoutError::Timeout => f.write_str("timed out waiting on a receive"),
+            RecvTimeoutError::Closed => f.write_str("receiving on a closed and empty channel"),
+        }
+    }
+}
+
+impl Error for RecvTimeoutError {}

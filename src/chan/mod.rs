@@ -52,11 +52,16 @@
 
 mod array;
 pub(crate) mod choice;
+mod closed;
 mod error;
+mod iter;
 mod list;
+mod many;
 pub(crate) mod operation;
 pub(crate) mod selection;
+mod timed;
 pub(crate) mod waiter;
+mod weak;
 mod zero;
 
 use std::fmt;
@@ -66,7 +71,11 @@ use std::task::{Context, Poll};
 
 use futures_core::stream::{FusedStream, Stream};
 
-pub use error::{RecvError, SendError, TryRecvError, TrySendError};
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use iter::{IntoIter, TryIter};
+pub use weak::WeakSender;
 
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
@@ -98,6 +107,8 @@ pub(crate) struct Channel<T> {
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
     receivers: AtomicUsize,
+    /// Pending `Sender::closed` futures, woken by the close.
+    close_waiters: closed::CloseWaiters,
     pub(crate) flavour: Flavour<T>,
 }
 
@@ -210,11 +221,15 @@ impl<T> Channel<T> {
     }
 
     fn close(&self) -> bool {
-        match &self.flavour {
+        let closed_now = match &self.flavour {
             Flavour::Zero(channel) => channel.close(),
             Flavour::Array(channel) => channel.close(),
             Flavour::List(channel) => channel.close(),
+        };
+        if closed_now {
+            self.close_waiters.wake_all();
         }
+        closed_now
     }
 
     fn discard_all(&self) {
@@ -301,6 +316,7 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
         id,
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
+        close_waiters: closed::CloseWaiters::new(),
         flavour,
     });
     (
@@ -317,7 +333,8 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 /// # Panics
 ///
 /// If a buffer of `cap` messages of type `T` would exceed `isize::MAX`
-/// bytes.
+/// bytes, or the allocator cannot provide it; the message names the
+/// capacity.
 ///
 /// ```
 /// let (tx, rx) = hoare::chan::bounded(2);
@@ -341,7 +358,14 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    new_channel(Flavour::Array(array::Ring::new(cap)))
+    match array::Ring::new(cap) {
+        Ok(channel) => new_channel(Flavour::Array(channel)),
+        Err(error) => panic!(
+            "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
+             not be allocated ({error}); use a smaller capacity or chan::unbounded()",
+            std::mem::size_of::<T>()
+        ),
+    }
 }
 
 /// A channel without a bound: sends never wait (they fail only once the

@@ -202,6 +202,18 @@ impl<'a, T> SendArm<'a, T> {
         self.result.take()
     }
 
+    /// The value, if the arm holds it unsent: after a withdrawal
+    /// (`selection::cancel`), `Some` means the value was never sent and
+    /// `None` that a counterpart took it (the send happened).
+    pub(crate) fn take_unsent(&mut self) -> Option<T> {
+        self.take_held().map(|(value, _)| value)
+    }
+
+    /// Whether the arm's channel is closed (`false` for a disabled arm).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.channel.is_some_and(|channel| channel.is_closed())
+    }
+
     fn channel(&self) -> &'a Channel<T> {
         self.channel
             .expect("hoare: a disabled select arm was driven")

@@ -24,6 +24,7 @@
 //! (with a cancellation error).
 
 pub(crate) mod block_on;
+pub(crate) mod blocking;
 pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod context;
@@ -40,6 +41,7 @@ use std::future::Future;
 use std::io;
 
 pub use block_on::block_on;
+pub use blocking::spawn_blocking;
 pub use builder::Builder;
 pub use par::par;
 pub use task::{JoinError, JoinHandle};

@@ -14,8 +14,9 @@ use std::task::{Context, Poll};
 
 use super::task::{JoinError, JoinHandle};
 
-/// Runs every future of `futures` as a process, in parallel, and returns
-/// all their outputs in input order, or the first failure.
+/// Nothing starts until the returned future is awaited: then it runs every
+/// future of `futures` as a process, in parallel, and returns all their
+/// outputs in input order, or the first failure.
 ///
 /// `Ok(vec![])` for no futures. On a failure the other processes are
 /// aborted and `par` returns once they are finished. Dropping the

@@ -85,6 +85,73 @@
 //! }
 //! # });
 //! ```
+//!
+//! A malformed arm is named in the message ("malformed recv arm ... in the
+//! arm starting `recv(rx) ->`"):
+//!
+//! ```compile_fail
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     recv(rx) -> => {}
+//! }
+//! # });
+//! ```
+//!
+//! An expression body needs a comma after it; without one the message
+//! says so ("missing `,` after the body of the arm `recv(rx) -> _ => ..`"):
+//!
+//! ```compile_fail
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     recv(rx) -> _ => ()
+//!     send(tx, 1) -> _ => (),
+//! }
+//! # });
+//! ```
+//!
+//! A wrong operand is explained in plain words ("a `recv(..)` arm of
+//! select! takes a `hoare::chan::Receiver` (or a reference to one), not
+//! `u32`"), and so are a receiver in a send arm and a sender in a recv arm:
+//!
+//! ```compile_fail,E0277
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     recv(5u32) -> _ => {}
+//! }
+//! # });
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     send(rx, 1) -> _ => {}
+//! }
+//! # });
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # let (tx, rx) = hoare::chan::bounded::<u8>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     recv(tx) -> _ => {}
+//! }
+//! # });
+//! ```
+//!
+//! A value of the wrong type for a send arm is reported on the value:
+//! "expected `String`, found `u32`":
+//!
+//! ```compile_fail,E0308
+//! # let (tx, rx) = hoare::chan::bounded::<String>(1);
+//! # hoare::block_on(async {
+//! hoare::select! {
+//!     send(tx, 1u32) -> _ => {}
+//! }
+//! # });
+//! ```
 
 mod dynamic;
 
@@ -216,20 +283,56 @@ macro_rules! __select_parse {
     (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names() $($rest:tt)+) => {
         ::core::compile_error!("select!: too many arms (at most 64); use hoare::Select for larger sets")
     };
-    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) recv $($rest:tt)*) => {
-        ::core::compile_error!("select!: malformed recv arm; expected `recv(receiver) -> pattern => body` (optionally `if guard` before `=>`)")
-    };
-    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) send $($rest:tt)*) => {
-        ::core::compile_error!("select!: malformed send arm; expected `send(sender, value) -> pattern => body` (optionally `if guard` before `=>`)")
-    };
-    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) default $($rest:tt)*) => {
-        ::core::compile_error!("select!: malformed default arm; expected `default => body`")
-    };
     (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) biased $($rest:tt)*) => {
         ::core::compile_error!("select!: `biased;` must come first, before every arm")
     };
-    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) $($rest:tt)+) => {
-        ::core::compile_error!("select!: expected an arm: `recv(receiver) -> pattern => body`, `send(sender, value) -> pattern => body` or `default => body`")
+    // An arm whose head parses but whose body does not: an expression body
+    // not followed by a comma.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*)
+        recv ($($op:tt)*) -> $pat:pat $(if $guard:expr)? => $($rest:tt)*) => {
+        $crate::__select_parse!(@missing_comma recv($($op)*) -> $pat $(if $guard)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*)
+        send ($($op:tt)*) -> $pat:pat $(if $guard:expr)? => $($rest:tt)*) => {
+        $crate::__select_parse!(@missing_comma send($($op)*) -> $pat $(if $guard)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) recv $($rest:tt)*) => {
+        $crate::__select_parse!(@malformed
+            "select!: malformed recv arm; expected `recv(receiver) -> pattern => body` (optionally `if guard` before `=>`)"
+            recv $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) send $($rest:tt)*) => {
+        $crate::__select_parse!(@malformed
+            "select!: malformed send arm; expected `send(sender, value) -> pattern => body` (optionally `if guard` before `=>`)"
+            send $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) default $($rest:tt)*) => {
+        $crate::__select_parse!(@malformed
+            "select!: malformed default arm; expected `default => body`"
+            default $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) $first:tt $($rest:tt)*) => {
+        $crate::__select_parse!(@malformed
+            "select!: expected an arm: `recv(receiver) -> pattern => body`, `send(sender, value) -> pattern => body` or `default => body`"
+            $first $($rest)*)
+    };
+    (@missing_comma $($head:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "select!: missing `,` after the body of the arm `",
+            ::core::stringify!($($head)* => ..),
+            "`: an expression body needs a comma after it (a block body `{ .. }` does not)"
+        ))
+    };
+    // The message of a malformed arm, naming the arm by its first tokens
+    // (up to its `=>`, or three tokens).
+    (@malformed $what:literal $t1:tt $t2:tt -> $($rest:tt)*) => {
+        ::core::compile_error!(::core::concat!($what, "; in the arm starting `", ::core::stringify!($t1 $t2 ->), "`"))
+    };
+    (@malformed $what:literal $t1:tt $t2:tt $t3:tt $($rest:tt)*) => {
+        ::core::compile_error!(::core::concat!($what, "; in the arm starting `", ::core::stringify!($t1 $t2 $t3), "`"))
+    };
+    (@malformed $what:literal $($arm:tt)*) => {
+        ::core::compile_error!(::core::concat!($what, "; in the arm `", ::core::stringify!($($arm)*), "`"))
     };
 }
 
@@ -254,7 +357,14 @@ macro_rules! __select_impl {
         // Guards first, in written order.
         $( let $name: bool = $guard; )+
         // Then the operands of enabled arms, in written order.
-        $( let $name = $crate::__select_impl!(@operand $kind $name $($op)*); )+
+        // Temporaries in the operands (`recv(time::after(d))`) live for the
+        // whole select: the borrow sits in extending positions only (an
+        // `if`/`else` tail, then a braced struct expression; `Some { 0: .. }`
+        // rather than `Some(..)`, which extends only since Rust 1.89).
+        $(
+            #[allow(clippy::init_numbered_fields)]
+            let $name = $crate::__select_impl!(@operand $kind $name $($op)*);
+        )+
         $( let mut $name = $crate::__select_impl!(@arm $kind $name); )+
         let __index: usize = {
             let mut __arms = [$( &mut $name as &mut (dyn $crate::select::__private::Arm + ::core::marker::Send) ),+];
@@ -272,10 +382,19 @@ macro_rules! __select_impl {
     }};
 
     (@operand recv $guard:ident $rx:expr) => {
-        if $guard { ::core::option::Option::Some(&$rx) } else { ::core::option::Option::None }
+        if $guard { ::core::option::Option::Some { 0: &$rx } } else { ::core::option::Option::None }
     };
+    // A struct expression, not a call: it extends the life of a temporary
+    // sender, and it checks the value against the sender's message type
+    // where the value is written.
     (@operand send $guard:ident $tx:expr, $value:expr) => {
-        if $guard { ::core::option::Option::Some((&$tx, $value)) } else { ::core::option::Option::None }
+        if $guard {
+            ::core::option::Option::Some {
+                0: $crate::select::__private::SendOperands { sender: &$tx, value: $value },
+            }
+        } else {
+            ::core::option::Option::None
+        }
     };
     (@arm recv $operand:ident) => {
         $crate::select::__private::recv_arm($operand)
@@ -315,6 +434,11 @@ pub mod __private {
     pub const DEFAULT: usize = usize::MAX;
 
     /// Anything `recv(..)` accepts: a `Receiver` or a reference to one.
+    #[diagnostic::on_unimplemented(
+        message = "a `recv(..)` arm of select! takes a `hoare::chan::Receiver` (or a reference to one), not `{Self}`",
+        label = "not a Receiver",
+        note = "write `recv(receiver) -> message => body`; to send, write `send(sender, value) -> result => body`"
+    )]
     pub trait RecvOperand {
         /// The message type.
         type Item;
@@ -337,6 +461,11 @@ pub mod __private {
     }
 
     /// Anything `send(..)` accepts: a `Sender` or a reference to one.
+    #[diagnostic::on_unimplemented(
+        message = "a `send(..)` arm of select! takes a `hoare::chan::Sender` (or a reference to one), not `{Self}`",
+        label = "not a Sender",
+        note = "write `send(sender, value) -> result => body`; to receive, write `recv(receiver) -> message => body`"
+    )]
     pub trait SendOperand {
         /// The message type.
         type Item;
@@ -358,6 +487,16 @@ pub mod __private {
         }
     }
 
+    /// A send arm's operands. The value's type follows from the sender's,
+    /// so a value of the wrong type is reported on the value as "expected
+    /// `T`, found `U`".
+    pub struct SendOperands<'a, S: SendOperand + ?Sized> {
+        /// The sender (or a reference to one).
+        pub sender: &'a S,
+        /// The value to send.
+        pub value: S::Item,
+    }
+
     /// A recv arm on `operand`, disabled for `None`.
     pub fn recv_arm<R: RecvOperand + ?Sized>(operand: Option<&R>) -> RecvArm<'_, R::Item> {
         RecvArm::new(operand.map(|operand| operand.receiver().shared()))
@@ -365,10 +504,12 @@ pub mod __private {
 
     /// A send arm on `operand`, disabled for `None`.
     pub fn send_arm<S: SendOperand + ?Sized>(
-        operand: Option<(&S, S::Item)>,
+        operand: Option<SendOperands<'_, S>>,
     ) -> SendArm<'_, S::Item> {
         match operand {
-            Some((sender, value)) => SendArm::new(Some(sender.sender().shared()), Some(value)),
+            Some(SendOperands { sender, value }) => {
+                SendArm::new(Some(sender.sender().shared()), Some(value))
+            }
             None => SendArm::new(None, None),
         }
     }
