@@ -96,7 +96,7 @@ fn foreign_wake_while_the_worker_parks_is_run() {
 /// bound 1: three threads and two workers' loops are costly.
 #[test]
 fn process_spawned_by_a_process_with_two_workers_is_run() {
-    loom::model(|| {
+    loom_tests::model_with_bound(1, || {
         let runtime = Runtime::builder().workers(2).build().unwrap();
         let handle = runtime.spawn(async { hoare::spawn(async { 5 }).await.unwrap() });
         assert_eq!(runtime.block_on(handle).unwrap(), 5);
