@@ -25,6 +25,11 @@
 //! * `recv(rx) -> pat => body`: `pat` binds a `Result<T, RecvError>`.
 //! * `send(tx, value) -> pat => body`: `pat` binds a
 //!   `Result<(), SendError<T>>`.
+//! * `join(handle) -> pat => body`: ready once the process has finished;
+//!   `pat` binds its `Result<T, JoinError>`. `handle` is a `JoinHandle`
+//!   (moved into the select) or a `&mut JoinHandle` (left as it was when
+//!   another arm wins, so it still gives its result later). Polling a
+//!   handle, or a `join` arm on it, after it returned its result panics.
 //! * `... -> pat if guard => body`: the arm is disabled when `guard` is false.
 //! * `default => body`: taken when no enabled arm is ready (at most one).
 //! * `biased;` as the first token: ready arms are chosen in written order
@@ -154,12 +159,38 @@
 //! ```
 
 mod dynamic;
+mod join;
 
 pub use dynamic::{Select, SelectFuture, Selected};
 
-/// Waits on several channel operations and runs the body of the one that
-/// completes. See the [module docs](mod@crate::select) for syntax and
-/// guarantees.
+/// Waits on several channel operations (and process ends, with `join`)
+/// and runs the body of the one that completes. See the
+/// [module docs](mod@crate::select) for syntax and guarantees.
+///
+/// A `join` arm races a process against a channel or a timer; a handle
+/// given by `&mut` and not chosen still gives its result later:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// hoare::run(async {
+///     let (go_tx, go) = hoare::chan::bounded::<()>(0);
+///     let mut worker = hoare::spawn(async move {
+///         go.recv().await.unwrap();
+///         42
+///     });
+///     let first = hoare::select! {
+///         join(&mut worker) -> result => format!("finished: {result:?}"),
+///         recv(hoare::time::after(Duration::from_millis(10))) -> _ => "still running".to_string(),
+///     };
+///     assert_eq!(first, "still running");
+///     go_tx.send(()).await.unwrap();
+///     let second = hoare::select! {
+///         join(&mut worker) -> result => result.unwrap(),
+///     };
+///     assert_eq!(second, 42);
+/// });
+/// ```
 ///
 /// ```
 /// use std::time::Duration;
@@ -271,6 +302,24 @@ macro_rules! __select_parse {
         $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (send $n0 ($tx, $value) ($pat) (true) ($body))) @names($($n)*) $($($rest)*)?)
     };
 
+    // join arms.
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        join($h:expr) -> $pat:pat if $guard:expr => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (join $n0 ($h) ($pat) ($guard) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        join($h:expr) -> $pat:pat if $guard:expr => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (join $n0 ($h) ($pat) ($guard) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        join($h:expr) -> $pat:pat => $body:block $($rest:tt)*) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (join $n0 ($h) ($pat) (true) ($body))) @names($($n)*) @comma $($rest)*)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($n0:tt $($n:tt)*)
+        join($h:expr) -> $pat:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)* (join $n0 ($h) ($pat) (true) ($body))) @names($($n)*) $($($rest)*)?)
+    };
+
     // After a block body: an optional comma.
     (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) @comma , $($rest:tt)*) => {
         $crate::__select_parse!(@biased($b) @default($($d)*) @arms($($a)*) @names($($n)*) $($rest)*)
@@ -296,6 +345,15 @@ macro_rules! __select_parse {
         send ($($op:tt)*) -> $pat:pat $(if $guard:expr)? => $($rest:tt)*) => {
         $crate::__select_parse!(@missing_comma send($($op)*) -> $pat $(if $guard)?)
     };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*)
+        join ($($op:tt)*) -> $pat:pat $(if $guard:expr)? => $($rest:tt)*) => {
+        $crate::__select_parse!(@missing_comma join($($op)*) -> $pat $(if $guard)?)
+    };
+    (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) join $($rest:tt)*) => {
+        $crate::__select_parse!(@malformed
+            "select!: malformed join arm; expected `join(handle) -> result => body` (optionally `if guard` before `=>`)"
+            join $($rest)*)
+    };
     (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) recv $($rest:tt)*) => {
         $crate::__select_parse!(@malformed
             "select!: malformed recv arm; expected `recv(receiver) -> pattern => body` (optionally `if guard` before `=>`)"
@@ -313,7 +371,7 @@ macro_rules! __select_parse {
     };
     (@biased($b:tt) @default($($d:tt)*) @arms($($a:tt)*) @names($($n:tt)*) $first:tt $($rest:tt)*) => {
         $crate::__select_parse!(@malformed
-            "select!: expected an arm: `recv(receiver) -> pattern => body`, `send(sender, value) -> pattern => body` or `default => body`"
+            "select!: expected an arm: `recv(receiver) -> pattern => body`, `send(sender, value) -> pattern => body`, `join(handle) -> pattern => body` or `default => body`"
             $first $($rest)*)
     };
     (@missing_comma $($head:tt)*) => {
@@ -362,8 +420,8 @@ macro_rules! __select_impl {
         // `if`/`else` tail, then a braced struct expression; `Some { 0: .. }`
         // rather than `Some(..)`, which extends only since Rust 1.89).
         $(
-            #[allow(clippy::init_numbered_fields)]
-            let $name = $crate::__select_impl!(@operand $kind $name $($op)*);
+            #[allow(clippy::init_numbered_fields, unused_mut)]
+            let mut $name = $crate::__select_impl!(@operand $kind $name $($op)*);
         )+
         $( let mut $name = $crate::__select_impl!(@arm $kind $name); )+
         let __index: usize = {
@@ -396,6 +454,15 @@ macro_rules! __select_impl {
             ::core::option::Option::None
         }
     };
+    // The handle (or `&mut` handle) moves into the select; the arm
+    // borrows it mutably, so a handle given by `&mut` is left as it was
+    // when another arm wins.
+    (@operand join $guard:ident $handle:expr) => {
+        if $guard { ::core::option::Option::Some { 0: $handle } } else { ::core::option::Option::None }
+    };
+    (@arm join $operand:ident) => {
+        $crate::select::__private::join_arm(&mut $operand)
+    };
     (@arm recv $operand:ident) => {
         $crate::select::__private::recv_arm($operand)
     };
@@ -424,9 +491,11 @@ pub mod __private {
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
+    pub use super::join::JoinArm;
     pub use crate::chan::operation::{RecvArm, SendArm};
     pub use crate::chan::selection::Arm;
     use crate::chan::{Receiver, Sender};
+    use crate::runtime::JoinHandle;
 
     use crate::chan::selection::{self, Waiting};
 
@@ -495,6 +564,38 @@ pub mod __private {
         pub sender: &'a S,
         /// The value to send.
         pub value: S::Item,
+    }
+
+    /// Anything `join(..)` accepts: a `JoinHandle` or a `&mut` one.
+    #[diagnostic::on_unimplemented(
+        message = "a `join(..)` arm of select! takes a `hoare::JoinHandle` (or a `&mut` one), not `{Self}`",
+        label = "not a JoinHandle",
+        note = "write `join(handle) -> result => body` or `join(&mut handle) -> result => body`"
+    )]
+    pub trait JoinOperand {
+        /// The process's output type.
+        type Output;
+        /// The handle.
+        fn handle(&mut self) -> &mut JoinHandle<Self::Output>;
+    }
+
+    impl<T> JoinOperand for JoinHandle<T> {
+        type Output = T;
+        fn handle(&mut self) -> &mut JoinHandle<T> {
+            self
+        }
+    }
+
+    impl<J: JoinOperand + ?Sized> JoinOperand for &mut J {
+        type Output = J::Output;
+        fn handle(&mut self) -> &mut JoinHandle<J::Output> {
+            (**self).handle()
+        }
+    }
+
+    /// A join arm on `operand`, disabled for `None`.
+    pub fn join_arm<J: JoinOperand>(operand: &mut Option<J>) -> JoinArm<'_, J::Output> {
+        JoinArm::new(operand.as_mut().map(JoinOperand::handle))
     }
 
     /// A recv arm on `operand`, disabled for `None`.

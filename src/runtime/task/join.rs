@@ -105,6 +105,35 @@ impl<T> JoinHandle<T> {
     pub fn is_finished(&self) -> bool {
         self.header().state.load().is_complete()
     }
+
+    /// The process's number (`p<id>` in reports).
+    pub(crate) fn id(&self) -> u64 {
+        self.header().id
+    }
+
+    /// Leaves `waker` to be woken when the process completes, without
+    /// taking the output (a `join` arm of `select!` waits this way);
+    /// `false` if it has completed already. `&mut self`: the handle is the
+    /// one writer of the join-waker slot.
+    pub(crate) fn wake_on_completion(&mut self, waker: &Waker) -> bool {
+        !can_read_output(self.header(), waker)
+    }
+
+    /// Takes back a waker left by [`JoinHandle::wake_on_completion`] or by
+    /// a poll, unless the process completed meanwhile (then the completing
+    /// thread wakes and releases it).
+    pub(crate) fn forget_waker(&mut self) {
+        let header = self.header();
+        let snapshot = header.state.load();
+        if snapshot.is_complete() || !snapshot.is_join_waker_set() {
+            return;
+        }
+        if header.state.unset_join_waker().is_ok() {
+            // SAFETY: JOIN_WAKER is clear and the process is not complete,
+            // so the JoinHandle (us) owns the slot.
+            header.join_waker.with_mut(|slot| unsafe { *slot = None });
+        }
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
