@@ -71,6 +71,7 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
+use crate::runtime::wait::ChannelKind;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, RecvWait, SendArm};
@@ -275,12 +276,12 @@ impl<T> Channel<T> {
         }
     }
 
-    /// How a report names this channel: `channel #3 (rendezvous)`.
-    pub(crate) fn describe(&self) -> String {
-        let id = self.id;
+    /// The channel's shape, as dumps and reports name it.
+    pub(crate) fn kind(&self) -> ChannelKind {
         match &self.flavour {
-            Flavour::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
-            _ => format!("channel #{id} ({})", self.flavour_name()),
+            Flavour::Zero(_) => ChannelKind::Rendezvous,
+            Flavour::Array(channel) => ChannelKind::Bounded(channel.capacity()),
+            Flavour::List(_) => ChannelKind::Unbounded,
         }
     }
 
@@ -800,6 +801,7 @@ impl<T> Drop for Receiver<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
+            .field("id", &self.shared.id)
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())
@@ -811,6 +813,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
+            .field("id", &self.shared.id)
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())

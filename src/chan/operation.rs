@@ -10,6 +10,7 @@ use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::selection::Arm;
 use super::waiter::{Entry, Token};
 use super::{Channel, Flavour};
+use crate::runtime::wait::Wait;
 use crate::sync::Arc;
 
 /// How a waiting receive is registered, kept between polls.
@@ -164,11 +165,12 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn discard(&mut self) {}
 
-    fn describe(&self) -> String {
-        match self.shared {
-            Some(shared) => format!("recv on {}", shared.describe()),
-            None => "a disabled recv arm".to_string(),
-        }
+    fn wait(&self) -> Option<Wait> {
+        let shared = self.shared?;
+        Some(Wait::Recv {
+            channel: shared.id,
+            kind: shared.kind(),
+        })
     }
 }
 
@@ -362,10 +364,11 @@ impl<T> Arm for SendArm<'_, T> {
         self.value = None;
     }
 
-    fn describe(&self) -> String {
-        match self.shared {
-            Some(shared) => format!("send on {}", shared.describe()),
-            None => "a disabled send arm".to_string(),
-        }
+    fn wait(&self) -> Option<Wait> {
+        let shared = self.shared?;
+        Some(Wait::Send {
+            channel: shared.id,
+            kind: shared.kind(),
+        })
     }
 }

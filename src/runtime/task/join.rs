@@ -19,6 +19,7 @@ use super::raw::Header;
 use super::Notified;
 use super::Owner;
 use crate::runtime::hooks;
+use crate::runtime::wait::Wait;
 
 /// An owned permission to await a spawned process's result.
 ///
@@ -130,8 +131,7 @@ impl<T> Future for JoinHandle<T> {
                 }
             }
             Poll::Pending => {
-                let id = header.id;
-                hooks::note_waiting(|| format!("join of p{id}"));
+                hooks::note_waiting(cx.waker(), [Wait::Join { process: header.id }]);
             }
             Poll::Ready(_) => {}
         }
@@ -219,6 +219,8 @@ fn store_join_waker(header: &Header, waker: &Waker) -> bool {
 /// ```
 pub struct JoinError {
     id: u64,
+    /// The process's name, if it was spawned with one.
+    name: Option<Box<str>>,
     repr: Repr,
 }
 
@@ -240,21 +242,23 @@ struct SyncPayload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
-    pub(crate) fn cancelled(id: u64) -> JoinError {
+    pub(crate) fn cancelled(header: &Header) -> JoinError {
         JoinError {
-            id,
+            id: header.id,
+            name: header.origin.name().map(Box::from),
             repr: Repr::Cancelled,
         }
     }
 
-    pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
             Some((*text).to_owned())
         } else {
             payload.downcast_ref::<String>().cloned()
         };
         JoinError {
-            id,
+            id: header.id,
+            name: header.origin.name().map(Box::from),
             repr: Repr::Panic {
                 payload: SyncPayload(payload),
                 message,
@@ -322,17 +326,41 @@ impl JoinError {
     }
 }
 
+impl JoinError {
+    /// `process 3`, or `process 3 "fetcher"` for a named process.
+    fn process(&self) -> impl fmt::Display + '_ {
+        struct Process<'a>(u64, Option<&'a str>);
+        impl fmt::Display for Process<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.1 {
+                    Some(name) => write!(f, "process {} {name:?}", self.0),
+                    None => write!(f, "process {}", self.0),
+                }
+            }
+        }
+        Process(self.id, self.name.as_deref())
+    }
+}
+
+/// `process 3 was cancelled`, `process 3 "fetcher" panicked: boom`.
+///
+/// ```
+/// hoare::run(async {
+///     let named = hoare::runtime::ProcessBuilder::new().name("fetcher");
+///     let err = named.spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert!(err.to_string().ends_with(r#""fetcher" panicked: boom"#), "{err}");
+/// });
+/// ```
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let process = self.process();
         match &self.repr {
-            Repr::Cancelled => write!(f, "process {} was cancelled", self.id),
+            Repr::Cancelled => write!(f, "{process} was cancelled"),
             Repr::Panic {
                 message: Some(message),
                 ..
-            } => {
-                write!(f, "process {} panicked: {message}", self.id)
-            }
-            Repr::Panic { message: None, .. } => write!(f, "process {} panicked", self.id),
+            } => write!(f, "{process} panicked: {message}"),
+            Repr::Panic { message: None, .. } => write!(f, "{process} panicked"),
         }
     }
 }
@@ -340,12 +368,12 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled(process {})", self.id),
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.process()),
             Repr::Panic { message, .. } => {
                 write!(
                     f,
-                    "JoinError::Panic(process {}, {:?})",
-                    self.id,
+                    "JoinError::Panic({}, {:?})",
+                    self.process(),
                     message.as_deref().unwrap_or("...")
                 )
             }
