@@ -71,7 +71,7 @@ pub use error::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
-use crate::runtime::wait::ChannelKind;
+use crate::runtime::wait::{ChannelFacts, ChannelKind};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, RecvWait, SendArm};
@@ -92,8 +92,11 @@ pub(crate) enum Flavour<T> {
 
 /// What every handle of one channel shares.
 pub(crate) struct Channel<T> {
-    /// The channel's number within its simulation (0 outside one).
+    /// The channel's number: within its simulation, or else unique in
+    /// the process (`runtime::hooks::next_channel_id`).
     pub(crate) id: u64,
+    /// Id and kind as waits on the channel name them (dumps, reports).
+    pub(crate) facts: ChannelFacts,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
@@ -276,9 +279,9 @@ impl<T> Channel<T> {
         }
     }
 
-    /// The channel's shape, as dumps and reports name it.
-    pub(crate) fn kind(&self) -> ChannelKind {
-        match &self.flavour {
+    /// The shape of a channel of `flavour`, as dumps and reports name it.
+    fn kind(flavour: &Flavour<T>) -> ChannelKind {
+        match flavour {
             Flavour::Zero(_) => ChannelKind::Rendezvous,
             Flavour::Array(channel) => ChannelKind::Bounded(channel.capacity()),
             Flavour::List(_) => ChannelKind::Unbounded,
@@ -299,6 +302,7 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let id = crate::runtime::hooks::next_channel_id();
     let shared = Arc::new(Channel {
         id,
+        facts: ChannelFacts::new(id, Channel::kind(&flavour)),
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         flavour,

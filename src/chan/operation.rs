@@ -166,11 +166,7 @@ impl<T> Arm for RecvArm<'_, T> {
     fn discard(&mut self) {}
 
     fn wait(&self) -> Option<Wait> {
-        let shared = self.shared?;
-        Some(Wait::Recv {
-            channel: shared.id,
-            kind: shared.kind(),
-        })
+        Some(Wait::Recv(self.shared?.facts))
     }
 }
 
@@ -365,10 +361,6 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn wait(&self) -> Option<Wait> {
-        let shared = self.shared?;
-        Some(Wait::Send {
-            channel: shared.id,
-            kind: shared.kind(),
-        })
+        Some(Wait::Send(self.shared?.facts))
     }
 }

@@ -308,7 +308,7 @@ pub(crate) fn poll_select(
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
-            hooks::note_waiting(cx.waker(), [Wait::Forever]);
+            hooks::note_waiting(cx.waker(), || [Wait::Forever]);
             return Poll::Pending;
         }
         let token = Token::acquire(cx.waker());
@@ -357,7 +357,7 @@ pub(crate) fn poll_one<A: Arm>(
     if let Some(token) = waiting.token.take() {
         let Some(index) = selected_after_waker(&token, cx) else {
             waiting.token = Some(token);
-            note_waiting(&One(arm), cx);
+            hooks::note_waiting(cx.waker(), || arm.wait());
             return Poll::Pending;
         };
         if complete(&mut One(arm), token, index) {
@@ -378,7 +378,7 @@ pub(crate) fn poll_one<A: Arm>(
         let token = Token::acquire(cx.waker());
         if arm.register(&token, 0) {
             waiting.token = Some(token);
-            note_waiting(&One(arm), cx);
+            hooks::note_waiting(cx.waker(), || arm.wait());
             return Poll::Pending;
         }
         match token.try_abort() {
@@ -399,11 +399,12 @@ pub(crate) fn poll_one<A: Arm>(
 /// Records what this waiting selection waits on: each enabled arm's
 /// operation (slow path only: the selection is about to return `Pending`).
 fn note_waiting(arms: &(impl Arms + ?Sized), cx: &Context<'_>) {
-    let waits = (0..arms.count())
-        .map(|index| arms.arm_ref(index))
-        .filter(|arm| arm.enabled())
-        .filter_map(|arm| arm.wait());
-    hooks::note_waiting(cx.waker(), waits);
+    hooks::note_waiting(cx.waker(), || {
+        (0..arms.count())
+            .map(|index| arms.arm_ref(index))
+            .filter(|arm| arm.enabled())
+            .filter_map(|arm| arm.wait())
+    });
 }
 
 /// Withdraws a waiting selection that is being dropped, passing on

@@ -94,20 +94,19 @@ pub(crate) fn next_channel_id() -> u64 {
 }
 
 /// Records that the process being polled (the one `waker` wakes) waits
-/// on `waits`, one per operation: in the process's task header for dumps
-/// (a store of a few facts, no text), and, when a host listens, in the
-/// host's words.
+/// on what `waits` gives, one `Wait` per operation: in the process's task
+/// header for dumps (a store of a few facts, no text), and, when a host
+/// listens, in the host's words. `waits` is called once, or twice with a
+/// host, and only copies facts.
 #[inline]
-pub(crate) fn note_waiting<W>(waker: &Waker, waits: W)
+pub(crate) fn note_waiting<W>(waker: &Waker, waits: impl Fn() -> W)
 where
-    W: IntoIterator<Item = Wait> + Clone,
+    W: IntoIterator<Item = Wait>,
 {
-    for wait in waits.clone() {
-        task::note_waiting(waker, wait);
-    }
+    task::note_waiting(waker, waits());
     with_host(|host| {
         if let Some(host) = host {
-            host.note_waiting(&|| wait::describe(waits.clone().into_iter()));
+            host.note_waiting(&|| wait::describe(waits().into_iter()));
         }
     });
 }

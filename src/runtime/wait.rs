@@ -21,6 +21,7 @@
 //! A select waits on each of its enabled arms: one fact per arm.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use crate::time::Instant;
 
@@ -39,14 +40,36 @@ pub enum ChannelKind {
     Unbounded,
 }
 
+/// A channel as a wait names it: its id and kind, and both packed ahead
+/// of time (when they fit) into the bits a task's wait slot stores, so a
+/// wait on a channel records one precomputed word. Made once per channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelFacts {
+    pub(crate) id: u64,
+    pub(crate) kind: ChannelKind,
+    /// `task::wait_slot`'s payload for this channel (tag bits clear), or
+    /// `None` if it does not fit.
+    pub(crate) packed: Option<NonZeroUsize>,
+}
+
+impl ChannelFacts {
+    pub(crate) fn new(id: u64, kind: ChannelKind) -> ChannelFacts {
+        ChannelFacts {
+            id,
+            kind,
+            packed: crate::runtime::task::wait_slot::pack_channel(id, kind),
+        }
+    }
+}
+
 /// One operation a blocked process waits on. (`pub` only because the
 /// `select!` expansion's `Arm` trait names it; not public API.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    /// A receive on channel `channel`.
-    Recv { channel: u64, kind: ChannelKind },
-    /// A send on channel `channel`.
-    Send { channel: u64, kind: ChannelKind },
+    /// A receive on a channel.
+    Recv(ChannelFacts),
+    /// A send on a channel.
+    Send(ChannelFacts),
     /// A sleep until `deadline` (on the clock of the waiting thread).
     Sleep { deadline: Instant },
     /// Awaiting the `JoinHandle` of process `process`.
@@ -68,8 +91,8 @@ impl fmt::Display for ChannelKind {
 impl fmt::Display for Wait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Wait::Recv { channel, kind } => write!(f, "recv on channel #{channel} ({kind})"),
-            Wait::Send { channel, kind } => write!(f, "send on channel #{channel} ({kind})"),
+            Wait::Recv(channel) => write!(f, "recv on channel #{} ({})", channel.id, channel.kind),
+            Wait::Send(channel) => write!(f, "send on channel #{} ({})", channel.id, channel.kind),
             Wait::Sleep { deadline } => {
                 let left = deadline.saturating_duration_since(crate::time::clock::now());
                 write!(f, "sleep with {left:?} left")

@@ -132,10 +132,9 @@ impl Future for Sleep {
                 }
             }
         }
-        let sleep = crate::runtime::wait::Wait::Sleep {
-            deadline: this.deadline,
-        };
-        crate::runtime::hooks::note_waiting(cx.waker(), [sleep]);
+        let deadline = this.deadline;
+        let sleep = || [crate::runtime::wait::Wait::Sleep { deadline }];
+        crate::runtime::hooks::note_waiting(cx.waker(), sleep);
         Poll::Pending
     }
 }

@@ -131,7 +131,8 @@ impl<T> Future for JoinHandle<T> {
                 }
             }
             Poll::Pending => {
-                hooks::note_waiting(cx.waker(), [Wait::Join { process: header.id }]);
+                let process = header.id;
+                hooks::note_waiting(cx.waker(), || [Wait::Join { process }]);
             }
             Poll::Ready(_) => {}
         }

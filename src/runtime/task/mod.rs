@@ -205,15 +205,19 @@ where
     }
 }
 
-/// Records that the process `waker` wakes waits on `wait` in the poll
-/// running now (see `wait_slot.rs`). Nothing happens for a waker that is
-/// not a process's own, or for a process that is not being polled (a
-/// waker carried to another thread): only its poller writes the record.
+/// Records that the process `waker` wakes waits on `waits` in the poll
+/// running now (see `wait_slot.rs`); nothing happens for a waker that is
+/// not a process's own.
+///
+/// Only a process's poller hands its waker down, so only the poller
+/// records. (A process's waker cloned and used to poll a hoare future on
+/// another thread at the same time could make two writers; the slot then
+/// says less than the truth, and may keep a list it allocated twice until
+/// the process ends, but stays memory-safe: every access is atomic or
+/// under the list's lock.)
 #[inline]
-pub(crate) fn note_waiting(waker: &Waker, wait: Wait) {
+pub(crate) fn note_waiting(waker: &Waker, waits: impl IntoIterator<Item = Wait>) {
     if let Some(header) = waker::process_of(waker) {
-        if header.state.load().is_running() {
-            header.waiting.record(wait);
-        }
+        header.waiting.record(waits);
     }
 }

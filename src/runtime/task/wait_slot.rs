@@ -38,7 +38,9 @@
 //! is unlinked. The list's `Mutex` makes each read of it consistent; a
 //! dump is a snapshot, and the process may move on right after.
 
-use super::super::wait::{ChannelKind, Wait};
+use std::num::NonZeroUsize;
+
+use super::super::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::sync::atomic::{AtomicPtr, Ordering};
 use crate::sync::Mutex;
 use crate::time::Instant;
@@ -98,16 +100,38 @@ impl WaitSlot {
     pub(crate) fn begin_poll(&self) {
         // Relaxed: only this thread writes the word.
         let word = self.word.load(Ordering::Relaxed);
-        match word.addr() & TAG {
-            EMPTY | STALE_LIST => {}
-            LIST => self.store(word.map_addr(|addr| addr & !TAG | STALE_LIST)),
-            _ => self.store(std::ptr::null_mut()),
+        if !word.is_null() {
+            // A list is kept (marked stale: LIST | 1 == STALE_LIST), a
+            // single wait dropped.
+            let cleared = if word.addr() & TAG >= LIST {
+                word.map_addr(|addr| addr | STALE_LIST)
+            } else {
+                std::ptr::null_mut()
+            };
+            self.store(cleared);
         }
     }
 
-    /// The process being polled waits on `wait` (too). Called by the
+    /// The process being polled waits on `waits` (too). Called by the
     /// thread holding `RUNNING`.
-    pub(crate) fn record(&self, wait: Wait) {
+    #[inline]
+    pub(crate) fn record(&self, waits: impl IntoIterator<Item = Wait>) {
+        let mut waits = waits.into_iter();
+        let Some(first) = waits.next() else { return };
+        // The fast path: the poll's first wait, and it fits in the word.
+        // Relaxed: only this thread writes the word.
+        match encode(first) {
+            Some(encoded) if self.word.load(Ordering::Relaxed).is_null() => self.store(encoded),
+            _ => self.record_one(first),
+        }
+        for wait in waits {
+            self.record_one(wait);
+        }
+    }
+
+    /// [`WaitSlot::record`] of one wait, on any word.
+    #[inline(never)]
+    fn record_one(&self, wait: Wait) {
         // Relaxed: only this thread writes the word.
         let word = self.word.load(Ordering::Relaxed);
         match word.addr() & TAG {
@@ -144,6 +168,7 @@ impl WaitSlot {
         }
     }
 
+    #[inline]
     fn store(&self, word: *mut ()) {
         // Release: see `read`.
         self.word.store(word, Ordering::Release);
@@ -181,10 +206,11 @@ fn list<'a>(word: *mut ()) -> &'a WaitList {
 }
 
 /// The word for `wait`, if its facts fit.
+#[inline]
 fn encode(wait: Wait) -> Option<*mut ()> {
     let (tag, payload) = match wait {
-        Wait::Recv { channel, kind } => (RECV, encode_channel(channel, kind)?),
-        Wait::Send { channel, kind } => (SEND, encode_channel(channel, kind)?),
+        Wait::Recv(channel) => (RECV, channel.packed?.get()),
+        Wait::Send(channel) => (SEND, channel.packed?.get()),
         Wait::Sleep { deadline } => (SLEEP, fit(deadline.as_nanos(), PAYLOAD_BITS)?),
         Wait::Join { process } => (JOIN, fit(process, PAYLOAD_BITS)?),
         Wait::Forever => (FOREVER, 0),
@@ -198,14 +224,8 @@ fn encode(wait: Wait) -> Option<*mut ()> {
 fn decode(word: *mut ()) -> Option<Wait> {
     let payload = word.addr() >> TAG_BITS;
     Some(match word.addr() & TAG {
-        RECV => {
-            let (channel, kind) = decode_channel(payload);
-            Wait::Recv { channel, kind }
-        }
-        SEND => {
-            let (channel, kind) = decode_channel(payload);
-            Wait::Send { channel, kind }
-        }
+        RECV => Wait::Recv(unpack_channel(payload)),
+        SEND => Wait::Send(unpack_channel(payload)),
         SLEEP => Wait::Sleep {
             deadline: Instant::from_nanos(payload as u64),
         },
@@ -218,30 +238,33 @@ fn decode(word: *mut ()) -> Option<Wait> {
 }
 
 /// `value` if it fits in `bits` bits.
+#[inline]
 fn fit(value: u64, bits: u32) -> Option<usize> {
     let value = usize::try_from(value).ok()?;
     (bits >= usize::BITS || value >> bits == 0).then_some(value)
 }
 
-/// Channel payload: `id << (KIND + CAPACITY) | capacity << KIND | kind`.
-fn encode_channel(channel: u64, kind: ChannelKind) -> Option<usize> {
+/// The payload for a wait on channel `channel` of `kind`, if it fits:
+/// `id << (KIND + CAPACITY) | capacity << KIND | kind`. Computed once per
+/// channel ([`ChannelFacts::new`]).
+pub(crate) fn pack_channel(channel: u64, kind: ChannelKind) -> Option<NonZeroUsize> {
     let (kind, capacity) = match kind {
         ChannelKind::Rendezvous => (0, 0),
         ChannelKind::Bounded(capacity) => (1, fit(capacity as u64, CAPACITY_BITS)?),
         ChannelKind::Unbounded => (2, 0),
     };
     let channel = fit(channel, CHANNEL_BITS)?;
-    Some(channel << (KIND_BITS + CAPACITY_BITS) | capacity << KIND_BITS | kind)
+    NonZeroUsize::new(channel << (KIND_BITS + CAPACITY_BITS) | capacity << KIND_BITS | kind)
 }
 
-fn decode_channel(payload: usize) -> (u64, ChannelKind) {
+fn unpack_channel(payload: usize) -> ChannelFacts {
     let capacity = (payload >> KIND_BITS) & ((1 << CAPACITY_BITS) - 1);
     let kind = match payload & ((1 << KIND_BITS) - 1) {
         0 => ChannelKind::Rendezvous,
         1 => ChannelKind::Bounded(capacity),
         _ => ChannelKind::Unbounded,
     };
-    ((payload >> (KIND_BITS + CAPACITY_BITS)) as u64, kind)
+    ChannelFacts::new((payload >> (KIND_BITS + CAPACITY_BITS)) as u64, kind)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -249,17 +272,17 @@ mod tests {
     use super::*;
 
     fn channel(channel: u64, kind: ChannelKind) -> Wait {
-        Wait::Recv { channel, kind }
+        Wait::Recv(ChannelFacts::new(channel, kind))
     }
 
     #[test]
     fn every_single_wait_round_trips_through_the_word() {
         let waits = [
             channel(3, ChannelKind::Rendezvous),
-            Wait::Send {
-                channel: (1 << CHANNEL_BITS) - 1,
-                kind: ChannelKind::Bounded((1 << CAPACITY_BITS) - 1),
-            },
+            Wait::Send(ChannelFacts::new(
+                (1 << CHANNEL_BITS) - 1,
+                ChannelKind::Bounded((1 << CAPACITY_BITS) - 1),
+            )),
             channel(7, ChannelKind::Unbounded),
             Wait::Sleep {
                 deadline: Instant::from_nanos(123_456_789),
@@ -276,11 +299,11 @@ mod tests {
     #[test]
     fn facts_too_large_for_the_word_go_to_the_list() {
         let slot = WaitSlot::new();
-        let big = Wait::Send {
-            channel: 9,
-            kind: ChannelKind::Bounded(1 << CAPACITY_BITS),
-        };
-        slot.record(big);
+        let big = Wait::Send(ChannelFacts::new(
+            9,
+            ChannelKind::Bounded(1 << CAPACITY_BITS),
+        ));
+        slot.record([big]);
         assert_eq!(slot.read(), Some(vec![big]));
     }
 
@@ -293,13 +316,13 @@ mod tests {
             channel(1, ChannelKind::Rendezvous),
             channel(2, ChannelKind::Unbounded),
         );
-        slot.record(a);
+        slot.record([a]);
         assert_eq!(slot.read(), Some(vec![a]));
-        slot.record(b);
+        slot.record([b]);
         assert_eq!(slot.read(), Some(vec![a, b]));
         slot.begin_poll();
         assert_eq!(slot.read(), None);
-        slot.record(b);
+        slot.record([b]);
         assert_eq!(slot.read(), Some(vec![b]), "the list is reused");
     }
 }
