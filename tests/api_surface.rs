@@ -1,8 +1,7 @@
-//! The public API of DESIGN.md as the compiler sees it: every name and
-//! signature that code outside the crate relies on, used once with its
-//! types spelled out. Copy this file to `tests/api_surface.rs`; if it stops
-//! compiling, the crate has drifted from DESIGN.md (or DESIGN.md should be
-//! changed, with a reason in the issue note). The function below is only
+//! The crate's public API as the compiler sees it: every name and signature
+//! that code outside the crate relies on, used once with its types spelled
+//! out. If this stops compiling, the public API has changed: deliberately
+//! (say so in the changelog) or by accident. The function below is only
 //! type-checked, never run.
 #![allow(warnings, clippy::all)]
 
@@ -178,6 +177,37 @@ async fn surface() {
     }
     is_error::<SimError>();
     sim::check(|| async {});
+
+    // section 10.3: observability
+    let dump: hoare::runtime::Dump = rt.dump();
+    let dump: hoare::runtime::Dump = hoare::runtime::dump();
+    let text: String = dump.to_string();
+    for p in dump.processes() {
+        let p: &hoare::runtime::ProcessInfo = p;
+        let (id, name, at, blocked, waits): (
+            u64,
+            Option<&str>,
+            &'static std::panic::Location<'static>,
+            bool,
+            &[String],
+        ) = (
+            p.id(),
+            p.name(),
+            p.spawned_at(),
+            p.is_blocked(),
+            p.waits_on(),
+        );
+    }
+    is_send_sync::<hoare::runtime::Dump>();
+    let h: JoinHandle<u8> = hoare::runtime::ProcessBuilder::new()
+        .name("worker")
+        .spawn(async { 1u8 });
+    let rt: Runtime = Runtime::builder()
+        .workers(2)
+        .stall_report(Duration::from_secs(5))
+        .on_stall(|dump: &hoare::runtime::Dump| eprintln!("{dump}"))
+        .build()
+        .unwrap();
 }
 
 #[test]

@@ -24,7 +24,9 @@ fn id_of(channel: &impl Debug) -> u64 {
         .split("id: ")
         .nth(1)
         .unwrap_or_else(|| panic!("no id in {text}"));
-    let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
     digits[..end].parse().unwrap()
 }
 
@@ -239,14 +241,20 @@ fn dump_inside_a_process_sees_its_runtime_and_not_the_main_future() {
     let runtime = runtime();
     let ids = runtime.block_on(async {
         let (_tx, rx) = chan::bounded::<u8>(0);
-        let _blocked = ProcessBuilder::new().name("peer").spawn(async move { rx.recv().await });
+        let _blocked = ProcessBuilder::new()
+            .name("peer")
+            .spawn(async move { rx.recv().await });
         let asker = hoare::spawn(async {
             let dump = hoare::runtime::dump();
             dump.processes().iter().map(|p| p.id()).collect::<Vec<_>>()
         });
         asker.await.unwrap()
     });
-    assert_eq!(ids, [1, 2], "both processes, in spawn order; no main future");
+    assert_eq!(
+        ids,
+        [1, 2],
+        "both processes, in spawn order; no main future"
+    );
 }
 
 #[test]
@@ -256,7 +264,10 @@ fn dump_outside_a_runtime_panics_with_what_to_do() {
         .expect("dump outside a runtime panics");
     let message = match payload.downcast_ref::<&str>() {
         Some(text) => text.to_string(),
-        None => payload.downcast_ref::<String>().cloned().unwrap_or_default(),
+        None => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default(),
     };
     assert!(
         message.contains("outside a runtime") && message.contains("Runtime::dump"),
@@ -293,7 +304,10 @@ fn a_simulated_deadlock_names_the_process_in_the_dump_words() {
         })
         .unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("deadlock") && text.contains("\"stuck\""), "{text}");
+    assert!(
+        text.contains("deadlock") && text.contains("\"stuck\""),
+        "{text}"
+    );
     assert!(text.contains("recv on channel #1 (rendezvous)"), "{text}");
     assert!(text.contains("join of p1"), "{text}");
 }
@@ -302,9 +316,15 @@ fn a_simulated_deadlock_names_the_process_in_the_dump_words() {
 fn join_error_display_names_the_process() {
     let error = hoare::run(async {
         let named = ProcessBuilder::new().name("doomed");
-        named.spawn(async { panic!("on purpose") }).await.unwrap_err()
+        named
+            .spawn(async { panic!("on purpose") })
+            .await
+            .unwrap_err()
     });
-    assert_eq!(error.to_string(), "process 1 \"doomed\" panicked: on purpose");
+    assert_eq!(
+        error.to_string(),
+        "process 1 \"doomed\" panicked: on purpose"
+    );
 }
 
 /// A runtime that reports stalls of 50 ms to a counter.

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use super::context;
 use super::dump::Dump;
-use super::stall;
 use super::scheduler::idle::MAX_WORKERS;
 use super::scheduler::worker;
 use super::scheduler::Scheduler;
+use super::stall;
 use super::Runtime;
 use crate::sync::Arc;
 

@@ -131,10 +131,7 @@ pub(crate) fn waking_channel() -> u64 {
 
 /// Spawns `future` as a process of the host on this thread, or gives it
 /// back (with its origin) if there is none.
-pub(crate) fn try_spawn<F>(
-    future: F,
-    origin: Origin,
-) -> Result<JoinHandle<F::Output>, (F, Origin)>
+pub(crate) fn try_spawn<F>(future: F, origin: Origin) -> Result<JoinHandle<F::Output>, (F, Origin)>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

@@ -250,7 +250,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_here("hoare::spawn", future, Origin::new(Location::caller(), None))
+    spawn_here(
+        "hoare::spawn",
+        future,
+        Origin::new(Location::caller(), None),
+    )
 }
 
 /// Spawns `future` from `origin` on the current simulation or runtime, or

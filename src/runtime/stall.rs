@@ -59,7 +59,10 @@ impl Progress {
         let count = &self.workers[index];
         // Relaxed: a counter read only to see whether it moved; a load and
         // a store suffice, since this worker is its only writer.
-        count.store(count.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+        count.store(
+            count.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Relaxed,
+        );
     }
 
     /// A thread inside `block_on` ran a process.
@@ -71,7 +74,10 @@ impl Progress {
     /// The sum of the counters: it moves whenever a process is polled.
     fn total(&self) -> u64 {
         // Relaxed: a late view only delays a report by one look.
-        let workers = self.workers.iter().map(|count| count.load(Ordering::Relaxed));
+        let workers = self
+            .workers
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed));
         workers.fold(self.others.load(Ordering::Relaxed), u64::wrapping_add)
     }
 }

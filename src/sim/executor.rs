@@ -43,12 +43,12 @@ use super::trace::{Event, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
+use crate::runtime::dump::Dump;
 use crate::runtime::hooks::{self, Host};
-use crate::runtime::wait;
 use crate::runtime::scheduler::owned::OwnedTasks;
 use crate::runtime::task::raw::Header;
-use crate::runtime::dump::Dump;
 use crate::runtime::task::{self, Notified, Origin, Supervisor, Task};
+use crate::runtime::wait;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{thread_local, Mutex};
 use crate::time::clock as time_clock;
@@ -266,7 +266,9 @@ impl Host for SimContext {
             Some(name) => (format!(" {name:?}"), format!("{site} ({name:?})")),
             None => (String::new(), site.clone()),
         };
-        self.trace.borrow_mut().push(Event::Spawn { process, location });
+        self.trace
+            .borrow_mut()
+            .push(Event::Spawn { process, location });
         self.names.borrow_mut().insert(
             process,
             format!("process p{process}{named} (spawned at {site})"),

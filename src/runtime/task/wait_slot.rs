@@ -215,9 +215,7 @@ fn encode(wait: Wait) -> Option<*mut ()> {
         Wait::Join { process } => (JOIN, fit(process, PAYLOAD_BITS)?),
         Wait::Forever => (FOREVER, 0),
     };
-    Some(std::ptr::without_provenance_mut(
-        payload << TAG_BITS | tag,
-    ))
+    Some(std::ptr::without_provenance_mut(payload << TAG_BITS | tag))
 }
 
 /// A single wait's word back as facts.
