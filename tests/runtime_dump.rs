@@ -259,9 +259,8 @@ fn dump_inside_a_process_sees_its_runtime_and_not_the_main_future() {
 
 #[test]
 fn dump_outside_a_runtime_panics_with_what_to_do() {
-    let payload = std::panic::catch_unwind(hoare::runtime::dump)
-        .err()
-        .expect("dump outside a runtime panics");
+    let payload =
+        std::panic::catch_unwind(hoare::runtime::dump).expect_err("dump outside a runtime panics");
     let message = match payload.downcast_ref::<&str>() {
         Some(text) => text.to_string(),
         None => payload
