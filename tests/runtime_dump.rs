@@ -371,6 +371,36 @@ fn stall_callback_does_not_fire_for_a_busy_runtime() {
 }
 
 #[test]
+fn a_sleep_due_within_the_stall_duration_is_not_a_stall() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let dumps = seen.clone();
+    let runtime = Runtime::builder()
+        .workers(2)
+        .stall_report(Duration::from_millis(200))
+        .on_stall(move |dump| dumps.lock().unwrap().push(dump.clone()))
+        .build()
+        .unwrap();
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let _napper = runtime.spawn(async move {
+        // Quiet for longer than the stall duration, but the timer is due
+        // before another stall duration passes: not a stall.
+        hoare::time::sleep(Duration::from_millis(300)).await;
+        rx.recv().await
+    });
+    let start = Instant::now();
+    while seen.lock().unwrap().is_empty() {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the stall on recv was never reported"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let first = seen.lock().unwrap()[0].clone();
+    let waits = first.processes()[0].waits_on();
+    assert!(waits[0].starts_with("recv on channel #"), "{first}");
+}
+
+#[test]
 fn channel_ids_are_unique_across_threads() {
     let threads: Vec<_> = (0..4)
         .map(|_| {

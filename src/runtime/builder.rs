@@ -200,7 +200,6 @@ impl Builder {
         stall::Watchdog::start(shared.clone(), after, report)
     }
 
-
     #[cfg(not(loom))]
     fn spawn_thread(
         &self,

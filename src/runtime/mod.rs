@@ -18,6 +18,12 @@
 //! * a cooperative budget (`budget`) makes a process whose channels are
 //!   always ready yield after a bounded number of operations.
 //!
+//! Observability: [`Runtime::dump`] and [`dump`] list the live processes,
+//! each with its name ([`ProcessBuilder`]), spawn site, and what it waits
+//! on (`dump`, `wait`; the facts are left by each wait in the task header,
+//! `task::wait_slot`); [`Builder::stall_report`] starts a watchdog that
+//! prints a dump when the runtime stops making progress (`stall`).
+//!
 //! Dropping a runtime stops it: workers are told to exit and are joined,
 //! then every process still alive is cancelled (its future dropped on the
 //! dropping thread), so nothing leaks and every `JoinHandle` resolves
