@@ -327,19 +327,16 @@ impl JoinError {
     }
 }
 
-impl JoinError {
-    /// `process 3`, or `process 3 "fetcher"` for a named process.
-    fn process(&self) -> impl fmt::Display + '_ {
-        struct Process<'a>(u64, Option<&'a str>);
-        impl fmt::Display for Process<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.1 {
-                    Some(name) => write!(f, "process {} {name:?}", self.0),
-                    None => write!(f, "process {}", self.0),
-                }
-            }
+/// How a `JoinError` names its process: `process 3`, or `process 3
+/// "fetcher"` for a named one.
+struct Process<'a>(&'a JoinError);
+
+impl fmt::Display for Process<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.name {
+            Some(name) => write!(f, "process {} {name:?}", self.0.id),
+            None => write!(f, "process {}", self.0.id),
         }
-        Process(self.id, self.name.as_deref())
     }
 }
 
@@ -354,7 +351,7 @@ impl JoinError {
 /// ```
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let process = self.process();
+        let process = Process(self);
         match &self.repr {
             Repr::Cancelled => write!(f, "{process} was cancelled"),
             Repr::Panic {
@@ -369,12 +366,12 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.process()),
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", Process(self)),
             Repr::Panic { message, .. } => {
                 write!(
                     f,
                     "JoinError::Panic({}, {:?})",
-                    self.process(),
+                    Process(self),
                     message.as_deref().unwrap_or("...")
                 )
             }
