@@ -114,16 +114,18 @@ impl Builder {
     /// let runtime = hoare::Runtime::builder()
     ///     .stall_report(Duration::from_millis(50))
     ///     .on_stall(move |dump| {
-    ///         assert!(dump.processes()[0].is_blocked());
-    ///         seen.fetch_add(1, Ordering::SeqCst);
+    ///         seen.fetch_add(dump.processes().len(), Ordering::SeqCst);
     ///     })
     ///     .build()
     ///     .unwrap();
     /// let (_tx, rx) = hoare::chan::bounded::<()>(0);
     /// runtime.spawn(async move { rx.recv().await });
+    /// let start = std::time::Instant::now();
     /// while stalls.load(Ordering::SeqCst) == 0 {
+    ///     assert!(start.elapsed() < Duration::from_secs(10), "no stall reported");
     ///     std::thread::sleep(Duration::from_millis(10));
     /// }
+    /// assert_eq!(stalls.load(Ordering::SeqCst), 1, "one blocked process, one report");
     /// ```
     pub fn on_stall(mut self, report: impl Fn(&Dump) + Send + Sync + 'static) -> Builder {
         self.on_stall = Some(std::sync::Arc::new(report));

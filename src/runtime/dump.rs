@@ -40,7 +40,9 @@ use crate::time::Instant;
 ///     let waiting = hoare::runtime::ProcessBuilder::new()
 ///         .name("waiter")
 ///         .spawn(async move { rx.recv().await });
+///     let start = std::time::Instant::now();
 ///     while !hoare::runtime::dump().processes().iter().any(|p| p.is_blocked()) {
+///         assert!(start.elapsed().as_secs() < 10, "the process never blocked");
 ///         hoare::yield_now().await;
 ///     }
 ///     let dump = hoare::runtime::dump();

@@ -158,7 +158,9 @@ impl Runtime {
     /// let runtime = hoare::Runtime::new().unwrap();
     /// let (_tx, rx) = hoare::chan::bounded::<()>(0);
     /// runtime.spawn(async move { rx.recv().await });
+    /// let start = std::time::Instant::now();
     /// while !runtime.dump().processes().iter().any(|p| p.is_blocked()) {
+    ///     assert!(start.elapsed().as_secs() < 10, "the process never blocked");
     ///     std::thread::yield_now();
     /// }
     /// assert!(runtime.dump().processes()[0].waits_on()[0].starts_with("recv on channel #"));
