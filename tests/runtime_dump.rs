@@ -312,6 +312,22 @@ fn a_simulated_deadlock_names_the_process_in_the_dump_words() {
 }
 
 #[test]
+fn a_simulation_trace_names_a_named_process_at_its_spawn() {
+    let (_, trace) = hoare::sim::Builder::new().seed(2).run_traced(async {
+        let named = ProcessBuilder::new().name("traced");
+        named.spawn(async {}).await.unwrap();
+    });
+    let spawn = trace
+        .to_string()
+        .lines()
+        .find(|line| line.starts_with("spawn p1 "))
+        .map(str::to_owned);
+    let spawn = spawn.expect("the trace has p1's spawn");
+    assert!(spawn.ends_with("(\"traced\")"), "{spawn}");
+    assert!(spawn.contains(file!()), "{spawn}");
+}
+
+#[test]
 fn join_error_display_names_the_process() {
     let error = hoare::run(async {
         let named = ProcessBuilder::new().name("doomed");
