@@ -23,7 +23,7 @@ use crate::chan::waiter;
 use crate::runtime::park;
 use crate::runtime::scheduler::queue::{self, Local, Steal};
 use crate::runtime::scheduler::Scheduler as RuntimeScheduler;
-use crate::runtime::task::Notified;
+use crate::runtime::task::{Notified, Origin};
 use crate::runtime::{context, JoinHandle};
 use crate::sync::Arc;
 use crate::time::clock::Clock;
@@ -49,12 +49,14 @@ impl Scheduler {
     }
 
     /// Spawns `future`; its first `Notified` goes to the injection queue.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        RuntimeScheduler::spawn(&self.shared, future)
+        let origin = Origin::new(std::panic::Location::caller(), None);
+        RuntimeScheduler::spawn(&self.shared, future, origin)
     }
 
     /// A runnable process that does nothing, for the queue models.

@@ -1,9 +1,8 @@
-//! The public API as the compiler sees it: every name and signature that
-//! code outside the crate relies on, used once with its types spelled
-//! out. If this file stops compiling, the public contract has changed:
-//! either the change is a mistake, or it is deliberate and this file
-//! changes with it, with the reason in the commit. The function below is
-//! only type-checked, never run.
+//! The crate's public API as the compiler sees it: every name and signature
+//! that code outside the crate relies on, used once with its types spelled
+//! out. If this stops compiling, the public API has changed: deliberately
+//! (say so in the changelog) or by accident. The function below is only
+//! type-checked, never run.
 #![allow(warnings, clippy::all)]
 
 use std::any::Any;
@@ -179,6 +178,36 @@ async fn surface() {
     is_error::<SimError>();
     sim::check(|| async {});
 
+    // section 10.3: observability
+    let dump: hoare::runtime::Dump = rt.dump();
+    let dump: hoare::runtime::Dump = hoare::runtime::dump();
+    let text: String = dump.to_string();
+    for p in dump.processes() {
+        let p: &hoare::runtime::ProcessInfo = p;
+        let (id, name, at, blocked, waits): (
+            u64,
+            Option<&str>,
+            &'static std::panic::Location<'static>,
+            bool,
+            &[String],
+        ) = (
+            p.id(),
+            p.name(),
+            p.spawned_at(),
+            p.is_blocked(),
+            p.waits_on(),
+        );
+    }
+    is_send_sync::<hoare::runtime::Dump>();
+    let h: JoinHandle<u8> = hoare::runtime::ProcessBuilder::new()
+        .name("worker")
+        .spawn(async { 1u8 });
+    let rt: Runtime = Runtime::builder()
+        .workers(2)
+        .stall_report(Duration::from_secs(5))
+        .on_stall(|dump: &hoare::runtime::Dump| eprintln!("{dump}"))
+        .build()
+        .unwrap();
     // section 10.4: the calls users reach for
     let (tx, rx): (Sender<u8>, Receiver<u8>) = chan::bounded(1);
     let r: Result<(), chan::SendTimeoutError<u8>> = tx.send_timeout(1, Duration::from_millis(1));

@@ -16,6 +16,8 @@ mod pipeline;
 mod replay;
 #[path = "../examples/sieve.rs"]
 mod sieve;
+#[path = "../examples/stuck.rs"]
+mod stuck;
 #[path = "../examples/timeouts.rs"]
 mod timeouts;
 #[path = "../examples/tokio_interop.rs"]
@@ -117,4 +119,28 @@ fn replay_finds_and_replays_the_overdraft() {
 fn tokio_interop_runs() {
     let _one = serial();
     tokio_interop::main();
+}
+
+#[test]
+fn stuck_dump_shows_each_process_waiting_on_the_channel_only_the_other_sends_on() {
+    let _one = serial();
+    let found = stuck::stuck();
+    let processes = found.dump.processes();
+    assert_eq!(processes.len(), 2, "{}", found.dump);
+    let waits = |name: &str| {
+        let process = processes.iter().find(|p| p.name() == Some(name));
+        let process = process.unwrap_or_else(|| panic!("no {name} in\n{}", found.dump));
+        assert!(process.is_blocked());
+        assert!(process.spawned_at().file().ends_with("stuck.rs"));
+        process.waits_on().to_vec()
+    };
+    let recv_on = |id: u64| vec![format!("recv on channel #{id} (rendezvous)")];
+    assert_eq!(waits("left"), recv_on(found.to_left));
+    assert_eq!(waits("right"), recv_on(found.to_right));
+    let text = found.dump.to_string();
+    assert!(
+        text.contains("\"left\"") && text.contains("\"right\""),
+        "{text}"
+    );
+    stuck::main();
 }

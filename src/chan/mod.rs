@@ -80,6 +80,7 @@ pub use weak::WeakSender;
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
+use crate::runtime::wait::{ChannelFacts, ChannelKind};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 use operation::{RecvArm, RecvWait, SendArm};
@@ -103,6 +104,8 @@ pub(crate) struct Channel<T> {
     /// The channel's number: unique within the process, or within its
     /// simulation (`runtime::hooks::next_channel_id`).
     pub(crate) id: u64,
+    /// Id and kind as waits on the channel name them (dumps, reports).
+    pub(crate) facts: ChannelFacts,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
@@ -291,12 +294,12 @@ impl<T> Channel<T> {
         }
     }
 
-    /// How a report names this channel: `channel #3 (rendezvous)`.
-    pub(crate) fn describe(&self) -> String {
-        let id = self.id;
-        match &self.flavour {
-            Flavour::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
-            _ => format!("channel #{id} ({})", self.flavour_name()),
+    /// The shape of a channel of `flavour`, as dumps and reports name it.
+    fn kind(flavour: &Flavour<T>) -> ChannelKind {
+        match flavour {
+            Flavour::Zero(_) => ChannelKind::Rendezvous,
+            Flavour::Array(channel) => ChannelKind::Bounded(channel.capacity()),
+            Flavour::List(_) => ChannelKind::Unbounded,
         }
     }
 
@@ -314,6 +317,7 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let id = crate::runtime::hooks::next_channel_id();
     let shared = Arc::new(Channel {
         id,
+        facts: ChannelFacts::new(id, Channel::kind(&flavour)),
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         close_waiters: closed::CloseWaiters::new(),
@@ -825,6 +829,7 @@ impl<T> Drop for Receiver<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
+            .field("id", &self.shared.id)
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())
@@ -836,6 +841,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
+            .field("id", &self.shared.id)
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())

@@ -16,6 +16,7 @@ use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::selection::Arm;
 use super::waiter::{Entry, Token};
 use super::{Channel, Flavour};
+use crate::runtime::wait::Wait;
 use crate::sync::Arc;
 
 /// Where a receive arm's registration stands between polls.
@@ -150,11 +151,8 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn discard(&mut self) {}
 
-    fn describe(&self) -> String {
-        match self.channel {
-            Some(channel) => format!("recv on {}", channel.describe()),
-            None => "a disabled recv arm".to_string(),
-        }
+    fn wait(&self) -> Option<Wait> {
+        Some(Wait::Recv(self.channel?.facts))
     }
 }
 
@@ -389,10 +387,7 @@ impl<T> Arm for SendArm<'_, T> {
         self.state = SendState::Empty;
     }
 
-    fn describe(&self) -> String {
-        match self.channel {
-            Some(channel) => format!("send on {}", channel.describe()),
-            None => "a disabled send arm".to_string(),
-        }
+    fn wait(&self) -> Option<Wait> {
+        Some(Wait::Send(self.channel?.facts))
     }
 }

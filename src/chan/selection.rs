@@ -40,6 +40,7 @@
 use std::task::{Context, Poll};
 
 use super::waiter::Token;
+use crate::runtime::wait::Wait;
 use crate::runtime::{budget, hooks};
 use crate::sync::Arc;
 
@@ -67,8 +68,9 @@ pub trait Arm {
     fn pass_on(&mut self);
     /// Another arm was chosen: drop any value this arm did not send.
     fn discard(&mut self);
-    /// What the arm waits for, for simulation reports.
-    fn describe(&self) -> String;
+    /// The operation the arm waits on, for dumps and deadlock reports;
+    /// `None` when the arm is disabled.
+    fn wait(&self) -> Option<Wait>;
 }
 
 /// A selection's arms, however they are held.
@@ -290,7 +292,7 @@ pub(crate) fn poll_select(
     if let Some(token) = waiting.token.take() {
         let Some(index) = selected_after_waker(&token, cx) else {
             waiting.token = Some(token);
-            note_waiting(arms);
+            note_waiting(arms, cx);
             return Poll::Pending;
         };
         if complete(arms, token, index) {
@@ -306,7 +308,7 @@ pub(crate) fn poll_select(
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
-            hooks::note_waiting(|| "a select with every arm disabled (forever)".to_string());
+            hooks::note_waiting(cx.waker(), || [Wait::Forever]);
             return Poll::Pending;
         }
         let token = Token::acquire(cx.waker());
@@ -320,7 +322,7 @@ pub(crate) fn poll_select(
         }
         if all_waiting {
             waiting.token = Some(token);
-            note_waiting(arms);
+            note_waiting(arms, cx);
             return Poll::Pending;
         }
         match token.try_abort() {
@@ -355,7 +357,7 @@ pub(crate) fn poll_one<A: Arm>(
     if let Some(token) = waiting.token.take() {
         let Some(index) = selected_after_waker(&token, cx) else {
             waiting.token = Some(token);
-            note_waiting(&One(arm));
+            hooks::note_waiting(cx.waker(), || arm.wait());
             return Poll::Pending;
         };
         if complete(&mut One(arm), token, index) {
@@ -365,7 +367,7 @@ pub(crate) fn poll_one<A: Arm>(
     }
     if !arm.enabled() {
         // Only a completed future's arm is disabled: it stays pending.
-        note_waiting(&One(arm));
+        note_waiting(&One(arm), cx);
         return Poll::Pending;
     }
     loop {
@@ -376,7 +378,7 @@ pub(crate) fn poll_one<A: Arm>(
         let token = Token::acquire(cx.waker());
         if arm.register(&token, 0) {
             waiting.token = Some(token);
-            note_waiting(&One(arm));
+            hooks::note_waiting(cx.waker(), || arm.wait());
             return Poll::Pending;
         }
         match token.try_abort() {
@@ -394,18 +396,14 @@ pub(crate) fn poll_one<A: Arm>(
     }
 }
 
-/// Tells a running simulation what this selection waits on.
-fn note_waiting(arms: &(impl Arms + ?Sized)) {
-    hooks::note_waiting(|| {
-        let enabled: Vec<String> = (0..arms.count())
+/// Records what this waiting selection waits on: each enabled arm's
+/// operation (slow path only: the selection is about to return `Pending`).
+fn note_waiting(arms: &(impl Arms + ?Sized), cx: &Context<'_>) {
+    hooks::note_waiting(cx.waker(), || {
+        (0..arms.count())
             .map(|index| arms.arm_ref(index))
             .filter(|arm| arm.enabled())
-            .map(|arm| arm.describe())
-            .collect();
-        match enabled.as_slice() {
-            [one] => one.clone(),
-            many => format!("a select over {}", many.join(", ")),
-        }
+            .filter_map(|arm| arm.wait())
     });
 }
 

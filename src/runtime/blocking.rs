@@ -38,6 +38,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::task::Origin;
 use super::{context, hooks, JoinHandle, Runtime};
 use crate::chan;
 use crate::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -85,15 +86,19 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let f = match hooks::try_spawn(Inline(Some(f))) {
+    let origin = Origin::new(std::panic::Location::caller(), None);
+    let (f, origin) = match hooks::try_spawn(Inline(Some(f)), origin) {
         Ok(handle) => return handle,
-        Err(Inline(f)) => f.expect("hoare: an inline closure was taken before it ran"),
+        Err((Inline(f), origin)) => (
+            f.expect("hoare: an inline closure was taken before it ran"),
+            origin,
+        ),
     };
-    spawn_on(pool(), f)
+    spawn_on(pool(), f, origin)
 }
 
 /// [`spawn_blocking`] outside a simulation, on `pool`.
-fn spawn_on<F, R>(pool: &Arc<Pool>, f: F) -> JoinHandle<R>
+fn spawn_on<F, R>(pool: &Arc<Pool>, f: F, origin: Origin) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -112,7 +117,7 @@ where
     };
     let in_runtime = context::with_current(|cx| cx.is_some());
     let handle = if in_runtime {
-        context::spawn(waiting).expect("hoare: the current runtime vanished during a spawn")
+        context::spawn(waiting, origin).expect("hoare: the current runtime vanished during a spawn")
     } else {
         standalone().spawn(waiting)
     };
@@ -308,6 +313,12 @@ fn spawn_thread(body: impl FnOnce() + Send + 'static) -> io::Result<()> {
 mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    /// The origin a test's spawns report.
+    #[track_caller]
+    fn here() -> Origin {
+        Origin::new(std::panic::Location::caller(), None)
+    }
+
     use super::*;
 
     const PATIENCE: Duration = Duration::from_secs(10);
@@ -322,16 +333,20 @@ mod tests {
         let ran = ran_second.clone();
         runtime.block_on(async {
             // The pool's only thread is busy until released.
-            let first = spawn_on(&pool, move || {
-                started_tx.send_blocking(()).unwrap();
-                release_rx.recv_timeout(PATIENCE).unwrap();
-                "first"
-            });
+            let first = spawn_on(
+                &pool,
+                move || {
+                    started_tx.send_blocking(()).unwrap();
+                    release_rx.recv_timeout(PATIENCE).unwrap();
+                    "first"
+                },
+                here(),
+            );
             crate::time::timeout(PATIENCE, started_rx.recv())
                 .await
                 .unwrap()
                 .unwrap();
-            let second = spawn_on(&pool, move || ran.store(true, Ordering::SeqCst));
+            let second = spawn_on(&pool, move || ran.store(true, Ordering::SeqCst), here());
             second.abort();
             let second = crate::time::timeout(PATIENCE, second).await.unwrap();
             assert!(second.unwrap_err().is_cancelled());
@@ -362,7 +377,7 @@ mod tests {
     #[test]
     fn idle_threads_retire_after_keep_alive() {
         let pool = Arc::new(Pool::new(4, Duration::from_millis(20)));
-        let handles: Vec<_> = (0..3).map(|i| spawn_on(&pool, move || i)).collect();
+        let handles: Vec<_> = (0..3).map(|i| spawn_on(&pool, move || i, here())).collect();
         let outputs: Vec<i32> = handles
             .into_iter()
             .map(|h| {
@@ -384,7 +399,7 @@ mod tests {
     fn pool_reuses_an_idle_thread() {
         let pool = Arc::new(Pool::new(4, PATIENCE));
         for i in 0..5 {
-            let handle = spawn_on(&pool, move || i * 2);
+            let handle = spawn_on(&pool, move || i * 2, here());
             let output = crate::block_on(crate::time::timeout(PATIENCE, handle));
             assert_eq!(output.unwrap().unwrap(), i * 2);
             wait_until_idle(&pool);

@@ -2,12 +2,16 @@
 
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 use super::context;
+use super::dump::Dump;
 use super::scheduler::idle::MAX_WORKERS;
 use super::scheduler::worker;
 use super::scheduler::Scheduler;
+use super::stall;
 use super::Runtime;
+use crate::sync::Arc;
 
 /// Configures and starts a [`Runtime`].
 ///
@@ -20,6 +24,10 @@ pub struct Builder {
     workers: Option<usize>,
     thread_name: Option<String>,
     stack_size: Option<usize>,
+    /// How long without progress makes a stall (`stall_report`).
+    stall_after: Option<Duration>,
+    /// What to do with a stall's dump (`on_stall`).
+    on_stall: Option<stall::OnStall>,
 }
 
 impl Builder {
@@ -72,6 +80,58 @@ impl Builder {
         self
     }
 
+    /// Reports stalls: when for `after` no process of the runtime has been
+    /// polled, at least one is blocked, and none sleeps until a deadline
+    /// less than `after` away, the runtime's [`Dump`] is written to
+    /// standard error, once (again only after some process ran). A
+    /// watchdog thread does the watching; it stops with the runtime. It
+    /// never panics or aborts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let runtime = hoare::Runtime::builder()
+    ///     .stall_report(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(runtime.block_on(async { 1 }), 1);
+    /// ```
+    pub fn stall_report(mut self, after: Duration) -> Builder {
+        self.stall_after = Some(after);
+        self
+    }
+
+    /// Calls `report` with the dump of each stall instead of writing it to
+    /// standard error (see [`Builder::stall_report`], which sets how long
+    /// makes a stall; alone, 10 seconds). A panic in `report` is caught.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let stalls = Arc::new(AtomicUsize::new(0));
+    /// let seen = stalls.clone();
+    /// let runtime = hoare::Runtime::builder()
+    ///     .stall_report(Duration::from_millis(50))
+    ///     .on_stall(move |dump| {
+    ///         seen.fetch_add(dump.processes().len(), Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// let (_tx, rx) = hoare::chan::bounded::<()>(0);
+    /// runtime.spawn(async move { rx.recv().await });
+    /// let start = std::time::Instant::now();
+    /// while stalls.load(Ordering::SeqCst) == 0 {
+    ///     assert!(start.elapsed() < Duration::from_secs(10), "no stall reported");
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// assert_eq!(stalls.load(Ordering::SeqCst), 1, "one blocked process, one report");
+    /// ```
+    pub fn on_stall(mut self, report: impl Fn(&Dump) + Send + Sync + 'static) -> Builder {
+        self.on_stall = Some(std::sync::Arc::new(report));
+        self
+    }
+
     /// Starts the worker threads.
     ///
     /// ```
@@ -118,6 +178,7 @@ impl Builder {
         let mut runtime = Runtime {
             shared,
             threads: Vec::with_capacity(workers),
+            watchdog: None,
         };
         for (index, local) in locals.into_iter().enumerate() {
             let shared = runtime.shared.clone();
@@ -126,7 +187,19 @@ impl Builder {
             // already started.
             runtime.threads.push(self.spawn_thread(body)?);
         }
+        runtime.watchdog = self.start_watchdog(&runtime.shared);
         Ok(runtime)
+    }
+
+    /// The stall watchdog, if a stall report was asked for. (No loom
+    /// model asks: the watchdog is a plain thread.)
+    fn start_watchdog(&self, shared: &Arc<Scheduler>) -> Option<stall::Watchdog> {
+        let (after, report) = match (self.stall_after, &self.on_stall) {
+            (None, None) => return None,
+            (after, Some(report)) => (after.unwrap_or(stall::DEFAULT_STALL), report.clone()),
+            (Some(after), None) => (after, stall::report_to_stderr(after)),
+        };
+        stall::Watchdog::start(shared.clone(), after, report)
     }
 
     #[cfg(not(loom))]
@@ -160,6 +233,8 @@ impl fmt::Debug for Builder {
             .field("workers", &self.workers)
             .field("thread_name", &self.thread_name)
             .field("stack_size", &self.stack_size)
+            .field("stall_after", &self.stall_after)
+            .field("on_stall", &self.on_stall.is_some())
             .finish()
     }
 }

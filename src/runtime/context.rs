@@ -265,12 +265,17 @@ pub(crate) fn schedule_spawned(shared: &Arc<Scheduler>, task: Notified) {
 }
 
 /// Spawns on the runtime this thread belongs to, if any.
-pub(crate) fn spawn<F>(future: F) -> Option<task::JoinHandle<F::Output>>
+pub(crate) fn spawn<F>(future: F, origin: task::Origin) -> Option<task::JoinHandle<F::Output>>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    with_current(|cx| cx.map(|cx| Scheduler::spawn(&cx.shared, future)))
+    with_current(|cx| cx.map(|cx| Scheduler::spawn(&cx.shared, future, origin)))
+}
+
+/// The runtime this thread belongs to, if any.
+pub(crate) fn current_scheduler() -> Option<Arc<Scheduler>> {
+    with_current(|cx| cx.map(|cx| cx.shared.clone()))
 }
 
 /// Whether this thread is a worker of the runtime `shared`.

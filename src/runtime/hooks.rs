@@ -20,10 +20,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::panic::Location;
 use std::rc::Rc;
+use std::task::Waker;
 
-use super::task::{self, JoinHandle, Notified, Owner, Task};
+use super::dump::Dump;
+use super::task::{self, JoinHandle, Notified, Origin, Owner, Task};
+use super::wait::{self, Wait};
 use crate::sync::{thread_local, ProcessCounter};
 
 /// What a host hears of, and decides, on its thread.
@@ -33,12 +35,14 @@ pub(crate) trait Host {
     /// The process being polled now waits on what `describe` says (in the
     /// lowercase words of deadlock reports: `recv on channel #3 ...`).
     fn note_waiting(&self, describe: &dyn Fn() -> String);
-    /// A process is being spawned at `location`: the owner that will
-    /// schedule it, and its number.
-    fn admit(&self, location: &'static Location<'static>) -> (Owner, u64);
+    /// A process is being spawned from `origin` (its site and name): the
+    /// owner that will schedule it, and its number.
+    fn admit(&self, origin: &Origin) -> (Owner, u64);
     /// Starts the process `admit` numbered: keeps `live` in the host's
     /// list of live processes and queues `notified` to run.
     fn start(&self, live: Task, notified: Notified);
+    /// A dump of the host's live processes (`hoare::runtime::dump`).
+    fn dump(&self) -> Dump;
 }
 
 thread_local! {
@@ -89,15 +93,27 @@ pub(crate) fn next_channel_id() -> u64 {
     })
 }
 
-/// Records what the process being polled waits on (shown in reports).
-/// `describe` runs only when a host listens.
+/// Records that the process being polled (the one `waker` wakes) waits
+/// on what `waits` gives, one `Wait` per operation: in the process's task
+/// header for dumps (a store of a few facts, no text), and, when a host
+/// listens, in the host's words. `waits` is called once, or twice with a
+/// host, and only copies facts.
 #[inline]
-pub(crate) fn note_waiting(describe: impl Fn() -> String) {
+pub(crate) fn note_waiting<W>(waker: &Waker, waits: impl Fn() -> W)
+where
+    W: IntoIterator<Item = Wait>,
+{
+    task::note_waiting(waker, waits());
     with_host(|host| {
         if let Some(host) = host {
-            host.note_waiting(&describe);
+            host.note_waiting(&|| wait::describe(waits().into_iter()));
         }
     });
+}
+
+/// A dump of the host's processes, if a host is installed on this thread.
+pub(crate) fn dump() -> Option<Dump> {
+    with_host(|host| host.map(|host| host.dump()))
 }
 
 /// Runs `wake` while noting that channel `channel` is the one waking.
@@ -114,19 +130,17 @@ pub(crate) fn waking_channel() -> u64 {
 }
 
 /// Spawns `future` as a process of the host on this thread, or gives it
-/// back if there is none.
-#[track_caller]
-pub(crate) fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, F>
+/// back (with its origin) if there is none.
+pub(crate) fn try_spawn<F>(future: F, origin: Origin) -> Result<JoinHandle<F::Output>, (F, Origin)>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let location = Location::caller();
     let Some(host) = HOST.with(|slot| slot.borrow().clone()) else {
-        return Err(future);
+        return Err((future, origin));
     };
-    let (owner, id) = host.admit(location);
-    let (live, notified, join) = task::allocate(future, owner, id);
+    let (owner, id) = host.admit(&origin);
+    let (live, notified, join) = task::allocate(future, owner, id, origin);
     host.start(live, notified);
     Ok(join)
 }

@@ -110,6 +110,7 @@ fn run_woken_processes(cx: &ThreadContext, signal: &MainSignal) {
             return;
         }
         runs += 1;
+        cx.shared.progress.other_ran();
         context::run_process(task);
     }
 }

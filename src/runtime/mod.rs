@@ -18,6 +18,12 @@
 //! * a cooperative budget (`budget`) makes a process whose channels are
 //!   always ready yield after a bounded number of operations.
 //!
+//! Observability: [`Runtime::dump`] and [`dump`] list the live processes,
+//! each with its name ([`ProcessBuilder`]), spawn site, and what it waits
+//! on (`dump`, `wait`; the facts are left by each wait in the task header,
+//! `task::wait_slot`); [`Builder::stall_report`] starts a watchdog that
+//! prints a dump when the runtime stops making progress (`stall`).
+//!
 //! Dropping a runtime stops it: workers are told to exit and are joined,
 //! then every process still alive is cancelled (its future dropped on the
 //! dropping thread), so nothing leaks and every `JoinHandle` resolves
@@ -28,28 +34,36 @@ pub(crate) mod blocking;
 pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod context;
+pub(crate) mod dump;
 pub(crate) mod hooks;
 pub(crate) mod main_thread;
 pub(crate) mod par;
 pub(crate) mod park;
+pub(crate) mod process_builder;
 pub(crate) mod scheduler;
+pub(crate) mod stall;
 pub(crate) mod task;
+pub(crate) mod wait;
 pub(crate) mod yield_now;
 
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 
 pub use block_on::block_on;
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
+pub use dump::{dump, Dump, ProcessInfo};
 pub use par::par;
+pub use process_builder::ProcessBuilder;
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::yield_now;
 
 use crate::sync::{thread, Arc};
 use context::assert_may_block;
 use scheduler::Scheduler;
+use task::Origin;
 
 /// A work-stealing runtime: worker threads that run processes.
 ///
@@ -63,6 +77,8 @@ use scheduler::Scheduler;
 pub struct Runtime {
     shared: Arc<Scheduler>,
     threads: Vec<thread::JoinHandle<()>>,
+    /// Set by `Builder::stall_report` / `on_stall`.
+    watchdog: Option<stall::Watchdog>,
 }
 
 impl Runtime {
@@ -128,17 +144,38 @@ impl Runtime {
     /// let squares: Vec<u64> = handles.into_iter().map(|h| runtime.block_on(h).unwrap()).collect();
     /// assert_eq!(squares, [0, 1, 4, 9]);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Scheduler::spawn(&self.shared, future)
+        Scheduler::spawn(&self.shared, future, Origin::new(Location::caller(), None))
+    }
+
+    /// A snapshot of this runtime's live processes: what each waits on,
+    /// where it was spawned (see [`Dump`]).
+    ///
+    /// ```
+    /// let runtime = hoare::Runtime::new().unwrap();
+    /// let (_tx, rx) = hoare::chan::bounded::<()>(0);
+    /// runtime.spawn(async move { rx.recv().await });
+    /// let start = std::time::Instant::now();
+    /// while !runtime.dump().processes().iter().any(|p| p.is_blocked()) {
+    ///     assert!(start.elapsed().as_secs() < 10, "the process never blocked");
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(runtime.dump().processes()[0].waits_on()[0].starts_with("recv on channel #"));
+    /// ```
+    pub fn dump(&self) -> Dump {
+        Dump::of(&self.shared.owned)
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // First, so that no stall is reported while the runtime stops.
+        drop(self.watchdog.take());
         let inside_own_process = context::is_worker_of(&self.shared);
         self.shared.begin_shutdown();
         if inside_own_process || std::thread::panicking() {
@@ -223,15 +260,30 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_here(
+        "hoare::spawn",
+        future,
+        Origin::new(Location::caller(), None),
+    )
+}
+
+/// Spawns `future` from `origin` on the current simulation or runtime, or
+/// panics naming `operation`.
+#[track_caller]
+pub(crate) fn spawn_here<F>(operation: &str, future: F, origin: Origin) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     // Inside a host (a simulation), the process belongs to it.
-    let future = match hooks::try_spawn(future) {
+    let (future, origin) = match hooks::try_spawn(future, origin) {
         Ok(handle) => return handle,
-        Err(future) => future,
+        Err(back) => back,
     };
-    match context::spawn(future) {
+    match context::spawn(future, origin) {
         Some(handle) => handle,
         None => panic!(
-            "hoare::spawn called outside a runtime: call it from a process or from the future \
+            "{operation} called outside a runtime: call it from a process or from the future \
              given to hoare::run / Runtime::block_on, or use Runtime::spawn"
         ),
     }

@@ -19,6 +19,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use crate::chan::selection::Arm;
 use crate::chan::waiter::Token;
+use crate::runtime::wait::Wait;
 use crate::runtime::{JoinError, JoinHandle};
 use crate::sync::Arc;
 
@@ -128,10 +129,9 @@ impl<T> Arm for JoinArm<'_, T> {
 
     fn discard(&mut self) {}
 
-    fn describe(&self) -> String {
-        match &self.handle {
-            Some(handle) => format!("join of p{}", handle.id()),
-            None => "a disabled join arm".to_string(),
-        }
+    fn wait(&self) -> Option<Wait> {
+        Some(Wait::Join {
+            process: self.handle.as_ref()?.id(),
+        })
     }
 }

@@ -28,7 +28,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
@@ -43,10 +43,12 @@ use super::trace::{Event, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
+use crate::runtime::dump::Dump;
 use crate::runtime::hooks::{self, Host};
 use crate::runtime::scheduler::owned::OwnedTasks;
 use crate::runtime::task::raw::Header;
-use crate::runtime::task::{self, Notified, Supervisor, Task};
+use crate::runtime::task::{self, Notified, Origin, Supervisor, Task};
+use crate::runtime::wait;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{thread_local, Mutex};
 use crate::time::clock as time_clock;
@@ -198,7 +200,7 @@ pub(crate) struct SimContext {
     next_process: Cell<u64>,
     next_channel: Cell<u64>,
     trace: RefCell<Trace>,
-    /// Live processes: spawn location and what each last waited on.
+    /// Live processes: what each last waited on.
     processes: RefCell<BTreeMap<u64, ProcessInfo>>,
     /// Every process's name, kept after it finishes (for panic reports).
     names: RefCell<BTreeMap<u64, String>>,
@@ -207,7 +209,6 @@ pub(crate) struct SimContext {
 }
 
 struct ProcessInfo {
-    location: String,
     waiting_on: String,
 }
 
@@ -256,22 +257,25 @@ impl Host for SimContext {
         }
     }
 
-    fn admit(&self, location: &'static Location<'static>) -> (task::Owner, u64) {
+    fn admit(&self, origin: &Origin) -> (task::Owner, u64) {
         let process = self.next_process.get() + 1;
         self.next_process.set(process);
-        let location = format!("{}:{}", location.file(), location.line());
-        self.trace.borrow_mut().push(Event::Spawn {
-            process,
-            location: location.clone(),
-        });
+        let at = origin.location();
+        let site = format!("{}:{}", at.file(), at.line());
+        let (named, location) = match origin.name() {
+            Some(name) => (format!(" {name:?}"), format!("{site} ({name:?})")),
+            None => (String::new(), site.clone()),
+        };
+        self.trace
+            .borrow_mut()
+            .push(Event::Spawn { process, location });
         self.names.borrow_mut().insert(
             process,
-            format!("process p{process} (spawned at {location})"),
+            format!("process p{process}{named} (spawned at {site})"),
         );
         self.processes.borrow_mut().insert(
             process,
             ProcessInfo {
-                location,
                 waiting_on: "nothing yet (never polled)".into(),
             },
         );
@@ -284,6 +288,10 @@ impl Host for SimContext {
             drop(live);
         }
         self.shared.schedule(notified, false);
+    }
+
+    fn dump(&self) -> Dump {
+        Dump::of(&self.shared.owned)
     }
 }
 
@@ -343,7 +351,6 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     cx.processes.borrow_mut().insert(
         0,
         ProcessInfo {
-            location: "main".into(),
             waiting_on: "nothing yet".into(),
         },
     );
@@ -452,7 +459,7 @@ fn drive<F: Future>(
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
-            info.waiting_on = "unknown (a future outside hoare)".into();
+            info.waiting_on = wait::UNKNOWN.into();
         }
         match chosen {
             Runnable::Main => {
@@ -510,7 +517,7 @@ fn deadlock(cx: &SimContext, seed: u64) -> SimError {
             let name = if process == 0 {
                 "the main future (p0)".to_string()
             } else {
-                format!("process p{process} (spawned at {})", info.location)
+                cx.name(process)
             };
             (name, info.waiting_on.clone())
         })

@@ -173,9 +173,13 @@ impl Instant {
 
     /// The instant `nanos` nanoseconds into the timeline. A virtual clock
     /// builds its instants with this (starting at [`ORIGIN_NANOS`]).
-    #[cfg_attr(not(test), allow(dead_code))] // the simulation's (clock.rs)
     pub(crate) const fn from_nanos(nanos: u64) -> Instant {
         Instant { nanos }
+    }
+
+    /// Nanoseconds into the timeline (the inverse of `from_nanos`).
+    pub(crate) const fn as_nanos(self) -> u64 {
+        self.nanos
     }
 
     /// The real clock: [`ORIGIN_NANOS`] plus the time since hoare first

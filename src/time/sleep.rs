@@ -133,10 +133,8 @@ impl Future for Sleep {
             }
         }
         let deadline = this.deadline;
-        crate::runtime::hooks::note_waiting(|| {
-            let left = deadline.saturating_duration_since(crate::time::clock::now());
-            format!("sleep with {left:?} left")
-        });
+        let sleep = || [crate::runtime::wait::Wait::Sleep { deadline }];
+        crate::runtime::hooks::note_waiting(cx.waker(), sleep);
         Poll::Pending
     }
 }

@@ -31,7 +31,8 @@ use std::future::Future;
 
 use crate::runtime::context;
 use crate::runtime::park::Parker;
-use crate::runtime::task::{self, JoinHandle, Notified};
+use crate::runtime::stall::Progress;
+use crate::runtime::task::{self, JoinHandle, Notified, Origin};
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::sync::Arc;
 use idle::Idle;
@@ -53,6 +54,8 @@ pub(crate) struct Scheduler {
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
+    /// Polls counted for stall reports (`runtime::stall`).
+    pub(crate) progress: Progress,
     shutdown: AtomicBool,
     next_id: AtomicU64,
 }
@@ -78,6 +81,7 @@ impl Scheduler {
             remotes: remotes.into_boxed_slice(),
             idle: Idle::new(workers),
             owned: OwnedTasks::new(),
+            progress: Progress::new(workers),
             shutdown: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
         };
@@ -97,7 +101,7 @@ impl Scheduler {
     }
 
     /// Spawns `future` as a new process.
-    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, origin: Origin) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -105,7 +109,7 @@ impl Scheduler {
         // Relaxed: ids only need to be unique.
         let id = this.next_id.fetch_add(1, Ordering::Relaxed);
         let (list_reference, notified, join) =
-            task::allocate(future, task::Owner::Runtime(this.clone()), id);
+            task::allocate(future, task::Owner::Runtime(this.clone()), id, origin);
         match this.owned.bind(list_reference) {
             Ok(()) => context::schedule_spawned(this, notified),
             Err(list_reference) => {

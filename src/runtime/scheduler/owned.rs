@@ -129,6 +129,23 @@ impl OwnedTasks {
         true
     }
 
+    /// Calls `visit` with every linked process, one shard at a time under
+    /// its lock: a process visited is alive (the list holds a reference to
+    /// it) until the shard is unlocked. `visit` must not spawn, complete
+    /// or lock another shard.
+    pub(crate) fn for_each(&self, mut visit: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(header) = next {
+                // SAFETY: shard lock held; linked blocks are alive (list refs).
+                next = unsafe { links(header) }.next;
+                // SAFETY: as above: the list's reference keeps it alive.
+                visit(unsafe { header.as_ref() });
+            }
+        }
+    }
+
     /// Closes the list (later binds fail) and unlinks every process,
     /// handing over the list's references.
     pub(crate) fn close_and_drain(&self) -> Vec<Task> {

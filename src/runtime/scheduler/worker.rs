@@ -137,6 +137,7 @@ impl Worker<'_> {
                 self.shared.notify_parked();
             }
         }
+        self.shared.progress.worker_ran(self.index);
         context::run_process(task);
         let mut lifo_runs = 0;
         while let Some(next) = self.cx.take_lifo() {

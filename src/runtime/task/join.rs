@@ -19,6 +19,7 @@ use super::raw::Header;
 use super::Notified;
 use super::Owner;
 use crate::runtime::hooks;
+use crate::runtime::wait::Wait;
 
 /// An owned permission to await a spawned process's result.
 ///
@@ -159,8 +160,8 @@ impl<T> Future for JoinHandle<T> {
                 }
             }
             Poll::Pending => {
-                let id = header.id;
-                hooks::note_waiting(|| format!("join of p{id}"));
+                let process = header.id;
+                hooks::note_waiting(cx.waker(), || [Wait::Join { process }]);
             }
             Poll::Ready(_) => {}
         }
@@ -248,6 +249,8 @@ fn store_join_waker(header: &Header, waker: &Waker) -> bool {
 /// ```
 pub struct JoinError {
     id: u64,
+    /// The process's name, if it was spawned with one.
+    name: Option<Box<str>>,
     repr: Repr,
 }
 
@@ -269,21 +272,23 @@ struct SyncPayload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
-    pub(crate) fn cancelled(id: u64) -> JoinError {
+    pub(crate) fn cancelled(header: &Header) -> JoinError {
         JoinError {
-            id,
+            id: header.id,
+            name: header.origin.name().map(Box::from),
             repr: Repr::Cancelled,
         }
     }
 
-    pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
             Some((*text).to_owned())
         } else {
             payload.downcast_ref::<String>().cloned()
         };
         JoinError {
-            id,
+            id: header.id,
+            name: header.origin.name().map(Box::from),
             repr: Repr::Panic {
                 payload: SyncPayload(payload),
                 message,
@@ -351,17 +356,38 @@ impl JoinError {
     }
 }
 
+/// How a `JoinError` names its process: `process 3`, or `process 3
+/// "fetcher"` for a named one.
+struct Process<'a>(&'a JoinError);
+
+impl fmt::Display for Process<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.name {
+            Some(name) => write!(f, "process {} {name:?}", self.0.id),
+            None => write!(f, "process {}", self.0.id),
+        }
+    }
+}
+
+/// `process 3 was cancelled`, `process 3 "fetcher" panicked: boom`.
+///
+/// ```
+/// hoare::run(async {
+///     let named = hoare::runtime::ProcessBuilder::new().name("fetcher");
+///     let err = named.spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert!(err.to_string().ends_with(r#""fetcher" panicked: boom"#), "{err}");
+/// });
+/// ```
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let process = Process(self);
         match &self.repr {
-            Repr::Cancelled => write!(f, "process {} was cancelled", self.id),
+            Repr::Cancelled => write!(f, "{process} was cancelled"),
             Repr::Panic {
                 message: Some(message),
                 ..
-            } => {
-                write!(f, "process {} panicked: {message}", self.id)
-            }
-            Repr::Panic { message: None, .. } => write!(f, "process {} panicked", self.id),
+            } => write!(f, "{process} panicked: {message}"),
+            Repr::Panic { message: None, .. } => write!(f, "{process} panicked"),
         }
     }
 }
@@ -369,12 +395,12 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled(process {})", self.id),
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", Process(self)),
             Repr::Panic { message, .. } => {
                 write!(
                     f,
-                    "JoinError::Panic(process {}, {:?})",
-                    self.id,
+                    "JoinError::Panic({}, {:?})",
+                    Process(self),
                     message.as_deref().unwrap_or("...")
                 )
             }

@@ -5,6 +5,8 @@
 //!   cancels and completes it.
 //! * [`waker`]: wakers that are just a pointer and a reference count.
 //! * [`join`]: [`JoinHandle`] and [`JoinError`].
+//! * [`origin`]: where a process was spawned, and its name.
+//! * [`wait_slot`]: what a process waits on, for dumps.
 //!
 //! The scheduler sees a process only through the reference types below:
 //! a [`Notified`] is the one reference that may run it (it sits in a run
@@ -12,17 +14,22 @@
 //! processes holds one).
 
 pub(crate) mod join;
+pub(crate) mod origin;
 pub(crate) mod raw;
 pub(crate) mod state;
+pub(crate) mod wait_slot;
 pub(crate) mod waker;
 
 use std::future::Future;
 use std::ptr::NonNull;
+use std::task::Waker;
 
 pub use join::{JoinError, JoinHandle};
+pub(crate) use origin::Origin;
 use raw::{Cell, Header};
 
 use crate::runtime::scheduler::Scheduler;
+use crate::runtime::wait::Wait;
 use crate::sync::Arc;
 
 /// Who runs a process: where a wake queues it, and whose list of live
@@ -180,12 +187,13 @@ pub(crate) fn allocate<F>(
     future: F,
     owner: Owner,
     id: u64,
+    origin: Origin,
 ) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let header = Cell::allocate(future, owner, id);
+    let header = Cell::allocate(future, owner, id, origin);
     // SAFETY: the block starts with three references (`State::new`), one
     // for each value returned, and NOTIFIED set for the second.
     unsafe {
@@ -194,5 +202,22 @@ where
             Notified::from_raw(header),
             JoinHandle::from_raw(header),
         )
+    }
+}
+
+/// Records that the process `waker` wakes waits on `waits` in the poll
+/// running now (see `wait_slot.rs`); nothing happens for a waker that is
+/// not a process's own.
+///
+/// Only a process's poller hands its waker down, so only the poller
+/// records. (A process's waker cloned and used to poll a hoare future on
+/// another thread at the same time could make two writers; the slot then
+/// says less than the truth, and may keep a list it allocated twice until
+/// the process ends, but stays memory-safe: every access is atomic or
+/// under the list's lock.)
+#[inline]
+pub(crate) fn note_waiting(waker: &Waker, waits: impl IntoIterator<Item = Wait>) {
+    if let Some(header) = waker::process_of(waker) {
+        header.waiting.record(waits);
     }
 }

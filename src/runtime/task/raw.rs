@@ -30,7 +30,9 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::join::JoinError;
+use super::origin::Origin;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
+use super::wait_slot::WaitSlot;
 use super::waker::borrowed_waker;
 use super::{Notified, Owner};
 use crate::runtime::scheduler::owned::Links;
@@ -53,6 +55,10 @@ pub(crate) struct Header {
     /// The waker of the task awaiting the `JoinHandle`; who may touch it is
     /// decided by `JOIN_WAKER` (see `state.rs`).
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// Spawn site and name, for dumps and reports (immutable).
+    pub(crate) origin: Origin,
+    /// What the last poll waited on, for dumps (see `wait_slot.rs`).
+    pub(crate) waiting: WaitSlot,
 }
 
 /// Operations that need the future's type.
@@ -99,7 +105,7 @@ where
     };
 
     /// Allocates the block of a new process (state: see `State::new`).
-    pub(crate) fn allocate(future: F, owner: Owner, id: u64) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, owner: Owner, id: u64, origin: Origin) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
@@ -108,6 +114,8 @@ where
                 id,
                 links: UnsafeCell::new(Links::default()),
                 join_waker: UnsafeCell::new(None),
+                origin,
+                waiting: WaitSlot::new(),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         });
@@ -190,6 +198,7 @@ where
     // never dropped, so it does not give back a reference it does not own).
     let waker = ManuallyDrop::new(unsafe { borrowed_waker(header) });
     let mut cx = Context::from_waker(&waker);
+    cell.header.waiting.begin_poll();
     let polled = catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|ptr| {
             // SAFETY: RUNNING gives exclusive access to the stage; the block
@@ -221,7 +230,7 @@ where
             return;
         }
         Ok(Poll::Ready(output)) => Ok(output),
-        Err(payload) => Err(JoinError::panic(cell.header.id, payload)),
+        Err(payload) => Err(JoinError::panic(&cell.header, payload)),
     };
     // SAFETY: still RUNNING. A panic from the future's drop (after its own
     // panic) is ignored: the first panic is the one reported.
@@ -240,11 +249,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let id = cell.header.id;
     // SAFETY: RUNNING gives exclusive access to the stage.
     let error = match unsafe { replace_stage(cell, Stage::Consumed) } {
-        Ok(()) => JoinError::cancelled(id),
-        Err(payload) => JoinError::panic(id, payload),
+        Ok(()) => JoinError::cancelled(&cell.header),
+        Err(payload) => JoinError::panic(&cell.header, payload),
     };
     // SAFETY: as above.
     let _ = unsafe { replace_stage(cell, Stage::Finished(Err(error))) };

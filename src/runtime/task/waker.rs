@@ -86,3 +86,17 @@ unsafe fn drop_waker(data: *const ()) {
         unsafe { (header_ref.vtable.dealloc)(NonNull::from(header_ref)) };
     }
 }
+
+/// The process `waker` wakes, if it is one of this module's wakers: a
+/// process's own waker, as its poll hands it down to the futures it
+/// awaits. `None` for the wakers of other executors, of the main future,
+/// and of combinators that wrap a process's waker in their own.
+pub(crate) fn process_of(waker: &Waker) -> Option<&Header> {
+    if !std::ptr::eq(waker.vtable(), &WAKER_VTABLE) {
+        return None;
+    }
+    // SAFETY: a waker with this vtable was made here, so its data is a
+    // task header; the waker's reference (or, for the borrowed waker, the
+    // poller's) keeps the block alive while `waker` is borrowed.
+    Some(unsafe { header(waker.data()) })
+}

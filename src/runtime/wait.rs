@@ -1,0 +1,115 @@
+//! What a process waits on: a few copyable facts, and the words reports
+//! print for them.
+//!
+//! Every wait in hoare (a channel operation or a `select!` in
+//! `chan::selection`, a `Sleep`, a `JoinHandle`) names what it waits on
+//! as one [`Wait`] per operation, when its poll returns `Pending`
+//! ([`hooks::note_waiting`](super::hooks::note_waiting)). Facts, not text:
+//! a wait stores a few words in its process's task header (see
+//! `task::wait_slot`), and text is made only when someone reads a dump or
+//! a deadlock report. The words are the same everywhere:
+//!
+//! | wait | words |
+//! | --- | --- |
+//! | receive | `recv on channel #3 (rendezvous)` |
+//! | send | `send on channel #5 (bounded(1))` |
+//! | sleep | `sleep with 1.5s left` |
+//! | a `JoinHandle` | `join of p7` |
+//! | a select with every arm disabled | `select with every arm disabled (forever)` |
+//! | a future outside hoare | `unknown (a future outside hoare)` |
+//!
+//! A select waits on each of its enabled arms: one fact per arm.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+
+use crate::time::Instant;
+
+/// The words for a process that waits on something hoare does not know.
+pub(crate) const UNKNOWN: &str = "unknown (a future outside hoare)";
+
+/// The shape of a channel, as reports name it. (`pub` only because the
+/// `select!` expansion's `Arm` trait names it; not public API.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// `bounded(0)`: each send meets a receive.
+    Rendezvous,
+    /// `bounded(capacity)` with a buffer.
+    Bounded(usize),
+    /// `unbounded()`.
+    Unbounded,
+}
+
+/// A channel as a wait names it: its id and kind, and both packed ahead
+/// of time (when they fit) into the bits a task's wait slot stores, so a
+/// wait on a channel records one precomputed word. Made once per channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelFacts {
+    pub(crate) id: u64,
+    pub(crate) kind: ChannelKind,
+    /// `task::wait_slot`'s payload for this channel (tag bits clear), or
+    /// `None` if it does not fit.
+    pub(crate) packed: Option<NonZeroUsize>,
+}
+
+impl ChannelFacts {
+    pub(crate) fn new(id: u64, kind: ChannelKind) -> ChannelFacts {
+        ChannelFacts {
+            id,
+            kind,
+            packed: crate::runtime::task::wait_slot::pack_channel(id, kind),
+        }
+    }
+}
+
+/// One operation a blocked process waits on. (`pub` only because the
+/// `select!` expansion's `Arm` trait names it; not public API.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// A receive on a channel.
+    Recv(ChannelFacts),
+    /// A send on a channel.
+    Send(ChannelFacts),
+    /// A sleep until `deadline` (on the clock of the waiting thread).
+    Sleep { deadline: Instant },
+    /// Awaiting the `JoinHandle` of process `process`.
+    Join { process: u64 },
+    /// A select whose every arm is disabled: it never completes.
+    Forever,
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChannelKind::Rendezvous => f.write_str("rendezvous"),
+            ChannelKind::Bounded(capacity) => write!(f, "bounded({capacity})"),
+            ChannelKind::Unbounded => f.write_str("unbounded"),
+        }
+    }
+}
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Wait::Recv(channel) => write!(f, "recv on channel #{} ({})", channel.id, channel.kind),
+            Wait::Send(channel) => write!(f, "send on channel #{} ({})", channel.id, channel.kind),
+            Wait::Sleep { deadline } => {
+                let left = deadline.saturating_duration_since(crate::time::clock::now());
+                write!(f, "sleep with {left:?} left")
+            }
+            Wait::Join { process } => write!(f, "join of p{process}"),
+            Wait::Forever => f.write_str("select with every arm disabled (forever)"),
+        }
+    }
+}
+
+/// The one-line description a simulation keeps for a process that waits
+/// on `waits`: the operation, or `a select over` the operations.
+pub(crate) fn describe(waits: impl Iterator<Item = Wait>) -> String {
+    let words: Vec<String> = waits.map(|wait| wait.to_string()).collect();
+    match words.as_slice() {
+        [] => UNKNOWN.to_string(),
+        [one] => one.clone(),
+        many => format!("a select over {}", many.join(", ")),
+    }
+}
