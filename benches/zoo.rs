@@ -6,6 +6,9 @@
 //! cargo bench --bench zoo -- lost notify  # rows whose name contains "lost" or "notify"
 //! ```
 //!
+//! The table goes to stdout. shuttle's random scheduler writes every
+//! failing seed to stderr as it goes (`2>/dev/null` keeps only the table).
+//!
 //! The programs live in `benches/zoo/`, one file per bug with the hoare and
 //! the shuttle version side by side (`tests/sim_zoo.rs` runs the hoare ones
 //! too, so the zoo cannot rot). Columns:
