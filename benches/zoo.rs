@@ -1,0 +1,235 @@
+//! The bug zoo: how often each strategy of `hoare::sim`, and of shuttle,
+//! finds each planted bug. Prints one Markdown table.
+//!
+//! ```text
+//! cargo bench --bench zoo                 # every row (a minute or two)
+//! cargo bench --bench zoo -- lost notify  # rows whose name contains "lost" or "notify"
+//! ```
+//!
+//! The table goes to stdout. shuttle's random scheduler writes every
+//! failing seed to stderr as it goes (`2>/dev/null` keeps only the table).
+//!
+//! The programs live in `benches/zoo/`, one file per bug with the hoare and
+//! the shuttle version side by side (`tests/sim_zoo.rs` runs the hoare ones
+//! too, so the zoo cannot rot). Columns:
+//!
+//! * **hoare random, hoare PCT d2, hoare PCT d3**: of the seeds 0..1000,
+//!   how many fail (`hoare::sim::Builder::seed(s).strategy(..).try_run`,
+//!   `Strategy::Random` or `Strategy::Pct { depth }`).
+//! * **shuttle random**: the same seeds, each as its own one-iteration
+//!   `Runner` with `RandomScheduler::new_from_seed(s, 1)`.
+//! * **shuttle PCT d2, shuttle PCT d3**: the same seeds, each as its own
+//!   `Runner` with `PctScheduler::new_from_seed(s, depth, 2)`. shuttle's
+//!   PCT spends its first iteration on a pilot run, oldest thread first,
+//!   the same for every seed, to learn the length of a run; the seed's PCT
+//!   schedule is the second. A one-iteration run would measure the pilot
+//!   only. When the pilot itself fails, every seed fails there and the
+//!   cell reads `1000 (pilot)`: shuttle finds that bug in its first
+//!   execution, but no PCT schedule was measured.
+//! * **shuttle DFS**: `DfsScheduler::new(Some(100_000), false)`: the
+//!   number of the first failing execution; for the control, whether the
+//!   search exhausted the schedules and in how many executions.
+//!
+//! A failure is a panic (an assertion, or an `unwrap` of a failed
+//! operation) or a deadlock. Each run sits in `catch_unwind` with a silent
+//! panic hook (restored afterwards). "–": shuttle cannot express the bug
+//! (no `select!`, no timers). The last row is the time each column took.
+
+#[path = "zoo/mod.rs"]
+mod zoo;
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hoare::sim::{self, Strategy};
+use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
+
+use zoo::{HoareProgram, ZOO};
+
+/// Seeds 0..SEEDS for every sampling column.
+const SEEDS: u64 = 1000;
+/// The most executions shuttle's DFS may take.
+const DFS_MAX: usize = 100_000;
+/// Steps per run, for both tools (every zoo program needs far fewer).
+const MAX_STEPS: usize = 100_000;
+/// The PCT depths measured.
+const DEPTHS: [usize; 2] = [2, 3];
+
+const COLUMNS: [&str; 7] = [
+    "hoare random",
+    "hoare PCT d2",
+    "hoare PCT d3",
+    "shuttle random",
+    "shuttle PCT d2",
+    "shuttle PCT d3",
+    "shuttle DFS",
+];
+
+fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .map(|arg| arg.to_lowercase())
+        .collect();
+    let rows: Vec<_> = ZOO
+        .iter()
+        .filter(|bug| {
+            filters.is_empty() || filters.iter().any(|f| bug.name.to_lowercase().contains(f))
+        })
+        .collect();
+
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let mut times = [Duration::ZERO; COLUMNS.len()];
+    let mut table = Vec::new();
+    for bug in &rows {
+        let mut cells = Vec::new();
+        let mut timed = |column: usize, cell: &mut dyn FnMut() -> String| {
+            let start = Instant::now();
+            cells.push(cell());
+            times[column] += start.elapsed();
+        };
+        timed(0, &mut || {
+            per_thousand(|seed| hoare_fails(bug.hoare, Strategy::Random, seed))
+        });
+        for (i, depth) in DEPTHS.into_iter().enumerate() {
+            timed(1 + i, &mut || {
+                per_thousand(|seed| hoare_fails(bug.hoare, Strategy::Pct { depth }, seed))
+            });
+        }
+        match bug.shuttle {
+            Some(program) => {
+                timed(3, &mut || {
+                    per_thousand(|seed| {
+                        shuttle_fails(RandomScheduler::new_from_seed(seed, 1), program)
+                    })
+                });
+                for (i, depth) in DEPTHS.into_iter().enumerate() {
+                    timed(4 + i, &mut || shuttle_pct(program, depth));
+                }
+                timed(6, &mut || shuttle_dfs(program, bug.control));
+            }
+            None => cells.extend((3..COLUMNS.len()).map(|_| "–".to_string())),
+        }
+        if let Some(cell) = hoare_explore(bug.hoare, bug.control) {
+            // Not reached until `hoare::sim::explore` lands; see `hoare_explore`.
+            cells.push(cell);
+        }
+        table.push((bug.name, cells));
+        eprintln!("measured: {}", bug.name);
+    }
+    panic::set_hook(hook);
+
+    println!(
+        "| bug (failing schedules per {SEEDS} seeds) | {} |",
+        COLUMNS.join(" | ")
+    );
+    println!("|---|{}", "---:|".repeat(COLUMNS.len()));
+    for (name, cells) in &table {
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+    let times: Vec<String> = times
+        .iter()
+        .map(|time| format!("{:.2} s", time.as_secs_f64()))
+        .collect();
+    println!("| *time per column* | {} |", times.join(" | "));
+}
+
+/// How many of the seeds 0..SEEDS fail, as a cell.
+fn per_thousand(mut fails: impl FnMut(u64) -> bool) -> String {
+    (0..SEEDS).filter(|&seed| fails(seed)).count().to_string()
+}
+
+/// One hoare run: `true` if it failed (an error, or a panic that escaped).
+fn hoare_fails(program: fn() -> HoareProgram, strategy: Strategy, seed: u64) -> bool {
+    let run = panic::catch_unwind(|| {
+        sim::Builder::new()
+            .seed(seed)
+            .strategy(strategy)
+            .max_steps(MAX_STEPS as u64)
+            .try_run(program())
+    });
+    !matches!(run, Ok(Ok(())))
+}
+
+fn shuttle_config() -> Config {
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::None;
+    config.max_steps = MaxSteps::FailAfter(MAX_STEPS);
+    config.silence_warnings = true;
+    config
+}
+
+/// One shuttle run of one iteration: `true` if it failed.
+fn shuttle_fails(scheduler: impl Scheduler + 'static, program: fn()) -> bool {
+    let runner = Runner::new(scheduler, shuttle_config());
+    panic::catch_unwind(AssertUnwindSafe(|| runner.run(program))).is_err()
+}
+
+/// shuttle's PCT, per seed: the pilot iteration, then the seed's PCT
+/// schedule; the cell counts the failing runs and says when the failures
+/// were the pilot's.
+fn shuttle_pct(program: fn(), depth: usize) -> String {
+    let mut failures = 0;
+    let mut pilot_failures = 0;
+    for seed in 0..SEEDS {
+        let iterations = Arc::new(AtomicUsize::new(0));
+        let counter = iterations.clone();
+        let runner = Runner::new(
+            PctScheduler::new_from_seed(seed, depth, 2),
+            shuttle_config(),
+        );
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            runner.run(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                program();
+            })
+        }));
+        if outcome.is_err() {
+            failures += 1;
+            if iterations.load(Ordering::Relaxed) == 1 {
+                pilot_failures += 1;
+            }
+        }
+    }
+    match pilot_failures {
+        0 => failures.to_string(),
+        _ if pilot_failures == failures => format!("{failures} (pilot)"),
+        _ => format!("{failures} ({pilot_failures} in the pilot)"),
+    }
+}
+
+/// shuttle's exhaustive search: executions until the first failure, or
+/// (for the control) whether it exhausted the schedules.
+fn shuttle_dfs(program: fn(), control: bool) -> String {
+    let executions = Arc::new(AtomicUsize::new(0));
+    let counter = executions.clone();
+    let runner = Runner::new(DfsScheduler::new(Some(DFS_MAX), false), shuttle_config());
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        runner.run(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            program();
+        })
+    }));
+    let executions = executions.load(Ordering::Relaxed);
+    match outcome {
+        Err(_) if control => format!("failed at {executions} (a bug in the control)"),
+        Err(_) => format!("{executions}"),
+        Ok(_) if executions < DFS_MAX => format!("exhausted: {executions}"),
+        Ok(_) => format!("not exhausted in {executions}"),
+    }
+}
+
+/// The `explore` column: schedules until the first failure with
+/// `hoare::sim::explore` (`Builder::try_explore`), and for the control
+/// whether the exploration completed and in how many schedules.
+///
+/// `None` until that API lands; `main` prints the column only when this
+/// returns a cell (add "hoare explore" to `COLUMNS` at the same time).
+fn hoare_explore(program: fn() -> HoareProgram, control: bool) -> Option<String> {
+    let _ = (program, control);
+    None
+}
