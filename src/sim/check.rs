@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use super::assertions::Coverage;
 use super::{executor, Builder};
 
 /// Runs `make()` as a simulation under seeds `0..N` and panics at the first
@@ -47,7 +48,9 @@ where
     F: Fn() -> Fut,
     Fut: Future,
 {
-    let seeds: Vec<u64> = match env_number("HOARE_SEED") {
+    let single = env_number("HOARE_SEED");
+    let coverage = Coverage::start();
+    let seeds: Vec<u64> = match single {
         Some(seed) => vec![seed],
         None => (0..env_number("HOARE_SIM_ITERS").unwrap_or(1000)).collect(),
     };
@@ -80,5 +83,52 @@ where
                 );
             }
         }
+    }
+    report_coverage(&coverage, single.is_some());
+}
+
+/// Prints how often each `assert_sometimes!` held, and fails on one that
+/// was executed and never held (only reports it in a single-run mode).
+#[track_caller]
+pub(crate) fn report_coverage(coverage: &Coverage, single_run: bool) {
+    let summary = coverage.summary();
+    if !summary.is_empty() {
+        eprintln!("hoare::sim coverage:\n{summary}");
+    }
+    if let Some((name, tally)) = coverage.never_held() {
+        if single_run {
+            eprintln!(
+                "hoare::sim: assert_sometimes!({name:?}) never held in this run (executed {} \
+                 times); not a failure when replaying a single run",
+                tally.executed
+            );
+        } else {
+            panic!(
+                "hoare::sim::check: assert_sometimes!({name:?}) was executed {} times and never \
+                 held over all runs: no run reached the state it names; run more seeds \
+                 (HOARE_SIM_ITERS) or fix the test",
+                tally.executed
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_run_reports_a_never_held_sometimes_without_failing() {
+        let coverage = Coverage::start();
+        crate::sim::Builder::new().run(async {
+            crate::assert_sometimes!(false, "never in this run");
+        });
+        assert_eq!(
+            coverage.never_held().map(|(name, _)| name),
+            Some("never in this run")
+        );
+        report_coverage(&coverage, true);
+        let outcome = std::panic::catch_unwind(|| report_coverage(&coverage, false));
+        assert!(outcome.is_err(), "over many runs it fails");
     }
 }

@@ -64,6 +64,30 @@ pub enum SimError {
         /// What woke it (the channel, if known).
         source: String,
     },
+    /// An `assert_always!` whose condition was false, or an
+    /// `assert_unreachable!` that was reached. It fails the run also when
+    /// its panic was caught or awaited as a `JoinError`.
+    Assertion {
+        /// The assertion's name (its key).
+        name: String,
+        /// The message: the name, formatted with its arguments if any.
+        message: String,
+        /// The process it fired in: its number and spawn location, or
+        /// `main`.
+        process: String,
+        /// The seed of the run.
+        seed: u64,
+        /// The step at which it fired.
+        step: u64,
+    },
+    /// Over all the runs of an `explore` (or a `check`), an
+    /// `assert_sometimes!` was executed but its condition never held.
+    Coverage {
+        /// The assertion's name.
+        name: String,
+        /// How many times it was executed.
+        executed: u64,
+    },
 }
 
 impl SimError {
@@ -82,7 +106,9 @@ impl SimError {
             SimError::Deadlock { seed, .. }
             | SimError::Panic { seed, .. }
             | SimError::StepLimit { seed, .. }
-            | SimError::ForeignWake { seed, .. } => *seed,
+            | SimError::ForeignWake { seed, .. }
+            | SimError::Assertion { seed, .. } => *seed,
+            SimError::Coverage { .. } => 0,
         }
     }
 }
@@ -124,6 +150,23 @@ impl fmt::Display for SimError {
                 "hoare simulation (seed {seed}) was woken from another OS thread by {source}: a \
                  simulation is a closed world; create its channels inside it and do not share \
                  them with threads or runtimes outside"
+            ),
+            SimError::Assertion {
+                name,
+                message,
+                process,
+                seed,
+                step,
+            } => write!(
+                f,
+                "hoare simulation: assertion {name:?} failed in {process} at step {step} (seed \
+                 {seed}): {message}"
+            ),
+            SimError::Coverage { name, executed } => write!(
+                f,
+                "hoare simulation: assert_sometimes!({name:?}) was executed {executed} times and \
+                 never held: no run reached the state it names; widen the search (more seeds, \
+                 a higher preemption bound) or fix the test"
             ),
         }
     }

@@ -204,6 +204,21 @@ pub(crate) struct SimContext {
     names: RefCell<BTreeMap<u64, String>>,
     /// Processes spawned during the current step, for the scheduler.
     spawned: RefCell<Vec<u64>>,
+    /// The first `assert_always!`/`assert_unreachable!` that failed.
+    assertion: RefCell<Option<AssertionFailure>>,
+    /// `buggify!` call sites (`file:line:column`) and whether each is
+    /// enabled for this run.
+    buggify_sites: RefCell<BTreeMap<String, bool>>,
+    /// The seeded stream of `buggify!` draws.
+    buggify_rng: RefCell<SimRng>,
+}
+
+/// A failed assertion, as recorded when it fired.
+struct AssertionFailure {
+    name: String,
+    message: String,
+    process: u64,
+    step: u64,
 }
 
 struct ProcessInfo {
@@ -226,6 +241,50 @@ thread_local! {
 
 fn with_context<R>(f: impl FnOnce(Option<&SimContext>) -> R) -> R {
     CURRENT.with(|current| f(current.borrow().as_deref()))
+}
+
+/// Whether a simulation runs on this thread.
+pub(crate) fn in_simulation() -> bool {
+    with_context(|cx| cx.is_some())
+}
+
+/// Records a failed `assert_always!` or a reached `assert_unreachable!` in
+/// the run (the first one counts); `false` outside a simulation.
+pub(crate) fn fail_assertion(name: &str, message: &str) -> bool {
+    with_context(|cx| {
+        let Some(cx) = cx else {
+            return false;
+        };
+        let mut slot = cx.assertion.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(AssertionFailure {
+                name: name.to_string(),
+                message: message.to_string(),
+                process: cx.current.get(),
+                step: cx.step.get(),
+            });
+        }
+        true
+    })
+}
+
+/// A `buggify!` draw at `file:line:column`: `false` outside a simulation;
+/// inside, the site is enabled for the run with probability 1/2 (decided
+/// at its first draw) and an enabled site is `true` with probability 1/4.
+pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
+    with_context(|cx| {
+        let Some(cx) = cx else {
+            return false;
+        };
+        let site = format!("{file}:{line}:{column}");
+        let mut rng = cx.buggify_rng.borrow_mut();
+        let enabled = *cx
+            .buggify_sites
+            .borrow_mut()
+            .entry(site)
+            .or_insert_with(|| rng.below(2) == 1);
+        enabled && rng.below(4) == 0
+    })
 }
 
 /// Records a seeded `select!` choice in the trace (the simulation's
@@ -339,6 +398,9 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         processes: RefCell::new(BTreeMap::new()),
         names: RefCell::new(BTreeMap::new()),
         spawned: RefCell::new(Vec::new()),
+        assertion: RefCell::new(None),
+        buggify_sites: RefCell::new(BTreeMap::new()),
+        buggify_rng: RefCell::new(SimRng::new(config.seed, 3)),
     });
     cx.processes.borrow_mut().insert(
         0,
@@ -363,8 +425,10 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     drop(no_blocking);
     drop(clock_guard);
     drop(installed);
-    let result = match result {
-        Ok(output) => match leftover_panic {
+    let result = match (failed_assertion(&cx, config.seed), result) {
+        (Some(error), _) => Err(error),
+        (None, Err(error)) => Err(error),
+        (None, Ok(output)) => match leftover_panic {
             Some((process, message, step)) => Err(SimError::Panic {
                 message,
                 process: cx.name(process),
@@ -373,7 +437,6 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
             }),
             None => Ok(output),
         },
-        Err(error) => Err(error),
     };
     let trace = cx.trace.replace(Trace::default());
     (result, trace)
@@ -410,6 +473,9 @@ fn drive<F: Future>(
         if shared.main_woken.swap(false, Ordering::SeqCst) && !main_queued {
             runnable.push(Runnable::Main);
             main_queued = true;
+        }
+        if let Some(error) = failed_assertion(cx, seed) {
+            return Err(error);
         }
         if let Some(source) = shared.foreign_wake.lock().take() {
             return Err(SimError::ForeignWake { seed, source });
@@ -499,6 +565,20 @@ fn drive<F: Future>(
             }
         }
     }
+}
+
+/// The run's failed assertion, if one fired: it fails the run whatever
+/// became of its panic.
+fn failed_assertion(cx: &SimContext, seed: u64) -> Option<SimError> {
+    let failure = cx.assertion.borrow();
+    let failure = failure.as_ref()?;
+    Some(SimError::Assertion {
+        name: failure.name.clone(),
+        message: failure.message.clone(),
+        process: cx.name(failure.process),
+        seed,
+        step: failure.step,
+    })
 }
 
 fn deadlock(cx: &SimContext, seed: u64) -> SimError {

@@ -61,6 +61,7 @@
 //! [`check`] runs many seeds and reports the first failing one as
 //! `HOARE_SEED=N`, which replays with `Builder::new().seed(N)`.
 
+mod assertions;
 mod check;
 mod clock;
 mod error;
@@ -70,6 +71,13 @@ mod strategy;
 mod trace;
 
 use std::future::Future;
+
+/// What the coverage and fault-injection macros expand to; not a public
+/// API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::assertions::{always, buggify, sometimes, unreachable};
+}
 
 pub use check::check;
 pub use error::SimError;
