@@ -3,15 +3,21 @@
 use std::future::Future;
 
 use super::assertions::Coverage;
-use super::{executor, Builder};
+use super::{executor, Builder, SimError, Trace};
 
 /// Runs `make()` as a simulation under seeds `0..N` and panics at the first
-/// failing seed (a panic, a deadlock, a livelock) with a message that holds
-/// the seed as `HOARE_SEED=<seed>` and the command that replays it.
+/// failing seed (a panic, a deadlock, a livelock, a failed assertion) with
+/// a message that holds the seed as `HOARE_SEED=<seed>`, the run's token as
+/// `HOARE_SCHEDULE=<token>`, the command that replays it and the run a
+/// step a line.
 ///
 /// * `N` comes from the environment variable `HOARE_SIM_ITERS` (default
 ///   1000).
-/// * With `HOARE_SEED=<seed>` set, only that seed runs.
+/// * With `HOARE_SEED=<seed>` set, only that seed runs; with
+///   `HOARE_SCHEDULE=<token>` set, only that schedule.
+/// * Over all the runs, an `assert_sometimes!` executed but never true
+///   fails the check (in a single-run mode it is only reported); how often
+///   each one held is printed.
 /// * With `HOARE_CHECK_DETERMINISM=1`, each seed runs twice and the check
 ///   fails if the two traces' fingerprints differ (the program has a source
 ///   of nondeterminism the simulation does not control).
@@ -42,33 +48,78 @@ fn env_number(name: &str) -> Option<u64> {
     }
 }
 
+/// The schedule `HOARE_SCHEDULE` names, if set.
+pub(crate) fn env_schedule() -> Option<String> {
+    let token = std::env::var("HOARE_SCHEDULE").ok()?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// The name of the running test (libtest names each test's thread after
+/// it), for the replay command.
+pub(crate) fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<test name>")
+        .to_string()
+}
+
+/// The report of a failing run found by `caller` (`check` or `explore`):
+/// the failure once, its token as `HOARE_SCHEDULE=<token>` (and the seed
+/// where there is one), the replay command, and the trace a step a line.
+pub(crate) fn failure_report(
+    caller: &str,
+    seed: Option<&str>,
+    error: &SimError,
+    trace: &Trace,
+) -> String {
+    let token = trace.schedule();
+    let seed = seed.map(|seed| format!("{seed} ")).unwrap_or_default();
+    format!(
+        "hoare::sim::{caller} failed with {seed}HOARE_SCHEDULE={token}\n\
+         {error}\n\
+         ({} steps, {} deviations from the default schedule)\n\
+         replay it with: HOARE_SCHEDULE={token} cargo test {test} -- --exact\n\
+         or in code: hoare::sim::Builder::new().replay(\"{token}\").run(..)\n\
+         the run, a step a line:\n{}",
+        trace.steps(),
+        trace.preemptions(),
+        trace.without_messages(),
+        test = test_name(),
+    )
+}
+
 #[track_caller]
 pub(crate) fn check_with<F, Fut>(builder: &Builder, make: F)
 where
     F: Fn() -> Fut,
     Fut: Future,
 {
-    let single = env_number("HOARE_SEED");
     let coverage = Coverage::start();
+    if let Some(token) = env_schedule() {
+        let replay = builder.clone().replay(&token);
+        let (result, trace) = executor::run(replay.config(), make());
+        if let Err(error) = result {
+            panic!("{}", failure_report("check", None, &error, &trace));
+        }
+        report_coverage(&coverage, true);
+        return;
+    }
+    let single = env_number("HOARE_SEED");
     let seeds: Vec<u64> = match single {
         Some(seed) => vec![seed],
         None => (0..env_number("HOARE_SIM_ITERS").unwrap_or(1000)).collect(),
     };
     let twice = std::env::var("HOARE_CHECK_DETERMINISM").is_ok_and(|value| value.trim() == "1");
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("<test name>")
-        .to_string();
     for seed in seeds {
         let config = builder.clone().seed(seed).config().clone();
         let (result, trace) = executor::run(&config, make());
         if let Err(error) = result {
-            panic!(
-                "hoare::sim::check failed with HOARE_SEED={seed} ({:?}):\n{error}\n\
-                 replay it with: HOARE_SEED={seed} cargo test {test} -- --exact\n\
-                 or in code: hoare::sim::Builder::new().seed({seed}).strategy(hoare::sim::Strategy::{:?}).run(..)",
-                config.strategy, config.strategy
+            let seed = format!(
+                "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}))",
+                config.strategy
             );
+            panic!("{}", failure_report("check", Some(&seed), &error, &trace));
         }
         if twice {
             let (_, again) = executor::run(&config, make());

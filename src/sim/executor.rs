@@ -37,8 +37,8 @@ use std::thread::ThreadId;
 
 use super::clock::VirtualClock;
 use super::error::SimError;
-use super::rng::SimRng;
-use super::strategy::{Scheduler, Strategy};
+use super::schedule::{Kind, Recorder, Schedule};
+use super::strategy::{self, Strategy};
 use super::trace::{Event, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
@@ -57,6 +57,18 @@ pub(crate) struct Config {
     pub(crate) seed: u64,
     pub(crate) strategy: Strategy,
     pub(crate) max_steps: u64,
+    /// The schedule to replay instead of seeded choices.
+    pub(crate) replay: Option<Schedule>,
+}
+
+impl Config {
+    /// The seed errors report: 0 for a run without one (a replay).
+    fn reported_seed(&self) -> u64 {
+        match self.replay {
+            Some(_) => 0,
+            None => self.seed,
+        }
+    }
 }
 
 /// The part of a simulation that wakers (which must be `Send + Sync`) and
@@ -209,8 +221,8 @@ pub(crate) struct SimContext {
     /// `buggify!` call sites (`file:line:column`) and whether each is
     /// enabled for this run.
     buggify_sites: RefCell<BTreeMap<String, bool>>,
-    /// The seeded stream of `buggify!` draws.
-    buggify_rng: RefCell<SimRng>,
+    /// Every choice of the run goes through it.
+    recorder: RefCell<Recorder>,
 }
 
 /// A failed assertion, as recorded when it fired.
@@ -277,24 +289,36 @@ pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
             return false;
         };
         let site = format!("{file}:{line}:{column}");
-        let mut rng = cx.buggify_rng.borrow_mut();
+        let step = cx.step.get();
+        let mut recorder = cx.recorder.borrow_mut();
         let enabled = *cx
             .buggify_sites
             .borrow_mut()
             .entry(site)
-            .or_insert_with(|| rng.below(2) == 1);
-        enabled && rng.below(4) == 0
+            .or_insert_with(|| recorder.choose(Kind::BuggifySite, &[0, 1], 0, step) == 1);
+        enabled && recorder.choose(Kind::BuggifyDraw, &[0, 1], 0, step) == 1
     })
 }
 
-/// Records a seeded `select!` choice in the trace (the simulation's
-/// choice source calls this for every draw).
-pub(crate) fn note_choice(value: u64) {
-    with_context(|cx| {
-        if let Some(cx) = cx {
-            cx.trace.borrow_mut().push(Event::Choice { value });
-        }
-    });
+/// The simulation's source of `select!` choices: the arm tried first is a
+/// choice of the run, recorded in the trace.
+struct SelectChoices;
+
+impl choice::Source for SelectChoices {
+    fn first(&mut self, arms: usize) -> usize {
+        with_context(|cx| {
+            let Some(cx) = cx else {
+                return 0;
+            };
+            let options: Vec<u64> = (0..arms as u64).collect();
+            let first = cx
+                .recorder
+                .borrow_mut()
+                .choose(Kind::Arm, &options, 0, cx.step.get());
+            cx.trace.borrow_mut().push(Event::Choice { value: first });
+            first as usize
+        })
+    }
 }
 
 /// What the parts report to the simulation through `runtime::hooks`.
@@ -400,7 +424,10 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         spawned: RefCell::new(Vec::new()),
         assertion: RefCell::new(None),
         buggify_sites: RefCell::new(BTreeMap::new()),
-        buggify_rng: RefCell::new(SimRng::new(config.seed, 3)),
+        recorder: RefCell::new(Recorder::new(match &config.replay {
+            Some(schedule) => strategy::replay(schedule),
+            None => strategy::seeded(config.strategy, config.seed),
+        })),
     });
     cx.processes.borrow_mut().insert(
         0,
@@ -417,29 +444,47 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let clock = StdArc::new(VirtualClock::new());
     let clock_guard = time_clock::enter(clock.clone());
     let no_blocking = ForbidBlocking::enter(NoBlocking::Simulation);
-    let choices = Box::new(SimRng::new(config.seed, 1));
-    let (result, _) = choice::with_source(choices, || drive(config, &cx, &shared, &clock, future));
+    let (result, _) = choice::with_source(Box::new(SelectChoices), || {
+        drive(config, &cx, &shared, &clock, future)
+    });
     // Drop what is left while the simulation's context is still installed:
     // destructors of processes may use channels and timers.
     let leftover_panic = shut_down(&cx, &shared, &clock);
     drop(no_blocking);
     drop(clock_guard);
     drop(installed);
-    let result = match (failed_assertion(&cx, config.seed), result) {
-        (Some(error), _) => Err(error),
-        (None, Err(error)) => Err(error),
-        (None, Ok(output)) => match leftover_panic {
+    let seed = config.reported_seed();
+    cx.recorder.borrow_mut().finish(cx.step.get());
+    let mismatch = cx.recorder.borrow().mismatch().cloned();
+    let result = match (mismatch, failed_assertion(&cx, seed), result) {
+        (Some((step, reason)), _, _) => Err(SimError::ReplayMismatch {
+            step,
+            reason,
+            schedule: String::new(),
+        }),
+        (None, Some(error), _) => Err(error),
+        (None, None, Err(error)) => Err(error),
+        (None, None, Ok(output)) => match leftover_panic {
             Some((process, message, step)) => Err(SimError::Panic {
                 message,
                 process: cx.name(process),
-                seed: config.seed,
+                seed,
                 step,
+                schedule: String::new(),
             }),
             None => Ok(output),
         },
     };
-    let trace = cx.trace.replace(Trace::default());
-    (result, trace)
+    let mut trace = cx.trace.replace(Trace::default());
+    let recorder = cx
+        .recorder
+        .replace(Recorder::new(strategy::replay(&Schedule {
+            deviations: Vec::new(),
+            total: 0,
+        })));
+    trace.finish(recorder.into_points(), cx.step.get());
+    let token = trace.schedule();
+    (result.map_err(|error| error.with_schedule(token)), trace)
 }
 
 fn drive<F: Future>(
@@ -449,23 +494,23 @@ fn drive<F: Future>(
     clock: &VirtualClock,
     future: F,
 ) -> Result<F::Output, SimError> {
-    let seed = config.seed;
-    let mut scheduler = Scheduler::new(config.strategy, SimRng::new(seed, 0));
-    let mut timer_rng = SimRng::new(seed, 2);
-    scheduler.on_spawn(0);
+    let seed = config.reported_seed();
+    cx.recorder.borrow_mut().on_spawn(0);
+    // The process polled last: the default next choice while it is runnable.
+    let mut last = 0;
     let mut main = pin!(future);
     let main_waker = Waker::from(StdArc::new(SimMainWaker(shared.clone())));
     let mut runnable: Vec<Runnable> = Vec::new();
     let mut main_queued = false;
     loop {
         for process in cx.spawned.borrow_mut().drain(..) {
-            scheduler.on_spawn(process);
+            cx.recorder.borrow_mut().on_spawn(process);
         }
         let woken = std::mem::take(&mut *shared.woken.lock());
         for (task, is_yield) in woken {
             let process = task.header().id;
             if is_yield {
-                scheduler.on_yield(process);
+                cx.recorder.borrow_mut().on_yield(process);
             }
             runnable.push(Runnable::Process(process, task));
         }
@@ -477,8 +522,19 @@ fn drive<F: Future>(
         if let Some(error) = failed_assertion(cx, seed) {
             return Err(error);
         }
+        if let Some((step, reason)) = cx.recorder.borrow().mismatch().cloned() {
+            return Err(SimError::ReplayMismatch {
+                step,
+                reason,
+                schedule: String::new(),
+            });
+        }
         if let Some(source) = shared.foreign_wake.lock().take() {
-            return Err(SimError::ForeignWake { seed, source });
+            return Err(SimError::ForeignWake {
+                seed,
+                source,
+                schedule: String::new(),
+            });
         }
         if let Some((process, message, step)) = shared.unobserved_panic(false) {
             return Err(SimError::Panic {
@@ -486,6 +542,7 @@ fn drive<F: Future>(
                 process: cx.name(process),
                 seed,
                 step,
+                schedule: String::new(),
             });
         }
         if runnable.is_empty() {
@@ -494,7 +551,14 @@ fn drive<F: Future>(
                     cx.trace.borrow_mut().push(Event::Advance {
                         to: VirtualClock::offset(deadline),
                     });
-                    for fired in clock.advance_to(deadline, &mut timer_rng) {
+                    let step = cx.step.get();
+                    let mut next = |remaining: usize| {
+                        let options: Vec<u64> = (0..remaining as u64).collect();
+                        cx.recorder
+                            .borrow_mut()
+                            .choose(Kind::Timer, &options, 0, step) as usize
+                    };
+                    for fired in clock.advance_to(deadline, &mut next) {
                         cx.trace.borrow_mut().push(Event::Timer {
                             deadline: VirtualClock::offset(fired),
                         });
@@ -509,12 +573,26 @@ fn drive<F: Future>(
             return Err(SimError::StepLimit {
                 seed,
                 max_steps: config.max_steps,
+                schedule: String::new(),
             });
         }
         cx.step.set(step);
         let processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
-        let chosen = runnable.remove(scheduler.pick(&processes, step));
-        let process = chosen.process();
+        let default = if processes.contains(&last) {
+            last
+        } else {
+            *processes.iter().min().expect("runnable is not empty")
+        };
+        let process = cx
+            .recorder
+            .borrow_mut()
+            .choose(Kind::Process, &processes, default, step);
+        let position = processes
+            .iter()
+            .position(|&p| p == process)
+            .expect("the recorder takes one of the options");
+        let chosen = runnable.remove(position);
+        last = process;
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
@@ -536,7 +614,7 @@ fn drive<F: Future>(
                         // SeqCst: as in `SimMainWaker`. Woken during its own poll:
                         // the main future yielded.
                         if shared.main_woken.load(Ordering::SeqCst) {
-                            scheduler.on_yield(0);
+                            cx.recorder.borrow_mut().on_yield(0);
                         }
                     }
                     Err(payload) => {
@@ -550,6 +628,7 @@ fn drive<F: Future>(
                             process: cx.name(0),
                             seed,
                             step,
+                            schedule: String::new(),
                         });
                     }
                 }
@@ -578,6 +657,7 @@ fn failed_assertion(cx: &SimContext, seed: u64) -> Option<SimError> {
         process: cx.name(failure.process),
         seed,
         step: failure.step,
+        schedule: String::new(),
     })
 }
 
@@ -599,6 +679,7 @@ fn deadlock(cx: &SimContext, seed: u64) -> SimError {
         seed,
         step: cx.step.get(),
         blocked,
+        schedule: String::new(),
     }
 }
 

@@ -67,6 +67,7 @@ mod clock;
 mod error;
 pub(crate) mod executor;
 mod rng;
+mod schedule;
 mod strategy;
 mod trace;
 
@@ -85,6 +86,7 @@ pub use strategy::Strategy;
 pub use trace::{Event, Trace};
 
 use executor::Config;
+use schedule::Schedule;
 
 /// The default bound on polls per run.
 const DEFAULT_MAX_STEPS: u64 = 1_000_000;
@@ -136,6 +138,7 @@ impl Builder {
                 seed: 0,
                 strategy: Strategy::Random,
                 max_steps: DEFAULT_MAX_STEPS,
+                replay: None,
             },
         }
     }
@@ -180,6 +183,46 @@ impl Builder {
             panic!("hoare::sim::Builder::strategy: Strategy::Pct {{ depth: 0 }} is refused; the depth of a bug is at least 1");
         }
         self.config.strategy = strategy;
+        self
+    }
+
+    /// Runs exactly the schedule `token` names (from [`Trace::schedule`],
+    /// [`SimError::schedule`] or a report's `HOARE_SCHEDULE=`), instead of
+    /// seeded choices: the same program gives the same run and the same
+    /// trace fingerprint. A token that does not fit the program fails the
+    /// run with [`SimError::ReplayMismatch`]; errors of a replay report
+    /// seed 0.
+    ///
+    /// # Panics
+    ///
+    /// If `token` is not a token (the message says what is wrong with it).
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::bounded(0);
+    ///     hoare::spawn(async move { tx.send("hi").await.unwrap() });
+    ///     rx.recv().await.unwrap()
+    /// };
+    /// let (_, trace) = Builder::new().seed(5).run_traced(program());
+    /// let token = trace.schedule();
+    /// let (_, again) = Builder::new().replay(&token).run_traced(program());
+    /// assert_eq!(again.fingerprint(), trace.fingerprint());
+    ///
+    /// // A token from another program does not fit this one.
+    /// let error = Builder::new().replay("v1.0p7.0").try_run(program()).unwrap_err();
+    /// assert!(matches!(error, SimError::ReplayMismatch { .. }));
+    /// ```
+    #[track_caller]
+    pub fn replay(mut self, token: &str) -> Self {
+        match Schedule::parse(token) {
+            Ok(schedule) => self.config.replay = Some(schedule),
+            Err(reason) => panic!(
+                "hoare::sim::Builder::replay: {token:?} is not a replay token: {reason}; pass \
+                 the text of a HOARE_SCHEDULE= report or of Trace::schedule() unchanged"
+            ),
+        }
         self
     }
 
