@@ -185,6 +185,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_send(value),
             Flavour::Array(channel) => channel.try_send(value),
@@ -193,6 +194,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_recv(),
             Flavour::Array(channel) => channel.try_recv(),
@@ -201,6 +203,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn version(&self) -> (usize, usize) {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.version(),
             Flavour::Array(channel) => channel.version(),
@@ -209,6 +212,7 @@ impl<T> Channel<T> {
     }
 
     fn close(&self) -> bool {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.close(),
             Flavour::Array(channel) => channel.close(),
@@ -225,6 +229,7 @@ impl<T> Channel<T> {
     }
 
     fn is_closed(&self) -> bool {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.is_closed(),
             Flavour::Array(channel) => channel.is_closed(),
@@ -233,6 +238,7 @@ impl<T> Channel<T> {
     }
 
     fn len(&self) -> usize {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
@@ -249,6 +255,7 @@ impl<T> Channel<T> {
     }
 
     fn is_full(&self) -> bool {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(_) => true,
             Flavour::Array(channel) => channel.len() == channel.capacity(),
@@ -268,11 +275,19 @@ impl<T> Channel<T> {
     /// The queue of waiting receives of a buffered channel (a rendezvous
     /// channel keeps its waiters under its own lock: `None`).
     pub(crate) fn receiver_queue(&self) -> Option<&waiter::WaitQueue<waiter::Registration>> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(_) => None,
             Flavour::Array(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
+    }
+
+    /// Tells a listening host (the simulation's exploration) that the
+    /// process being polled uses this channel.
+    #[inline]
+    pub(crate) fn touch(&self) {
+        crate::runtime::hooks::touch(crate::runtime::hooks::Touched::Channel(self.id));
     }
 
     /// How a report names this channel: `channel #3 (rendezvous)`.

@@ -69,8 +69,11 @@ impl<'a, T> RecvArm<'a, T> {
     }
 
     fn shared(&self) -> &'a Channel<T> {
-        self.shared
-            .expect("hoare: a disabled select arm was driven")
+        let shared = self
+            .shared
+            .expect("hoare: a disabled select arm was driven");
+        shared.touch();
+        shared
     }
 }
 
@@ -204,8 +207,11 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     fn shared(&self) -> &'a Channel<T> {
-        self.shared
-            .expect("hoare: a disabled select arm was driven")
+        let shared = self
+            .shared
+            .expect("hoare: a disabled select arm was driven");
+        shared.touch();
+        shared
     }
 
     /// Sends `value` now; `false` (keeping the value) if there is no room.

@@ -39,6 +39,20 @@ pub(crate) trait Host {
     /// Starts the process `admit` numbered: keeps `live` in the host's
     /// list of live processes and queues `notified` to run.
     fn start(&self, live: Task, notified: Notified);
+    /// The process being polled read or changed `object` (the simulation's
+    /// exploration orders only steps that touch a common object).
+    fn touch(&self, object: Touched);
+}
+
+/// What a step can touch that another step may also touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Touched {
+    /// A channel, by its number: any operation, close, or a snapshot of
+    /// its state (`len`, `is_closed`).
+    Channel(u64),
+    /// A process's `JoinHandle`, by the process's number: awaiting it,
+    /// `is_finished`, `abort`, dropping it.
+    Join(u64),
 }
 
 thread_local! {
@@ -100,9 +114,21 @@ pub(crate) fn note_waiting(describe: impl Fn() -> String) {
     });
 }
 
+/// Notes that the process being polled touched `object` (one thread-local
+/// look-up when no host listens).
+#[inline]
+pub(crate) fn touch(object: Touched) {
+    with_host(|host| {
+        if let Some(host) = host {
+            host.touch(object);
+        }
+    });
+}
+
 /// Runs `wake` while noting that channel `channel` is the one waking.
 #[inline]
 pub(crate) fn waking_from_channel(channel: u64, wake: impl FnOnce()) {
+    touch(Touched::Channel(channel));
     let previous = WAKING_CHANNEL.with(|cell| cell.replace(channel));
     wake();
     WAKING_CHANNEL.with(|cell| cell.set(previous));

@@ -37,13 +37,14 @@ use std::thread::ThreadId;
 
 use super::clock::VirtualClock;
 use super::error::SimError;
-use super::schedule::{Kind, Recorder, Schedule};
+use super::footprint::{Footprint, Footprints, Object, StepRecord};
+use super::schedule::{Deviation, Kind, Recorder, Schedule};
 use super::strategy::{self, Strategy};
 use super::trace::{Event, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
-use crate::runtime::hooks::{self, Host};
+use crate::runtime::hooks::{self, Host, Touched};
 use crate::runtime::scheduler::owned::OwnedTasks;
 use crate::runtime::task::raw::Header;
 use crate::runtime::task::{self, Notified, Supervisor, Task};
@@ -59,14 +60,26 @@ pub(crate) struct Config {
     pub(crate) max_steps: u64,
     /// The schedule to replay instead of seeded choices.
     pub(crate) replay: Option<Schedule>,
+    /// Deviations to take, defaults after them (`explore`, shrinking):
+    /// used instead of seeded choices when there is no `replay`.
+    pub(crate) prefix: Option<Vec<Deviation>>,
+    /// Whether to record what each step touched (`explore`).
+    pub(crate) footprints: bool,
+    /// `explore`'s bound on deviations per schedule (`None`: unbounded).
+    pub(crate) max_preemptions: Option<usize>,
+    /// `explore` stops after this many schedules.
+    pub(crate) max_schedules: u64,
+    /// Whether `explore` applies its partial-order reduction (tests compare
+    /// it with the full search).
+    pub(crate) reduce: bool,
 }
 
 impl Config {
     /// The seed errors report: 0 for a run without one (a replay).
     fn reported_seed(&self) -> u64 {
-        match self.replay {
-            Some(_) => 0,
-            None => self.seed,
+        match (&self.replay, &self.prefix) {
+            (None, None) => self.seed,
+            _ => 0,
         }
     }
 }
@@ -141,10 +154,21 @@ impl SimShared {
 impl Supervisor for SimShared {
     fn schedule(&self, task: Notified, is_yield: bool) {
         self.check_thread();
+        let process = task.header().id;
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Process(process));
+            }
+        });
         self.woken.lock().push((task, is_yield));
     }
 
     fn remove_live(&self, header: NonNull<Header>, process: u64) -> bool {
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Join(process));
+            }
+        });
         let held = self.owned.remove(header);
         self.completed.lock().push(process);
         held
@@ -195,6 +219,11 @@ impl Wake for SimMainWaker {
 
     fn wake_by_ref(self: &StdArc<Self>) {
         self.0.check_thread();
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Process(0));
+            }
+        });
         // SeqCst: read by the executor on the same thread in the common case;
         // across threads the foreign wake already fails the run.
         self.0.main_woken.store(true, Ordering::SeqCst);
@@ -223,6 +252,10 @@ pub(crate) struct SimContext {
     buggify_sites: RefCell<BTreeMap<String, bool>>,
     /// Every choice of the run goes through it.
     recorder: RefCell<Recorder>,
+    /// What the steps touched, when recorded (`explore`).
+    footprints: Option<RefCell<Footprints>>,
+    /// What the current step touched so far.
+    footprint: RefCell<Footprint>,
 }
 
 /// A failed assertion, as recorded when it fired.
@@ -239,6 +272,33 @@ struct ProcessInfo {
 }
 
 impl SimContext {
+    /// Notes that the current step touched `object` (when recording).
+    fn touched(&self, object: Object) {
+        if self.footprints.is_some() {
+            self.footprint.borrow_mut().objects.insert(object);
+        }
+    }
+
+    /// Notes that the current step depends on every other.
+    fn touched_everything(&self) {
+        if self.footprints.is_some() {
+            self.footprint.borrow_mut().global = true;
+        }
+    }
+
+    /// Closes the record of step `process` just polled.
+    fn end_step(&self, process: u64, after_jump: bool) {
+        if let Some(footprints) = &self.footprints {
+            let mut footprint = self.footprint.take();
+            footprint.objects.insert(Object::Process(process));
+            footprints.borrow_mut().steps.push(StepRecord {
+                process,
+                footprint,
+                after_jump,
+            });
+        }
+    }
+
     fn name(&self, process: u64) -> String {
         match self.names.borrow().get(&process) {
             Some(name) => name.clone(),
@@ -291,6 +351,7 @@ pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
         let site = format!("{file}:{line}:{column}");
         let step = cx.step.get();
         let mut recorder = cx.recorder.borrow_mut();
+        cx.touched_everything();
         let enabled = *cx
             .buggify_sites
             .borrow_mut()
@@ -310,6 +371,7 @@ impl choice::Source for SelectChoices {
             let Some(cx) = cx else {
                 return 0;
             };
+            cx.touched_everything();
             let options: Vec<u64> = (0..arms as u64).collect();
             let first = cx
                 .recorder
@@ -342,6 +404,12 @@ impl Host for SimContext {
     fn admit(&self, location: &'static Location<'static>) -> (task::Owner, u64) {
         let process = self.next_process.get() + 1;
         self.next_process.set(process);
+        if let Some(footprints) = &self.footprints {
+            footprints
+                .borrow_mut()
+                .spawned_during
+                .insert(process, self.step.get());
+        }
         let location = format!("{}:{}", location.file(), location.line());
         self.trace.borrow_mut().push(Event::Spawn {
             process,
@@ -360,6 +428,10 @@ impl Host for SimContext {
         );
         self.spawned.borrow_mut().push(process);
         (task::Owner::Hosted(self.shared.clone()), process)
+    }
+
+    fn touch(&self, object: Touched) {
+        self.touched(object.into());
     }
 
     fn start(&self, live: Task, notified: Notified) {
@@ -424,10 +496,15 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         spawned: RefCell::new(Vec::new()),
         assertion: RefCell::new(None),
         buggify_sites: RefCell::new(BTreeMap::new()),
-        recorder: RefCell::new(Recorder::new(match &config.replay {
-            Some(schedule) => strategy::replay(schedule),
-            None => strategy::seeded(config.strategy, config.seed),
+        recorder: RefCell::new(Recorder::new(match (&config.replay, &config.prefix) {
+            (Some(schedule), _) => strategy::replay(schedule),
+            (None, Some(prefix)) => strategy::prefix(prefix),
+            (None, None) => strategy::seeded(config.strategy, config.seed),
         })),
+        footprints: config
+            .footprints
+            .then(|| RefCell::new(Footprints::default())),
+        footprint: RefCell::new(Footprint::default()),
     });
     cx.processes.borrow_mut().insert(
         0,
@@ -483,6 +560,9 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
             total: 0,
         })));
     trace.finish(recorder.into_points(), cx.step.get());
+    if let Some(footprints) = &cx.footprints {
+        trace.set_footprints(footprints.take());
+    }
     let token = trace.schedule();
     (result.map_err(|error| error.with_schedule(token)), trace)
 }
@@ -498,6 +578,8 @@ fn drive<F: Future>(
     cx.recorder.borrow_mut().on_spawn(0);
     // The process polled last: the default next choice while it is runnable.
     let mut last = 0;
+    // Whether virtual time jumped since the last step.
+    let mut jumped = false;
     let mut main = pin!(future);
     let main_waker = Waker::from(StdArc::new(SimMainWaker(shared.clone())));
     let mut runnable: Vec<Runnable> = Vec::new();
@@ -548,6 +630,7 @@ fn drive<F: Future>(
         if runnable.is_empty() {
             match clock.next_useful_deadline() {
                 Some(deadline) => {
+                    jumped = true;
                     cx.trace.borrow_mut().push(Event::Advance {
                         to: VirtualClock::offset(deadline),
                     });
@@ -595,6 +678,7 @@ fn drive<F: Future>(
         last = process;
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
+        cx.footprint.take();
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
             info.waiting_on = "unknown (a future outside hoare)".into();
         }
@@ -607,6 +691,8 @@ fn drive<F: Future>(
                 });
                 match polled {
                     Ok(Poll::Ready(output)) => {
+                        cx.touched_everything();
+                        cx.end_step(0, jumped);
                         cx.trace.borrow_mut().push(Event::Complete { process: 0 });
                         return Ok(output);
                     }
@@ -637,6 +723,7 @@ fn drive<F: Future>(
                 budget::with_budget(|| task.run());
             }
         }
+        cx.end_step(process, std::mem::take(&mut jumped));
         let completed = std::mem::take(&mut *shared.completed.lock());
         for process in completed {
             if cx.processes.borrow_mut().remove(&process).is_some() {

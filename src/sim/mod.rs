@@ -66,6 +66,8 @@ mod check;
 mod clock;
 mod error;
 pub(crate) mod executor;
+mod explore;
+mod footprint;
 mod rng;
 mod schedule;
 mod strategy;
@@ -82,11 +84,53 @@ pub mod __private {
 
 pub use check::check;
 pub use error::SimError;
+pub use explore::Explored;
 pub use strategy::Strategy;
 pub use trace::{Event, Trace};
 
 use executor::Config;
 use schedule::Schedule;
+
+/// Runs `make()` under every schedule within two deviations from the
+/// default schedule, up to partial-order reduction, and panics at the
+/// first failing one with its token (`HOARE_SCHEDULE=<token>`) and a replay
+/// command. See [`Builder::explore`], [`Builder::max_preemptions`] and
+/// [`Builder::max_schedules`]; with `HOARE_SCHEDULE` set, only that
+/// schedule runs.
+///
+/// The search is depth first over the run's choices (which process is
+/// polled next, a select's first arm, same-instant timers, `buggify!`)
+/// with dynamic partial-order reduction: schedules that differ only in the
+/// order of independent steps (steps that touch no common channel, join
+/// handle or waiting process) are run once. State shared through
+/// `Arc<Mutex<_>>`, atomics or statics is invisible to the reduction: a
+/// race through it may be missed. [`Explored::complete`] says whether the
+/// search finished before `max_schedules`.
+///
+/// ```
+/// let explored = hoare::sim::explore(|| async {
+///     let (ping, ping_rx) = hoare::chan::bounded::<u32>(0);
+///     let (pong, pong_rx) = hoare::chan::bounded::<u32>(0);
+///     hoare::spawn(async move {
+///         while let Ok(n) = ping_rx.recv().await {
+///             pong.send(n + 1).await.unwrap();
+///         }
+///     });
+///     for n in 0..3 {
+///         ping.send(n).await.unwrap();
+///         assert_eq!(pong_rx.recv().await, Ok(n + 1));
+///     }
+/// });
+/// assert!(explored.complete());
+/// ```
+#[track_caller]
+pub fn explore<F, Fut>(make: F) -> Explored
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    Builder::new().explore(make)
+}
 
 /// The default bound on polls per run.
 const DEFAULT_MAX_STEPS: u64 = 1_000_000;
@@ -139,6 +183,11 @@ impl Builder {
                 strategy: Strategy::Random,
                 max_steps: DEFAULT_MAX_STEPS,
                 replay: None,
+                prefix: None,
+                footprints: false,
+                max_preemptions: Some(2),
+                max_schedules: 100_000,
+                reduce: true,
             },
         }
     }
@@ -346,6 +395,118 @@ impl Builder {
         Fut: Future,
     {
         check::check_with(self, make);
+    }
+
+    /// The most deviations from the default schedule (preemptions among
+    /// them) that [`Builder::explore`] allows per schedule; `None` for no
+    /// bound. Default `Some(2)`.
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded();
+    ///     for i in 0..3 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     drop(tx);
+    ///     while rx.recv().await.is_ok() {}
+    /// };
+    /// let none = Builder::new().max_preemptions(Some(0)).explore(program);
+    /// let all = Builder::new().max_preemptions(None).explore(program);
+    /// assert_eq!(none.schedules(), 1); // the default schedule alone
+    /// assert!(all.complete() && all.schedules() > 1);
+    /// ```
+    pub fn max_preemptions(mut self, max_preemptions: Option<usize>) -> Self {
+        self.config.max_preemptions = max_preemptions;
+        self
+    }
+
+    /// The most schedules [`Builder::explore`] runs; the search stops there
+    /// and is not complete. Default 100,000.
+    ///
+    /// ```
+    /// let explored = hoare::sim::Builder::new()
+    ///     .max_preemptions(None)
+    ///     .max_schedules(3)
+    ///     .explore(|| async {
+    ///         let (tx, rx) = hoare::chan::unbounded();
+    ///         for i in 0..4 {
+    ///             let tx = tx.clone();
+    ///             hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///         }
+    ///         drop(tx);
+    ///         while rx.recv().await.is_ok() {}
+    ///     });
+    /// assert_eq!(explored.schedules(), 3);
+    /// assert!(!explored.complete());
+    /// ```
+    pub fn max_schedules(mut self, max_schedules: u64) -> Self {
+        self.config.max_schedules = max_schedules;
+        self
+    }
+
+    /// Runs `make()` under every schedule of [`explore`]'s search with this
+    /// builder's bound, limit and step limit.
+    ///
+    /// # Panics
+    ///
+    /// At the first failing schedule, with a report as [`check`]'s (the
+    /// failure, `HOARE_SCHEDULE=<token>`, the replay command, the run a step
+    /// a line), or naming an `assert_sometimes!` that was executed and
+    /// never held.
+    ///
+    /// ```
+    /// let explored = hoare::sim::Builder::new().max_preemptions(Some(1)).explore(|| async {
+    ///     let worker = hoare::spawn(async { 6 * 7 });
+    ///     assert_eq!(worker.await.unwrap(), 42);
+    /// });
+    /// assert!(explored.complete());
+    /// ```
+    #[track_caller]
+    pub fn explore<F, Fut>(&self, make: F) -> Explored
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        match explore::explore_with(self, &make) {
+            Ok(explored) => explored,
+            Err(explore::Failure::Run(error, trace)) => {
+                panic!("{}", check::failure_report("explore", None, &error, &trace))
+            }
+            Err(explore::Failure::Coverage(error)) => panic!("hoare::sim::explore: {error}"),
+        }
+    }
+
+    /// As [`Builder::explore`], with the first failure as an error value:
+    /// the failing run's error (whose [`SimError::schedule`] replays it),
+    /// or [`SimError::Coverage`].
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let result = Builder::new().try_explore(|| async {
+    ///     let (tx, rx) = hoare::chan::bounded(1);
+    ///     hoare::spawn(async move { tx.send(1).await.unwrap() });
+    ///     hoare::yield_now().await;
+    ///     assert!(rx.try_recv().is_err(), "the sender ran first");
+    /// });
+    /// let error = result.unwrap_err();
+    /// assert!(matches!(error, SimError::Panic { .. }));
+    /// assert_eq!(error.seed(), 0); // explore has no seed: its token replays it
+    /// let token = error.schedule().unwrap();
+    /// assert!(token.starts_with("v1."));
+    /// ```
+    pub fn try_explore<F, Fut>(&self, make: F) -> Result<Explored, SimError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        explore::explore_with(self, &make).map_err(|failure| match failure {
+            explore::Failure::Run(error, _) => error,
+            explore::Failure::Coverage(error) => error,
+        })
     }
 
     pub(crate) fn config(&self) -> &Config {

@@ -13,7 +13,7 @@ mod replay;
 pub(crate) use random::Random;
 pub(crate) use replay::Replay;
 
-use super::schedule::{Kind, Schedule};
+use super::schedule::{Deviation, Kind, Schedule};
 
 /// How a simulation picks the next process to poll.
 ///
@@ -83,4 +83,9 @@ pub(crate) fn replay(schedule: &Schedule) -> Box<dyn Scheduler> {
         schedule.deviations.clone(),
         Some(schedule.total),
     ))
+}
+
+/// The scheduler that takes `deviations` and the defaults after them.
+pub(crate) fn prefix(deviations: &[Deviation]) -> Box<dyn Scheduler> {
+    Box::new(Replay::new(deviations.to_vec(), None))
 }

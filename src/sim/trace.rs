@@ -11,6 +11,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::footprint::Footprints;
 use super::schedule::{ChoicePoint, Schedule};
 
 /// One thing that happened in a simulation.
@@ -116,6 +117,8 @@ pub struct Trace {
     /// Every choice point of the run, in order.
     points: Vec<ChoicePoint>,
     steps: u64,
+    /// What each step touched, when recorded (`explore`).
+    footprints: Option<Footprints>,
 }
 
 impl Trace {
@@ -127,6 +130,14 @@ impl Trace {
     pub(crate) fn finish(&mut self, points: Vec<ChoicePoint>, steps: u64) {
         self.points = points;
         self.steps = steps;
+    }
+
+    pub(crate) fn set_footprints(&mut self, footprints: Footprints) {
+        self.footprints = Some(footprints);
+    }
+
+    pub(crate) fn footprints(&self) -> Option<&Footprints> {
+        self.footprints.as_ref()
     }
 
     /// The run's choice points, in order.
