@@ -3,7 +3,8 @@
 use std::future::Future;
 
 use super::assertions::Coverage;
-use super::{executor, Builder, SimError, Trace};
+use super::executor::Config;
+use super::{executor, shrink, Builder, SimError, Trace};
 
 /// Runs `make()` as a simulation under seeds `0..N` and panics at the first
 /// failing seed (a panic, a deadlock, a livelock, a failed assertion) with
@@ -15,6 +16,9 @@ use super::{executor, Builder, SimError, Trace};
 ///   1000).
 /// * With `HOARE_SEED=<seed>` set, only that seed runs; with
 ///   `HOARE_SCHEDULE=<token>` set, only that schedule.
+/// * The failing schedule is shrunk before it is reported (fewer
+///   deviations and steps, the same failure; see `Builder::shrink`),
+///   unless `HOARE_SHRINK=0`; `HOARE_SEED` replays it as found.
 /// * Over all the runs, an `assert_sometimes!` executed but never true
 ///   fails the check (in a single-run mode it is only reported); how often
 ///   each one held is printed.
@@ -72,13 +76,16 @@ pub(crate) fn failure_report(
     seed: Option<&str>,
     error: &SimError,
     trace: &Trace,
+    shrunk: Option<&str>,
 ) -> String {
     let token = trace.schedule();
+    let shrunk = shrunk.map(|line| format!("{line}\n")).unwrap_or_default();
     let seed = seed.map(|seed| format!("{seed} ")).unwrap_or_default();
     format!(
         "hoare::sim::{caller} failed with {seed}HOARE_SCHEDULE={token}\n\
          {error}\n\
          ({} steps, {} deviations from the default schedule)\n\
+         {shrunk}\
          replay it with: HOARE_SCHEDULE={token} cargo test {test} -- --exact\n\
          or in code: hoare::sim::Builder::new().replay(\"{token}\").run(..)\n\
          the run, a step a line:\n{}",
@@ -100,7 +107,7 @@ where
         let replay = builder.clone().replay(&token);
         let (result, trace) = executor::run(replay.config(), make());
         if let Err(error) = result {
-            panic!("{}", failure_report("check", None, &error, &trace));
+            panic!("{}", failure_report("check", None, &error, &trace, None));
         }
         report_coverage(&coverage, true);
         return;
@@ -119,7 +126,11 @@ where
                 "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}))",
                 config.strategy
             );
-            panic!("{}", failure_report("check", Some(&seed), &error, &trace));
+            let (error, trace, summary) = shrink_if_enabled(&config, &make, error, trace);
+            panic!(
+                "{}",
+                failure_report("check", Some(&seed), &error, &trace, summary.as_deref())
+            );
         }
         if twice {
             let (_, again) = executor::run(&config, make());
@@ -136,6 +147,26 @@ where
         }
     }
     report_coverage(&coverage, single.is_some());
+}
+
+/// Shrinks a failure unless `HOARE_SHRINK=0`: the failure to report, its
+/// trace, and what shrinking did.
+pub(crate) fn shrink_if_enabled<F, Fut>(
+    config: &Config,
+    make: &F,
+    error: SimError,
+    trace: Trace,
+) -> (SimError, Trace, Option<String>)
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    if !shrink::enabled() {
+        return (error, trace, None);
+    }
+    let shrunk = shrink::shrink(config, make, error, trace);
+    let summary = shrunk.summary();
+    (shrunk.error, shrunk.trace, Some(summary))
 }
 
 /// Prints how often each `assert_sometimes!` held, and fails on one that

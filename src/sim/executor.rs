@@ -63,6 +63,9 @@ pub(crate) struct Config {
     /// Deviations to take, defaults after them (`explore`, shrinking):
     /// used instead of seeded choices when there is no `replay`.
     pub(crate) prefix: Option<Vec<Deviation>>,
+    /// Whether a `prefix` deviation that does not fit is dropped instead
+    /// of failing the run (shrinking).
+    pub(crate) lenient: bool,
     /// Whether to record what each step touched (`explore`).
     pub(crate) footprints: bool,
     /// `explore`'s bound on deviations per schedule (`None`: unbounded).
@@ -498,7 +501,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         buggify_sites: RefCell::new(BTreeMap::new()),
         recorder: RefCell::new(Recorder::new(match (&config.replay, &config.prefix) {
             (Some(schedule), _) => strategy::replay(schedule),
-            (None, Some(prefix)) => strategy::prefix(prefix),
+            (None, Some(prefix)) => strategy::prefix(prefix, config.lenient),
             (None, None) => strategy::seeded(config.strategy, config.seed),
         })),
         footprints: config

@@ -61,7 +61,7 @@ use std::fmt;
 use std::future::Future;
 
 use super::assertions::Coverage;
-use super::check::{env_schedule, report_coverage};
+use super::check::{env_schedule, report_coverage, shrink_if_enabled};
 use super::executor::{self, Config};
 use super::footprint::Footprints;
 use super::schedule::{ChoicePoint, Deviation, Kind};
@@ -121,8 +121,9 @@ impl fmt::Display for Explored {
 
 /// Why an `explore` failed.
 pub(crate) enum Failure {
-    /// A run failed: its error and trace.
-    Run(SimError, Trace),
+    /// A run failed: its error and trace (shrunk unless `HOARE_SHRINK=0`),
+    /// and what shrinking did.
+    Run(SimError, Trace, Option<String>),
     /// An `assert_sometimes!` never held ([`SimError::Coverage`]).
     Coverage(SimError),
 }
@@ -140,7 +141,7 @@ where
         let replay = builder.clone().replay(&token);
         let (result, trace) = executor::run(replay.config(), make());
         if let Err(error) = result {
-            return Err(Failure::Run(error, trace));
+            return Err(Failure::Run(error, trace, None));
         }
         report_coverage(&coverage, true);
         return Ok(Explored {
@@ -150,7 +151,10 @@ where
         });
     }
     match search(config, make, &mut |_| {}) {
-        Outcome::Failed(error, trace) => Err(Failure::Run(error, trace)),
+        Outcome::Failed(error, trace) => {
+            let (error, trace, summary) = shrink_if_enabled(config, make, error, trace);
+            Err(Failure::Run(error, trace, summary))
+        }
         Outcome::Done(explored) => match coverage.never_held() {
             Some((name, tally)) => Err(Failure::Coverage(SimError::Coverage {
                 name: name.to_string(),

@@ -70,6 +70,7 @@ mod explore;
 mod footprint;
 mod rng;
 mod schedule;
+mod shrink;
 mod strategy;
 mod trace;
 
@@ -184,6 +185,7 @@ impl Builder {
                 max_steps: DEFAULT_MAX_STEPS,
                 replay: None,
                 prefix: None,
+                lenient: false,
                 footprints: false,
                 max_preemptions: Some(2),
                 max_schedules: 100_000,
@@ -472,9 +474,10 @@ impl Builder {
     {
         match explore::explore_with(self, &make) {
             Ok(explored) => explored,
-            Err(explore::Failure::Run(error, trace)) => {
-                panic!("{}", check::failure_report("explore", None, &error, &trace))
-            }
+            Err(explore::Failure::Run(error, trace, summary)) => panic!(
+                "{}",
+                check::failure_report("explore", None, &error, &trace, summary.as_deref())
+            ),
             Err(explore::Failure::Coverage(error)) => panic!("hoare::sim::explore: {error}"),
         }
     }
@@ -504,9 +507,52 @@ impl Builder {
         Fut: Future,
     {
         explore::explore_with(self, &make).map_err(|failure| match failure {
-            explore::Failure::Run(error, _) => error,
+            explore::Failure::Run(error, _, _) => error,
             explore::Failure::Coverage(error) => error,
         })
+    }
+
+    /// Runs `make()` as this builder is configured (its seed and strategy,
+    /// or its [`replay`](Builder::replay) token); if the run fails, shrinks
+    /// the failing schedule and returns the shrunk run's trace, else
+    /// `None`.
+    ///
+    /// The shrunk schedule fails the same way (a panic: the same message
+    /// from a process spawned at the same place; a deadlock: the same
+    /// spawn sites blocked; an assertion: the same name), has no more
+    /// deviations and no more steps than the run, and is a local minimum
+    /// (removing any one deviation gives no smaller failing schedule)
+    /// unless 1,000 replays did not suffice. Its token is
+    /// [`Trace::schedule`].
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded::<u32>();
+    ///     for i in 0..4 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     hoare::yield_now().await;
+    ///     assert!(rx.try_recv().is_err(), "a sender ran before the main future looked");
+    /// };
+    /// let seed = (0..100).find(|&s| Builder::new().seed(s).try_run(program()).is_err()).unwrap();
+    /// let found = Builder::new().seed(seed).try_run_traced(program()).1;
+    /// let shrunk = Builder::new().seed(seed).shrink(program).expect("the seed fails");
+    /// assert!(shrunk.preemptions() <= found.preemptions());
+    /// assert!(shrunk.steps() <= found.steps());
+    /// assert_eq!(shrunk.preemptions(), 1); // one preemption at the yield is the bug
+    /// assert!(Builder::new().seed(1).shrink(|| async {}).is_none());
+    /// ```
+    pub fn shrink<F, Fut>(&self, make: F) -> Option<Trace>
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        let (result, trace) = executor::run(&self.config, make());
+        let error = result.err()?;
+        Some(shrink::shrink(&self.config, &make, error, trace).trace)
     }
 
     pub(crate) fn config(&self) -> &Config {

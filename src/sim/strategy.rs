@@ -85,7 +85,11 @@ pub(crate) fn replay(schedule: &Schedule) -> Box<dyn Scheduler> {
     ))
 }
 
-/// The scheduler that takes `deviations` and the defaults after them.
-pub(crate) fn prefix(deviations: &[Deviation]) -> Box<dyn Scheduler> {
-    Box::new(Replay::new(deviations.to_vec(), None))
+/// The scheduler that takes `deviations` and the defaults after them;
+/// `lenient`: dropping those that do not fit.
+pub(crate) fn prefix(deviations: &[Deviation], lenient: bool) -> Box<dyn Scheduler> {
+    match lenient {
+        true => Box::new(Replay::lenient(deviations.to_vec())),
+        false => Box::new(Replay::new(deviations.to_vec(), None)),
+    }
 }
