@@ -60,6 +60,19 @@
 //!
 //! [`check`] runs many seeds and reports the first failing one as
 //! `HOARE_SEED=N`, which replays with `Builder::new().seed(N)`.
+//!
+//! # Choices, tokens, exploration, shrinking
+//!
+//! Every choice of a run (the next process, a select's first arm, the
+//! order of same-instant timers, `buggify!`) has a default; a run's
+//! [`Trace::schedule`] token lists its deviations from the defaults and
+//! [`Builder::replay`] reruns it exactly. [`explore`] searches the
+//! schedules within a bound on deviations, with partial-order reduction;
+//! `check` and `explore` shrink a failing schedule before reporting it
+//! ([`Builder::shrink`]) and report its token as `HOARE_SCHEDULE=<token>`.
+//! `assert_always!`, `assert_sometimes!`, `assert_unreachable!` and
+//! `buggify!` (at the crate root) state what must hold in every run, in
+//! some run, in no run, and inject rare behaviour.
 
 mod assertions;
 mod check;
