@@ -24,9 +24,7 @@ async fn ping_pong() {
 #[test]
 fn a_correct_ping_pong_is_proven_in_a_handful_of_schedules() {
     for bound in [Some(2), None] {
-        let explored = Builder::new()
-            .max_preemptions(bound)
-            .explore(|| ping_pong());
+        let explored = Builder::new().max_preemptions(bound).explore(ping_pong);
         assert!(explored.complete(), "{explored}");
         assert!(explored.schedules() <= 10, "bound {bound:?}: {explored}");
     }
@@ -106,7 +104,7 @@ async fn check_then_act() {
 #[test]
 fn a_planted_check_then_act_bug_is_found_and_its_token_replays_it() {
     let error = Builder::new()
-        .try_explore(|| check_then_act())
+        .try_explore(check_then_act)
         .expect_err("two checks before either act overdraw");
     let SimError::Panic { ref message, .. } = error else {
         panic!("expected the overdraft panic, got {error}");
@@ -122,7 +120,7 @@ fn a_planted_check_then_act_bug_is_found_and_its_token_replays_it() {
 
 #[test]
 fn explore_panics_with_the_token_and_an_exact_replay_command() {
-    let outcome = std::panic::catch_unwind(|| sim::explore(|| check_then_act()));
+    let outcome = std::panic::catch_unwind(|| sim::explore(check_then_act));
     let payload = outcome.expect_err("explore must fail");
     let report = payload
         .downcast_ref::<String>()
@@ -145,12 +143,12 @@ fn the_bound_limits_the_search() {
     // The overdraft needs one preemption: with none allowed it is not found.
     let explored = Builder::new()
         .max_preemptions(Some(0))
-        .explore(|| check_then_act());
+        .explore(check_then_act);
     assert_eq!(explored.schedules(), 1, "{explored}");
     assert!(explored.complete());
     assert!(Builder::new()
         .max_preemptions(Some(1))
-        .try_explore(|| check_then_act())
+        .try_explore(check_then_act)
         .is_err());
 }
 

@@ -123,7 +123,7 @@ impl fmt::Display for Explored {
 pub(crate) enum Failure {
     /// A run failed: its error and trace (shrunk unless `HOARE_SHRINK=0`),
     /// and what shrinking did.
-    Run(SimError, Trace, Option<String>),
+    Run(Box<(SimError, Trace, Option<String>)>),
     /// An `assert_sometimes!` never held ([`SimError::Coverage`]).
     Coverage(SimError),
 }
@@ -141,7 +141,7 @@ where
         let replay = builder.clone().replay(&token);
         let (result, trace) = executor::run(replay.config(), make());
         if let Err(error) = result {
-            return Err(Failure::Run(error, trace, None));
+            return Err(Failure::Run(Box::new((error, trace, None))));
         }
         report_coverage(&coverage, true);
         return Ok(Explored {
@@ -153,7 +153,7 @@ where
     match search(config, make, &mut |_| {}) {
         Outcome::Failed(error, trace) => {
             let (error, trace, summary) = shrink_if_enabled(config, make, error, trace);
-            Err(Failure::Run(error, trace, summary))
+            Err(Failure::Run(Box::new((error, trace, summary))))
         }
         Outcome::Done(explored) => match coverage.never_held() {
             Some((name, tally)) => Err(Failure::Coverage(SimError::Coverage {

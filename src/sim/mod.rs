@@ -487,10 +487,13 @@ impl Builder {
     {
         match explore::explore_with(self, &make) {
             Ok(explored) => explored,
-            Err(explore::Failure::Run(error, trace, summary)) => panic!(
-                "{}",
-                check::failure_report("explore", None, &error, &trace, summary.as_deref())
-            ),
+            Err(explore::Failure::Run(failure)) => {
+                let (error, trace, summary) = *failure;
+                panic!(
+                    "{}",
+                    check::failure_report("explore", None, &error, &trace, summary.as_deref())
+                )
+            }
             Err(explore::Failure::Coverage(error)) => panic!("hoare::sim::explore: {error}"),
         }
     }
@@ -520,7 +523,7 @@ impl Builder {
         Fut: Future,
     {
         explore::explore_with(self, &make).map_err(|failure| match failure {
-            explore::Failure::Run(error, _, _) => error,
+            explore::Failure::Run(failure) => failure.0,
             explore::Failure::Coverage(error) => error,
         })
     }
