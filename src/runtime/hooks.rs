@@ -3,7 +3,9 @@
 //! Channels, selections, timers, `JoinHandle`s and `spawn` report a few
 //! facts through the functions of this module: a new channel needs a
 //! number, the process being polled waits on something (described in
-//! words), a channel is waking a waiter, a process is being spawned. A
+//! words), a channel is waking a waiter, a process is being spawned, the
+//! process being polled touched a channel or a `JoinHandle` (for the
+//! simulation's partial-order reduction). A
 //! host installed on the current thread hears them and may take over the
 //! spawn; without one, each hook is one thread-local look-up that finds
 //! nothing, and the parts behave as on a plain runtime.
@@ -40,8 +42,9 @@ pub(crate) trait Host {
     /// list of live processes and queues `notified` to run.
     fn start(&self, live: Task, notified: Notified);
     /// The process being polled read or changed `object` (the simulation's
-    /// exploration orders only steps that touch a common object).
-    fn touch(&self, object: Touched);
+    /// exploration orders only steps that touch a common object). Hosts
+    /// that do not explore ignore it.
+    fn touch(&self, _object: Touched) {}
 }
 
 /// What a step can touch that another step may also touch.
@@ -62,6 +65,9 @@ thread_local! {
     /// none), so a host can name it when the wake reaches a process it
     /// does not expect.
     static WAKING_CHANNEL: Cell<u64> = Cell::new(0);
+    /// Whether a host is installed: [`touch`], on every channel operation,
+    /// looks at this flag alone when none is.
+    static LISTENING: Cell<bool> = Cell::new(false);
 }
 
 /// Keeps a host installed on this thread; uninstalls it on drop.
@@ -70,6 +76,7 @@ pub(crate) struct Installed(());
 impl Drop for Installed {
     fn drop(&mut self) {
         let host = HOST.with(|slot| slot.borrow_mut().take());
+        LISTENING.with(|listening| listening.set(false));
         drop(host);
     }
 }
@@ -82,6 +89,7 @@ pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
             return Err(host);
         }
         *slot = Some(host);
+        LISTENING.with(|listening| listening.set(true));
         Ok(Installed(()))
     })
 }
@@ -115,9 +123,12 @@ pub(crate) fn note_waiting(describe: impl Fn() -> String) {
 }
 
 /// Notes that the process being polled touched `object` (one thread-local
-/// look-up when no host listens).
+/// flag read when no host listens).
 #[inline]
 pub(crate) fn touch(object: Touched) {
+    if !LISTENING.with(Cell::get) {
+        return;
+    }
     with_host(|host| {
         if let Some(host) = host {
             host.touch(object);
