@@ -488,6 +488,53 @@ mod tests {
         order
     }
 
+    /// A rendezvous hand-off, a biased select over two senders (no choice
+    /// of its own, so its steps are not global), a join handle, a channel
+    /// closed by a process's end, and a process that only yields.
+    async fn rendezvous_and_joins() -> Vec<u32> {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let (other, other_rx) = chan::bounded::<u32>(1);
+        let sender = {
+            let tx = tx.clone();
+            crate::spawn(async move {
+                tx.send(1).await.unwrap();
+                2
+            })
+        };
+        crate::spawn(async move {
+            let _ = other.send(3).await;
+        });
+        crate::spawn(async {
+            crate::yield_now().await;
+            crate::yield_now().await;
+        });
+        drop(tx);
+        let mut order = Vec::new();
+        for _ in 0..2 {
+            crate::select! {
+                biased;
+                recv(rx) -> v => order.push(v.unwrap_or(90)),
+                recv(other_rx) -> v => order.push(v.unwrap_or(80)),
+            }
+        }
+        order.push(rx.recv().await.unwrap_or(70));
+        order.push(sender.await.unwrap());
+        order
+    }
+
+    #[test]
+    fn the_reduction_finds_every_result_of_handoffs_selects_and_joins() {
+        for bound in [Some(0), Some(1), Some(2), Some(3), None] {
+            let (full, full_runs) = results(&config(bound, false), rendezvous_and_joins);
+            let (reduced, reduced_runs) = results(&config(bound, true), rendezvous_and_joins);
+            assert_eq!(reduced, full, "bound {bound:?}");
+            assert!(
+                reduced_runs <= full_runs,
+                "bound {bound:?}: {reduced_runs} > {full_runs}"
+            );
+        }
+    }
+
     fn config(bound: Option<usize>, reduce: bool) -> Config {
         let mut config = crate::sim::Builder::new()
             .max_preemptions(bound)
