@@ -190,28 +190,28 @@ fn a_sometimes_that_never_held_fails_try_explore_with_coverage() {
 fn every_select_arm_and_timer_order_is_explored() {
     let seen = std::sync::Mutex::new(std::collections::BTreeSet::new());
     let explored = Builder::new().explore(|| async {
-        let (a, b) = (chan::bounded(1), chan::bounded(1));
-        a.0.send(1).await.unwrap();
-        b.0.send(2).await.unwrap();
+        // Two ready arms: which one a select takes is a choice.
+        let (left, left_rx) = chan::bounded(1);
+        let (right, right_rx) = chan::bounded(1);
+        left.try_send("left").unwrap();
+        right.try_send("right").unwrap();
         let arm = hoare::select! {
-            recv(a.1) -> v => v.unwrap(),
-            recv(b.1) -> v => v.unwrap(),
+            recv(left_rx) -> v => v.unwrap(),
+            recv(right_rx) -> v => v.unwrap(),
         };
-        let (t1, t2) = (
-            hoare::time::after(Duration::from_millis(5)),
-            hoare::time::after(Duration::from_millis(5)),
-        );
-        let timer = hoare::select! {
-            biased;
-            recv(t1) -> _ => if t2.try_recv().is_ok() { 12 } else { 1 },
-            recv(t2) -> _ => 2,
-        };
-        seen.lock().unwrap().insert((arm, timer));
+        // Two sleeps due at one instant: which wakes first is a choice.
+        let (done, done_rx) = chan::unbounded();
+        for name in ["first", "second"] {
+            let done = done.clone();
+            hoare::spawn(async move {
+                hoare::time::sleep(Duration::from_millis(5)).await;
+                done.send(name).await.unwrap();
+            });
+        }
+        let woke = done_rx.recv().await.unwrap();
+        seen.lock().unwrap().insert((arm, woke));
     });
     assert!(explored.complete());
     let seen = seen.into_inner().unwrap();
-    assert!(
-        seen.contains(&(1, 12)) && seen.contains(&(2, 12)),
-        "{seen:?}"
-    );
+    assert_eq!(seen.len(), 4, "both arms and both wake orders: {seen:?}");
 }

@@ -210,32 +210,20 @@ mod tests {
     use crate::chan;
     use crate::sim::Builder;
 
-    /// A lost update needing one preemption, in a run with noise: other
-    /// processes whose order does not matter.
-    async fn lost_update() {
-        let (cell, cell_rx) = chan::bounded::<u32>(1);
-        cell.send(0).await.unwrap();
-        let mut workers = Vec::new();
-        for _ in 0..2 {
-            let (cell, cell_rx) = (cell.clone(), cell_rx.clone());
-            workers.push(crate::spawn(async move {
-                let seen = cell_rx.recv().await.unwrap();
-                cell.send(seen).await.unwrap();
-                crate::yield_now().await;
-                let _ = cell_rx.recv().await.unwrap();
-                cell.send(seen + 1).await.unwrap();
-            }));
-        }
-        for i in 0..3 {
+    /// Senders that each yield once before sending, and a main future
+    /// that looks after two yields: a sender is early only by preemptions.
+    async fn early_sender() {
+        let (tx, rx) = chan::unbounded::<u32>();
+        for i in 0..4 {
+            let tx = tx.clone();
             crate::spawn(async move {
                 crate::yield_now().await;
-                i
+                tx.send(i).await.unwrap();
             });
         }
-        for worker in workers {
-            worker.await.unwrap();
-        }
-        assert_eq!(cell_rx.recv().await, Ok(2), "an increment was lost");
+        crate::yield_now().await;
+        crate::yield_now().await;
+        assert!(rx.try_recv().is_err(), "a sender went first");
     }
 
     #[test]
@@ -243,11 +231,11 @@ mod tests {
         let mut shrunk_some = 0;
         for seed in 0..40 {
             let config = Builder::new().seed(seed).config().clone();
-            let (result, trace) = executor::run(&config, lost_update());
+            let (result, trace) = executor::run(&config, early_sender());
             let Err(error) = result else { continue };
             let target = Signature::of(&error);
             let (deviations, steps) = (trace.preemptions(), trace.steps());
-            let shrunk = shrink(&config, &lost_update, error, trace);
+            let shrunk = shrink(&config, &early_sender, error, trace);
             assert!(!shrunk.exhausted, "seed {seed}: {}", shrunk.summary());
             assert_eq!(Signature::of(&shrunk.error), target, "seed {seed}");
             assert!(shrunk.trace.preemptions() <= deviations && shrunk.trace.steps() <= steps);
@@ -260,7 +248,7 @@ mod tests {
                 let mut run = config.clone();
                 run.prefix = Some(candidate);
                 run.lenient = true;
-                let (result, trace) = executor::run(&run, lost_update());
+                let (result, trace) = executor::run(&run, early_sender());
                 if let Err(error) = result {
                     let smaller = (trace.preemptions(), trace.steps())
                         < (shrunk.trace.preemptions(), shrunk.trace.steps())
