@@ -215,3 +215,20 @@ fn every_select_arm_and_timer_order_is_explored() {
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), 4, "both arms and both wake orders: {seen:?}");
 }
+
+#[test]
+#[should_panic(expected = "not deterministic")]
+fn a_program_that_changes_between_runs_is_refused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    Builder::new().max_preemptions(None).explore(|| async {
+        let processes = 2 + RUNS.fetch_add(1, Ordering::SeqCst) % 3;
+        let (tx, rx) = chan::unbounded();
+        for i in 0..processes {
+            let tx = tx.clone();
+            hoare::spawn(async move { tx.send(i).await.unwrap() });
+        }
+        drop(tx);
+        while rx.recv().await.is_ok() {}
+    });
+}

@@ -241,6 +241,14 @@ where
         let (result, trace) = executor::run(&run, make());
         schedules += 1;
         if let Err(error) = result {
+            if let SimError::ReplayMismatch { reason, .. } = &error {
+                panic!(
+                    "hoare::sim::explore: the program is not deterministic: replaying the \
+                     choices of an earlier run did not fit ({reason}); a source of \
+                     nondeterminism outside the simulation (threads, wall-clock time, HashMap \
+                     order, I/O, state kept between runs) must go"
+                );
+            }
             return Outcome::Failed(error, trace);
         }
         visit(&trace);

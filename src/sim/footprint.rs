@@ -12,8 +12,11 @@
 //! `buggify!` draw): its footprint then depends on that choice, and
 //! treating it as global keeps the reduction sound without knowing the
 //! footprints of the alternatives. A virtual-time jump between two steps
-//! orders everything before it before everything after it. Allocating
-//! process and channel numbers and yielding are not dependences.
+//! orders everything before it before everything after it. A timer is
+//! used only by the future that owns it between jumps and fires only at a
+//! jump, so timers need no object of their own (a timer channel such as
+//! `time::after` is a channel). Allocating process and channel numbers and
+//! yielding are not dependences.
 //!
 //! Only what reaches the simulation through `runtime::hooks` is seen:
 //! state shared through `Arc<Mutex<_>>`, atomics or statics is invisible,
