@@ -140,3 +140,145 @@ pub use runtime::{
     block_on, par, run, spawn, spawn_blocking, yield_now, Builder, JoinError, JoinHandle, Runtime,
 };
 pub use select::Select;
+
+/// Asserts that `cond` holds in every run: `assert_always!(cond, "name")`,
+/// or with format arguments after the name, which is then the format
+/// string (the name stays the key; the arguments only add to the message).
+///
+/// Inside a simulation a false condition fails the run with
+/// [`sim::SimError::Assertion`], also when the panic it raises to stop the
+/// process is caught or awaited through a `JoinHandle`. Outside a
+/// simulation it behaves like `debug_assert!`.
+///
+/// ```
+/// use hoare::sim::{Builder, SimError};
+///
+/// let balance = 10;
+/// hoare::assert_always!(balance >= 0, "balance is never negative");
+///
+/// let error = Builder::new()
+///     .try_run(async {
+///         let child = hoare::spawn(async {
+///             let paid = 3;
+///             hoare::assert_always!(paid <= 2, "paid at most twice, paid {}", paid);
+///         });
+///         let _ = child.await; // a JoinError here; the run fails all the same
+///     })
+///     .unwrap_err();
+/// assert!(matches!(error, SimError::Assertion { .. }));
+/// assert!(error.to_string().contains("paid at most twice, paid 3"));
+/// ```
+#[macro_export]
+macro_rules! assert_always {
+    ($cond:expr, $name:literal $(,)?) => {
+        $crate::sim::__private::always(
+            $cond,
+            $name,
+            ::core::option::Option::None,
+            ::core::cfg!(debug_assertions),
+        )
+    };
+    ($cond:expr, $name:literal, $($arg:tt)+) => {
+        $crate::sim::__private::always(
+            $cond,
+            $name,
+            ::core::option::Option::Some(::core::format_args!($name, $($arg)+)),
+            ::core::cfg!(debug_assertions),
+        )
+    };
+}
+
+/// Asserts that `cond` holds in at least one run of a
+/// [`sim::check`](crate::sim::check) or [`sim::explore`](crate::sim::explore):
+/// `assert_sometimes!(cond, "name")`.
+///
+/// Over all the runs of one `check`/`explore` call, an assertion that was
+/// executed but never held fails the call, naming it; `check` prints how
+/// often each one held. In a single run (`Builder::run`) and outside a
+/// simulation it does nothing.
+///
+/// ```
+/// hoare::sim::check(|| async {
+///     let (tx, rx) = hoare::chan::bounded(1);
+///     hoare::spawn(async move { tx.send(1).await.unwrap() });
+///     hoare::yield_now().await;
+///     let early = rx.try_recv().is_ok();
+///     hoare::assert_sometimes!(early, "the value was there before we looked");
+///     hoare::assert_sometimes!(!early, "we looked before the value was there");
+/// });
+/// ```
+#[macro_export]
+macro_rules! assert_sometimes {
+    ($cond:expr, $name:literal $(,)?) => {
+        $crate::sim::__private::sometimes($cond, $name)
+    };
+    ($cond:expr, $name:literal, $($arg:tt)+) => {{
+        let _ = ::core::format_args!($name, $($arg)+);
+        $crate::sim::__private::sometimes($cond, $name)
+    }};
+}
+
+/// Asserts that this point is never reached: `assert_unreachable!("name")`,
+/// or with format arguments after the name.
+///
+/// Inside a simulation reaching it fails the run with
+/// [`sim::SimError::Assertion`]; outside, it behaves like a
+/// `debug_assert!(false)`.
+///
+/// ```
+/// let error = hoare::sim::Builder::new()
+///     .try_run(async {
+///         let (tx, rx) = hoare::chan::bounded::<u8>(1);
+///         drop(tx);
+///         if rx.recv().await.is_ok() {
+///             hoare::assert_unreachable!("a value from a dropped sender");
+///         }
+///         hoare::assert_unreachable!("the end of the program");
+///     })
+///     .unwrap_err();
+/// assert!(error.to_string().contains("the end of the program"));
+/// ```
+#[macro_export]
+macro_rules! assert_unreachable {
+    ($name:literal $(,)?) => {
+        $crate::sim::__private::unreachable(
+            $name,
+            ::core::option::Option::None,
+            ::core::cfg!(debug_assertions),
+        )
+    };
+    ($name:literal, $($arg:tt)+) => {
+        $crate::sim::__private::unreachable(
+            $name,
+            ::core::option::Option::Some(::core::format_args!($name, $($arg)+)),
+            ::core::cfg!(debug_assertions),
+        )
+    };
+}
+
+/// Fault injection: `true` now and then inside a simulation, never
+/// outside, so rare paths (a lost message, a slow reply) get exercised.
+///
+/// A call site is the macro's `file:line:column`. In a seeded run each site
+/// is enabled for the run with probability 1/2, decided at its first draw,
+/// and an enabled site returns `true` with probability 1/4 per call; the
+/// same seed gives the same answers. Under `explore` both are choices whose
+/// default is `false`.
+///
+/// ```
+/// assert!(!hoare::buggify!()); // outside a simulation
+/// let fired = (0..20u64)
+///     .filter(|&seed| {
+///         hoare::sim::Builder::new()
+///             .seed(seed)
+///             .run(async { (0..8).any(|_| hoare::buggify!()) })
+///     })
+///     .count();
+/// assert!(fired > 0 && fired < 20);
+/// ```
+#[macro_export]
+macro_rules! buggify {
+    () => {
+        $crate::sim::__private::buggify(::core::file!(), ::core::line!(), ::core::column!())
+    };
+}

@@ -178,6 +178,40 @@ async fn surface() {
     is_error::<SimError>();
     sim::check(|| async {});
 
+    // section 10.1: exploration, replay tokens, shrinking
+    let ex: sim::Explored = sim::explore(|| async {});
+    let ex: sim::Explored = sim::Builder::new()
+        .max_preemptions(Some(2))
+        .max_schedules(1000)
+        .explore(|| async {});
+    let r: Result<sim::Explored, SimError> = sim::Builder::new().try_explore(|| async {});
+    let (count, complete): (u64, bool) = (ex.schedules(), ex.complete());
+    let text: String = ex.to_string();
+    let token: String = trace.schedule();
+    let (p, s): (u64, u64) = (trace.preemptions(), trace.steps());
+    let v: u8 = sim::Builder::new().replay(&token).run(async { 1u8 });
+    let (r, t): (Result<u8, SimError>, Trace) =
+        sim::Builder::new().seed(3).try_run_traced(async { 1u8 });
+    let shrunk: Option<Trace> = sim::Builder::new().seed(3).shrink(|| async {});
+    if let Err(SimError::Assertion { .. }) = r {}
+    if let Err(e) = sim::Builder::new().try_explore(|| async {}) {
+        let token: Option<&str> = e.schedule();
+        let seed: u64 = e.seed();
+        match e {
+            SimError::Coverage { .. } | SimError::ReplayMismatch { .. } => {}
+            _ => {}
+        }
+    }
+
+    // section 10.2: coverage assertions, buggify
+    hoare::assert_always!(true, "always");
+    hoare::assert_always!(x == 1, "always with args {}", x);
+    hoare::assert_sometimes!(x == 1, "sometimes");
+    if x == 0 {
+        hoare::assert_unreachable!("unreachable");
+    }
+    let b: bool = hoare::buggify!();
+
     // section 10.3: observability
     let dump: hoare::runtime::Dump = rt.dump();
     let dump: hoare::runtime::Dump = hoare::runtime::dump();
@@ -208,6 +242,7 @@ async fn surface() {
         .on_stall(|dump: &hoare::runtime::Dump| eprintln!("{dump}"))
         .build()
         .unwrap();
+
     // section 10.4: the calls users reach for
     let (tx, rx): (Sender<u8>, Receiver<u8>) = chan::bounded(1);
     let r: Result<(), chan::SendTimeoutError<u8>> = tx.send_timeout(1, Duration::from_millis(1));

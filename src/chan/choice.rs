@@ -9,17 +9,20 @@
 //! loom model must make the same choices in every execution it explores,
 //! or loom cannot replay its interleavings.
 //!
-//! A simulation installs its own seeded [`Source`] with [`with_source`]
-//! (and records each draw itself), so every choice replays from its seed.
+//! A simulation installs its own [`Source`] with [`with_source`]. It makes
+//! one choice per selection, the arm tried first, and the others follow in
+//! rotation (`first, first + 1, ..., 0, ..., first - 1`): the order is a
+//! function of that one number, so a simulation that records it replays the
+//! selection exactly, and its default, `0`, is the written order.
 
 use std::cell::{Cell, RefCell};
 
 use crate::sync::thread_local;
 
-/// A source of random numbers that a simulation can install.
+/// The choices of a simulation's selections.
 pub(crate) trait Source {
-    /// The next 64 random bits.
-    fn next_u64(&mut self) -> u64;
+    /// Which of `arms` (`>= 2`) arms is tried first, in `0..arms`.
+    fn first(&mut self, arms: usize) -> usize;
 }
 
 thread_local! {
@@ -67,21 +70,8 @@ fn seed() -> u64 {
 }
 
 /// Draws `count` random numbers for this thread and hands each to `take`,
-/// in order, looking the thread's source up once (a `select!` draws
-/// several per shuffle). Under a simulation the source is its seeded one.
+/// in order.
 fn draw(count: usize, mut take: impl FnMut(u64)) {
-    let overridden = OVERRIDE.with(|slot| match slot.borrow_mut().as_mut() {
-        Some(source) => {
-            for _ in 0..count {
-                take(source.next_u64());
-            }
-            true
-        }
-        None => false,
-    });
-    if overridden {
-        return;
-    }
     STATE.with(|state| {
         let mut x = state.get();
         if x == 0 {
@@ -104,8 +94,17 @@ fn scale(value: u64, n: usize) -> usize {
 }
 
 /// Fills `order` with a uniformly random permutation of `0..order.len()`
-/// (Fisher-Yates).
+/// (Fisher-Yates), or, under a simulation's source, with the rotation
+/// that starts at the arm it chooses.
 pub(crate) fn shuffle(order: &mut [usize]) {
+    let len = order.len();
+    let first = OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.first(len)));
+    if let Some(first) = first {
+        for (index, slot) in order.iter_mut().enumerate() {
+            *slot = (first + index) % len;
+        }
+        return;
+    }
     for (index, slot) in order.iter_mut().enumerate() {
         *slot = index;
     }

@@ -200,6 +200,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_send(value),
             Flavour::Array(channel) => channel.try_send(value),
@@ -208,6 +209,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_recv(),
             Flavour::Array(channel) => channel.try_recv(),
@@ -216,6 +218,7 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn version(&self) -> (usize, usize) {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.version(),
             Flavour::Array(channel) => channel.version(),
@@ -224,6 +227,7 @@ impl<T> Channel<T> {
     }
 
     fn close(&self) -> bool {
+        self.touch();
         let closed_now = match &self.flavour {
             Flavour::Zero(channel) => channel.close(),
             Flavour::Array(channel) => channel.close(),
@@ -244,6 +248,7 @@ impl<T> Channel<T> {
     }
 
     fn is_closed(&self) -> bool {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.is_closed(),
             Flavour::Array(channel) => channel.is_closed(),
@@ -252,6 +257,7 @@ impl<T> Channel<T> {
     }
 
     fn len(&self) -> usize {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
@@ -268,6 +274,7 @@ impl<T> Channel<T> {
     }
 
     fn is_full(&self) -> bool {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(_) => true,
             Flavour::Array(channel) => channel.len() == channel.capacity(),
@@ -287,11 +294,19 @@ impl<T> Channel<T> {
     /// The queue of waiting receives of a buffered channel (a rendezvous
     /// channel keeps its waiters under its own lock: `None`).
     pub(crate) fn receiver_queue(&self) -> Option<&waiter::WaitQueue<waiter::Registration>> {
+        self.touch();
         match &self.flavour {
             Flavour::Zero(_) => None,
             Flavour::Array(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
+    }
+
+    /// Tells a listening host (the simulation's exploration) that the
+    /// process being polled uses this channel.
+    #[inline]
+    pub(crate) fn touch(&self) {
+        crate::runtime::hooks::touch(crate::runtime::hooks::Touched::Channel(self.id));
     }
 
     /// The shape of a channel of `flavour`, as dumps and reports name it.

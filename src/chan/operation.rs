@@ -71,8 +71,11 @@ impl<'a, T> RecvArm<'a, T> {
     }
 
     fn channel(&self) -> &'a Channel<T> {
-        self.channel
-            .expect("hoare: a disabled select arm was driven")
+        let channel = self
+            .channel
+            .expect("hoare: a disabled select arm was driven");
+        channel.touch();
+        channel
     }
 }
 
@@ -213,8 +216,11 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     fn channel(&self) -> &'a Channel<T> {
-        self.channel
-            .expect("hoare: a disabled select arm was driven")
+        let channel = self
+            .channel
+            .expect("hoare: a disabled select arm was driven");
+        channel.touch();
+        channel
     }
 
     /// Takes the held value (and whether it waits first in line), leaving

@@ -3,7 +3,9 @@
 //! Channels, selections, timers, `JoinHandle`s and `spawn` report a few
 //! facts through the functions of this module: a new channel needs a
 //! number, the process being polled waits on something (described in
-//! words), a channel is waking a waiter, a process is being spawned. A
+//! words), a channel is waking a waiter, a process is being spawned, the
+//! process being polled touched a channel or a `JoinHandle` (for the
+//! simulation's partial-order reduction). A
 //! host installed on the current thread hears them and may take over the
 //! spawn; without one, each hook is one thread-local look-up that finds
 //! nothing, and the parts behave as on a plain runtime.
@@ -43,6 +45,21 @@ pub(crate) trait Host {
     fn start(&self, live: Task, notified: Notified);
     /// A dump of the host's live processes (`hoare::runtime::dump`).
     fn dump(&self) -> Dump;
+    /// The process being polled read or changed `object` (the simulation's
+    /// exploration orders only steps that touch a common object). Hosts
+    /// that do not explore ignore it.
+    fn touch(&self, _object: Touched) {}
+}
+
+/// What a step can touch that another step may also touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Touched {
+    /// A channel, by its number: any operation, close, or a snapshot of
+    /// its state (`len`, `is_closed`).
+    Channel(u64),
+    /// A process's `JoinHandle`, by the process's number: awaiting it,
+    /// `is_finished`, `abort`, dropping it.
+    Join(u64),
 }
 
 thread_local! {
@@ -52,6 +69,9 @@ thread_local! {
     /// none), so a host can name it when the wake reaches a process it
     /// does not expect.
     static WAKING_CHANNEL: Cell<u64> = Cell::new(0);
+    /// Whether a host is installed: [`touch`], on every channel operation,
+    /// looks at this flag alone when none is.
+    static LISTENING: Cell<bool> = Cell::new(false);
 }
 
 /// Keeps a host installed on this thread; uninstalls it on drop.
@@ -60,6 +80,7 @@ pub(crate) struct Installed(());
 impl Drop for Installed {
     fn drop(&mut self) {
         let host = HOST.with(|slot| slot.borrow_mut().take());
+        LISTENING.with(|listening| listening.set(false));
         drop(host);
     }
 }
@@ -72,6 +93,7 @@ pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
             return Err(host);
         }
         *slot = Some(host);
+        LISTENING.with(|listening| listening.set(true));
         Ok(Installed(()))
     })
 }
@@ -116,9 +138,24 @@ pub(crate) fn dump() -> Option<Dump> {
     with_host(|host| host.map(|host| host.dump()))
 }
 
+/// Notes that the process being polled touched `object` (one thread-local
+/// flag read when no host listens).
+#[inline]
+pub(crate) fn touch(object: Touched) {
+    if !LISTENING.with(Cell::get) {
+        return;
+    }
+    with_host(|host| {
+        if let Some(host) = host {
+            host.touch(object);
+        }
+    });
+}
+
 /// Runs `wake` while noting that channel `channel` is the one waking.
 #[inline]
 pub(crate) fn waking_from_channel(channel: u64, wake: impl FnOnce()) {
+    touch(Touched::Channel(channel));
     let previous = WAKING_CHANNEL.with(|cell| cell.replace(channel));
     wake();
     WAKING_CHANNEL.with(|cell| cell.set(previous));

@@ -2,15 +2,26 @@
 
 use std::future::Future;
 
-use super::{executor, Builder};
+use super::assertions::Coverage;
+use super::executor::Config;
+use super::{executor, shrink, Builder, SimError, Trace};
 
 /// Runs `make()` as a simulation under seeds `0..N` and panics at the first
-/// failing seed (a panic, a deadlock, a livelock) with a message that holds
-/// the seed as `HOARE_SEED=<seed>` and the command that replays it.
+/// failing seed (a panic, a deadlock, a livelock, a failed assertion) with
+/// a message that holds the seed as `HOARE_SEED=<seed>`, the run's token as
+/// `HOARE_SCHEDULE=<token>`, the command that replays it and the run a
+/// step a line.
 ///
 /// * `N` comes from the environment variable `HOARE_SIM_ITERS` (default
 ///   1000).
-/// * With `HOARE_SEED=<seed>` set, only that seed runs.
+/// * With `HOARE_SEED=<seed>` set, only that seed runs; with
+///   `HOARE_SCHEDULE=<token>` set, only that schedule.
+/// * The failing schedule is shrunk before it is reported (fewer
+///   deviations and steps, the same failure; see `Builder::shrink`),
+///   unless `HOARE_SHRINK=0`; `HOARE_SEED` replays it as found.
+/// * Over all the runs, an `assert_sometimes!` executed but never true
+///   fails the check (in a single-run mode it is only reported); how often
+///   each one held is printed.
 /// * With `HOARE_CHECK_DETERMINISM=1`, each seed runs twice and the check
 ///   fails if the two traces' fingerprints differ (the program has a source
 ///   of nondeterminism the simulation does not control).
@@ -41,30 +52,84 @@ fn env_number(name: &str) -> Option<u64> {
     }
 }
 
+/// The schedule `HOARE_SCHEDULE` names, if set.
+pub(crate) fn env_schedule() -> Option<String> {
+    let token = std::env::var("HOARE_SCHEDULE").ok()?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// The name of the running test (libtest names each test's thread after
+/// it), for the replay command.
+pub(crate) fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<test name>")
+        .to_string()
+}
+
+/// The report of a failing run found by `caller` (`check` or `explore`):
+/// the failure once, its token as `HOARE_SCHEDULE=<token>` (and the seed
+/// where there is one), the replay command, and the trace a step a line.
+pub(crate) fn failure_report(
+    caller: &str,
+    seed: Option<&str>,
+    error: &SimError,
+    trace: &Trace,
+    shrunk: Option<&str>,
+) -> String {
+    let token = trace.schedule();
+    let shrunk = shrunk.map(|line| format!("{line}\n")).unwrap_or_default();
+    let seed = seed.map(|seed| format!("{seed} ")).unwrap_or_default();
+    format!(
+        "hoare::sim::{caller} failed with {seed}HOARE_SCHEDULE={token}\n\
+         {error}\n\
+         ({} steps, {} deviations from the default schedule)\n\
+         {shrunk}\
+         replay it with: HOARE_SCHEDULE={token} cargo test {test} -- --exact\n\
+         or in code: hoare::sim::Builder::new().replay(\"{token}\").run(..)\n\
+         the run, a step a line:\n{}",
+        trace.steps(),
+        trace.preemptions(),
+        trace.without_messages(),
+        test = test_name(),
+    )
+}
+
 #[track_caller]
 pub(crate) fn check_with<F, Fut>(builder: &Builder, make: F)
 where
     F: Fn() -> Fut,
     Fut: Future,
 {
-    let seeds: Vec<u64> = match env_number("HOARE_SEED") {
+    let coverage = Coverage::start();
+    if let Some(token) = env_schedule() {
+        let replay = builder.clone().replay(&token);
+        let (result, trace) = executor::run(replay.config(), make());
+        if let Err(error) = result {
+            panic!("{}", failure_report("check", None, &error, &trace, None));
+        }
+        report_coverage(&coverage, true);
+        return;
+    }
+    let single = env_number("HOARE_SEED");
+    let seeds: Vec<u64> = match single {
         Some(seed) => vec![seed],
         None => (0..env_number("HOARE_SIM_ITERS").unwrap_or(1000)).collect(),
     };
     let twice = std::env::var("HOARE_CHECK_DETERMINISM").is_ok_and(|value| value.trim() == "1");
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("<test name>")
-        .to_string();
     for seed in seeds {
         let config = builder.clone().seed(seed).config().clone();
         let (result, trace) = executor::run(&config, make());
         if let Err(error) = result {
+            let seed = format!(
+                "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}))",
+                config.strategy
+            );
+            let (error, trace, summary) = shrink_if_enabled(&config, &make, error, trace);
             panic!(
-                "hoare::sim::check failed with HOARE_SEED={seed} ({:?}):\n{error}\n\
-                 replay it with: HOARE_SEED={seed} cargo test {test} -- --exact\n\
-                 or in code: hoare::sim::Builder::new().seed({seed}).strategy(hoare::sim::Strategy::{:?}).run(..)",
-                config.strategy, config.strategy
+                "{}",
+                failure_report("check", Some(&seed), &error, &trace, summary.as_deref())
             );
         }
         if twice {
@@ -80,5 +145,72 @@ where
                 );
             }
         }
+    }
+    report_coverage(&coverage, single.is_some());
+}
+
+/// Shrinks a failure unless `HOARE_SHRINK=0`: the failure to report, its
+/// trace, and what shrinking did.
+pub(crate) fn shrink_if_enabled<F, Fut>(
+    config: &Config,
+    make: &F,
+    error: SimError,
+    trace: Trace,
+) -> (SimError, Trace, Option<String>)
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    if !shrink::enabled() {
+        return (error, trace, None);
+    }
+    let shrunk = shrink::shrink(config, make, error, trace);
+    let summary = shrunk.summary();
+    (shrunk.error, shrunk.trace, Some(summary))
+}
+
+/// Prints how often each `assert_sometimes!` held, and fails on one that
+/// was executed and never held (only reports it in a single-run mode).
+#[track_caller]
+pub(crate) fn report_coverage(coverage: &Coverage, single_run: bool) {
+    let summary = coverage.summary();
+    if !summary.is_empty() {
+        eprintln!("hoare::sim coverage:\n{summary}");
+    }
+    if let Some((name, tally)) = coverage.never_held() {
+        if single_run {
+            eprintln!(
+                "hoare::sim: assert_sometimes!({name:?}) never held in this run (executed {} \
+                 times); not a failure when replaying a single run",
+                tally.executed
+            );
+        } else {
+            panic!(
+                "hoare::sim::check: assert_sometimes!({name:?}) was executed {} times and never \
+                 held over all runs: no run reached the state it names; run more seeds \
+                 (HOARE_SIM_ITERS) or fix the test",
+                tally.executed
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_run_reports_a_never_held_sometimes_without_failing() {
+        let coverage = Coverage::start();
+        crate::sim::Builder::new().run(async {
+            crate::assert_sometimes!(false, "never in this run");
+        });
+        assert_eq!(
+            coverage.never_held().map(|(name, _)| name),
+            Some("never in this run")
+        );
+        report_coverage(&coverage, true);
+        let outcome = std::panic::catch_unwind(|| report_coverage(&coverage, false));
+        assert!(outcome.is_err(), "over many runs it fails");
     }
 }

@@ -5,13 +5,14 @@
 //! someone ([`VirtualClock::next_useful_deadline`]: a sleep, or a channel
 //! timer whose channel has a waiting receiver; a `tick` nobody waits on
 //! does not count), jumps the clock there, and fires every timer due by
-//! then. Timers due at the same instant fire in an order drawn from the
-//! seed, so a program cannot pass by relying on registration order.
+//! then. Timers due at the same instant fire in the order the run's
+//! scheduler chooses (drawn from the seed in a seeded run; registration
+//! order by default), so a program cannot pass by relying on registration
+//! order.
 
 use std::task::Waker;
 use std::time::Duration;
 
-use super::rng::SimRng;
 use crate::sync::Mutex;
 use crate::time::clock::Clock;
 use crate::time::instant::{Instant, ORIGIN_NANOS};
@@ -46,9 +47,15 @@ impl VirtualClock {
         (deadline != Instant::NEVER).then_some(deadline)
     }
 
-    /// Moves the clock to `deadline` and fires every timer due by then,
-    /// ties in an order drawn from `rng`. Returns the deadlines fired.
-    pub(crate) fn advance_to(&self, deadline: Instant, rng: &mut SimRng) -> Vec<Instant> {
+    /// Moves the clock to `deadline` and fires every timer due by then.
+    /// Among timers due at the same instant, `next(k)` chooses which of the
+    /// `k >= 2` still to fire (in registration order) fires next. Returns
+    /// the deadlines fired.
+    pub(crate) fn advance_to(
+        &self,
+        deadline: Instant,
+        next: &mut dyn FnMut(usize) -> usize,
+    ) -> Vec<Instant> {
         {
             let mut now = self.now.lock();
             if deadline > *now {
@@ -63,16 +70,17 @@ impl VirtualClock {
                 due.push(timer);
             }
         }
-        // Shuffle each run of equal deadlines (pop order is by deadline).
+        // Order each run of equal deadlines (popped by deadline, then in
+        // registration order) by the scheduler's choices.
         let mut start = 0;
         while start < due.len() {
             let mut end = start + 1;
             while end < due.len() && due[end].0 == due[start].0 {
                 end += 1;
             }
-            for last in (start + 1..end).rev() {
-                let other = start + rng.below(last - start + 1);
-                due.swap(last, other);
+            for position in start..end - 1 {
+                let chosen = position + next(end - position);
+                due[position..=chosen].rotate_right(1);
             }
             start = end;
         }

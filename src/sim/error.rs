@@ -34,6 +34,8 @@ pub enum SimError {
         /// Each blocked process: its name (number and spawn location) and
         /// what it waits on.
         blocked: Vec<(String, String)>,
+        /// The run's replay token (see [`SimError::schedule`]).
+        schedule: String,
     },
     /// A process panicked and no one awaited its `JoinHandle` to see it
     /// (or the main future panicked).
@@ -46,6 +48,8 @@ pub enum SimError {
         seed: u64,
         /// The step at which it panicked.
         step: u64,
+        /// The run's replay token (see [`SimError::schedule`]).
+        schedule: String,
     },
     /// The run took more steps than `Builder::max_steps` allows (a
     /// livelock, or a bound set too low).
@@ -54,6 +58,8 @@ pub enum SimError {
         seed: u64,
         /// The limit that was reached.
         max_steps: u64,
+        /// The run's replay token (see [`SimError::schedule`]).
+        schedule: String,
     },
     /// A process of the simulation was woken from another OS thread (a
     /// channel or waker shared with the world outside): the run could not
@@ -63,6 +69,45 @@ pub enum SimError {
         seed: u64,
         /// What woke it (the channel, if known).
         source: String,
+        /// The run's replay token (see [`SimError::schedule`]).
+        schedule: String,
+    },
+    /// An `assert_always!` whose condition was false, or an
+    /// `assert_unreachable!` that was reached. It fails the run also when
+    /// its panic was caught or awaited as a `JoinError`.
+    Assertion {
+        /// The assertion's name (its key).
+        name: String,
+        /// The message: the name, formatted with its arguments if any.
+        message: String,
+        /// The process it fired in: its number and spawn location, or
+        /// `main`.
+        process: String,
+        /// The seed of the run.
+        seed: u64,
+        /// The step at which it fired.
+        step: u64,
+        /// The run's replay token (see [`SimError::schedule`]).
+        schedule: String,
+    },
+    /// A replayed schedule does not fit the program: it names a process
+    /// that is not runnable or an option that does not exist, runs out
+    /// before the run ends, or has choices left over when it ends.
+    ReplayMismatch {
+        /// The step at which the mismatch showed.
+        step: u64,
+        /// What did not fit.
+        reason: String,
+        /// The token of the run as far as it went.
+        schedule: String,
+    },
+    /// Over all the runs of an `explore` (or a `check`), an
+    /// `assert_sometimes!` was executed but its condition never held.
+    Coverage {
+        /// The assertion's name.
+        name: String,
+        /// How many times it was executed.
+        executed: u64,
     },
 }
 
@@ -82,8 +127,60 @@ impl SimError {
             SimError::Deadlock { seed, .. }
             | SimError::Panic { seed, .. }
             | SimError::StepLimit { seed, .. }
-            | SimError::ForeignWake { seed, .. } => *seed,
+            | SimError::ForeignWake { seed, .. }
+            | SimError::Assertion { seed, .. } => *seed,
+            SimError::ReplayMismatch { .. } | SimError::Coverage { .. } => 0,
         }
+    }
+
+    /// The failed run's replay token, for [`Builder::replay`]; `None` for
+    /// a failure of many runs together ([`SimError::Coverage`]).
+    ///
+    /// [`Builder::replay`]: super::Builder::replay
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::bounded::<u8>(0);
+    ///     hoare::spawn(async move { tx.send(1).await });
+    ///     hoare::spawn(async move { assert_eq!(rx.recv().await, Ok(2), "got the wrong value") });
+    /// };
+    /// let error = Builder::new().seed(3).try_run(async {
+    ///     program().await;
+    ///     hoare::time::sleep(std::time::Duration::from_secs(1)).await;
+    /// });
+    /// let token = error.unwrap_err().schedule().unwrap().to_string();
+    /// let again = Builder::new().replay(&token).try_run(async {
+    ///     program().await;
+    ///     hoare::time::sleep(std::time::Duration::from_secs(1)).await;
+    /// });
+    /// assert_eq!(again.unwrap_err().schedule(), Some(token.as_str()));
+    /// ```
+    pub fn schedule(&self) -> Option<&str> {
+        match self {
+            SimError::Deadlock { schedule, .. }
+            | SimError::Panic { schedule, .. }
+            | SimError::StepLimit { schedule, .. }
+            | SimError::ForeignWake { schedule, .. }
+            | SimError::Assertion { schedule, .. }
+            | SimError::ReplayMismatch { schedule, .. } => Some(schedule),
+            SimError::Coverage { .. } => None,
+        }
+    }
+
+    /// The same error with the run's token filled in.
+    pub(crate) fn with_schedule(mut self, token: String) -> Self {
+        match &mut self {
+            SimError::Deadlock { schedule, .. }
+            | SimError::Panic { schedule, .. }
+            | SimError::StepLimit { schedule, .. }
+            | SimError::ForeignWake { schedule, .. }
+            | SimError::Assertion { schedule, .. }
+            | SimError::ReplayMismatch { schedule, .. } => *schedule = token,
+            SimError::Coverage { .. } => {}
+        }
+        self
     }
 }
 
@@ -94,6 +191,7 @@ impl fmt::Display for SimError {
                 seed,
                 step,
                 blocked,
+                ..
             } => {
                 writeln!(
                     f,
@@ -110,20 +208,47 @@ impl fmt::Display for SimError {
                 process,
                 seed,
                 step,
+                ..
             } => write!(
                 f,
                 "hoare simulation: {process} panicked at step {step} (seed {seed}): {message}"
             ),
-            SimError::StepLimit { seed, max_steps } => write!(
+            SimError::StepLimit {
+                seed, max_steps, ..
+            } => write!(
                 f,
                 "hoare simulation exceeded {max_steps} steps (seed {seed}): a livelock, or raise \
                  Builder::max_steps"
             ),
-            SimError::ForeignWake { seed, source } => write!(
+            SimError::ForeignWake { seed, source, .. } => write!(
                 f,
                 "hoare simulation (seed {seed}) was woken from another OS thread by {source}: a \
                  simulation is a closed world; create its channels inside it and do not share \
                  them with threads or runtimes outside"
+            ),
+            SimError::Assertion {
+                name,
+                message,
+                process,
+                seed,
+                step,
+                ..
+            } => write!(
+                f,
+                "hoare simulation: assertion {name:?} failed in {process} at step {step} (seed \
+                 {seed}): {message}"
+            ),
+            SimError::ReplayMismatch { step, reason, .. } => write!(
+                f,
+                "hoare simulation: the replayed schedule does not fit the program at step \
+                 {step}: {reason}; replay it against the program (and version of it) that \
+                 produced it"
+            ),
+            SimError::Coverage { name, executed } => write!(
+                f,
+                "hoare simulation: assert_sometimes!({name:?}) was executed {executed} times and \
+                 never held: no run reached the state it names; widen the search (more seeds, \
+                 a higher preemption bound) or fix the test"
             ),
         }
     }

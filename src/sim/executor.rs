@@ -37,14 +37,15 @@ use std::thread::ThreadId;
 
 use super::clock::VirtualClock;
 use super::error::SimError;
-use super::rng::SimRng;
-use super::strategy::{Scheduler, Strategy};
+use super::footprint::{Footprint, Footprints, Object, StepRecord};
+use super::schedule::{Deviation, Kind, Recorder, Schedule};
+use super::strategy::{self, Strategy};
 use super::trace::{Event, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
 use crate::runtime::dump::Dump;
-use crate::runtime::hooks::{self, Host};
+use crate::runtime::hooks::{self, Host, Touched};
 use crate::runtime::scheduler::owned::OwnedTasks;
 use crate::runtime::task::raw::Header;
 use crate::runtime::task::{self, Notified, Origin, Supervisor, Task};
@@ -59,6 +60,33 @@ pub(crate) struct Config {
     pub(crate) seed: u64,
     pub(crate) strategy: Strategy,
     pub(crate) max_steps: u64,
+    /// The schedule to replay instead of seeded choices.
+    pub(crate) replay: Option<Schedule>,
+    /// Deviations to take, defaults after them (`explore`, shrinking):
+    /// used instead of seeded choices when there is no `replay`.
+    pub(crate) prefix: Option<Vec<Deviation>>,
+    /// Whether a `prefix` deviation that does not fit is dropped instead
+    /// of failing the run (shrinking).
+    pub(crate) lenient: bool,
+    /// Whether to record what each step touched (`explore`).
+    pub(crate) footprints: bool,
+    /// `explore`'s bound on deviations per schedule (`None`: unbounded).
+    pub(crate) max_preemptions: Option<usize>,
+    /// `explore` stops after this many schedules.
+    pub(crate) max_schedules: u64,
+    /// Whether `explore` applies its partial-order reduction (tests compare
+    /// it with the full search).
+    pub(crate) reduce: bool,
+}
+
+impl Config {
+    /// The seed errors report: 0 for a run without one (a replay).
+    fn reported_seed(&self) -> u64 {
+        match (&self.replay, &self.prefix) {
+            (None, None) => self.seed,
+            _ => 0,
+        }
+    }
 }
 
 /// The part of a simulation that wakers (which must be `Send + Sync`) and
@@ -131,10 +159,21 @@ impl SimShared {
 impl Supervisor for SimShared {
     fn schedule(&self, task: Notified, is_yield: bool) {
         self.check_thread();
+        let process = task.header().id;
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Process(process));
+            }
+        });
         self.woken.lock().push((task, is_yield));
     }
 
     fn remove_live(&self, header: NonNull<Header>, process: u64) -> bool {
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Join(process));
+            }
+        });
         let held = self.owned.remove(header);
         self.completed.lock().push(process);
         held
@@ -185,6 +224,11 @@ impl Wake for SimMainWaker {
 
     fn wake_by_ref(self: &StdArc<Self>) {
         self.0.check_thread();
+        with_context(|cx| {
+            if let Some(cx) = cx {
+                cx.touched(Object::Process(0));
+            }
+        });
         // SeqCst: read by the executor on the same thread in the common case;
         // across threads the foreign wake already fails the run.
         self.0.main_woken.store(true, Ordering::SeqCst);
@@ -206,6 +250,25 @@ pub(crate) struct SimContext {
     names: RefCell<BTreeMap<u64, String>>,
     /// Processes spawned during the current step, for the scheduler.
     spawned: RefCell<Vec<u64>>,
+    /// The first `assert_always!`/`assert_unreachable!` that failed.
+    assertion: RefCell<Option<AssertionFailure>>,
+    /// `buggify!` call sites (`file:line:column`) and whether each is
+    /// enabled for this run.
+    buggify_sites: RefCell<BTreeMap<String, bool>>,
+    /// Every choice of the run goes through it.
+    recorder: RefCell<Recorder>,
+    /// What the steps touched, when recorded (`explore`).
+    footprints: Option<RefCell<Footprints>>,
+    /// What the current step touched so far.
+    footprint: RefCell<Footprint>,
+}
+
+/// A failed assertion, as recorded when it fired.
+struct AssertionFailure {
+    name: String,
+    message: String,
+    process: u64,
+    step: u64,
 }
 
 struct ProcessInfo {
@@ -213,6 +276,33 @@ struct ProcessInfo {
 }
 
 impl SimContext {
+    /// Notes that the current step touched `object` (when recording).
+    fn touched(&self, object: Object) {
+        if self.footprints.is_some() {
+            self.footprint.borrow_mut().objects.insert(object);
+        }
+    }
+
+    /// Notes that the current step depends on every other.
+    fn touched_everything(&self) {
+        if self.footprints.is_some() {
+            self.footprint.borrow_mut().global = true;
+        }
+    }
+
+    /// Closes the record of step `process` just polled.
+    fn end_step(&self, process: u64, after_jump: bool) {
+        if let Some(footprints) = &self.footprints {
+            let mut footprint = self.footprint.take();
+            footprint.objects.insert(Object::Process(process));
+            footprints.borrow_mut().steps.push(StepRecord {
+                process,
+                footprint,
+                after_jump,
+            });
+        }
+    }
+
     fn name(&self, process: u64) -> String {
         match self.names.borrow().get(&process) {
             Some(name) => name.clone(),
@@ -229,14 +319,72 @@ fn with_context<R>(f: impl FnOnce(Option<&SimContext>) -> R) -> R {
     CURRENT.with(|current| f(current.borrow().as_deref()))
 }
 
-/// Records a seeded `select!` choice in the trace (the simulation's
-/// choice source calls this for every draw).
-pub(crate) fn note_choice(value: u64) {
+/// Whether a simulation runs on this thread.
+pub(crate) fn in_simulation() -> bool {
+    with_context(|cx| cx.is_some())
+}
+
+/// Records a failed `assert_always!` or a reached `assert_unreachable!` in
+/// the run (the first one counts); `false` outside a simulation.
+pub(crate) fn fail_assertion(name: &str, message: &str) -> bool {
     with_context(|cx| {
-        if let Some(cx) = cx {
-            cx.trace.borrow_mut().push(Event::Choice { value });
+        let Some(cx) = cx else {
+            return false;
+        };
+        let mut slot = cx.assertion.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(AssertionFailure {
+                name: name.to_string(),
+                message: message.to_string(),
+                process: cx.current.get(),
+                step: cx.step.get(),
+            });
         }
-    });
+        true
+    })
+}
+
+/// A `buggify!` draw at `file:line:column`: `false` outside a simulation;
+/// inside, the site is enabled for the run with probability 1/2 (decided
+/// at its first draw) and an enabled site is `true` with probability 1/4.
+pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
+    with_context(|cx| {
+        let Some(cx) = cx else {
+            return false;
+        };
+        let site = format!("{file}:{line}:{column}");
+        let step = cx.step.get();
+        let mut recorder = cx.recorder.borrow_mut();
+        cx.touched_everything();
+        let enabled = *cx
+            .buggify_sites
+            .borrow_mut()
+            .entry(site)
+            .or_insert_with(|| recorder.choose(Kind::BuggifySite, &[0, 1], 0, step) == 1);
+        enabled && recorder.choose(Kind::BuggifyDraw, &[0, 1], 0, step) == 1
+    })
+}
+
+/// The simulation's source of `select!` choices: the arm tried first is a
+/// choice of the run, recorded in the trace.
+struct SelectChoices;
+
+impl choice::Source for SelectChoices {
+    fn first(&mut self, arms: usize) -> usize {
+        with_context(|cx| {
+            let Some(cx) = cx else {
+                return 0;
+            };
+            cx.touched_everything();
+            let options: Vec<u64> = (0..arms as u64).collect();
+            let first = cx
+                .recorder
+                .borrow_mut()
+                .choose(Kind::Arm, &options, 0, cx.step.get());
+            cx.trace.borrow_mut().push(Event::Choice { value: first });
+            first as usize
+        })
+    }
 }
 
 /// What the parts report to the simulation through `runtime::hooks`.
@@ -260,6 +408,12 @@ impl Host for SimContext {
     fn admit(&self, origin: &Origin) -> (task::Owner, u64) {
         let process = self.next_process.get() + 1;
         self.next_process.set(process);
+        if let Some(footprints) = &self.footprints {
+            footprints
+                .borrow_mut()
+                .spawned_during
+                .insert(process, self.step.get());
+        }
         let at = origin.location();
         let site = format!("{}:{}", at.file(), at.line());
         let (named, location) = match origin.name() {
@@ -281,6 +435,10 @@ impl Host for SimContext {
         );
         self.spawned.borrow_mut().push(process);
         (task::Owner::Hosted(self.shared.clone()), process)
+    }
+
+    fn touch(&self, object: Touched) {
+        self.touched(object.into());
     }
 
     fn start(&self, live: Task, notified: Notified) {
@@ -347,6 +505,17 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         processes: RefCell::new(BTreeMap::new()),
         names: RefCell::new(BTreeMap::new()),
         spawned: RefCell::new(Vec::new()),
+        assertion: RefCell::new(None),
+        buggify_sites: RefCell::new(BTreeMap::new()),
+        recorder: RefCell::new(Recorder::new(match (&config.replay, &config.prefix) {
+            (Some(schedule), _) => strategy::replay(schedule),
+            (None, Some(prefix)) => strategy::prefix(prefix, config.lenient),
+            (None, None) => strategy::seeded(config.strategy, config.seed),
+        })),
+        footprints: config
+            .footprints
+            .then(|| RefCell::new(Footprints::default())),
+        footprint: RefCell::new(Footprint::default()),
     });
     cx.processes.borrow_mut().insert(
         0,
@@ -362,28 +531,50 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let clock = StdArc::new(VirtualClock::new());
     let clock_guard = time_clock::enter(clock.clone());
     let no_blocking = ForbidBlocking::enter(NoBlocking::Simulation);
-    let choices = Box::new(SimRng::new(config.seed, 1));
-    let (result, _) = choice::with_source(choices, || drive(config, &cx, &shared, &clock, future));
+    let (result, _) = choice::with_source(Box::new(SelectChoices), || {
+        drive(config, &cx, &shared, &clock, future)
+    });
     // Drop what is left while the simulation's context is still installed:
     // destructors of processes may use channels and timers.
     let leftover_panic = shut_down(&cx, &shared, &clock);
     drop(no_blocking);
     drop(clock_guard);
     drop(installed);
-    let result = match result {
-        Ok(output) => match leftover_panic {
+    let seed = config.reported_seed();
+    cx.recorder.borrow_mut().finish(cx.step.get());
+    let mismatch = cx.recorder.borrow().mismatch().cloned();
+    let result = match (mismatch, failed_assertion(&cx, seed), result) {
+        (Some((step, reason)), _, _) => Err(SimError::ReplayMismatch {
+            step,
+            reason,
+            schedule: String::new(),
+        }),
+        (None, Some(error), _) => Err(error),
+        (None, None, Err(error)) => Err(error),
+        (None, None, Ok(output)) => match leftover_panic {
             Some((process, message, step)) => Err(SimError::Panic {
                 message,
                 process: cx.name(process),
-                seed: config.seed,
+                seed,
                 step,
+                schedule: String::new(),
             }),
             None => Ok(output),
         },
-        Err(error) => Err(error),
     };
-    let trace = cx.trace.replace(Trace::default());
-    (result, trace)
+    let mut trace = cx.trace.replace(Trace::default());
+    let recorder = cx
+        .recorder
+        .replace(Recorder::new(strategy::replay(&Schedule {
+            deviations: Vec::new(),
+            total: 0,
+        })));
+    trace.finish(recorder.into_points(), cx.step.get());
+    if let Some(footprints) = &cx.footprints {
+        trace.set_footprints(footprints.take());
+    }
+    let token = trace.schedule();
+    (result.map_err(|error| error.with_schedule(token)), trace)
 }
 
 fn drive<F: Future>(
@@ -393,23 +584,25 @@ fn drive<F: Future>(
     clock: &VirtualClock,
     future: F,
 ) -> Result<F::Output, SimError> {
-    let seed = config.seed;
-    let mut scheduler = Scheduler::new(config.strategy, SimRng::new(seed, 0));
-    let mut timer_rng = SimRng::new(seed, 2);
-    scheduler.on_spawn(0);
+    let seed = config.reported_seed();
+    cx.recorder.borrow_mut().on_spawn(0);
+    // The process polled last: the default next choice while it is runnable.
+    let mut last = 0;
+    // Whether virtual time jumped since the last step.
+    let mut jumped = false;
     let mut main = pin!(future);
     let main_waker = Waker::from(StdArc::new(SimMainWaker(shared.clone())));
     let mut runnable: Vec<Runnable> = Vec::new();
     let mut main_queued = false;
     loop {
         for process in cx.spawned.borrow_mut().drain(..) {
-            scheduler.on_spawn(process);
+            cx.recorder.borrow_mut().on_spawn(process);
         }
         let woken = std::mem::take(&mut *shared.woken.lock());
         for (task, is_yield) in woken {
             let process = task.header().id;
             if is_yield {
-                scheduler.on_yield(process);
+                cx.recorder.borrow_mut().on_yield(process);
             }
             runnable.push(Runnable::Process(process, task));
         }
@@ -418,8 +611,22 @@ fn drive<F: Future>(
             runnable.push(Runnable::Main);
             main_queued = true;
         }
+        if let Some(error) = failed_assertion(cx, seed) {
+            return Err(error);
+        }
+        if let Some((step, reason)) = cx.recorder.borrow().mismatch().cloned() {
+            return Err(SimError::ReplayMismatch {
+                step,
+                reason,
+                schedule: String::new(),
+            });
+        }
         if let Some(source) = shared.foreign_wake.lock().take() {
-            return Err(SimError::ForeignWake { seed, source });
+            return Err(SimError::ForeignWake {
+                seed,
+                source,
+                schedule: String::new(),
+            });
         }
         if let Some((process, message, step)) = shared.unobserved_panic(false) {
             return Err(SimError::Panic {
@@ -427,15 +634,24 @@ fn drive<F: Future>(
                 process: cx.name(process),
                 seed,
                 step,
+                schedule: String::new(),
             });
         }
         if runnable.is_empty() {
             match clock.next_useful_deadline() {
                 Some(deadline) => {
+                    jumped = true;
                     cx.trace.borrow_mut().push(Event::Advance {
                         to: VirtualClock::offset(deadline),
                     });
-                    for fired in clock.advance_to(deadline, &mut timer_rng) {
+                    let step = cx.step.get();
+                    let mut next = |remaining: usize| {
+                        let options: Vec<u64> = (0..remaining as u64).collect();
+                        cx.recorder
+                            .borrow_mut()
+                            .choose(Kind::Timer, &options, 0, step) as usize
+                    };
+                    for fired in clock.advance_to(deadline, &mut next) {
                         cx.trace.borrow_mut().push(Event::Timer {
                             deadline: VirtualClock::offset(fired),
                         });
@@ -450,14 +666,29 @@ fn drive<F: Future>(
             return Err(SimError::StepLimit {
                 seed,
                 max_steps: config.max_steps,
+                schedule: String::new(),
             });
         }
         cx.step.set(step);
         let processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
-        let chosen = runnable.remove(scheduler.pick(&processes, step));
-        let process = chosen.process();
+        let default = if processes.contains(&last) {
+            last
+        } else {
+            *processes.iter().min().expect("runnable is not empty")
+        };
+        let process = cx
+            .recorder
+            .borrow_mut()
+            .choose(Kind::Process, &processes, default, step);
+        let position = processes
+            .iter()
+            .position(|&p| p == process)
+            .expect("the recorder takes one of the options");
+        let chosen = runnable.remove(position);
+        last = process;
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
+        cx.footprint.take();
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
             info.waiting_on = wait::UNKNOWN.into();
         }
@@ -470,6 +701,8 @@ fn drive<F: Future>(
                 });
                 match polled {
                     Ok(Poll::Ready(output)) => {
+                        cx.touched_everything();
+                        cx.end_step(0, jumped);
                         cx.trace.borrow_mut().push(Event::Complete { process: 0 });
                         return Ok(output);
                     }
@@ -477,7 +710,7 @@ fn drive<F: Future>(
                         // SeqCst: as in `SimMainWaker`. Woken during its own poll:
                         // the main future yielded.
                         if shared.main_woken.load(Ordering::SeqCst) {
-                            scheduler.on_yield(0);
+                            cx.recorder.borrow_mut().on_yield(0);
                         }
                     }
                     Err(payload) => {
@@ -491,6 +724,7 @@ fn drive<F: Future>(
                             process: cx.name(0),
                             seed,
                             step,
+                            schedule: String::new(),
                         });
                     }
                 }
@@ -499,6 +733,7 @@ fn drive<F: Future>(
                 budget::with_budget(|| task.run());
             }
         }
+        cx.end_step(process, std::mem::take(&mut jumped));
         let completed = std::mem::take(&mut *shared.completed.lock());
         for process in completed {
             if cx.processes.borrow_mut().remove(&process).is_some() {
@@ -506,6 +741,21 @@ fn drive<F: Future>(
             }
         }
     }
+}
+
+/// The run's failed assertion, if one fired: it fails the run whatever
+/// became of its panic.
+fn failed_assertion(cx: &SimContext, seed: u64) -> Option<SimError> {
+    let failure = cx.assertion.borrow();
+    let failure = failure.as_ref()?;
+    Some(SimError::Assertion {
+        name: failure.name.clone(),
+        message: failure.message.clone(),
+        process: cx.name(failure.process),
+        seed,
+        step: failure.step,
+        schedule: String::new(),
+    })
 }
 
 fn deadlock(cx: &SimContext, seed: u64) -> SimError {
@@ -526,6 +776,7 @@ fn deadlock(cx: &SimContext, seed: u64) -> SimError {
         seed,
         step: cx.step.get(),
         blocked,
+        schedule: String::new(),
     }
 }
 

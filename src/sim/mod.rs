@@ -60,23 +60,91 @@
 //!
 //! [`check`] runs many seeds and reports the first failing one as
 //! `HOARE_SEED=N`, which replays with `Builder::new().seed(N)`.
+//!
+//! # Choices, tokens, exploration, shrinking
+//!
+//! Every choice of a run (the next process, a select's first arm, the
+//! order of same-instant timers, `buggify!`) has a default; a run's
+//! [`Trace::schedule`] token lists its deviations from the defaults and
+//! [`Builder::replay`] reruns it exactly. [`explore`] searches the
+//! schedules within a bound on deviations, with partial-order reduction;
+//! `check` and `explore` shrink a failing schedule before reporting it
+//! ([`Builder::shrink`]) and report its token as `HOARE_SCHEDULE=<token>`.
+//! `assert_always!`, `assert_sometimes!`, `assert_unreachable!` and
+//! `buggify!` (at the crate root) state what must hold in every run, in
+//! some run, in no run, and inject rare behaviour.
 
+mod assertions;
 mod check;
 mod clock;
 mod error;
 pub(crate) mod executor;
+mod explore;
+mod footprint;
 mod rng;
+mod schedule;
+mod shrink;
 mod strategy;
 mod trace;
 
 use std::future::Future;
 
+/// What the coverage and fault-injection macros expand to; not a public
+/// API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::assertions::{always, buggify, sometimes, unreachable};
+}
+
 pub use check::check;
 pub use error::SimError;
+pub use explore::Explored;
 pub use strategy::Strategy;
 pub use trace::{Event, Trace};
 
 use executor::Config;
+use schedule::Schedule;
+
+/// Runs `make()` under every schedule within two deviations from the
+/// default schedule, up to partial-order reduction, and panics at the
+/// first failing one with its token (`HOARE_SCHEDULE=<token>`) and a replay
+/// command. See [`Builder::explore`], [`Builder::max_preemptions`] and
+/// [`Builder::max_schedules`]; with `HOARE_SCHEDULE` set, only that
+/// schedule runs.
+///
+/// The search is depth first over the run's choices (which process is
+/// polled next, a select's first arm, same-instant timers, `buggify!`)
+/// with dynamic partial-order reduction: schedules that differ only in the
+/// order of independent steps (steps that touch no common channel, join
+/// handle or waiting process) are run once. State shared through
+/// `Arc<Mutex<_>>`, atomics or statics is invisible to the reduction: a
+/// race through it may be missed. [`Explored::complete`] says whether the
+/// search finished before `max_schedules`.
+///
+/// ```
+/// let explored = hoare::sim::explore(|| async {
+///     let (ping, ping_rx) = hoare::chan::bounded::<u32>(0);
+///     let (pong, pong_rx) = hoare::chan::bounded::<u32>(0);
+///     hoare::spawn(async move {
+///         while let Ok(n) = ping_rx.recv().await {
+///             pong.send(n + 1).await.unwrap();
+///         }
+///     });
+///     for n in 0..3 {
+///         ping.send(n).await.unwrap();
+///         assert_eq!(pong_rx.recv().await, Ok(n + 1));
+///     }
+/// });
+/// assert!(explored.complete());
+/// ```
+#[track_caller]
+pub fn explore<F, Fut>(make: F) -> Explored
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    Builder::new().explore(make)
+}
 
 /// The default bound on polls per run.
 const DEFAULT_MAX_STEPS: u64 = 1_000_000;
@@ -128,6 +196,13 @@ impl Builder {
                 seed: 0,
                 strategy: Strategy::Random,
                 max_steps: DEFAULT_MAX_STEPS,
+                replay: None,
+                prefix: None,
+                lenient: false,
+                footprints: false,
+                max_preemptions: Some(2),
+                max_schedules: 100_000,
+                reduce: true,
             },
         }
     }
@@ -172,6 +247,46 @@ impl Builder {
             panic!("hoare::sim::Builder::strategy: Strategy::Pct {{ depth: 0 }} is refused; the depth of a bug is at least 1");
         }
         self.config.strategy = strategy;
+        self
+    }
+
+    /// Runs exactly the schedule `token` names (from [`Trace::schedule`],
+    /// [`SimError::schedule`] or a report's `HOARE_SCHEDULE=`), instead of
+    /// seeded choices: the same program gives the same run and the same
+    /// trace fingerprint. A token that does not fit the program fails the
+    /// run with [`SimError::ReplayMismatch`]; errors of a replay report
+    /// seed 0.
+    ///
+    /// # Panics
+    ///
+    /// If `token` is not a token (the message says what is wrong with it).
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::bounded(0);
+    ///     hoare::spawn(async move { tx.send("hi").await.unwrap() });
+    ///     rx.recv().await.unwrap()
+    /// };
+    /// let (_, trace) = Builder::new().seed(5).run_traced(program());
+    /// let token = trace.schedule();
+    /// let (_, again) = Builder::new().replay(&token).run_traced(program());
+    /// assert_eq!(again.fingerprint(), trace.fingerprint());
+    ///
+    /// // A token from another program does not fit this one.
+    /// let error = Builder::new().replay("v1.0p7.0").try_run(program()).unwrap_err();
+    /// assert!(matches!(error, SimError::ReplayMismatch { .. }));
+    /// ```
+    #[track_caller]
+    pub fn replay(mut self, token: &str) -> Self {
+        match Schedule::parse(token) {
+            Ok(schedule) => self.config.replay = Some(schedule),
+            Err(reason) => panic!(
+                "hoare::sim::Builder::replay: {token:?} is not a replay token: {reason}; pass \
+                 the text of a HOARE_SCHEDULE= report or of Trace::schedule() unchanged"
+            ),
+        }
         self
     }
 
@@ -295,6 +410,165 @@ impl Builder {
         Fut: Future,
     {
         check::check_with(self, make);
+    }
+
+    /// The most deviations from the default schedule (preemptions among
+    /// them) that [`Builder::explore`] allows per schedule; `None` for no
+    /// bound. Default `Some(2)`.
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded();
+    ///     for i in 0..3 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     drop(tx);
+    ///     while rx.recv().await.is_ok() {}
+    /// };
+    /// let none = Builder::new().max_preemptions(Some(0)).explore(program);
+    /// let all = Builder::new().max_preemptions(None).explore(program);
+    /// assert_eq!(none.schedules(), 1); // the default schedule alone
+    /// assert!(all.complete() && all.schedules() > 1);
+    /// ```
+    pub fn max_preemptions(mut self, max_preemptions: Option<usize>) -> Self {
+        self.config.max_preemptions = max_preemptions;
+        self
+    }
+
+    /// The most schedules [`Builder::explore`] runs; the search stops there
+    /// and is not complete. Default 100,000.
+    ///
+    /// ```
+    /// let explored = hoare::sim::Builder::new()
+    ///     .max_preemptions(None)
+    ///     .max_schedules(3)
+    ///     .explore(|| async {
+    ///         let (tx, rx) = hoare::chan::unbounded();
+    ///         for i in 0..4 {
+    ///             let tx = tx.clone();
+    ///             hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///         }
+    ///         drop(tx);
+    ///         while rx.recv().await.is_ok() {}
+    ///     });
+    /// assert_eq!(explored.schedules(), 3);
+    /// assert!(!explored.complete());
+    /// ```
+    pub fn max_schedules(mut self, max_schedules: u64) -> Self {
+        self.config.max_schedules = max_schedules;
+        self
+    }
+
+    /// Runs `make()` under every schedule of [`explore`]'s search with this
+    /// builder's bound, limit and step limit.
+    ///
+    /// # Panics
+    ///
+    /// At the first failing schedule, with a report as [`check`]'s (the
+    /// failure, `HOARE_SCHEDULE=<token>`, the replay command, the run a step
+    /// a line), or naming an `assert_sometimes!` that was executed and
+    /// never held.
+    ///
+    /// ```
+    /// let explored = hoare::sim::Builder::new().max_preemptions(Some(1)).explore(|| async {
+    ///     let worker = hoare::spawn(async { 6 * 7 });
+    ///     assert_eq!(worker.await.unwrap(), 42);
+    /// });
+    /// assert!(explored.complete());
+    /// ```
+    #[track_caller]
+    pub fn explore<F, Fut>(&self, make: F) -> Explored
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        match explore::explore_with(self, &make) {
+            Ok(explored) => explored,
+            Err(explore::Failure::Run(failure)) => {
+                let (error, trace, summary) = *failure;
+                panic!(
+                    "{}",
+                    check::failure_report("explore", None, &error, &trace, summary.as_deref())
+                )
+            }
+            Err(explore::Failure::Coverage(error)) => panic!("hoare::sim::explore: {error}"),
+        }
+    }
+
+    /// As [`Builder::explore`], with the first failure as an error value:
+    /// the failing run's error (whose [`SimError::schedule`] replays it),
+    /// or [`SimError::Coverage`].
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, SimError};
+    ///
+    /// let result = Builder::new().try_explore(|| async {
+    ///     let (tx, rx) = hoare::chan::bounded(1);
+    ///     hoare::spawn(async move { tx.send(1).await.unwrap() });
+    ///     hoare::yield_now().await;
+    ///     assert!(rx.try_recv().is_err(), "the sender ran first");
+    /// });
+    /// let error = result.unwrap_err();
+    /// assert!(matches!(error, SimError::Panic { .. }));
+    /// assert_eq!(error.seed(), 0); // explore has no seed: its token replays it
+    /// let token = error.schedule().unwrap();
+    /// assert!(token.starts_with("v1."));
+    /// ```
+    pub fn try_explore<F, Fut>(&self, make: F) -> Result<Explored, SimError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        explore::explore_with(self, &make).map_err(|failure| match failure {
+            explore::Failure::Run(failure) => failure.0,
+            explore::Failure::Coverage(error) => error,
+        })
+    }
+
+    /// Runs `make()` as this builder is configured (its seed and strategy,
+    /// or its [`replay`](Builder::replay) token); if the run fails, shrinks
+    /// the failing schedule and returns the shrunk run's trace, else
+    /// `None`.
+    ///
+    /// The shrunk schedule fails the same way (a panic: the same message
+    /// from a process spawned at the same place; a deadlock: the same
+    /// spawn sites blocked; an assertion: the same name), has no more
+    /// deviations and no more steps than the run, and is a local minimum
+    /// (removing any one deviation gives no smaller failing schedule)
+    /// unless 1,000 replays did not suffice. Its token is
+    /// [`Trace::schedule`].
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded::<u32>();
+    ///     for i in 0..4 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     hoare::yield_now().await;
+    ///     assert!(rx.try_recv().is_err(), "a sender ran before the main future looked");
+    /// };
+    /// let seed = (0..100).find(|&s| Builder::new().seed(s).try_run(program()).is_err()).unwrap();
+    /// let found = Builder::new().seed(seed).try_run_traced(program()).1;
+    /// let shrunk = Builder::new().seed(seed).shrink(program).expect("the seed fails");
+    /// assert!(shrunk.preemptions() <= found.preemptions());
+    /// assert!(shrunk.steps() <= found.steps());
+    /// assert_eq!(shrunk.preemptions(), 1); // one preemption at the yield is the bug
+    /// assert!(Builder::new().seed(1).shrink(|| async {}).is_none());
+    /// ```
+    pub fn shrink<F, Fut>(&self, make: F) -> Option<Trace>
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+    {
+        let (result, trace) = executor::run(&self.config, make());
+        let error = result.err()?;
+        Some(shrink::shrink(&self.config, &make, error, trace).trace)
     }
 
     pub(crate) fn config(&self) -> &Config {

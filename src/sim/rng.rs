@@ -15,7 +15,8 @@ pub(crate) struct SimRng {
 
 impl SimRng {
     /// A stream determined by `seed` (and by `stream`, so one seed can feed
-    /// several independent streams: scheduling, select choices, timers).
+    /// several independent streams: scheduling, select choices, timers,
+    /// `buggify!`).
     pub(crate) fn new(seed: u64, stream: u64) -> Self {
         let mut rng = SimRng {
             state: seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03),
@@ -46,16 +47,6 @@ impl SimRng {
                 return (value % n) as usize;
             }
         }
-    }
-}
-
-/// The simulation's source of `select!` choices: each draw is recorded in
-/// the trace as a choice.
-impl crate::chan::choice::Source for SimRng {
-    fn next_u64(&mut self) -> u64 {
-        let value = SimRng::next_u64(self);
-        super::executor::note_choice(value);
-        value
     }
 }
 

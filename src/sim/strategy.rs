@@ -1,33 +1,19 @@
-//! Which runnable process runs next: uniform random, or PCT.
-//!
-//! # PCT
-//!
-//! Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi and
-//! Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of
-//! Finding Bugs", ASPLOS 2010): every process gets a random priority when
-//! it is spawned, the highest-priority runnable process always runs, and at
-//! `depth - 1` randomly chosen steps (the change points) the process
-//! running there drops below every initial priority. A bug of depth `d`
-//! among `n` processes in a run of `k` steps is found with probability at
-//! least `1 / (n * k^(d-1))` per run.
-//!
-//! Departures from the paper, both so that a seed alone fixes the run:
-//!
-//! * **Run length.** The change points must be spread over the real length
-//!   of a run, which is not known in advance (a `Builder::run` is given one
-//!   future, so there is no pilot run to measure). The run is cut into
-//!   windows of doubling length (32 steps, then 64, ...), and `depth - 1`
-//!   change points are drawn uniformly in each window from the seed's own
-//!   stream. A run of `k` steps thus sees change points spread over its
-//!   whole length, at most `log2(k)` times as many as the paper's; the
-//!   schedule depends on nothing but the seed and the program.
-//! * **Yields.** A process that yields (wakes itself while it runs) drops
-//!   to the lowest priority, as in shuttle's PCT: otherwise a spinning
-//!   process would keep the highest priority and starve the rest.
+//! Who makes a run's choices: one [`Scheduler`] per strategy, each in its
+//! own small file (shuttle's layout): [`random`] (uniform), [`pct`]
+//! (priorities with change points) and [`replay`] (a token's deviations,
+//! defaults elsewhere; `explore` drives it with the prefixes it tries).
+//! The executor knows the trait, not the strategies; every decision goes
+//! through the [`Recorder`](super::schedule::Recorder), which keeps the
+//! choice points a token is made of.
 
-use std::collections::BTreeMap;
+mod pct;
+mod random;
+mod replay;
 
-use super::rng::SimRng;
+pub(crate) use random::Random;
+pub(crate) use replay::Replay;
+
+use super::schedule::{Deviation, Kind, Schedule};
 
 /// How a simulation picks the next process to poll.
 ///
@@ -55,128 +41,55 @@ pub enum Strategy {
     },
 }
 
-/// The first PCT window's length in steps.
-const FIRST_WINDOW: u64 = 32;
-
-/// The scheduler state of one run.
-pub(crate) struct Scheduler {
-    rng: SimRng,
-    pct: Option<Pct>,
+/// One choice to make.
+pub(crate) struct Request<'a> {
+    pub(crate) kind: Kind,
+    /// The options, in the order offered (not empty).
+    pub(crate) options: &'a [u64],
+    pub(crate) default: u64,
+    /// The step of the run.
+    pub(crate) step: u64,
+    /// The index of this choice point among the run's, or `None` when
+    /// there is a single option (not a choice point).
+    pub(crate) index: Option<u64>,
 }
 
-struct Pct {
-    depth: usize,
-    priorities: BTreeMap<u64, u64>,
-    /// Priorities given at change points and to yielding processes: below
-    /// every initial priority, and decreasing.
-    next_low: u64,
-    window_end: u64,
-    window_length: u64,
-    change_points: Vec<u64>,
-}
-
-impl Scheduler {
-    /// The scheduler for `strategy`, drawing from `rng`.
-    pub(crate) fn new(strategy: Strategy, rng: SimRng) -> Self {
-        let pct = match strategy {
-            Strategy::Random => None,
-            Strategy::Pct { depth } => {
-                assert!(depth >= 1, "hoare::sim: Strategy::Pct {{ depth: 0 }} is meaningless; use a depth of 1 or more");
-                Some(Pct {
-                    depth,
-                    priorities: BTreeMap::new(),
-                    next_low: 1 << 32,
-                    window_end: 0,
-                    window_length: FIRST_WINDOW / 2,
-                    change_points: Vec::new(),
-                })
-            }
-        };
-        Scheduler { rng, pct }
-    }
-
+/// Makes the choices of one run.
+pub(crate) trait Scheduler {
+    /// The option to take, or why the schedule being replayed does not fit.
+    fn choose(&mut self, request: &Request<'_>) -> Result<u64, String>;
     /// A process was spawned (or the main future started).
-    pub(crate) fn on_spawn(&mut self, process: u64) {
-        if let Some(pct) = &mut self.pct {
-            // Initial priorities sit above 2^32; ties broken by the number.
-            let priority = (1 << 33) + (self.rng.next_u64() >> 31);
-            pct.priorities.insert(process, priority);
-        }
-    }
-
-    /// A process yielded: under PCT it drops to the lowest priority.
-    pub(crate) fn on_yield(&mut self, process: u64) {
-        if let Some(pct) = &mut self.pct {
-            pct.next_low -= 1;
-            pct.priorities.insert(process, pct.next_low);
-        }
-    }
-
-    /// Picks the index in `runnable` (process numbers) to poll at `step`.
-    pub(crate) fn pick(&mut self, runnable: &[u64], step: u64) -> usize {
-        debug_assert!(!runnable.is_empty());
-        let Some(pct) = &mut self.pct else {
-            return self.rng.below(runnable.len());
-        };
-        if step > pct.window_end {
-            pct.window_length *= 2;
-            let start = pct.window_end + 1;
-            pct.window_end += pct.window_length;
-            pct.change_points = (1..pct.depth)
-                .map(|_| start + self.rng.next_u64() % pct.window_length)
-                .collect();
-        }
-        let highest = |pct: &Pct| {
-            (0..runnable.len())
-                .max_by_key(|&index| {
-                    (
-                        pct.priorities.get(&runnable[index]).copied().unwrap_or(0),
-                        runnable[index],
-                    )
-                })
-                .expect("runnable is not empty")
-        };
-        let mut chosen = highest(pct);
-        if pct.change_points.contains(&step) {
-            pct.next_low -= 1;
-            pct.priorities.insert(runnable[chosen], pct.next_low);
-            chosen = highest(pct);
-        }
-        chosen
+    fn on_spawn(&mut self, _process: u64) {}
+    /// A process yielded (woke itself while it ran).
+    fn on_yield(&mut self, _process: u64) {}
+    /// The run is over after `points` choice points; a replayed schedule
+    /// with choices left over does not fit.
+    fn finish(&mut self, _points: u64) -> Result<(), String> {
+        Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn random_picks_every_index() {
-        let mut scheduler = Scheduler::new(Strategy::Random, SimRng::new(1, 0));
-        let mut seen = [false; 3];
-        for step in 0..100 {
-            seen[scheduler.pick(&[10, 11, 12], step)] = true;
-        }
-        assert_eq!(seen, [true; 3]);
+/// The scheduler of a seeded run of `strategy`.
+pub(crate) fn seeded(strategy: Strategy, seed: u64) -> Box<dyn Scheduler> {
+    match strategy {
+        Strategy::Random => Box::new(Random::new(seed)),
+        Strategy::Pct { depth } => Box::new(pct::Pct::new(depth, Random::new(seed))),
     }
+}
 
-    #[test]
-    fn pct_depth_one_runs_the_highest_priority_process_until_it_yields() {
-        let mut scheduler = Scheduler::new(Strategy::Pct { depth: 1 }, SimRng::new(5, 0));
-        for process in 0..3 {
-            scheduler.on_spawn(process);
-        }
-        let first = scheduler.pick(&[0, 1, 2], 1);
-        for step in 2..50 {
-            assert_eq!(scheduler.pick(&[0, 1, 2], step), first);
-        }
-        scheduler.on_yield(first as u64);
-        assert_ne!(scheduler.pick(&[0, 1, 2], 50), first);
-    }
+/// The scheduler that replays `schedule` exactly.
+pub(crate) fn replay(schedule: &Schedule) -> Box<dyn Scheduler> {
+    Box::new(Replay::new(
+        schedule.deviations.clone(),
+        Some(schedule.total),
+    ))
+}
 
-    #[test]
-    #[should_panic(expected = "depth")]
-    fn pct_depth_zero_is_refused() {
-        let _ = Scheduler::new(Strategy::Pct { depth: 0 }, SimRng::new(0, 0));
+/// The scheduler that takes `deviations` and the defaults after them;
+/// `lenient`: dropping those that do not fit.
+pub(crate) fn prefix(deviations: &[Deviation], lenient: bool) -> Box<dyn Scheduler> {
+    match lenient {
+        true => Box::new(Replay::lenient(deviations.to_vec())),
+        false => Box::new(Replay::new(deviations.to_vec(), None)),
     }
 }

@@ -11,6 +11,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::footprint::Footprints;
+use super::schedule::{ChoicePoint, Schedule};
+
 /// One thing that happened in a simulation.
 ///
 /// ```
@@ -51,9 +54,10 @@ pub enum Event {
         /// The panic message.
         message: String,
     },
-    /// A `select!` chose among ready arms with the seeded generator.
+    /// A `select!` chose the arm it tries first (the others follow in
+    /// rotation; the first ready one in that order is taken).
     Choice {
-        /// The number drawn.
+        /// The arm tried first, counted in written order from 0.
         value: u64,
     },
     /// Virtual time jumped forward, because every process was blocked.
@@ -83,7 +87,7 @@ impl fmt::Display for Event {
             Event::Poll { step, process } => write!(f, "step {step}: poll p{process}"),
             Event::Complete { process } => write!(f, "p{process} finished"),
             Event::Panic { process, message } => write!(f, "p{process} panicked: {message}"),
-            Event::Choice { value } => write!(f, "select choice {value:#018x}"),
+            Event::Choice { value } => write!(f, "select tries arm {value} first"),
             Event::Advance { to } => write!(f, "time advances to {to:?}"),
             Event::Timer { deadline } => write!(f, "timer due at {deadline:?} fires"),
             Event::Dropped {
@@ -110,11 +114,96 @@ impl fmt::Display for Event {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     events: Vec<Event>,
+    /// Every choice point of the run, in order.
+    points: Vec<ChoicePoint>,
+    steps: u64,
+    /// What each step touched, when recorded (`explore`).
+    footprints: Option<Footprints>,
 }
 
 impl Trace {
     pub(crate) fn push(&mut self, event: Event) {
         self.events.push(event);
+    }
+
+    /// The run is over: its choice points and its number of steps.
+    pub(crate) fn finish(&mut self, points: Vec<ChoicePoint>, steps: u64) {
+        self.points = points;
+        self.steps = steps;
+    }
+
+    pub(crate) fn set_footprints(&mut self, footprints: Footprints) {
+        self.footprints = Some(footprints);
+    }
+
+    pub(crate) fn footprints(&self) -> Option<&Footprints> {
+        self.footprints.as_ref()
+    }
+
+    /// The run's choice points, in order.
+    pub(crate) fn points(&self) -> &[ChoicePoint] {
+        &self.points
+    }
+
+    /// The run's replay token: `Builder::new().replay(&token)` reruns
+    /// exactly this run, with the same fingerprint, on any machine. It
+    /// starts with a version tag (`v1.`), uses only `[A-Za-z0-9._-]`,
+    /// records only the run's deviations from the default choices,
+    /// run-length encoded, and is canonical: a replay's own token is the
+    /// token replayed.
+    ///
+    /// ```
+    /// use hoare::sim::Builder;
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::unbounded();
+    ///     for i in 0..3 {
+    ///         let tx = tx.clone();
+    ///         hoare::spawn(async move { tx.send(i).await.unwrap() });
+    ///     }
+    ///     drop(tx);
+    ///     let mut order = Vec::new();
+    ///     while let Ok(i) = rx.recv().await {
+    ///         order.push(i);
+    ///     }
+    ///     order
+    /// };
+    /// let (order, trace) = Builder::new().seed(12).run_traced(program());
+    /// let token = trace.schedule();
+    /// assert!(token.starts_with("v1."));
+    /// let (again, replayed) = Builder::new().replay(&token).run_traced(program());
+    /// assert_eq!(order, again);
+    /// assert_eq!(trace.fingerprint(), replayed.fingerprint());
+    /// assert_eq!(replayed.schedule(), token);
+    /// ```
+    pub fn schedule(&self) -> String {
+        Schedule::of(&self.points).token()
+    }
+
+    /// How many of the run's choices were not the default (preemptions
+    /// among them): the measure `Builder::max_preemptions` bounds.
+    ///
+    /// ```
+    /// let (_, trace) = hoare::sim::Builder::new().replay("v1.0").run_traced(async {});
+    /// assert_eq!(trace.preemptions(), 0);
+    /// ```
+    pub fn preemptions(&self) -> u64 {
+        self.points
+            .iter()
+            .filter(|point| point.is_deviation())
+            .count() as u64
+    }
+
+    /// How many polls the run made, the main future's included.
+    ///
+    /// ```
+    /// let (_, trace) = hoare::sim::Builder::new().run_traced(async {
+    ///     hoare::yield_now().await;
+    /// });
+    /// assert_eq!(trace.steps(), 2);
+    /// ```
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// The events in order.
@@ -157,6 +246,23 @@ impl Trace {
             }
         }
         hash
+    }
+}
+
+impl Trace {
+    /// One event a line, a panic's message left out (a failure report
+    /// prints it once, above).
+    pub(crate) fn without_messages(&self) -> String {
+        let mut text = String::new();
+        for event in &self.events {
+            match event {
+                Event::Panic { process, .. } => {
+                    text.push_str(&format!("p{process} panicked (the message is above)\n"))
+                }
+                event => text.push_str(&format!("{event}\n")),
+            }
+        }
+        text
     }
 }
 

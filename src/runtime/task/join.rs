@@ -84,6 +84,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
+        hooks::touch(hooks::Touched::Join(self.header().id));
         if self.header().state.transition_to_notified_and_cancel() {
             // SAFETY: the transition counted a Notified reference for us.
             let task = unsafe { Notified::from_raw(self.header) };
@@ -104,6 +105,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
+        hooks::touch(hooks::Touched::Join(self.header().id));
         self.header().state.load().is_complete()
     }
 
@@ -141,6 +143,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        hooks::touch(hooks::Touched::Join(self.header().id));
         let mut output: Poll<Result<T, JoinError>> = Poll::Pending;
         let header = self.header;
         // SAFETY: the block's output type is `T` (`from_raw`), `output` has
@@ -171,6 +174,7 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        hooks::touch(hooks::Touched::Join(self.header().id));
         if let Some(supervisor) = self.header().owner.supervisor() {
             supervisor.on_join_dropped(self.header().id);
         }

@@ -1,0 +1,154 @@
+//! PCT: which process runs next by priorities.
+//!
+//! Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi and
+//! Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of
+//! Finding Bugs", ASPLOS 2010): every process gets a random priority when
+//! it is spawned, the highest-priority runnable process always runs, and at
+//! `depth - 1` randomly chosen steps (the change points) the process
+//! running there drops below every initial priority. A bug of depth `d`
+//! among `n` processes in a run of `k` steps is found with probability at
+//! least `1 / (n * k^(d-1))` per run.
+//!
+//! Departures from the paper, both so that a seed alone fixes the run:
+//!
+//! * **Run length.** The change points must be spread over the real length
+//!   of a run, which is not known in advance (a `Builder::run` is given one
+//!   future, so there is no pilot run to measure). The run is cut into
+//!   windows of doubling length (32 steps, then 64, ...), and `depth - 1`
+//!   change points are drawn uniformly in each window from the seed's own
+//!   stream. A run of `k` steps thus sees change points spread over its
+//!   whole length, at most `log2(k)` times as many as the paper's; the
+//!   schedule depends on nothing but the seed and the program.
+//! * **Yields.** A process that yields (wakes itself while it runs) drops
+//!   to the lowest priority, as in shuttle's PCT: otherwise a spinning
+//!   process would keep the highest priority and starve the rest.
+
+use std::collections::BTreeMap;
+
+use super::{Random, Request, Scheduler};
+use crate::sim::schedule::Kind;
+
+/// The first PCT window's length in steps.
+const FIRST_WINDOW: u64 = 32;
+
+/// PCT's state for one run; choices other than the next process are
+/// Random's.
+pub(crate) struct Pct {
+    random: Random,
+    depth: usize,
+    priorities: BTreeMap<u64, u64>,
+    /// Priorities given at change points and to yielding processes: below
+    /// every initial priority, and decreasing.
+    next_low: u64,
+    window_end: u64,
+    window_length: u64,
+    change_points: Vec<u64>,
+}
+
+impl Pct {
+    /// PCT of bug depth `depth` (`>= 1`), drawing from `random`'s streams.
+    pub(crate) fn new(depth: usize, random: Random) -> Self {
+        assert!(
+            depth >= 1,
+            "hoare::sim: Strategy::Pct {{ depth: 0 }} is meaningless; use a depth of 1 or more"
+        );
+        Pct {
+            random,
+            depth,
+            priorities: BTreeMap::new(),
+            next_low: 1 << 32,
+            window_end: 0,
+            window_length: FIRST_WINDOW / 2,
+            change_points: Vec::new(),
+        }
+    }
+
+    /// Picks the index in `runnable` (process numbers) to poll at `step`.
+    fn pick(&mut self, runnable: &[u64], step: u64) -> usize {
+        debug_assert!(!runnable.is_empty());
+        if step > self.window_end {
+            self.window_length *= 2;
+            let start = self.window_end + 1;
+            self.window_end += self.window_length;
+            let rng = self.random.process_stream();
+            self.change_points = (1..self.depth)
+                .map(|_| start + rng.next_u64() % self.window_length)
+                .collect();
+        }
+        let highest = |pct: &Pct| {
+            (0..runnable.len())
+                .max_by_key(|&index| {
+                    (
+                        pct.priorities.get(&runnable[index]).copied().unwrap_or(0),
+                        runnable[index],
+                    )
+                })
+                .expect("runnable is not empty")
+        };
+        let mut chosen = highest(self);
+        if self.change_points.contains(&step) {
+            self.next_low -= 1;
+            self.priorities.insert(runnable[chosen], self.next_low);
+            chosen = highest(self);
+        }
+        chosen
+    }
+}
+
+impl Scheduler for Pct {
+    fn choose(&mut self, request: &Request<'_>) -> Result<u64, String> {
+        match request.kind {
+            Kind::Process => Ok(request.options[self.pick(request.options, request.step)]),
+            _ => self.random.choose(request),
+        }
+    }
+
+    /// Initial priorities sit above 2^32; ties broken by the number.
+    fn on_spawn(&mut self, process: u64) {
+        let priority = (1 << 33) + (self.random.process_stream().next_u64() >> 31);
+        self.priorities.insert(process, priority);
+    }
+
+    /// A process that yielded drops to the lowest priority.
+    fn on_yield(&mut self, process: u64) {
+        self.next_low -= 1;
+        self.priorities.insert(process, self.next_low);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(pct: &mut Pct, step: u64) -> u64 {
+        let options = [0, 1, 2];
+        pct.choose(&Request {
+            kind: Kind::Process,
+            options: &options,
+            default: 0,
+            step,
+            index: Some(step),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn depth_one_runs_the_highest_priority_process_until_it_yields() {
+        let mut pct = Pct::new(1, Random::new(5));
+        for process in 0..3 {
+            pct.on_spawn(process);
+        }
+        let first = pick(&mut pct, 1);
+        for step in 2..50 {
+            assert_eq!(pick(&mut pct, step), first);
+        }
+        pct.on_yield(first);
+        assert_ne!(pick(&mut pct, 50), first);
+    }
+
+    #[test]
+    #[should_panic(expected = "depth")]
+    fn depth_zero_is_refused() {
+        let _ = Pct::new(0, Random::new(0));
+    }
+}

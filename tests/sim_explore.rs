@@ -1,0 +1,234 @@
+//! `explore`: a bounded depth-first search over schedules with
+//! partial-order reduction, proving small programs and finding planted
+//! bugs with a token that replays them.
+
+use std::time::Duration;
+
+use hoare::chan;
+use hoare::sim::{self, Builder, SimError};
+
+async fn ping_pong() {
+    let (ping, ping_rx) = chan::bounded::<u32>(0);
+    let (pong, pong_rx) = chan::bounded::<u32>(0);
+    hoare::spawn(async move {
+        while let Ok(n) = ping_rx.recv().await {
+            pong.send(n + 1).await.unwrap();
+        }
+    });
+    for n in 0..3 {
+        ping.send(n).await.unwrap();
+        assert_eq!(pong_rx.recv().await, Ok(n + 1));
+    }
+}
+
+#[test]
+fn a_correct_ping_pong_is_proven_in_a_handful_of_schedules() {
+    for bound in [Some(2), None] {
+        let explored = Builder::new().max_preemptions(bound).explore(ping_pong);
+        assert!(explored.complete(), "{explored}");
+        assert!(explored.schedules() <= 10, "bound {bound:?}: {explored}");
+    }
+}
+
+/// `processes` processes, each sending twice on its own channel with a
+/// yield in between; the main future sleeps until they are done.
+async fn independent(processes: u32) {
+    let mut receivers = Vec::new();
+    for _ in 0..processes {
+        let (tx, rx) = chan::unbounded::<u32>();
+        receivers.push(rx);
+        hoare::spawn(async move {
+            tx.send(1).await.unwrap();
+            hoare::yield_now().await;
+            tx.send(2).await.unwrap();
+        });
+    }
+    hoare::time::sleep(Duration::from_secs(1)).await;
+    for rx in receivers {
+        assert_eq!(rx.try_iter_sum(), 3);
+    }
+}
+
+trait SumAll {
+    fn try_iter_sum(&self) -> u32;
+}
+
+impl SumAll for chan::Receiver<u32> {
+    fn try_iter_sum(&self) -> u32 {
+        let mut sum = 0;
+        while let Ok(v) = self.try_recv() {
+            sum += v;
+        }
+        sum
+    }
+}
+
+#[test]
+fn independent_processes_need_far_fewer_schedules_than_their_interleavings() {
+    // 4 processes of 2 steps each: 8! / 2^4 = 2520 interleavings.
+    for bound in [Some(2), None] {
+        let explored = Builder::new()
+            .max_preemptions(bound)
+            .max_schedules(2520)
+            .explore(|| independent(4));
+        assert!(explored.complete(), "{explored}");
+        assert!(explored.schedules() <= 5, "bound {bound:?}: {explored}");
+    }
+}
+
+/// Two withdrawals of 80 from a balance of 100 kept in a channel: each
+/// checks the balance, awaits something else, then takes the money. The
+/// check and the act are not one step: both can pass the check.
+async fn check_then_act() {
+    let (put, take) = chan::bounded::<i64>(1);
+    put.send(100).await.unwrap();
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let (put, take) = (put.clone(), take.clone());
+        workers.push(hoare::spawn(async move {
+            let balance = take.recv().await.unwrap();
+            put.send(balance).await.unwrap(); // only looked
+            hoare::yield_now().await;
+            if balance >= 80 {
+                let now = take.recv().await.unwrap();
+                assert!(now >= 80, "overdraft: took 80 from {now}");
+                put.send(now - 80).await.unwrap();
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+}
+
+#[test]
+fn a_planted_check_then_act_bug_is_found_and_its_token_replays_it() {
+    let error = Builder::new()
+        .try_explore(check_then_act)
+        .expect_err("two checks before either act overdraw");
+    let SimError::Panic { ref message, .. } = error else {
+        panic!("expected the overdraft panic, got {error}");
+    };
+    assert!(message.contains("overdraft"), "{message}");
+    let token = error.schedule().expect("a token").to_string();
+    let again = Builder::new()
+        .replay(&token)
+        .try_run(check_then_act())
+        .expect_err("the token replays the failure");
+    assert_eq!(again.to_string(), error.to_string());
+}
+
+#[test]
+fn explore_panics_with_the_token_and_an_exact_replay_command() {
+    let outcome = std::panic::catch_unwind(|| sim::explore(check_then_act));
+    let payload = outcome.expect_err("explore must fail");
+    let report = payload
+        .downcast_ref::<String>()
+        .expect("a formatted report");
+    let token = report
+        .split("HOARE_SCHEDULE=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the report names HOARE_SCHEDULE=<token>");
+    assert!(token.starts_with("v1."), "{report}");
+    assert!(report.contains("-- --exact"), "{report}");
+    assert!(Builder::new()
+        .replay(token)
+        .try_run(check_then_act())
+        .is_err());
+}
+
+#[test]
+fn the_bound_limits_the_search() {
+    // The overdraft needs one preemption: with none allowed it is not found.
+    let explored = Builder::new()
+        .max_preemptions(Some(0))
+        .explore(check_then_act);
+    assert_eq!(explored.schedules(), 1, "{explored}");
+    assert!(explored.complete());
+    assert!(Builder::new()
+        .max_preemptions(Some(1))
+        .try_explore(check_then_act)
+        .is_err());
+}
+
+#[test]
+fn max_schedules_stops_the_search_incomplete() {
+    let explored = Builder::new()
+        .max_preemptions(None)
+        .max_schedules(2)
+        .explore(|| async {
+            let (tx, rx) = chan::unbounded();
+            for i in 0..3 {
+                let tx = tx.clone();
+                hoare::spawn(async move { tx.send(i).await.unwrap() });
+            }
+            drop(tx);
+            while rx.recv().await.is_ok() {}
+        });
+    assert_eq!(explored.schedules(), 2);
+    assert!(!explored.complete());
+    assert!(explored.to_string().contains("not complete"), "{explored}");
+}
+
+#[test]
+fn a_sometimes_that_never_held_fails_try_explore_with_coverage() {
+    let result = Builder::new().try_explore(|| async {
+        let (tx, rx) = chan::bounded::<u8>(1);
+        hoare::spawn(async move { tx.send(1).await.unwrap() });
+        let got = rx.recv().await.unwrap();
+        hoare::assert_sometimes!(got == 2, "a two arrives");
+        hoare::assert_sometimes!(got == 1, "a one arrives");
+    });
+    match result {
+        Err(SimError::Coverage { name, .. }) => assert_eq!(name, "a two arrives"),
+        other => panic!("expected SimError::Coverage, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_select_arm_and_timer_order_is_explored() {
+    let seen = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let explored = Builder::new().explore(|| async {
+        // Two ready arms: which one a select takes is a choice.
+        let (left, left_rx) = chan::bounded(1);
+        let (right, right_rx) = chan::bounded(1);
+        left.try_send("left").unwrap();
+        right.try_send("right").unwrap();
+        let arm = hoare::select! {
+            recv(left_rx) -> v => v.unwrap(),
+            recv(right_rx) -> v => v.unwrap(),
+        };
+        // Two sleeps due at one instant: which wakes first is a choice.
+        let (done, done_rx) = chan::unbounded();
+        for name in ["first", "second"] {
+            let done = done.clone();
+            hoare::spawn(async move {
+                hoare::time::sleep(Duration::from_millis(5)).await;
+                done.send(name).await.unwrap();
+            });
+        }
+        let woke = done_rx.recv().await.unwrap();
+        seen.lock().unwrap().insert((arm, woke));
+    });
+    assert!(explored.complete());
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 4, "both arms and both wake orders: {seen:?}");
+}
+
+#[test]
+#[should_panic(expected = "not deterministic")]
+fn a_program_that_changes_between_runs_is_refused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    Builder::new().max_preemptions(None).explore(|| async {
+        let processes = 2 + RUNS.fetch_add(1, Ordering::SeqCst) % 3;
+        let (tx, rx) = chan::unbounded();
+        for i in 0..processes {
+            let tx = tx.clone();
+            hoare::spawn(async move { tx.send(i).await.unwrap() });
+        }
+        drop(tx);
+        while rx.recv().await.is_ok() {}
+    });
+}
