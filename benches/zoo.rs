@@ -29,6 +29,12 @@
 //! * **shuttle DFS**: `DfsScheduler::new(Some(100_000), false)`: the
 //!   number of the first failing execution; for the control, whether the
 //!   search exhausted the schedules and in how many executions.
+//! * **hoare explore**: `hoare::sim::Builder::try_explore` (partial-order
+//!   reduction): the number of the first failing schedule at the default
+//!   bound of 2 deviations, or, for a bug that needs more, counted over the
+//!   searches at bound 2, 3 and unbounded, with the bound that found it;
+//!   for the control, whether the unbounded search completed and in how
+//!   many schedules.
 //!
 //! A failure is a panic (an assertion, or an `unwrap` of a failed
 //! operation) or a deadlock. Each run sits in `catch_unwind` with a silent
@@ -58,10 +64,11 @@ const MAX_STEPS: usize = 100_000;
 /// The PCT depths measured.
 const DEPTHS: [usize; 2] = [2, 3];
 
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 8] = [
     "hoare random",
     "hoare PCT d2",
     "hoare PCT d3",
+    "hoare explore",
     "shuttle random",
     "shuttle PCT d2",
     "shuttle PCT d3",
@@ -69,6 +76,8 @@ const COLUMNS: [&str; 7] = [
 ];
 
 fn main() {
+    // Every factory call of the explore column is then one schedule.
+    std::env::set_var("HOARE_SHRINK", "0");
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with('-'))
@@ -100,23 +109,20 @@ fn main() {
                 per_thousand(|seed| hoare_fails(bug.hoare, Strategy::Pct { depth }, seed))
             });
         }
+        timed(3, &mut || hoare_explore(bug.hoare, bug.control));
         match bug.shuttle {
             Some(program) => {
-                timed(3, &mut || {
+                timed(4, &mut || {
                     per_thousand(|seed| {
                         shuttle_fails(RandomScheduler::new_from_seed(seed, 1), program)
                     })
                 });
                 for (i, depth) in DEPTHS.into_iter().enumerate() {
-                    timed(4 + i, &mut || shuttle_pct(program, depth));
+                    timed(5 + i, &mut || shuttle_pct(program, depth));
                 }
-                timed(6, &mut || shuttle_dfs(program, bug.control));
+                timed(7, &mut || shuttle_dfs(program, bug.control));
             }
-            None => cells.extend((3..COLUMNS.len()).map(|_| "–".to_string())),
-        }
-        if let Some(cell) = hoare_explore(bug.hoare, bug.control) {
-            // Not reached until `hoare::sim::explore` lands; see `hoare_explore`.
-            cells.push(cell);
+            None => cells.extend((4..COLUMNS.len()).map(|_| "–".to_string())),
         }
         table.push((bug.name, cells));
         eprintln!("measured: {}", bug.name);
@@ -223,13 +229,43 @@ fn shuttle_dfs(program: fn(), control: bool) -> String {
     }
 }
 
-/// The `explore` column: schedules until the first failure with
-/// `hoare::sim::explore` (`Builder::try_explore`), and for the control
-/// whether the exploration completed and in how many schedules.
-///
-/// `None` until that API lands; `main` prints the column only when this
-/// returns a cell (add "hoare explore" to `COLUMNS` at the same time).
-fn hoare_explore(program: fn() -> HoareProgram, control: bool) -> Option<String> {
-    let _ = (program, control);
-    None
+/// The explore column: for a bug, the number of the first failing
+/// schedule of `hoare::sim::Builder::try_explore` (partial-order
+/// reduction) at its default bound of 2 deviations; a bug that needs more
+/// is searched again at bound 3 and then unbounded, the schedules of every
+/// search counted, and the cell names the bound that found it. For the
+/// control, whether the unbounded search completed (a proof for every
+/// schedule) and in how many schedules. Shrinking is off
+/// (`HOARE_SHRINK=0`, set in `main`), so every call of the factory is one
+/// schedule of a search.
+fn hoare_explore(program: fn() -> HoareProgram, control: bool) -> String {
+    let schedules = std::cell::Cell::new(0u64);
+    let make = || {
+        schedules.set(schedules.get() + 1);
+        program()
+    };
+    let search = |bound: Option<usize>| {
+        sim::Builder::new()
+            .max_preemptions(bound)
+            .max_steps(MAX_STEPS as u64)
+            .max_schedules(DFS_MAX as u64)
+            .try_explore(make)
+    };
+    if control {
+        return match search(None) {
+            Ok(explored) if explored.complete() => format!("complete: {}", explored.schedules()),
+            Ok(explored) => format!("incomplete at {}", explored.schedules()),
+            Err(_) => format!("control FAILED at {}", schedules.get()),
+        };
+    }
+    for bound in [Some(2), Some(3), None] {
+        if search(bound).is_err() {
+            return match bound {
+                Some(2) => schedules.get().to_string(),
+                Some(bound) => format!("{} (bound {bound})", schedules.get()),
+                None => format!("{} (unbounded)", schedules.get()),
+            };
+        }
+    }
+    format!("not found ({} schedules)", schedules.get())
 }
