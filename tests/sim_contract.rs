@@ -370,3 +370,33 @@ fn a_process_that_panics_closes_its_senders_in_a_simulation() {
     });
     assert_eq!(r.ok(), Some(Err(RecvError)));
 }
+
+/// Inside a simulation a select's arm order is a uniform permutation drawn
+/// from the seed, so ready arms are chosen with equal probability even when
+/// some arms are not ready (an order that rotated from a random first arm
+/// would give the arm after an idle one twice the share).
+#[test]
+fn a_simulated_select_is_fair_among_the_ready_arms() {
+    let mut counts = [0usize; 3];
+    for seed in 0..3000 {
+        let arm = hoare::sim::Builder::new().seed(seed).run(async {
+            let (a_tx, a) = hoare::chan::bounded::<()>(1);
+            a_tx.try_send(()).unwrap();
+            let (_b_tx, b) = hoare::chan::bounded::<()>(1);
+            let (c_tx, c) = hoare::chan::bounded::<()>(1);
+            c_tx.try_send(()).unwrap();
+            hoare::select! {
+                recv(a) -> _ => 0,
+                recv(b) -> _ => 1,
+                recv(c) -> _ => 2,
+            }
+        });
+        counts[arm] += 1;
+    }
+    assert_eq!(counts[1], 0, "the arm that is never ready is never chosen");
+    // Binomial(3000, 1/2): sd about 27; 1350..=1650 is more than 5 sd wide.
+    assert!(
+        (1350..=1650).contains(&counts[0]),
+        "ready arms chosen {counts:?}: not uniform"
+    );
+}

@@ -9,11 +9,13 @@
 //! loom model must make the same choices in every execution it explores,
 //! or loom cannot replay its interleavings.
 //!
-//! A simulation installs its own [`Source`] with [`with_source`]. It makes
-//! one choice per selection, the arm tried first, and the others follow in
-//! rotation (`first, first + 1, ..., 0, ..., first - 1`): the order is a
-//! function of that one number, so a simulation that records it replays the
-//! selection exactly, and its default, `0`, is the written order.
+//! A simulation installs its own [`Source`] with [`with_source`]. It
+//! builds the order one position at a time: for each position but the
+//! last, it chooses which of the arms not yet placed comes next (`0`: the
+//! first of them in written order). Uniform choices give a uniform
+//! permutation, so a simulated select is as fair among ready arms as a
+//! real one; a simulation that records the choices replays the selection
+//! exactly; and all defaults give the written order.
 
 use std::cell::{Cell, RefCell};
 
@@ -21,8 +23,9 @@ use crate::sync::thread_local;
 
 /// The choices of a simulation's selections.
 pub(crate) trait Source {
-    /// Which of `arms` (`>= 2`) arms is tried first, in `0..arms`.
-    fn first(&mut self, arms: usize) -> usize;
+    /// Which of the `remaining` (`>= 2`) arms not yet placed, counted in
+    /// written order, goes next: a number in `0..remaining`.
+    fn next(&mut self, remaining: usize) -> usize;
 }
 
 thread_local! {
@@ -94,19 +97,27 @@ fn scale(value: u64, n: usize) -> usize {
 }
 
 /// Fills `order` with a uniformly random permutation of `0..order.len()`
-/// (Fisher-Yates), or, under a simulation's source, with the rotation
-/// that starts at the arm it chooses.
+/// (Fisher-Yates), or with the one a simulation's source chooses.
 pub(crate) fn shuffle(order: &mut [usize]) {
-    let len = order.len();
-    let first = OVERRIDE.with(|slot| slot.borrow_mut().as_mut().map(|source| source.first(len)));
-    if let Some(first) = first {
-        for (index, slot) in order.iter_mut().enumerate() {
-            *slot = (first + index) % len;
-        }
-        return;
-    }
     for (index, slot) in order.iter_mut().enumerate() {
         *slot = index;
+    }
+    let simulated = OVERRIDE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let Some(source) = slot.as_mut() else {
+            return false;
+        };
+        // `order[position..]` holds the arms not yet placed, in written
+        // order; the chosen one moves to `position`, the others keep
+        // their order behind it.
+        for position in 0..order.len().saturating_sub(1) {
+            let chosen = source.next(order.len() - position);
+            order[position..=position + chosen].rotate_right(1);
+        }
+        true
+    });
+    if simulated {
+        return;
     }
     let mut last = order.len();
     draw(order.len().saturating_sub(1), |value| {

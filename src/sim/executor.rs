@@ -365,12 +365,12 @@ pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
     })
 }
 
-/// The simulation's source of `select!` choices: the arm tried first is a
-/// choice of the run, recorded in the trace.
+/// The simulation's source of `select!` choices: each position of a
+/// selection's arm order is a choice of the run, recorded in the trace.
 struct SelectChoices;
 
 impl choice::Source for SelectChoices {
-    fn first(&mut self, arms: usize) -> usize {
+    fn next(&mut self, arms: usize) -> usize {
         with_context(|cx| {
             let Some(cx) = cx else {
                 return 0;

@@ -8,7 +8,7 @@
 //! how two steps race to complete the same waiting select, and the
 //! process's own step). A step is dependent with every other step
 //! (*global*) when it completes the main future (which drops every live
-//! process) or makes a choice of its own (a select's first arm, a
+//! process) or makes a choice of its own (a select's arm order, a
 //! `buggify!` draw): its footprint then depends on that choice, and
 //! treating it as global keeps the reduction sound without knowing the
 //! footprints of the alternatives. A virtual-time jump between two steps

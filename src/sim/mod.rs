@@ -63,7 +63,7 @@
 //!
 //! # Choices, tokens, exploration, shrinking
 //!
-//! Every choice of a run (the next process, a select's first arm, the
+//! Every choice of a run (the next process, a select's arm order, the
 //! order of same-instant timers, `buggify!`) has a default; a run's
 //! [`Trace::schedule`] token lists its deviations from the defaults and
 //! [`Builder::replay`] reruns it exactly. [`explore`] searches the
@@ -113,7 +113,7 @@ use schedule::Schedule;
 /// schedule runs.
 ///
 /// The search is depth first over the run's choices (which process is
-/// polled next, a select's first arm, same-instant timers, `buggify!`)
+/// polled next, a select's arm order, same-instant timers, `buggify!`)
 /// with dynamic partial-order reduction: schedules that differ only in the
 /// order of independent steps (steps that touch no common channel, join
 /// handle or waiting process) are run once. State shared through

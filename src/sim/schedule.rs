@@ -3,15 +3,15 @@
 //! # Choices
 //!
 //! Every choice a simulation run makes goes through one [`Recorder`]:
-//! which runnable process is polled next, which arm of a `select!` is
-//! tried first, which of the timers due at the same instant fires next,
+//! which runnable process is polled next, the order in which a `select!`
+//! tries its arms, which of the timers due at the same instant fires next,
 //! whether a `buggify!` site is enabled for the run and what each draw of
 //! an enabled site gives. Each choice has a *default*:
 //!
 //! | kind | options | default |
 //! | --- | --- | --- |
 //! | process (`p`) | the runnable processes' numbers | the process polled last if it is still runnable, else the lowest-numbered runnable one |
-//! | arm (`a`) | `0..arms`: the arm tried first, the rest follow in rotation | `0`, written order |
+//! | arm (`a`) | `0..k`: which of the `k` arms of a select not yet placed in its order comes next (one choice per position but the last) | `0`, written order |
 //! | timer (`t`) | `0..k`: which of the `k` timers still due at this instant fires next, in registration order | `0`, registration order |
 //! | buggify site (`e`) | `0` disabled, `1` enabled | `0` |
 //! | buggify draw (`b`) | `0` false, `1` true | `0` |
@@ -42,7 +42,8 @@ use super::strategy::{Request, Scheduler};
 pub(crate) enum Kind {
     /// The next process to poll (options are process numbers).
     Process,
-    /// The arm a `select!` tries first.
+    /// Which of a `select!`'s arms not yet placed in its order comes
+    /// next (0: the first of them in written order).
     Arm,
     /// The next of the timers due at one instant.
     Timer,
@@ -79,7 +80,7 @@ impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Kind::Process => "the next process",
-            Kind::Arm => "a select's first arm",
+            Kind::Arm => "a select's next arm",
             Kind::Timer => "the next same-instant timer",
             Kind::BuggifySite => "a buggify! site's enablement",
             Kind::BuggifyDraw => "a buggify! draw",

@@ -54,10 +54,11 @@ pub enum Event {
         /// The panic message.
         message: String,
     },
-    /// A `select!` chose the arm it tries first (the others follow in
-    /// rotation; the first ready one in that order is taken).
+    /// A `select!` chose the next arm of its order: which of the arms not
+    /// yet placed, counted in written order from 0 (the first ready arm
+    /// of the order is taken).
     Choice {
-        /// The arm tried first, counted in written order from 0.
+        /// Which of the arms not yet placed comes next.
         value: u64,
     },
     /// Virtual time jumped forward, because every process was blocked.

@@ -3,7 +3,8 @@
 //! Each kind of choice draws from its own stream of the seed's
 //! [`SimRng`], so that, say, adding a `buggify!` leaves the schedule of the
 //! processes as it was: stream 0 picks the next process uniformly among the
-//! runnable ones, stream 1 a select's first arm uniformly, stream 2 the next
+//! runnable ones, stream 1 a select's arm order (each
+//! position uniformly among the arms left, so a uniform permutation), stream 2 the next
 //! of the timers due at one instant uniformly (a uniform order of the
 //! ties), stream 3 the `buggify!` draws (a site is enabled with
 //! probability 1/2, an enabled site's draw is true with probability 1/4).
