@@ -24,7 +24,14 @@ use super::{executor, shrink, Builder, SimError, Trace};
 ///   each one held is printed.
 /// * With `HOARE_CHECK_DETERMINISM=1`, each seed runs twice and the check
 ///   fails if the two traces' fingerprints differ (the program has a source
-///   of nondeterminism the simulation does not control).
+///   of nondeterminism the simulation does not control). The fingerprint
+///   covers the schedule (which process ran at each step, every choice,
+///   every virtual time), not the data a program computes: to compare
+///   results, return them from the program and compare runs of
+///   `Builder::run_traced`.
+/// * A failing seed is always run a second time before it is reported, and
+///   the report says whether that run failed the same way with the same
+///   trace ("replayed") or not.
 ///
 /// The reported seed replays with `hoare::sim::Builder::new().seed(N)`.
 ///
@@ -122,14 +129,21 @@ where
         let config = builder.clone().seed(seed).config().clone();
         let (result, trace) = executor::run(&config, make());
         if let Err(error) = result {
+            // The seed a user will replay is the one verified: run it again.
+            let (again, again_trace) = executor::run(&config, make());
+            let replayed = replay_verdict(&error, &trace, again.err().as_ref(), &again_trace);
             let seed = format!(
                 "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}))",
                 config.strategy
             );
             let (error, trace, summary) = shrink_if_enabled(&config, &make, error, trace);
+            let summary = match summary {
+                Some(summary) => format!("{replayed}\n{summary}"),
+                None => replayed,
+            };
             panic!(
                 "{}",
-                failure_report("check", Some(&seed), &error, &trace, summary.as_deref())
+                failure_report("check", Some(&seed), &error, &trace, Some(&summary))
             );
         }
         if twice {
@@ -147,6 +161,36 @@ where
         }
     }
     report_coverage(&coverage, single.is_some());
+}
+
+/// Whether a failing seed, run a second time, failed the same way with the
+/// same trace: a line for the report.
+fn replay_verdict(
+    error: &SimError,
+    trace: &Trace,
+    again: Option<&SimError>,
+    again_trace: &Trace,
+) -> String {
+    let same_failure = again.is_some_and(|again| again.to_string() == error.to_string());
+    if same_failure && again_trace.fingerprint() == trace.fingerprint() {
+        format!(
+            "replayed: a second run of the seed failed the same way (trace fingerprint {:#x})",
+            trace.fingerprint()
+        )
+    } else {
+        format!(
+            "NOT replayed: a second run of the seed {} (trace fingerprints {:#x} and {:#x}); \
+             the program has a source of nondeterminism outside the simulation (threads, \
+             wall-clock time, HashMap order, I/O), so the seed may not reproduce the failure",
+            match again {
+                Some(again) if !same_failure => format!("failed differently: {again}"),
+                Some(_) => "failed the same way but took another schedule".to_string(),
+                None => "passed".to_string(),
+            },
+            trace.fingerprint(),
+            again_trace.fingerprint()
+        )
+    }
 }
 
 /// Shrinks a failure unless `HOARE_SHRINK=0`: the failure to report, its
