@@ -400,3 +400,59 @@ fn a_simulated_select_is_fair_among_the_ready_arms() {
         "ready arms chosen {counts:?}: not uniform"
     );
 }
+
+/// A livelock's report names the processes that kept running in the last
+/// steps before the limit.
+#[test]
+fn a_livelock_report_names_the_processes_that_kept_running() {
+    let error = sim::Builder::new()
+        .seed(1)
+        .max_steps(500)
+        .try_run(async {
+            hoare::spawn(async {
+                loop {
+                    hoare::yield_now().await;
+                }
+            });
+            loop {
+                hoare::yield_now().await;
+            }
+        })
+        .unwrap_err();
+    assert!(matches!(error, SimError::StepLimit { max_steps: 500, .. }));
+    let report = error.to_string();
+    assert!(report.contains("polled in the last steps"), "{report}");
+    assert!(
+        report.contains("process p1 (spawned at tests/sim_contract.rs"),
+        "{report}"
+    );
+    assert!(report.contains("the main future (p0)"), "{report}");
+}
+
+/// A process that waits on a channel made outside the simulation (which
+/// a thread outside might mean to feed) is reported as such, with what to
+/// do, not as a plain deadlock.
+#[test]
+fn a_wait_on_a_channel_made_outside_the_simulation_says_so() {
+    let (outside_tx, outside_rx) = bounded::<u32>(0);
+    let error = sim::Builder::new()
+        .try_run(async move {
+            let handle = hoare::spawn(async move { outside_rx.recv().await });
+            handle.await.unwrap().unwrap()
+        })
+        .unwrap_err();
+    let report = error.to_string();
+    assert!(report.contains("deadlock"), "{report}");
+    assert!(report.contains("made outside the simulation"), "{report}");
+    assert!(report.contains("closed world"), "{report}");
+    drop(outside_tx);
+
+    // A channel made inside is not flagged.
+    let error = sim::Builder::new()
+        .try_run(async {
+            let (_tx, rx) = bounded::<u32>(0);
+            rx.recv().await.unwrap()
+        })
+        .unwrap_err();
+    assert!(!error.to_string().contains("made outside"), "{error}");
+}

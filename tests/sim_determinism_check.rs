@@ -58,7 +58,14 @@ fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replay
         })
     });
     assert!(message.contains("the sender ran first"), "{message}");
-    assert!(message.contains("\nreplayed: "), "a faithful seed replays: {message}");
+    assert!(
+        message.contains("\nreplayed: "),
+        "a faithful seed replays: {message}"
+    );
+    assert!(
+        message.contains("cargo test --test sim_determinism_check determinism_checks_"),
+        "the replay command names this test binary and test: {message}"
+    );
 
     // A failure that depends on state kept between runs does not replay,
     // and the report says so.
@@ -69,7 +76,10 @@ fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replay
             assert!(run != 3, "fails on the fourth run only");
         })
     });
-    assert!(message.contains("fails on the fourth run only"), "{message}");
+    assert!(
+        message.contains("fails on the fourth run only"),
+        "{message}"
+    );
     assert!(
         message.contains("NOT replayed: a second run of the seed passed"),
         "an unfaithful seed is flagged: {message}"

@@ -332,7 +332,14 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let id = crate::runtime::hooks::next_channel_id();
     let shared = Arc::new(Channel {
         id,
-        facts: ChannelFacts::new(id, Channel::kind(&flavour)),
+        facts: {
+            let facts = ChannelFacts::new(id, Channel::kind(&flavour));
+            if crate::runtime::hooks::is_hosted() {
+                facts
+            } else {
+                facts.made_outside_a_host()
+            }
+        },
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         close_waiters: closed::CloseWaiters::new(),

@@ -98,6 +98,11 @@ pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
     })
 }
 
+/// Whether a host is installed on this thread.
+pub(crate) fn is_hosted() -> bool {
+    HOST.with(|slot| slot.borrow().is_some())
+}
+
 /// Runs `f` with the host, if any. Shared borrow: a host's method may call
 /// back into the hooks, but never [`install`].
 fn with_host<R>(f: impl FnOnce(Option<&dyn Host>) -> R) -> R {
@@ -128,7 +133,7 @@ where
     task::note_waiting(waker, waits());
     with_host(|host| {
         if let Some(host) = host {
-            host.note_waiting(&|| wait::describe(waits().into_iter()));
+            host.note_waiting(&|| wait::describe_for_host(waits().into_iter()));
         }
     });
 }

@@ -50,6 +50,10 @@ pub struct ChannelFacts {
     /// `task::wait_slot`'s payload for this channel (tag bits clear), or
     /// `None` if it does not fit.
     pub(crate) packed: Option<NonZeroUsize>,
+    /// Made where no host (simulation) was installed: inside a simulation,
+    /// a wait on it may be meant to be fed from outside, which a closed
+    /// world cannot do. Not packed: only a host's reports use it.
+    pub(crate) outside: bool,
 }
 
 impl ChannelFacts {
@@ -58,6 +62,15 @@ impl ChannelFacts {
             id,
             kind,
             packed: crate::runtime::task::wait_slot::pack_channel(id, kind),
+            outside: false,
+        }
+    }
+
+    /// The same facts, for a channel made where no host was installed.
+    pub(crate) fn made_outside_a_host(self) -> ChannelFacts {
+        ChannelFacts {
+            outside: true,
+            ..self
         }
     }
 }
@@ -103,10 +116,24 @@ impl fmt::Display for Wait {
     }
 }
 
-/// The one-line description a simulation keeps for a process that waits
-/// on `waits`: the operation, or `a select over` the operations.
-pub(crate) fn describe(waits: impl Iterator<Item = Wait>) -> String {
-    let words: Vec<String> = waits.map(|wait| wait.to_string()).collect();
+/// What a host (a simulation) reports a process waits on: as [`describe`],
+/// and a wait on a channel made outside the host says so and what to do,
+/// since nothing outside a simulation's closed world can feed it.
+pub(crate) fn describe_for_host(waits: impl Iterator<Item = Wait>) -> String {
+    let words: Vec<String> = waits
+        .map(|wait| match wait {
+            Wait::Recv(channel) | Wait::Send(channel) if channel.outside => format!(
+                "{wait}, a channel made outside the simulation: a thread or runtime outside \
+                 may hold its other end, but a simulation is a closed world (create the \
+                 channel and every process that uses it inside the simulation)"
+            ),
+            wait => wait.to_string(),
+        })
+        .collect();
+    join_words(words)
+}
+
+fn join_words(words: Vec<String>) -> String {
     match words.as_slice() {
         [] => UNKNOWN.to_string(),
         [one] => one.clone(),

@@ -93,14 +93,44 @@ pub(crate) fn failure_report(
          {error}\n\
          ({} steps, {} deviations from the default schedule)\n\
          {shrunk}\
-         replay it with: HOARE_SCHEDULE={token} cargo test {test} -- --exact\n\
+         replay it with: HOARE_SCHEDULE={token} cargo test{target} {test} -- --exact\n\
          or in code: hoare::sim::Builder::new().replay(\"{token}\").run(..)\n\
          the run, a step a line:\n{}",
         trace.steps(),
         trace.preemptions(),
         trace.without_messages(),
         test = test_name(),
+        target = cargo_target(),
     )
+}
+
+/// The `cargo test` options that select the running test binary: `--lib`
+/// for the crate's unit tests, `--test NAME` for an integration test
+/// (cargo names its binary `NAME-<hash>`), `--release` when built
+/// optimised; empty when the binary is not recognised.
+pub(crate) fn cargo_target() -> String {
+    let release = if cfg!(debug_assertions) {
+        ""
+    } else {
+        " --release"
+    };
+    let Some(stem) = std::env::current_exe().ok().and_then(|exe| {
+        exe.file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+    }) else {
+        return release.to_string();
+    };
+    let name = match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name
+        }
+        _ => return release.to_string(),
+    };
+    if name == env!("CARGO_CRATE_NAME") {
+        format!("{release} --lib")
+    } else {
+        format!("{release} --test {name}")
+    }
 }
 
 #[track_caller]

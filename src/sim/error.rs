@@ -58,6 +58,10 @@ pub enum SimError {
         seed: u64,
         /// The limit that was reached.
         max_steps: u64,
+        /// The processes polled in the last steps before the limit, most
+        /// polled first, each with how many of those steps it took: the
+        /// ones spinning.
+        recent: String,
         /// The run's replay token (see [`SimError::schedule`]).
         schedule: String,
     },
@@ -214,11 +218,14 @@ impl fmt::Display for SimError {
                 "hoare simulation: {process} panicked at step {step} (seed {seed}): {message}"
             ),
             SimError::StepLimit {
-                seed, max_steps, ..
+                seed,
+                max_steps,
+                recent,
+                ..
             } => write!(
                 f,
                 "hoare simulation exceeded {max_steps} steps (seed {seed}): a livelock, or raise \
-                 Builder::max_steps"
+                 Builder::max_steps; polled in the last steps: {recent}"
             ),
             SimError::ForeignWake { seed, source, .. } => write!(
                 f,

@@ -588,6 +588,8 @@ fn drive<F: Future>(
     cx.recorder.borrow_mut().on_spawn(0);
     // The process polled last: the default next choice while it is runnable.
     let mut last = 0;
+    // The processes polled in the last steps, for a livelock's report.
+    let mut recent: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
     // Whether virtual time jumped since the last step.
     let mut jumped = false;
     let mut main = pin!(future);
@@ -666,6 +668,7 @@ fn drive<F: Future>(
             return Err(SimError::StepLimit {
                 seed,
                 max_steps: config.max_steps,
+                recent: recently_polled(cx, &recent),
                 schedule: String::new(),
             });
         }
@@ -686,6 +689,10 @@ fn drive<F: Future>(
             .expect("the recorder takes one of the options");
         let chosen = runnable.remove(position);
         last = process;
+        if recent.len() == RECENT_STEPS {
+            recent.pop_front();
+        }
+        recent.push_back(process);
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
         cx.footprint.take();
@@ -756,6 +763,31 @@ fn failed_assertion(cx: &SimContext, seed: u64) -> Option<SimError> {
         step: failure.step,
         schedule: String::new(),
     })
+}
+
+/// How many of the last steps a livelock report looks at.
+const RECENT_STEPS: usize = 64;
+
+/// The processes polled in `recent` steps, most polled first, with how
+/// many of those steps each took.
+fn recently_polled(cx: &SimContext, recent: &std::collections::VecDeque<u64>) -> String {
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    for &process in recent {
+        *counts.entry(process).or_default() += 1;
+    }
+    let mut counts: Vec<(u64, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|&(process, steps)| {
+            format!(
+                "{} ({steps} of the last {} steps)",
+                cx.name(process),
+                recent.len()
+            )
+        })
+        .collect();
+    parts.join(", ")
 }
 
 fn deadlock(cx: &SimContext, seed: u64) -> SimError {
