@@ -39,14 +39,14 @@ fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replay
 
     // A schedule that depends on HashMap order is caught.
     std::env::set_var("HOARE_CHECK_DETERMINISM", "1");
-    let message = expect_panic(|| sim::check(|| schedule_follows_hash_order()));
+    let message = expect_panic(|| sim::check(schedule_follows_hash_order));
     assert!(
         message.contains("is not deterministic"),
         "HashMap-ordered scheduling is reported: {message}"
     );
     // Without the check, the same program passes: the check is what finds it.
     std::env::remove_var("HOARE_CHECK_DETERMINISM");
-    sim::check(|| schedule_follows_hash_order());
+    sim::check(schedule_follows_hash_order);
 
     // A failing seed that fails again the same way is reported as replayed.
     let message = expect_panic(|| {
