@@ -169,7 +169,10 @@ fn guarded_off_join_arm_is_not_evaluated() {
                 default => "default",
             };
             assert_eq!(picked, "default");
-            assert!(!evaluated.get(), "a disabled arm's operand is not evaluated");
+            assert!(
+                !evaluated.get(),
+                "a disabled arm's operand is not evaluated"
+            );
         })
     });
 }
