@@ -54,6 +54,8 @@ mod array;
 pub(crate) mod choice;
 mod closed;
 mod error;
+#[cfg(test)]
+mod footprint;
 mod iter;
 mod list;
 mod many;
