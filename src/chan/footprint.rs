@@ -20,13 +20,16 @@ fn arc_bytes<X>() -> usize {
 
 /// The bytes each flavour's channel asks the allocator for, before a
 /// message is sent: the `Arc`, and the boxed ring or list.
-fn allocation() -> [(&'static str, usize); 3] {
+fn allocation() -> [(&'static str, usize); 4] {
     let shared = arc_bytes::<Channel<u64>>();
     [
         ("bounded(0)", shared),
+        // A ring of one slot is `Tight`, inside the `Arc`; its buffer is
+        // a second allocation.
+        ("bounded(1)", shared + size_of::<u64>() + size_of::<usize>()),
         (
-            "bounded(1)",
-            shared + size_of::<array::Ring<u64>>() + size_of::<u64>() + size_of::<usize>(),
+            "bounded(1024)",
+            shared + size_of::<array::Ring<u64>>() + 1024 * (size_of::<u64>() + size_of::<usize>()),
         ),
         ("unbounded", shared + size_of::<list::Linked<u64>>()),
     ]
@@ -55,8 +58,9 @@ fn idle_process_footprint() {
         arc_bytes::<Channel<u64>>()
     );
     println!(
-        "  flavours: Rendezvous {} B, Ring {} B (align {}), Linked {} B (align {})",
+        "  flavours: Rendezvous {} B, tight Ring {} B, Ring {} B (align {}), Linked {} B (align {})",
         size_of::<zero::Rendezvous<u64>>(),
+        size_of::<array::Ring<u64, array::Tight>>(),
         size_of::<array::Ring<u64>>(),
         align_of::<array::Ring<u64>>(),
         size_of::<list::Linked<u64>>(),

@@ -16,7 +16,8 @@
 //! * [`bounded(0)`](bounded): **rendezvous** (`zero.rs`). A send completes
 //!   when a receive takes its value: the two meet.
 //! * [`bounded(n)`](bounded): a **ring** of `n` slots (`array.rs`),
-//!   lock-free on the fast path.
+//!   lock-free on the fast path; with head and tail cache-padded and boxed
+//!   for `n > 2`, plain and inline for `n <= 2`.
 //! * [`unbounded()`](unbounded): a lock-free queue of linked blocks of 31
 //!   slots (`list.rs`), one allocation per block; sends never wait.
 //!
@@ -89,19 +90,24 @@ use selection::{One, Waiting};
 
 /// The implementation behind a channel.
 ///
-/// The buffered flavours keep their head and tail on cache lines of their
-/// own (`CachePadded`, 128-byte aligned), so each is some 400 bytes at an
-/// alignment of 128. They are boxed so that the channel's `Arc` holds only
-/// what its flavour needs: inline, they would make every channel, a
-/// rendezvous one included, as large and as aligned as a ring (768 bytes
-/// where a rendezvous channel needs about 200). The price is one more
-/// pointer to follow on a buffered channel's operations, a load that hits
-/// the same cache line every time.
+/// The enum is as large and as aligned as its largest variant, and every
+/// channel pays for it in its `Arc`. The padded ring and the linked list
+/// keep their head and tail on cache lines of their own (`CachePadded`,
+/// 128-byte aligned: some 400 bytes each), so they are boxed: inline, they
+/// would make every channel, a rendezvous one included, 768 bytes at an
+/// alignment of 128 where it needs about 240 at 8. The price is one more
+/// pointer to follow on their operations, a load that hits the same cache
+/// line every time. Rings of one or two slots need no padding (see
+/// "Spacing" in `array.rs`) and sit inline, as the rendezvous state does.
 pub(crate) enum Flavour<T> {
     /// `bounded(0)`.
     Zero(zero::Rendezvous<T>),
-    /// `bounded(n)`, `n > 0`.
+    /// `bounded(n)`, `n > array::TIGHT_CAPACITY`.
     Array(Box<array::Ring<T>>),
+    /// `bounded(n)`, `0 < n <= array::TIGHT_CAPACITY`: a ring without
+    /// cache-line padding, small enough to sit in the channel's `Arc`
+    /// (see "Spacing" in `array`).
+    SmallArray(array::Ring<T, array::Tight>),
     /// `unbounded()`.
     List(Box<list::Linked<T>>),
 }
@@ -172,6 +178,7 @@ impl<T> Channel<T> {
         let senders = match &self.flavour {
             Flavour::Zero(_) => return Err(value),
             Flavour::Array(channel) => Some(channel.senders()),
+            Flavour::SmallArray(channel) => Some(channel.senders()),
             Flavour::List(_) => None,
         };
         spin(
@@ -208,6 +215,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_send(value),
             Flavour::Array(channel) => channel.try_send(value),
+            Flavour::SmallArray(channel) => channel.try_send(value),
             Flavour::List(channel) => channel.try_send(value),
         }
     }
@@ -216,6 +224,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_recv(),
             Flavour::Array(channel) => channel.try_recv(),
+            Flavour::SmallArray(channel) => channel.try_recv(),
             Flavour::List(channel) => channel.try_recv(),
         }
     }
@@ -224,6 +233,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.version(),
             Flavour::Array(channel) => channel.version(),
+            Flavour::SmallArray(channel) => channel.version(),
             Flavour::List(channel) => channel.version(),
         }
     }
@@ -232,6 +242,7 @@ impl<T> Channel<T> {
         let closed_now = match &self.flavour {
             Flavour::Zero(channel) => channel.close(),
             Flavour::Array(channel) => channel.close(),
+            Flavour::SmallArray(channel) => channel.close(),
             Flavour::List(channel) => channel.close(),
         };
         if closed_now {
@@ -244,6 +255,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.discard_all(),
             Flavour::Array(channel) => channel.discard_all(),
+            Flavour::SmallArray(channel) => channel.discard_all(),
             Flavour::List(channel) => channel.discard_all(),
         }
     }
@@ -252,6 +264,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.is_closed(),
             Flavour::Array(channel) => channel.is_closed(),
+            Flavour::SmallArray(channel) => channel.is_closed(),
             Flavour::List(channel) => channel.is_closed(),
         }
     }
@@ -260,6 +273,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
+            Flavour::SmallArray(channel) => channel.len(),
             Flavour::List(channel) => channel.len(),
         }
     }
@@ -268,6 +282,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => Some(0),
             Flavour::Array(channel) => Some(channel.capacity()),
+            Flavour::SmallArray(channel) => Some(channel.capacity()),
             Flavour::List(_) => None,
         }
     }
@@ -276,6 +291,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => true,
             Flavour::Array(channel) => channel.len() == channel.capacity(),
+            Flavour::SmallArray(channel) => channel.len() == channel.capacity(),
             Flavour::List(_) => false,
         }
     }
@@ -295,6 +311,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => None,
             Flavour::Array(channel) => Some(channel.receivers()),
+            Flavour::SmallArray(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
     }
@@ -304,6 +321,9 @@ impl<T> Channel<T> {
         let id = self.id;
         match &self.flavour {
             Flavour::Array(channel) => format!("channel #{id} (bounded({}))", channel.capacity()),
+            Flavour::SmallArray(channel) => {
+                format!("channel #{id} (bounded({}))", channel.capacity())
+            }
             _ => format!("channel #{id} ({})", self.flavour_name()),
         }
     }
@@ -313,6 +333,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => "rendezvous",
             Flavour::Array(_) => "bounded",
+            Flavour::SmallArray(_) => "bounded",
             Flavour::List(_) => "unbounded",
         }
     }
@@ -366,8 +387,13 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    match array::Ring::new(cap) {
-        Ok(channel) => new_channel(Flavour::Array(Box::new(channel))),
+    let ring = if cap <= array::TIGHT_CAPACITY {
+        array::Ring::new(cap).map(Flavour::SmallArray)
+    } else {
+        array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring)))
+    };
+    match ring {
+        Ok(flavour) => new_channel(flavour),
         Err(error) => panic!(
             "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
              not be allocated ({error}); use a smaller capacity or chan::unbounded()",
