@@ -337,25 +337,27 @@ fn channel_rows(table: &mut Table) {
     for shape in Shape::ALL {
         for cap in CAPS {
             let what = format!("{} {}", shape.name(), cap_name(cap));
-            let name = format!("{what}, own runtimes");
-            if table.wants(&name) {
-                table.measure(
-                    &[name],
-                    vec![
-                        async_contender::<Hoare>(Rt::Hoare, shape, cap),
-                        async_contender::<Tokio>(Rt::Tokio, shape, cap),
-                    ],
-                );
-            }
-            let name = format!("{what}, own runtimes, tokio current_thread");
-            if table.wants(&name) && shape == Shape::SpscMain && cap != Some(0) {
-                table.measure(
-                    &[name],
-                    vec![
-                        async_contender::<Hoare>(Rt::Hoare, shape, cap),
-                        async_contender::<Tokio>(Rt::TokioCurrentThread, shape, cap),
-                    ],
-                );
+            // hoare on its runtime against tokio on its multi-thread one,
+            // and for the main shape on its `current_thread` one too.
+            let own_runtimes = [
+                ("own runtimes", Rt::Tokio, true),
+                (
+                    "own runtimes, tokio current_thread",
+                    Rt::TokioCurrentThread,
+                    shape == Shape::SpscMain && cap != Some(0),
+                ),
+            ];
+            for (setting, tokio_rt, applies) in own_runtimes {
+                let name = format!("{what}, {setting}");
+                if applies && table.wants(&name) {
+                    table.measure(
+                        &[name],
+                        vec![
+                            async_contender::<Hoare>(Rt::Hoare, shape, cap),
+                            async_contender::<Tokio>(tokio_rt, shape, cap),
+                        ],
+                    );
+                }
             }
             let name = format!("{what}, on tokio");
             if table.wants(&name) && shape != Shape::SelectBoth {
