@@ -93,7 +93,9 @@ fn runtime(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 iterate(iters, || match rt {
                     Rt::Hoare => ring::<Hoare>(rt, 1000, Some(1), 100_000).expect("cap"),
-                    Rt::Tokio => ring::<Tokio>(rt, 1000, Some(1), 100_000).expect("cap"),
+                    Rt::Tokio | Rt::TokioCurrentThread => {
+                        ring::<Tokio>(rt, 1000, Some(1), 100_000).expect("cap")
+                    }
                 })
             })
         });
@@ -101,7 +103,7 @@ fn runtime(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 iterate(iters, || match rt {
                     Rt::Hoare => skynet::<Hoare>(rt, 100_000),
-                    Rt::Tokio => skynet::<Tokio>(rt, 100_000),
+                    Rt::Tokio | Rt::TokioCurrentThread => skynet::<Tokio>(rt, 100_000),
                 })
             })
         });
@@ -110,7 +112,9 @@ fn runtime(c: &mut Criterion) {
                 iterate(iters, || {
                     let times = match rt {
                         Rt::Hoare => ping_pong::<Hoare>(rt, Some(1), false, 10_000),
-                        Rt::Tokio => ping_pong::<Tokio>(rt, Some(1), false, 10_000),
+                        Rt::Tokio | Rt::TokioCurrentThread => {
+                            ping_pong::<Tokio>(rt, Some(1), false, 10_000)
+                        }
                     };
                     times.expect("cap").iter().sum()
                 })

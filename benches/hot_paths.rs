@@ -26,6 +26,8 @@
 //!   unbounded channel, then receives them; per message.
 //! * `spsc-1`, `spsc-1024`, `spsc-unbounded`: a producer process and a
 //!   consumer process; per message.
+//! * `mpsc-1`: four producer processes and one consumer process on one
+//!   `bounded(1)` channel (the "mpsc cap 1" row of `versus`); per message.
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
@@ -34,7 +36,8 @@ use std::time::{Duration, Instant};
 
 use hoare::chan::{self, Receiver, Sender};
 
-const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded select-blocking";
+const SHAPES: &str =
+    "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -96,6 +99,36 @@ fn spsc((tx, rx): (Sender<usize>, Receiver<usize>), messages: usize) -> Duration
     start.elapsed()
 }
 
+fn mpsc(cap: usize, messages: usize) -> Duration {
+    const PRODUCERS: usize = 4;
+    let per_producer = messages / PRODUCERS;
+    let start = Instant::now();
+    hoare::run(async move {
+        let (tx, rx) = chan::bounded::<usize>(cap);
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|_| {
+                let tx = tx.clone();
+                hoare::spawn(async move {
+                    for value in 0..per_producer {
+                        tx.send(value).await.expect("the consumer is alive");
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = hoare::spawn(async move {
+            for _ in 0..per_producer * PRODUCERS {
+                rx.recv().await.expect("the producers send enough");
+            }
+        });
+        for producer in producers {
+            producer.await.expect("a producer finishes");
+        }
+        consumer.await.expect("the consumer finishes");
+    });
+    start.elapsed()
+}
+
 fn select_blocking(messages: usize) -> Duration {
     let per_producer = messages / 4;
     let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
@@ -147,12 +180,13 @@ fn main() {
         "spsc-1" => (spsc(chan::bounded(1), count), "message"),
         "spsc-1024" => (spsc(chan::bounded(1024), count), "message"),
         "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
+        "mpsc-1" => (mpsc(1, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
-        "select-blocking" => count / 4 * 4,
+        "select-blocking" | "mpsc-1" => count / 4 * 4,
         _ => count,
     };
     println!(

@@ -69,7 +69,11 @@ pub fn cap_name(cap: Cap) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rt {
     Hoare,
+    /// tokio's multi-thread runtime with [`WORKERS`] workers.
     Tokio,
+    /// tokio's `current_thread` runtime: every task on the thread of
+    /// `block_on`, as a user with one main loop would configure it.
+    TokioCurrentThread,
 }
 
 /// A boxed future, for joining processes of either runtime alike.
@@ -87,7 +91,7 @@ where
             let handle = hoare::spawn(future);
             Box::pin(async move { handle.await.expect("hoare process panicked") })
         }
-        Rt::Tokio => {
+        Rt::Tokio | Rt::TokioCurrentThread => {
             let handle = tokio::spawn(future);
             Box::pin(async move { handle.await.expect("tokio task panicked") })
         }
@@ -95,7 +99,9 @@ where
 }
 
 /// Runs `main` as the main future of a fresh `rt` runtime with
-/// [`WORKERS`] workers.
+/// [`WORKERS`] workers (one thread for tokio's `current_thread`). tokio is
+/// built as its users would for this work: no scenario uses I/O or
+/// timers, so neither driver is enabled (no `enable_all`).
 pub fn block_on<F: Future>(rt: Rt, main: F) -> F::Output {
     match rt {
         Rt::Hoare => {
@@ -108,7 +114,12 @@ pub fn block_on<F: Future>(rt: Rt, main: F) -> F::Output {
         Rt::Tokio => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(WORKERS)
-                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            runtime.block_on(main)
+        }
+        Rt::TokioCurrentThread => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .expect("tokio runtime");
             runtime.block_on(main)

@@ -15,7 +15,7 @@ pub fn spawn_join(rt: Rt, count: usize) -> Duration {
                     join.await.expect("hoare process panicked");
                 }
             }
-            Rt::Tokio => {
+            Rt::Tokio | Rt::TokioCurrentThread => {
                 let joins: Vec<_> = (0..count).map(|_| tokio::spawn(async {})).collect();
                 for join in joins {
                     join.await.expect("tokio task panicked");

@@ -29,6 +29,13 @@
 //!   the store-buffer race described in [`WaitQueue`].
 //! * **Versions.** `(head, tail)` only grows (modulo laps), so the pair is
 //!   the version a select's double collect compares.
+//! * **Spacing.** crossbeam keeps `head` and `tail` on cache lines of their
+//!   own, so that senders and receivers working on different slots do not
+//!   invalidate each other's line. A ring of at most [`TIGHT_CAPACITY`]
+//!   slots gains nothing from it (both sides work on the same one or two
+//!   slots, whose lines they share anyway) and would pay some 250 bytes
+//!   and a 128-byte alignment: it is built [`Tight`], the others
+//!   [`Padded`]. The protocol is the same code for both.
 //!
 //! # Who frees the messages
 //!
@@ -48,6 +55,47 @@ use super::waiter::{Entry, Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
+/// The largest capacity built [`Tight`] (see "Spacing" in the module docs).
+pub(crate) const TIGHT_CAPACITY: usize = 2;
+
+/// Where a ring keeps its `head` and `tail` positions.
+pub(crate) trait Spacing {
+    /// One position.
+    type Position: std::ops::Deref<Target = AtomicUsize>;
+    /// A position holding `value`.
+    fn position(value: usize) -> Self::Position;
+}
+
+/// Each position on a cache line of its own (`CachePadded`, 128 bytes).
+pub(crate) struct Padded;
+
+impl Spacing for Padded {
+    type Position = CachePadded<AtomicUsize>;
+    fn position(value: usize) -> Self::Position {
+        CachePadded::new(AtomicUsize::new(value))
+    }
+}
+
+/// Positions side by side, for rings of at most [`TIGHT_CAPACITY`] slots.
+pub(crate) struct Tight;
+
+/// A position of a [`Tight`] ring: the atomic alone.
+pub(crate) struct TightPosition(AtomicUsize);
+
+impl std::ops::Deref for TightPosition {
+    type Target = AtomicUsize;
+    fn deref(&self) -> &AtomicUsize {
+        &self.0
+    }
+}
+
+impl Spacing for Tight {
+    type Position = TightPosition;
+    fn position(value: usize) -> Self::Position {
+        TightPosition(AtomicUsize::new(value))
+    }
+}
+
 /// One place in the ring.
 struct Slot<T> {
     /// Whose turn it is (see the module docs).
@@ -55,12 +103,13 @@ struct Slot<T> {
     message: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// A bounded channel's shared state.
-pub(crate) struct Ring<T> {
+/// A bounded channel's shared state; `S` says how `head` and `tail` are
+/// spaced (see "Spacing" in the module docs).
+pub(crate) struct Ring<T, S: Spacing = Padded> {
     /// Next position to receive from.
-    head: CachePadded<AtomicUsize>,
+    head: S::Position,
     /// Next position to send to, with `mark_bit` set once closed.
-    tail: CachePadded<AtomicUsize>,
+    tail: S::Position,
     buffer: Box<[Slot<T>]>,
     /// The smallest power of two above every index: the close mark.
     mark_bit: usize,
@@ -76,9 +125,9 @@ pub(crate) struct Ring<T> {
 // needed); each slot's message is accessed by one thread at a time, as
 // the stamp protocol hands it from the sender that claimed it to the
 // receiver that claimed it.
-unsafe impl<T: Send> Send for Ring<T> {}
+unsafe impl<T: Send, S: Spacing> Send for Ring<T, S> {}
 // SAFETY: as above.
-unsafe impl<T: Send> Sync for Ring<T> {}
+unsafe impl<T: Send, S: Spacing> Sync for Ring<T, S> {}
 
 /// What a failed non-blocking attempt saw.
 enum Blocked {
@@ -88,7 +137,7 @@ enum Blocked {
     Closed,
 }
 
-impl<T> Ring<T> {
+impl<T, S: Spacing> Ring<T, S> {
     /// A ring of `cap` slots (`cap >= 1`), or the allocator's refusal of
     /// its buffer (reported by `bounded`, instead of an abort).
     pub(crate) fn new(cap: usize) -> Result<Self, std::collections::TryReserveError> {
@@ -103,8 +152,8 @@ impl<T> Ring<T> {
         }));
         let buffer = buffer.into_boxed_slice();
         Ok(Ring {
-            head: CachePadded::new(AtomicUsize::new(0)),
-            tail: CachePadded::new(AtomicUsize::new(0)),
+            head: S::position(0),
+            tail: S::position(0),
             buffer,
             mark_bit,
             one_lap,
@@ -450,7 +499,7 @@ impl<T> Ring<T> {
 /// first waiting sender's value into the ring under the senders' lock
 /// (slot rule 4 of [`super::waiter`]), so the freed slot goes to the
 /// senders that waited, in order.
-impl<T> Ring<T> {
+impl<T, S: Spacing> Ring<T, S> {
     /// Registers a waiting receive of `token` (arm `index` of channel
     /// number `channel`); `false` (not registered) if a receive could
     /// proceed now.
@@ -517,7 +566,7 @@ impl<T> Ring<T> {
     }
 }
 
-impl<T> Drop for Ring<T> {
+impl<T, S: Spacing> Drop for Ring<T, S> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can touch the ring. Messages still
         // between head and tail were never received or discarded.
@@ -526,12 +575,12 @@ impl<T> Drop for Ring<T> {
         // If a message's `Drop` panics, the guard drops the remaining ones
         // while unwinding, so each message is still dropped exactly once
         // (a second panic there aborts, as for any slice of values).
-        struct Rest<'a, T> {
-            channel: &'a Ring<T>,
+        struct Rest<'a, T, S: Spacing> {
+            channel: &'a Ring<T, S>,
             head: usize,
             tail: usize,
         }
-        impl<T> Drop for Rest<'_, T> {
+        impl<T, S: Spacing> Drop for Rest<'_, T, S> {
             fn drop(&mut self) {
                 while self.head != self.tail {
                     let index = self.head & (self.channel.mark_bit - 1);

@@ -16,7 +16,8 @@
 //! * [`bounded(0)`](bounded): **rendezvous** (`zero.rs`). A send completes
 //!   when a receive takes its value: the two meet.
 //! * [`bounded(n)`](bounded): a **ring** of `n` slots (`array.rs`),
-//!   lock-free on the fast path.
+//!   lock-free on the fast path; with head and tail cache-padded and boxed
+//!   for `n > 2`, plain and inline for `n <= 2`.
 //! * [`unbounded()`](unbounded): a lock-free queue of linked blocks of 31
 //!   slots (`list.rs`), one allocation per block; sends never wait.
 //!
@@ -54,6 +55,8 @@ mod array;
 pub(crate) mod choice;
 mod closed;
 mod error;
+#[cfg(test)]
+mod footprint;
 mod iter;
 mod list;
 mod many;
@@ -87,16 +90,27 @@ use operation::{RecvArm, RecvWait, SendArm};
 use selection::{One, Waiting};
 
 /// The implementation behind a channel.
-// The variants differ in size, but a channel is allocated once, in its
-// `Arc`; boxing the large one would add an indirection to every operation.
-#[allow(clippy::large_enum_variant)]
+///
+/// The enum is as large and as aligned as its largest variant, and every
+/// channel pays for it in its `Arc`. The padded ring and the linked list
+/// keep their head and tail on cache lines of their own (`CachePadded`,
+/// 128-byte aligned: some 400 bytes each), so they are boxed: inline, they
+/// would make every channel, a rendezvous one included, 768 bytes at an
+/// alignment of 128 where it needs about 240 at 8. The price is one more
+/// pointer to follow on their operations, a load that hits the same cache
+/// line every time. Rings of one or two slots need no padding (see
+/// "Spacing" in `array.rs`) and sit inline, as the rendezvous state does.
 pub(crate) enum Flavour<T> {
     /// `bounded(0)`.
     Zero(zero::Rendezvous<T>),
-    /// `bounded(n)`, `n > 0`.
-    Array(array::Ring<T>),
+    /// `bounded(n)`, `n > array::TIGHT_CAPACITY`.
+    Array(Box<array::Ring<T>>),
+    /// `bounded(n)`, `0 < n <= array::TIGHT_CAPACITY`: a ring without
+    /// cache-line padding, small enough to sit in the channel's `Arc`
+    /// (see "Spacing" in `array`).
+    SmallArray(array::Ring<T, array::Tight>),
     /// `unbounded()`.
-    List(list::Linked<T>),
+    List(Box<list::Linked<T>>),
 }
 
 /// What every handle of one channel shares.
@@ -167,6 +181,7 @@ impl<T> Channel<T> {
         let senders = match &self.flavour {
             Flavour::Zero(_) => return Err(value),
             Flavour::Array(channel) => Some(channel.senders()),
+            Flavour::SmallArray(channel) => Some(channel.senders()),
             Flavour::List(_) => None,
         };
         spin(
@@ -204,6 +219,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_send(value),
             Flavour::Array(channel) => channel.try_send(value),
+            Flavour::SmallArray(channel) => channel.try_send(value),
             Flavour::List(channel) => channel.try_send(value),
         }
     }
@@ -213,6 +229,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_recv(),
             Flavour::Array(channel) => channel.try_recv(),
+            Flavour::SmallArray(channel) => channel.try_recv(),
             Flavour::List(channel) => channel.try_recv(),
         }
     }
@@ -222,6 +239,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.version(),
             Flavour::Array(channel) => channel.version(),
+            Flavour::SmallArray(channel) => channel.version(),
             Flavour::List(channel) => channel.version(),
         }
     }
@@ -231,6 +249,7 @@ impl<T> Channel<T> {
         let closed_now = match &self.flavour {
             Flavour::Zero(channel) => channel.close(),
             Flavour::Array(channel) => channel.close(),
+            Flavour::SmallArray(channel) => channel.close(),
             Flavour::List(channel) => channel.close(),
         };
         if closed_now {
@@ -243,6 +262,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.discard_all(),
             Flavour::Array(channel) => channel.discard_all(),
+            Flavour::SmallArray(channel) => channel.discard_all(),
             Flavour::List(channel) => channel.discard_all(),
         }
     }
@@ -252,6 +272,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.is_closed(),
             Flavour::Array(channel) => channel.is_closed(),
+            Flavour::SmallArray(channel) => channel.is_closed(),
             Flavour::List(channel) => channel.is_closed(),
         }
     }
@@ -261,6 +282,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
+            Flavour::SmallArray(channel) => channel.len(),
             Flavour::List(channel) => channel.len(),
         }
     }
@@ -269,6 +291,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => Some(0),
             Flavour::Array(channel) => Some(channel.capacity()),
+            Flavour::SmallArray(channel) => Some(channel.capacity()),
             Flavour::List(_) => None,
         }
     }
@@ -278,6 +301,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => true,
             Flavour::Array(channel) => channel.len() == channel.capacity(),
+            Flavour::SmallArray(channel) => channel.len() == channel.capacity(),
             Flavour::List(_) => false,
         }
     }
@@ -298,6 +322,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => None,
             Flavour::Array(channel) => Some(channel.receivers()),
+            Flavour::SmallArray(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
     }
@@ -314,6 +339,7 @@ impl<T> Channel<T> {
         match flavour {
             Flavour::Zero(_) => ChannelKind::Rendezvous,
             Flavour::Array(channel) => ChannelKind::Bounded(channel.capacity()),
+            Flavour::SmallArray(channel) => ChannelKind::Bounded(channel.capacity()),
             Flavour::List(_) => ChannelKind::Unbounded,
         }
     }
@@ -323,6 +349,7 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => "rendezvous",
             Flavour::Array(_) => "bounded",
+            Flavour::SmallArray(_) => "bounded",
             Flavour::List(_) => "unbounded",
         }
     }
@@ -384,8 +411,13 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    match array::Ring::new(cap) {
-        Ok(channel) => new_channel(Flavour::Array(channel)),
+    let ring = if cap <= array::TIGHT_CAPACITY {
+        array::Ring::new(cap).map(Flavour::SmallArray)
+    } else {
+        array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring)))
+    };
+    match ring {
+        Ok(flavour) => new_channel(flavour),
         Err(error) => panic!(
             "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
              not be allocated ({error}); use a smaller capacity or chan::unbounded()",
@@ -405,7 +437,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new_channel(Flavour::List(list::Linked::new()))
+    new_channel(Flavour::List(Box::new(list::Linked::new())))
 }
 
 /// The sending half of a channel. Cloning makes another sender of the same

@@ -107,8 +107,9 @@ impl<T> Arm for RecvArm<'_, T> {
                 None => RecvWait::Idle,
             },
             Flavour::Array(array) if array.wait_recv(token, index, id) => RecvWait::Queued,
+            Flavour::SmallArray(array) if array.wait_recv(token, index, id) => RecvWait::Queued,
             Flavour::List(list) if list.wait_recv(token, index, id) => RecvWait::Queued,
-            Flavour::Array(_) | Flavour::List(_) => RecvWait::Idle,
+            Flavour::Array(_) | Flavour::SmallArray(_) | Flavour::List(_) => RecvWait::Idle,
         };
         !matches!(self.wait, RecvWait::Idle)
     }
@@ -123,6 +124,7 @@ impl<T> Arm for RecvArm<'_, T> {
         match (wait, &self.channel().flavour) {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.withdraw_recv(&entry),
             (RecvWait::Queued, Flavour::Array(array)) => array.withdraw_recv(token),
+            (RecvWait::Queued, Flavour::SmallArray(array)) => array.withdraw_recv(token),
             (RecvWait::Queued, Flavour::List(list)) => list.withdraw_recv(token),
             _ => {}
         }
@@ -148,6 +150,7 @@ impl<T> Arm for RecvArm<'_, T> {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.pass_on_recv(&entry),
             (_, Flavour::Zero(_)) => {}
             (_, Flavour::Array(array)) => array.pass_on_recv(),
+            (_, Flavour::SmallArray(array)) => array.pass_on_recv(),
             (_, Flavour::List(list)) => list.pass_on_recv(),
         }
     }
@@ -278,7 +281,33 @@ impl<'a, T> SendArm<'a, T> {
         match &self.channel().flavour {
             Flavour::Zero(_) => super::zero::Rendezvous::offer_left(entry),
             Flavour::Array(array) => array.offer_left(entry),
+            Flavour::SmallArray(array) => array.offer_left(entry),
             Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
+        }
+    }
+
+    /// Records what a bounded channel's `wait_send` did; `true` if the arm
+    /// is now registered.
+    #[allow(clippy::type_complexity)]
+    fn settle_ring_wait(
+        &mut self,
+        waiting: Result<Arc<Entry<T>>, Result<T, Arc<Entry<T>>>>,
+    ) -> bool {
+        match waiting {
+            Ok(entry) => {
+                self.state = SendState::Offered(entry);
+                true
+            }
+            Err(Ok(value)) => {
+                self.hold(value, false);
+                false
+            }
+            // A receive selected us and moved the value meanwhile: the
+            // engine will find the token selected and `finish`.
+            Err(Err(entry)) => {
+                self.state = SendState::Offered(entry);
+                false
+            }
         }
     }
 }
@@ -317,22 +346,12 @@ impl<T> Arm for SendArm<'_, T> {
                 }
             },
             Flavour::Array(array) => {
-                match array.wait_send(token, index, channel.id, value, first_in_line) {
-                    Ok(entry) => {
-                        self.state = SendState::Offered(entry);
-                        true
-                    }
-                    Err(Ok(value)) => {
-                        self.hold(value, false);
-                        false
-                    }
-                    // A receive selected us and moved the value meanwhile:
-                    // the engine will find the token selected and `finish`.
-                    Err(Err(entry)) => {
-                        self.state = SendState::Offered(entry);
-                        false
-                    }
-                }
+                let waiting = array.wait_send(token, index, channel.id, value, first_in_line);
+                self.settle_ring_wait(waiting)
+            }
+            Flavour::SmallArray(array) => {
+                let waiting = array.wait_send(token, index, channel.id, value, first_in_line);
+                self.settle_ring_wait(waiting)
             }
             // An unbounded channel always has room: `attempt` never fails
             // there unless closed, which completes the arm.
@@ -350,6 +369,7 @@ impl<T> Arm for SendArm<'_, T> {
         let value = match &self.channel().flavour {
             Flavour::Zero(zero) => zero.withdraw_send(&entry),
             Flavour::Array(array) => array.withdraw_send(&entry),
+            Flavour::SmallArray(array) => array.withdraw_send(&entry),
             Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
         };
         if let Some(value) = value {
@@ -371,7 +391,10 @@ impl<T> Arm for SendArm<'_, T> {
             // Selected by a close, or the ring was refilled: try again, and
             // if it must wait, wait first in line.
             Some(value) => {
-                let first_in_line = matches!(self.channel().flavour, Flavour::Array(_));
+                let first_in_line = matches!(
+                    self.channel().flavour,
+                    Flavour::Array(_) | Flavour::SmallArray(_)
+                );
                 self.send_now(value, first_in_line)
             }
         }

@@ -48,6 +48,17 @@ pub(crate) struct Rendezvous<T> {
     version: AtomicUsize,
 }
 
+/// Appends a waiter. Most rendezvous channels never have more than one
+/// waiter on a side: the first registration makes room for one
+/// (`push_back` would make room for four), which saves memory per idle
+/// channel; more waiters grow the queue as usual.
+fn push_waiter<T>(queue: &mut VecDeque<Arc<Entry<T>>>, entry: Arc<Entry<T>>) {
+    if queue.capacity() == 0 {
+        queue.reserve_exact(1);
+    }
+    queue.push_back(entry);
+}
+
 struct Inner<T> {
     senders: VecDeque<Arc<Entry<T>>>,
     receivers: VecDeque<Arc<Entry<T>>>,
@@ -174,7 +185,7 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        inner.receivers.push_back(entry.clone());
+        push_waiter(&mut inner.receivers, entry.clone());
         self.changed(&inner);
         true
     }
@@ -193,7 +204,7 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        inner.senders.push_back(entry.clone());
+        push_waiter(&mut inner.senders, entry.clone());
         self.changed(&inner);
         true
     }
