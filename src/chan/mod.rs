@@ -115,10 +115,9 @@ pub(crate) enum Flavour<T> {
 
 /// What every handle of one channel shares.
 pub(crate) struct Channel<T> {
-    /// The channel's number: unique within the process, or within its
-    /// simulation (`runtime::hooks::next_channel_id`).
-    pub(crate) id: u64,
-    /// Id and kind as waits on the channel name them (dumps, reports).
+    /// The channel's number (unique within the process, or within its
+    /// simulation: `runtime::hooks::next_channel_id`) and kind, as waits on
+    /// the channel name them (dumps, reports).
     pub(crate) facts: ChannelFacts,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
@@ -327,11 +326,17 @@ impl<T> Channel<T> {
         }
     }
 
+    /// The channel's number.
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.facts.id
+    }
+
     /// Tells a listening host (the simulation's exploration) that the
     /// process being polled uses this channel.
     #[inline]
     pub(crate) fn touch(&self) {
-        crate::runtime::hooks::touch(crate::runtime::hooks::Touched::Channel(self.id));
+        crate::runtime::hooks::touch(crate::runtime::hooks::Touched::Channel(self.id()));
     }
 
     /// The shape of a channel of `flavour`, as dumps and reports name it.
@@ -358,7 +363,6 @@ impl<T> Channel<T> {
 fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let id = crate::runtime::hooks::next_channel_id();
     let shared = Arc::new(Channel {
-        id,
         facts: {
             let facts = ChannelFacts::new(id, Channel::kind(&flavour));
             if crate::runtime::hooks::is_hosted() {
@@ -883,7 +887,7 @@ impl<T> Drop for Receiver<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("id", &self.shared.id)
+            .field("id", &self.shared.id())
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())
@@ -895,7 +899,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("id", &self.shared.id)
+            .field("id", &self.shared.id())
             .field("flavour", &self.shared.flavour_name())
             .field("len", &self.len())
             .field("capacity", &self.capacity())

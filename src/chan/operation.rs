@@ -100,7 +100,7 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
         let channel = self.channel();
-        let id = channel.id;
+        let id = channel.id();
         self.wait = match &channel.flavour {
             Flavour::Zero(zero) => match zero.wait_recv(token, index, id) {
                 Some(entry) => RecvWait::Slot(entry),
@@ -335,7 +335,7 @@ impl<T> Arm for SendArm<'_, T> {
             .take_held()
             .expect("hoare: only a send arm that holds its value registers");
         match &channel.flavour {
-            Flavour::Zero(zero) => match zero.wait_send(token, index, channel.id, value) {
+            Flavour::Zero(zero) => match zero.wait_send(token, index, channel.id(), value) {
                 Ok(entry) => {
                     self.state = SendState::Offered(entry);
                     true
@@ -346,11 +346,11 @@ impl<T> Arm for SendArm<'_, T> {
                 }
             },
             Flavour::Array(array) => {
-                let waiting = array.wait_send(token, index, channel.id, value, first_in_line);
+                let waiting = array.wait_send(token, index, channel.id(), value, first_in_line);
                 self.settle_ring_wait(waiting)
             }
             Flavour::SmallArray(array) => {
-                let waiting = array.wait_send(token, index, channel.id, value, first_in_line);
+                let waiting = array.wait_send(token, index, channel.id(), value, first_in_line);
                 self.settle_ring_wait(waiting)
             }
             // An unbounded channel always has room: `attempt` never fails
