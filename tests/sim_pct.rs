@@ -43,19 +43,18 @@ fn bugs_found(strategy: Strategy, seeds: u64) -> usize {
         .count()
 }
 
+/// The counts are exact: a seed fixes its run, so seeds 0..1000 give the
+/// same counts on every machine. A change to the scheduler that moves
+/// them must say so here.
 #[test]
 fn pct_finds_a_depth_two_bug_more_often_than_random() {
     let seeds = 1000;
     let random = bugs_found(Strategy::Random, seeds);
     let pct = bugs_found(Strategy::Pct { depth: 2 }, seeds);
-    eprintln!("depth-2 bug found by {pct} PCT seeds and {random} random seeds out of {seeds}");
-    assert!(
-        pct >= 10,
-        "PCT found the bug in only {pct} of {seeds} seeds"
-    );
-    assert!(
-        pct > 3 * random,
-        "PCT {pct} vs random {random} bug-finding seeds out of {seeds}"
+    assert_eq!(
+        (pct, random),
+        (139, 10),
+        "depth-2 bug found by (PCT, random) seeds out of {seeds}"
     );
 }
 
