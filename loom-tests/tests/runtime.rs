@@ -24,28 +24,6 @@ fn process_pushed_while_the_worker_parks_is_run() {
     });
 }
 
-/// Dropping a `JoinHandle` while its process completes on the worker frees
-/// the output exactly once and the task block once (loom checks for leaks
-/// of its own `Arc`s and for conflicting accesses to the stage cell).
-///
-/// Not shown able to fail in this form: with the worker in the loop the
-/// race is rarely reached within the bound, and a breakage of the drop
-/// path (the handle re-reading the state instead of using its snapshot)
-/// passed here; `join_handle_drop_racing_completion_drops_the_output_once`
-/// in `task.rs` catches that breakage.
-#[test]
-fn join_handle_drop_races_completion() {
-    loom::model(|| {
-        let runtime = Runtime::builder().workers(1).build().unwrap();
-        let output = std::sync::Arc::new(());
-        let probe = output.clone();
-        let handle = runtime.spawn(async move { output });
-        drop(handle);
-        drop(runtime);
-        assert_eq!(std::sync::Arc::strong_count(&probe), 1);
-    });
-}
-
 /// The parker: an `unpark` racing `park` is never lost, whether it comes
 /// before the owner parks, while it is deciding to sleep, or while it
 /// sleeps.
@@ -86,19 +64,28 @@ fn foreign_wake_while_the_worker_parks_is_run() {
     });
 }
 
-/// Two workers: a process spawned by a process lands on the first
-/// worker's local queue while the other worker searches and parks; it is
-/// run (by either worker) and its output reaches the main thread.
+/// Two workers, one busy: a process spawned on the busy worker's local
+/// queue while the other worker searches (finds nothing), gives up and
+/// parks is still run by the second worker: either its re-check as the
+/// last searcher finds the queued process, or the spawn's notification
+/// sees it parked and wakes it (the `SeqCst` fences in `Worker::park` and
+/// `Idle::worker_to_notify`). With the first half of
+/// `process_pushed_while_the_worker_parks_is_run` (a push to the injection
+/// queue) and `task.rs`'s join models, this covers what a process
+/// spawning a process on a two-worker runtime relies on, at the suite's
+/// bound.
 ///
 /// Shown able to fail: making the last searcher skip the re-check of the
-/// queues when it parks (`Worker::park`) leaves the spawned process in a
-/// queue with both workers parked (loom deadlock). Run at preemption
-/// bound 1: three threads and two workers' loops are costly.
+/// queues when it parks (`Worker::park`) leaves the process in the busy
+/// worker's queue with the other worker parked (loom deadlock).
 #[test]
-fn process_spawned_by_a_process_with_two_workers_is_run() {
-    loom_tests::model_with_bound(1, || {
-        let runtime = Runtime::builder().workers(2).build().unwrap();
-        let handle = runtime.spawn(async { hoare::spawn(async { 5 }).await.unwrap() });
-        assert_eq!(runtime.block_on(handle).unwrap(), 5);
+fn process_spawned_on_a_busy_worker_is_stolen_by_the_one_that_parks() {
+    loom::model(|| {
+        let mut workers = hoare::__loom::Workers::new(2);
+        workers.start(1);
+        let busy = workers.play(0);
+        let handle = hoare::spawn(async { 5 });
+        assert_eq!(hoare::block_on(handle).unwrap(), 5);
+        drop(busy);
     });
 }
