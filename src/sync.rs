@@ -12,8 +12,9 @@
 //!   loom can check that no access to a cell overlaps a conflicting one.
 //! * [`Mutex::lock`] returns the guard directly (parking_lot's shape);
 //!   loom's poisoning `Result` is unwrapped here.
-//! * Sizes that loom models must keep small (the local run queue) are
-//!   chosen here and nowhere else: see [`LOCAL_QUEUE_CAPACITY`].
+//! * Sizes that loom models must keep small (the local run queue, the
+//!   spin of a `_blocking` channel operation) are chosen here and nowhere
+//!   else: see [`LOCAL_QUEUE_CAPACITY`] and [`BLOCKING_SPINS`].
 
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
@@ -97,6 +98,15 @@ pub(crate) fn spin_loop() {
 pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
 #[cfg(loom)]
 pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 4;
+
+/// Extra tries a `_blocking` operation on a buffered channel makes before
+/// it registers and parks (see `chan::spin`). Loom models keep one, so
+/// the spin's hand-back of a failed try and its give-up are explored
+/// without multiplying every model's interleavings.
+#[cfg(not(loom))]
+pub(crate) const BLOCKING_SPINS: u32 = 10;
+#[cfg(loom)]
+pub(crate) const BLOCKING_SPINS: u32 = 1;
 
 /// A cell with loom's closure-based access API.
 #[derive(Debug)]

@@ -35,8 +35,9 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// Rendezvous: a sender and a receiver meet exactly once, whichever
 /// arrives first.
 ///
-/// Shown able to fail: making `hand_to_receiver` skip the token claim
-/// (`try_select`) lets a value be handed to a receiver that already left.
+/// Shown able to fail: making `Rendezvous::register_recv` ignore a
+/// waiting sender (so a receiver that arrives second registers too) leaves
+/// both parked (loom deadlock).
 #[test]
 fn rendezvous_meets_once() {
     loom::model(|| {
@@ -205,8 +206,9 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
 /// A sender waiting on a full bounded channel is woken by the receive
 /// that makes room, and its value arrives after the one that was there.
 ///
-/// Shown able to fail: skipping `senders.notify_one()` after a successful
-/// receive in `array.rs` leaves the sender parked (loom deadlock).
+/// Shown able to fail: skipping the hand-off to a waiting sender after a
+/// receive (`self.hand_off_from_sender()` in `Ring::try_recv`) leaves the
+/// sender parked (loom deadlock).
 #[test]
 fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
     loom::model(|| {
@@ -245,15 +247,10 @@ fn unbounded_send_recv_and_close_lose_nothing() {
 /// dropped send's value arrives exactly once or not at all (never half),
 /// and the other waiting sender is not stranded: its value arrives too.
 ///
-/// Shown able to fail: when wake-ups were still passed on (before waiting
-/// senders' values were moved by the receive), making `SendArm::pass_on`
-/// do nothing for array channels made loom report the other sender parked
-/// forever; and an intermediate design that promised freed slots caught a
-/// real lost wake-up here (the promise was passed on before it was
-/// released). With the move (tried): skipping `WaitQueue::sync` before
-/// `SendArm::finish` reads its slot makes loom report the owner reading
-/// the slot while the receive is still moving the value (a causality
-/// violation on the slot's cell).
+/// Shown able to fail: skipping `WaitQueue::sync` in `Ring::offer_left`
+/// (before `SendArm::finish` reads its slot) makes loom report the owner
+/// reading the slot while the receive is still moving the value (a
+/// causality violation on the slot's cell).
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
     use std::future::Future;
@@ -404,12 +401,10 @@ fn exactly_one_arm_fires(order: Order) {
 /// waiting sender is never stranded (it completes as soon as the buffer
 /// has room for it), and every accepted value is received exactly once.
 ///
-/// Shown able to fail (tried, on the intermediate design that promised
-/// freed slots): skipping the release of the promise left the slot
-/// promised for good, and the final `try_send` failed on an empty
-/// channel. With the move (tried): dropping the value when the refilled
-/// ring refuses it (instead of putting it back in the entry) loses the
-/// waiting sender's value, and the final comparison fails.
+/// Shown able to fail: dropping the value when the refilled ring refuses
+/// it in `Ring::hand_off_from_sender` (instead of putting it back in the
+/// entry) loses the waiting sender's value, and the final comparison
+/// fails.
 #[test]
 fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
     use std::future::Future;
@@ -515,5 +510,64 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
         assert!(position(1) < position(2), "A waited first: {got:?}");
         assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
         assert_eq!(got.len(), 3 + usize::from(fresh_ok), "{got:?}");
+    });
+}
+
+/// A `_blocking` operation on a buffered channel tries again before it
+/// waits (`BLOCKING_SPINS` extra tries; one under loom): a `send_blocking`
+/// on a full `bounded(1)` and a receiver taking two values with
+/// `recv_blocking` complete on any try, spin or wait. The value a failed
+/// try gives back is the one the next try (or the wait) sends, so it is
+/// received exactly once, in order after the first; neither side sleeps
+/// through the other's progress.
+///
+/// Shown able to fail: making `spin_send` treat a full ring as a closed
+/// channel (its `Full` arm answering `Ok(Err(SendError(back)))`) makes the
+/// sender report a closed channel (the model's assertion).
+#[test]
+fn blocking_operations_spin_then_wait_and_lose_nothing() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = thread::spawn(move || tx.send_blocking(2));
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A wait's token is kept as the thread's spare once nothing else refers
+/// to it, and reused by the thread's next wait. Two rendezvous channels:
+/// a select on A and B is completed by a send on B; the same thread then
+/// sends on A, and its hand-off may pop the select's registration on A
+/// before the select has withdrawn it (putting the value in that entry's
+/// slot, then failing to claim the token). The select keeps the token as
+/// its spare only when no such late counterpart still holds it, so the
+/// next wait (a receive on A, reusing the token) is completed by the send
+/// on A through its own entry, never through the stale one: the value is
+/// received, and nobody sleeps forever.
+///
+/// Shown able to fail: making `Token::recycle` keep the token without
+/// checking that it is unique (`Arc::get_mut`) lets the late hand-off
+/// claim the reused token through the stale entry; the value goes into
+/// that entry's slot and the receive on A waits forever (loom deadlock).
+#[test]
+fn recycled_token_is_never_completed_through_a_stale_registration() {
+    loom::model(|| {
+        let (tx_a, rx_a) = chan::bounded::<u32>(0);
+        let (tx_b, rx_b) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            tx_b.send_blocking(2).unwrap();
+            tx_a.send_blocking(1).unwrap();
+        });
+        let first = hoare::block_on(async {
+            hoare::select! {
+                recv(rx_a) -> m => m.unwrap(),
+                recv(rx_b) -> m => m.unwrap(),
+            }
+        });
+        assert_eq!(first, 2, "the send on A comes after the one on B");
+        assert_eq!(rx_a.recv_blocking(), Ok(1));
+        sender.join().unwrap();
     });
 }

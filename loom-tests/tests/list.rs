@@ -92,9 +92,10 @@ fn receivers_racing_across_a_block_boundary_take_each_message_once() {
 ///
 /// Shown able to fail (tried): letting `close` set the mark while `tail`
 /// sits on the sentinel (removing its wait) lets the installing sender's
-/// store erase the mark; this model then never finishes (the receiver
-/// waits on a channel that should be closed, and the run was aborted) and
-/// the next model fails its drop count.
+/// store erase the mark; the receiver then waits on a channel that should
+/// be closed, which this model shows only as a run that never finishes.
+/// So the entry in `mutations.toml` for that change names the next model,
+/// which fails its drop count.
 #[test]
 fn close_racing_a_send_at_the_block_end_loses_no_mark_and_no_value() {
     loom::model(|| {

@@ -1,8 +1,11 @@
 //! Loom models of the runtime: task state, run queue, worker parking.
 //!
 //! They drive the real scheduler through the public API, with one worker
-//! thread (under loom a runtime thread is a modelled thread), and check
-//! one invariant each over every interleaving within the preemption bound.
+//! thread (under loom a runtime thread is a modelled thread), or through
+//! `hoare::__loom::Workers`, which runs real worker loops on loom threads
+//! and lets the model play a busy worker, so a two-worker race stays small
+//! enough for the suite's bound. Each checks one invariant over every
+//! interleaving within the preemption bound.
 #![cfg(loom)]
 
 use hoare::Runtime;
@@ -87,5 +90,54 @@ fn process_spawned_on_a_busy_worker_is_stolen_by_the_one_that_parks() {
         let handle = hoare::spawn(async { 5 });
         assert_eq!(hoare::block_on(handle).unwrap(), 5);
         drop(busy);
+    });
+}
+
+/// The main future of `Runtime::block_on` wakes a process and waits for
+/// its answer: the process, woken on the main thread, runs there from the
+/// LIFO slot as soon as the main future returns `Pending` (or on the
+/// worker, if it was not yet waiting), and its answer wakes the main
+/// future, whose thread either sees the wake before parking or is
+/// unparked by it. No process is stranded and no wake-up lost.
+///
+/// Shown able to fail: making `MainSignal::wake` unpark only on a second
+/// wake (`if self.woken.swap(..)` instead of `if !self.woken.swap(..)`)
+/// leaves the main thread parked once the answer comes from the worker
+/// (loom deadlock).
+#[test]
+fn process_woken_by_the_main_future_answers_it() {
+    loom::model(|| {
+        let runtime = Runtime::builder().workers(1).build().unwrap();
+        let (request_tx, request_rx) = hoare::chan::bounded::<u32>(1);
+        let (reply_tx, reply_rx) = hoare::chan::bounded::<u32>(1);
+        let server = runtime.spawn(async move {
+            let request = request_rx.recv().await.unwrap();
+            reply_tx.send(request * 2).await.unwrap();
+        });
+        let reply = runtime.block_on(async {
+            request_tx.send(3).await.unwrap();
+            reply_rx.recv().await
+        });
+        assert_eq!(reply, Ok(6));
+        runtime.block_on(server).unwrap();
+    });
+}
+
+/// The main future wakes a process and finishes in the same poll: the
+/// process sits in the main thread's LIFO slot, which is handed to the
+/// injection queue (and a worker woken for it) before `block_on` returns,
+/// so the process still runs.
+///
+/// Shown able to fail: making `ThreadContext::flush_lifo` drop the slot's
+/// process instead of queueing it strands the process; joining it then
+/// never finishes (loom deadlock).
+#[test]
+fn process_woken_as_the_main_future_finishes_is_handed_to_a_worker() {
+    loom::model(|| {
+        let runtime = Runtime::builder().workers(1).build().unwrap();
+        let (tx, rx) = hoare::chan::bounded::<u32>(1);
+        let receiver = runtime.spawn(async move { rx.recv().await });
+        runtime.block_on(async { tx.try_send(4).unwrap() });
+        assert_eq!(runtime.block_on(receiver).unwrap(), Ok(4));
     });
 }

@@ -112,13 +112,8 @@ pub(crate) struct Channel<T> {
     pub(crate) flavour: Flavour<T>,
 }
 
-/// Extra tries a `_blocking` operation on a buffered channel makes before
-/// it registers and parks (none under loom, where a spin is only a delay
-/// that every model would have to explore).
-#[cfg(not(loom))]
-const BLOCKING_SPINS: u32 = 10;
-#[cfg(loom)]
-const BLOCKING_SPINS: u32 = 0;
+/// Extra tries before a `_blocking` operation waits (decided in the facade).
+use crate::sync::BLOCKING_SPINS;
 
 /// Runs `attempt` until it gives an outcome (`Ok`), at most
 /// `BLOCKING_SPINS + 1` times, handing what a failed try gave back (`Err`)
