@@ -537,20 +537,25 @@ fn blocking_operations_spin_then_wait_and_lose_nothing() {
 }
 
 /// A wait's token is kept as the thread's spare once nothing else refers
-/// to it, and reused by the thread's next wait. Two rendezvous channels:
-/// a select on A and B is completed by a send on B; the same thread then
-/// sends on A, and its hand-off may pop the select's registration on A
-/// before the select has withdrawn it (putting the value in that entry's
-/// slot, then failing to claim the token). The select keeps the token as
-/// its spare only when no such late counterpart still holds it, so the
-/// next wait (a receive on A, reusing the token) is completed by the send
-/// on A through its own entry, never through the stale one: the value is
-/// received, and nobody sleeps forever.
+/// to it, and reused, reset, by the thread's next wait. Two rendezvous
+/// channels: a select on A and B is completed by a send on B (whose
+/// sender may still hold the select's entry while it wakes it); the same
+/// thread then sends on A, and its hand-off may pop the select's stale
+/// registration on A before the select withdraws it (its claim fails).
+/// The next wait of the select's thread, a receive on A awaited with the
+/// thread's waker, reuses the spare when the select's token was unique:
+/// it is completed by the send on A through its own entry and woken
+/// through the waker it set; the value is received and nobody sleeps
+/// forever.
 ///
-/// Shown able to fail: making `Token::recycle` keep the token without
-/// checking that it is unique (`Arc::get_mut`) lets the late hand-off
-/// claim the reused token through the stale entry; the value goes into
-/// that entry's slot and the receive on A waits forever (loom deadlock).
+/// Shown able to fail: making `Token::acquire` reuse the spare without
+/// storing the new waker (the recycled token keeps none) leaves the
+/// receive on A parked after the send completed it (loom deadlock). Not
+/// caught, and harmless: recycling a token that is still shared (no
+/// `Arc::get_mut` check). A counterpart claims a token only under the lock
+/// of the queue that holds its registration, which the owner takes to
+/// withdraw it, so a late holder can only wake the reused token, a
+/// spurious wake-up the next wait tolerates.
 #[test]
 fn recycled_token_is_never_completed_through_a_stale_registration() {
     loom::model(|| {
@@ -567,7 +572,7 @@ fn recycled_token_is_never_completed_through_a_stale_registration() {
             }
         });
         assert_eq!(first, 2, "the send on A comes after the one on B");
-        assert_eq!(rx_a.recv_blocking(), Ok(1));
+        assert_eq!(hoare::block_on(rx_a.recv()), Ok(1));
         sender.join().unwrap();
     });
 }
