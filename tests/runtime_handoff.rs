@@ -52,8 +52,13 @@ fn the_caller_of_run_runs_the_processes_its_main_future_wakes() {
             on_caller
         })
     });
-    eprintln!("process woken by the main future ran on the caller's thread: {on_caller} of {TRIPS}");
-    assert_mostly(on_caller, "the process woken by the main future ran on the caller's thread");
+    eprintln!(
+        "process woken by the main future ran on the caller's thread: {on_caller} of {TRIPS}"
+    );
+    assert_mostly(
+        on_caller,
+        "the process woken by the main future ran on the caller's thread",
+    );
 }
 
 /// One side of a ping-pong between two processes: receives `trips`
