@@ -108,6 +108,25 @@ pub(crate) const BLOCKING_SPINS: u32 = 10;
 #[cfg(loom)]
 pub(crate) const BLOCKING_SPINS: u32 = 1;
 
+/// The pause after try `round` of a `_blocking` operation (`chan::spin`):
+/// doubling busy-waits for the first rounds, then a yield of the core.
+/// None under loom: it is a delay, not a wait for another thread, and
+/// loom explores every order a delay could let happen anyway (a yield per
+/// pause would only lengthen every model's paths).
+#[inline]
+pub(crate) fn blocking_pause(round: u32) {
+    #[cfg(not(loom))]
+    if round < 6 {
+        for _ in 0..1u32 << round {
+            std::hint::spin_loop();
+        }
+    } else {
+        std::thread::yield_now();
+    }
+    #[cfg(loom)]
+    let _ = round;
+}
+
 /// A cell with loom's closure-based access API.
 #[derive(Debug)]
 pub(crate) struct UnsafeCell<T: ?Sized>(

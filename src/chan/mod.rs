@@ -117,9 +117,9 @@ use crate::sync::BLOCKING_SPINS;
 
 /// Runs `attempt` until it gives an outcome (`Ok`), at most
 /// `BLOCKING_SPINS + 1` times, handing what a failed try gave back (`Err`)
-/// to the next one and finally to the caller. Between tries it pauses:
-/// doubling busy-waits, then yields of the core (the counterpart may share
-/// it). A receiver on another core usually frees room (or a sender
+/// to the next one and finally to the caller. Between tries it pauses
+/// (`sync::blocking_pause`): doubling busy-waits, then yields of the core
+/// (the counterpart may share it). A receiver on another core usually frees room (or a sender
 /// delivers) within a microsecond, while registering, parking and being
 /// woken costs both sides several. Gives up early once `others_wait`: what
 /// comes next belongs to them.
@@ -136,13 +136,7 @@ fn spin<S, R>(
         if round == BLOCKING_SPINS || others_wait() {
             break;
         }
-        if round < 6 {
-            for _ in 0..1u32 << round {
-                crate::sync::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
+        crate::sync::blocking_pause(round);
     }
     Err(state)
 }
