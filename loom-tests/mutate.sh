@@ -93,7 +93,7 @@ while IFS=$'\x1f' read -r file model after original replacement; do
     status=0
     (cd "$scratch" && RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR="$target" \
         timeout "$limit" cargo test -q -p loom-tests --release --test "$test_file" "$test_name" \
-        -- --exact >"$log" 2>&1) || status=$?
+        -- --exact </dev/null >"$log" 2>&1) || status=$?
     cp "$target/pristine" "$scratch/$file"
     if [ "$status" -eq 0 ] && grep -q "1 passed" "$log"; then
         echo "    MISSED (the model passed)"

@@ -203,12 +203,20 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
     });
 }
 
-/// A sender waiting on a full bounded channel is woken by the receive
-/// that makes room, and its value arrives after the one that was there.
+/// A `send_blocking` on a full bounded channel first tries again
+/// (`BLOCKING_SPINS`, one extra try under loom), handing its value back
+/// from a failed try to the next, then waits, and is woken by the receive
+/// that makes room (which moves its value into the ring); the receiver's
+/// `recv_blocking` spins and waits the same way. The value arrives exactly
+/// once, after the one that was there, and neither side sleeps through the
+/// other's progress.
 ///
-/// Shown able to fail: skipping the hand-off to a waiting sender after a
-/// receive (`self.hand_off_from_sender()` in `Ring::try_recv`) leaves the
-/// sender parked (loom deadlock).
+/// Shown able to fail, two ways: skipping the hand-off to a waiting sender
+/// after a receive (`self.hand_off_from_sender()` in `Ring::try_recv`)
+/// leaves the sender parked (loom deadlock); making `spin_send` treat a
+/// full ring as a closed channel (its `Full` arm answering
+/// `Ok(Err(SendError(back)))`) makes the sender report a closed channel
+/// (the model's assertion).
 #[test]
 fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
     loom::model(|| {
@@ -510,29 +518,6 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
         assert!(position(1) < position(2), "A waited first: {got:?}");
         assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
         assert_eq!(got.len(), 3 + usize::from(fresh_ok), "{got:?}");
-    });
-}
-
-/// A `_blocking` operation on a buffered channel tries again before it
-/// waits (`BLOCKING_SPINS` extra tries; one under loom): a `send_blocking`
-/// on a full `bounded(1)` and a receiver taking two values with
-/// `recv_blocking` complete on any try, spin or wait. The value a failed
-/// try gives back is the one the next try (or the wait) sends, so it is
-/// received exactly once, in order after the first; neither side sleeps
-/// through the other's progress.
-///
-/// Shown able to fail: making `spin_send` treat a full ring as a closed
-/// channel (its `Full` arm answering `Ok(Err(SendError(back)))`) makes the
-/// sender report a closed channel (the model's assertion).
-#[test]
-fn blocking_operations_spin_then_wait_and_lose_nothing() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        tx.try_send(1).unwrap();
-        let sender = thread::spawn(move || tx.send_blocking(2));
-        assert_eq!(rx.recv_blocking(), Ok(1));
-        assert_eq!(rx.recv_blocking(), Ok(2));
-        assert_eq!(sender.join().unwrap(), Ok(()));
     });
 }
 

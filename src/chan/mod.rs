@@ -81,7 +81,7 @@ use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::Arc;
+use crate::sync::{Arc, BLOCKING_SPINS};
 use operation::{RecvArm, RecvWait, SendArm};
 use selection::{One, Waiting};
 
@@ -112,17 +112,15 @@ pub(crate) struct Channel<T> {
     pub(crate) flavour: Flavour<T>,
 }
 
-/// Extra tries before a `_blocking` operation waits (decided in the facade).
-use crate::sync::BLOCKING_SPINS;
-
 /// Runs `attempt` until it gives an outcome (`Ok`), at most
-/// `BLOCKING_SPINS + 1` times, handing what a failed try gave back (`Err`)
-/// to the next one and finally to the caller. Between tries it pauses
+/// `BLOCKING_SPINS + 1` times (the facade decides how many; one extra try
+/// under loom), handing what a failed try gave back (`Err`) to the next
+/// one and finally to the caller. Between tries it pauses
 /// (`sync::blocking_pause`): doubling busy-waits, then yields of the core
-/// (the counterpart may share it). A receiver on another core usually frees room (or a sender
-/// delivers) within a microsecond, while registering, parking and being
-/// woken costs both sides several. Gives up early once `others_wait`: what
-/// comes next belongs to them.
+/// (the counterpart may share it). A receiver on another core usually
+/// frees room (or a sender delivers) within a microsecond, while
+/// registering, parking and being woken costs both sides several. Gives
+/// up early once `others_wait`: what comes next belongs to them.
 fn spin<S, R>(
     mut state: S,
     mut attempt: impl FnMut(S) -> Result<R, S>,
