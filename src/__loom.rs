@@ -16,7 +16,8 @@
 //!   the model plays a slot it did not start (spawns land on that slot's
 //!   local queue, as on a busy worker).
 //! * [`Parker`]: the one blocking primitive.
-//! * [`TimerDriver`]: a private timer thread and its queue.
+//! * [`TimerDriver`]: a private timer thread and its queue, on the model
+//!   clock, which only the model moves.
 //! * [`Token`] and [`WaitQueue`]: a channel operation's decision point and
 //!   a buffered channel's queue of waiting operations.
 
@@ -287,6 +288,21 @@ impl TimerDriver {
     /// the timer thread looks.
     pub fn insert_due(&self, waker: Waker) -> Timer {
         Timer(self.0.insert(Instant::START, TimerAction::Wake(waker)))
+    }
+
+    /// Registers a timer due `after` from now on the model clock (which
+    /// only [`TimerDriver::elapse`] moves).
+    pub fn insert_after(&self, after: std::time::Duration, waker: Waker) -> Timer {
+        Timer(
+            self.0
+                .insert(Instant::real_now() + after, TimerAction::Wake(waker)),
+        )
+    }
+
+    /// Moves the model clock forward by `by` and wakes the timer thread,
+    /// as the timeout of its park for the next deadline would.
+    pub fn elapse(&self, by: std::time::Duration) {
+        self.0.elapse(by);
     }
 
     /// Registers a timer that never comes due.

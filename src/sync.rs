@@ -12,6 +12,8 @@
 //!   loom can check that no access to a cell overlaps a conflicting one.
 //! * [`Mutex::lock`] returns the guard directly (parking_lot's shape);
 //!   loom's poisoning `Result` is unwrapped here.
+//! * The real clock is the OS monotonic clock, or a model clock that only
+//!   a model moves: see [`clock_nanos`].
 //! * Sizes that loom models must keep small (the local run queue, the
 //!   spin of a `_blocking` channel operation) are chosen here and nowhere
 //!   else: see [`LOCAL_QUEUE_CAPACITY`] and [`BLOCKING_SPINS`].
@@ -80,6 +82,38 @@ impl ProcessCounter {
     pub(crate) fn next(&self) -> u64 {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// Nanoseconds on the monotonic clock since hoare first read it in this
+/// process (the real clock of `time::Instant`).
+#[cfg(not(loom))]
+pub(crate) fn clock_nanos() -> u64 {
+    static BASE: OnceLock<std::time::Instant> = OnceLock::new();
+    let base = *BASE.get_or_init(std::time::Instant::now);
+    u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(loom)]
+loom::lazy_static! {
+    /// The model clock: zero at the start of each loom execution.
+    static ref MODEL_CLOCK: loom::sync::atomic::AtomicU64 = loom::sync::atomic::AtomicU64::new(0);
+}
+
+/// Under loom the real clock is a model clock: it starts at zero in each
+/// execution and moves only when a model calls [`advance_clock`], so what
+/// a model's timers do depends on the interleaving alone, never on how
+/// fast the machine runs it.
+#[cfg(loom)]
+pub(crate) fn clock_nanos() -> u64 {
+    // SeqCst: one order of clock readings and advances across threads.
+    MODEL_CLOCK.load(atomic::Ordering::SeqCst)
+}
+
+/// Moves the model clock forward by `nanos` (loom models only).
+#[cfg(loom)]
+pub(crate) fn advance_clock(nanos: u64) {
+    // SeqCst: as in `clock_nanos`.
+    MODEL_CLOCK.fetch_add(nanos, atomic::Ordering::SeqCst);
 }
 
 /// Hint that the caller is spinning; under loom, a yield so the model can

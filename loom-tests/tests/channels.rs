@@ -89,7 +89,8 @@ fn close_wakes_a_waiting_receiver() {
 ///
 /// Shown able to fail: not storing the advanced `head` at the end of
 /// `array::Ring::discard_all` makes the channel's `Drop` drop the
-/// discarded values again (the test process aborts on the failed count).
+/// discarded values again (a double drop: the model run aborts, in the
+/// allocator or on the failed count).
 #[test]
 fn last_receiver_drop_drops_buffered_values_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};

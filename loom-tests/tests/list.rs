@@ -26,8 +26,9 @@ impl Drop for Counted {
 ///
 /// Shown able to fail (tried): storing `tail.index` past the sentinel
 /// before `tail.block` in `try_send`, so that a sender can pair the new
-/// index with the old block, makes loom fail the model on an access
-/// through a stale block ("unexpected object stored at reference").
+/// index with the old block, makes the model fail on an access through
+/// a stale block (an index past its end, or loom's "unexpected object
+/// stored at reference").
 #[test]
 fn senders_racing_across_a_block_boundary_lose_nothing() {
     loom::model(|| {
@@ -127,8 +128,9 @@ fn close_racing_a_send_at_the_block_end_loses_no_mark_and_no_value() {
 /// every accepted value is dropped exactly once, by the discard or by the
 /// channel's own drop, and the blocks are freed once.
 ///
-/// Shown able to fail (tried): the same `close` breakage as above (the
-/// mark erased under the sentinel) makes loom find a count other than 3.
+/// Shown able to fail: the same `close` breakage as above (the mark
+/// erased under the sentinel) makes this model fail: loom finds a count
+/// other than 3, or the run dies on the values dropped twice.
 #[test]
 fn last_receiver_drop_racing_sends_across_blocks_drops_each_value_once() {
     loom::model(|| {

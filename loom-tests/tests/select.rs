@@ -1,7 +1,11 @@
 //! Loom models of the selections that do not wait: `select!` with a
-//! `default` arm and the dynamic `Select::try_select`, in every arm order
-//! a program can ask for (`biased;` in both written orders, and the order
-//! of an unbiased select, which is seeded with a constant under loom).
+//! `default` arm and the dynamic `Select::try_select`, unbiased (the order
+//! of an unbiased select is seeded with a constant under loom) and biased
+//! (`biased;`, `Select::biased`) with the arm that empties last written
+//! first: the order in which a select that skipped the double collect
+//! would wrongly answer `default`. (Written the other way round, the
+//! check of the emptied arm comes first, when the other is ready already,
+//! and no breakage of `select_now` could show.)
 #![cfg(loom)]
 
 use hoare::chan::{self, Receiver};
@@ -12,14 +16,14 @@ use loom::thread;
 #[derive(Clone, Copy)]
 enum Form {
     Macro,
-    MacroBiasedAFirst,
     MacroBiasedBFirst,
     Dynamic,
-    DynamicBiased,
+    DynamicBiasedBFirst,
 }
 
 /// Receives from `a` or `b` without waiting: the value, or `None` for the
-/// `default` arm (or `Select::try_select`'s `None`).
+/// `default` arm (or `Select::try_select`'s `None`). The biased forms put
+/// `b` first.
 fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
     let dynamic = |biased: bool| {
         let mut select = if biased {
@@ -27,8 +31,13 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
         } else {
             Select::new()
         };
-        select.recv(a);
-        select.recv(b);
+        if biased {
+            select.recv(b);
+            select.recv(a);
+        } else {
+            select.recv(a);
+            select.recv(b);
+        }
         select.try_select().map(|(_, selected)| match selected {
             Selected::Recv(message) => message.unwrap(),
             Selected::Send(_) => unreachable!("the select has no send"),
@@ -37,14 +46,6 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
     match form {
         Form::Macro => hoare::block_on(async {
             hoare::select! {
-                recv(a) -> m => Some(m.unwrap()),
-                recv(b) -> m => Some(m.unwrap()),
-                default => None,
-            }
-        }),
-        Form::MacroBiasedAFirst => hoare::block_on(async {
-            hoare::select! {
-                biased;
                 recv(a) -> m => Some(m.unwrap()),
                 recv(b) -> m => Some(m.unwrap()),
                 default => None,
@@ -59,7 +60,7 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
             }
         }),
         Form::Dynamic => dynamic(false),
-        Form::DynamicBiased => dynamic(true),
+        Form::DynamicBiasedBFirst => dynamic(true),
     }
 }
 
@@ -102,11 +103,6 @@ fn moving_message_never_lets_default_win_in_select_macro() {
 }
 
 #[test]
-fn moving_message_never_lets_default_win_in_select_macro_biased_a_first() {
-    moving_message_never_lets_default_win(Form::MacroBiasedAFirst);
-}
-
-#[test]
 fn moving_message_never_lets_default_win_in_select_macro_biased_b_first() {
     moving_message_never_lets_default_win(Form::MacroBiasedBFirst);
 }
@@ -118,5 +114,5 @@ fn moving_message_never_lets_try_select_return_none() {
 
 #[test]
 fn moving_message_never_lets_biased_try_select_return_none() {
-    moving_message_never_lets_default_win(Form::DynamicBiased);
+    moving_message_never_lets_default_win(Form::DynamicBiasedBFirst);
 }
