@@ -13,7 +13,8 @@
 # between entries and runs, so each mutation is an incremental build.
 # MUTATE_TIMEOUT bounds one model run (default 600 seconds). An entry that
 # does not apply or build counts as missed, with an ERROR line. Not run in
-# CI.
+# CI: a full run takes about 20 minutes on two shared cores (one release
+# build and one model per entry).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="${MUTATE_SCRATCH:-/tmp/hoare-mutate}"
