@@ -11,8 +11,13 @@
 //!   wakers, `JoinHandle`, abort).
 //! * [`LocalQueue`] and [`Stealer`]: the two ends of a worker's local run
 //!   queue ([`LOCAL_QUEUE_CAPACITY`] slots under loom).
+//! * [`Workers`]: a runtime's shared state with several worker slots,
+//!   whose real worker loops the model starts one by one on loom threads;
+//!   the model plays a slot it did not start (spawns land on that slot's
+//!   local queue, as on a busy worker).
 //! * [`Parker`]: the one blocking primitive.
-//! * [`TimerDriver`]: a private timer thread and its queue.
+//! * [`TimerDriver`]: a private timer thread and its queue, on the model
+//!   clock, which only the model moves.
 //! * [`Token`] and [`WaitQueue`]: a channel operation's decision point and
 //!   a buffered channel's queue of waiting operations.
 
@@ -22,6 +27,7 @@ use std::task::Waker;
 use crate::chan::waiter;
 use crate::runtime::park;
 use crate::runtime::scheduler::queue::{self, Local, Steal};
+use crate::runtime::scheduler::worker;
 use crate::runtime::scheduler::Scheduler as RuntimeScheduler;
 use crate::runtime::task::{Notified, Origin};
 use crate::runtime::{context, JoinHandle};
@@ -105,6 +111,75 @@ impl Drop for Scheduler {
         self.shared.begin_shutdown();
         self.shared.cancel_all();
     }
+}
+
+/// A runtime's shared state with `workers` worker slots and no threads
+/// yet. [`Workers::start`] runs a slot's real worker loop on a loom
+/// thread; [`Workers::play`] makes the calling thread a slot's worker
+/// that never runs anything (a worker busy with one long poll), so what
+/// it spawns waits in its local queue for a thief. Dropping it shuts the
+/// runtime down, joins the started workers and cancels what is left.
+pub struct Workers {
+    shared: Arc<RuntimeScheduler>,
+    locals: Vec<Option<Local>>,
+    threads: Vec<crate::sync::thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// The shared state of a runtime with `workers` workers, none started.
+    pub fn new(workers: usize) -> Workers {
+        let (shared, locals) = RuntimeScheduler::new(workers);
+        Workers {
+            shared,
+            locals: locals.into_iter().map(Some).collect(),
+            threads: Vec::new(),
+        }
+    }
+
+    /// Starts worker `index`'s loop (`worker::run`) on a new loom thread.
+    pub fn start(&mut self, index: usize) {
+        let local = self.take_local(index);
+        let shared = self.shared.clone();
+        self.threads.push(crate::sync::thread::spawn(move || {
+            worker::run(shared, index, local)
+        }));
+    }
+
+    /// Makes the calling thread worker `index` until the guard is
+    /// dropped: `hoare::spawn` then queues on its local queue and wakes a
+    /// parked worker if nobody searches, as a process running there does.
+    pub fn play(&mut self, index: usize) -> Played {
+        let local = self.take_local(index);
+        let cx = Box::new(context::ThreadContext::worker(self.shared.clone(), local));
+        let entered = context::enter(&cx);
+        Played {
+            _entered: entered,
+            _cx: cx,
+        }
+    }
+
+    fn take_local(&mut self, index: usize) -> Local {
+        self.locals[index]
+            .take()
+            .expect("each worker slot is started or played once")
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.shared.begin_shutdown();
+        for thread in self.threads.drain(..) {
+            thread.join().expect("a worker thread panicked");
+        }
+        self.shared.cancel_all();
+    }
+}
+
+/// The calling thread's turn as a worker (see [`Workers::play`]).
+pub struct Played {
+    // Declared first, so dropped first: the context outlives its entry.
+    _entered: context::Entered,
+    _cx: Box<context::ThreadContext>,
 }
 
 /// A process's `Notified` reference: the right to run it once.
@@ -215,6 +290,21 @@ impl TimerDriver {
     /// the timer thread looks.
     pub fn insert_due(&self, waker: Waker) -> Timer {
         Timer(self.0.insert(Instant::START, TimerAction::Wake(waker)))
+    }
+
+    /// Registers a timer due `after` from now on the model clock (which
+    /// only [`TimerDriver::elapse`] moves).
+    pub fn insert_after(&self, after: std::time::Duration, waker: Waker) -> Timer {
+        Timer(
+            self.0
+                .insert(Instant::real_now() + after, TimerAction::Wake(waker)),
+        )
+    }
+
+    /// Moves the model clock forward by `by` and wakes the timer thread,
+    /// as the timeout of its park for the next deadline would.
+    pub fn elapse(&self, by: std::time::Duration) {
+        self.0.elapse(by);
     }
 
     /// Registers a timer that never comes due.

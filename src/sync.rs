@@ -12,8 +12,11 @@
 //!   loom can check that no access to a cell overlaps a conflicting one.
 //! * [`Mutex::lock`] returns the guard directly (parking_lot's shape);
 //!   loom's poisoning `Result` is unwrapped here.
-//! * Sizes that loom models must keep small (the local run queue) are
-//!   chosen here and nowhere else: see [`LOCAL_QUEUE_CAPACITY`].
+//! * The real clock is the OS monotonic clock, or a model clock that only
+//!   a model moves: see [`clock_nanos`].
+//! * Sizes that loom models must keep small (the local run queue, the
+//!   spin of a `_blocking` channel operation) are chosen here and nowhere
+//!   else: see [`LOCAL_QUEUE_CAPACITY`] and [`BLOCKING_SPINS`].
 
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
@@ -81,6 +84,38 @@ impl ProcessCounter {
     }
 }
 
+/// Nanoseconds on the monotonic clock since hoare first read it in this
+/// process (the real clock of `time::Instant`).
+#[cfg(not(loom))]
+pub(crate) fn clock_nanos() -> u64 {
+    static BASE: OnceLock<std::time::Instant> = OnceLock::new();
+    let base = *BASE.get_or_init(std::time::Instant::now);
+    u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(loom)]
+loom::lazy_static! {
+    /// The model clock: zero at the start of each loom execution.
+    static ref MODEL_CLOCK: loom::sync::atomic::AtomicU64 = loom::sync::atomic::AtomicU64::new(0);
+}
+
+/// Under loom the real clock is a model clock: it starts at zero in each
+/// execution and moves only when a model calls [`advance_clock`], so what
+/// a model's timers do depends on the interleaving alone, never on how
+/// fast the machine runs it.
+#[cfg(loom)]
+pub(crate) fn clock_nanos() -> u64 {
+    // SeqCst: one order of clock readings and advances across threads.
+    MODEL_CLOCK.load(atomic::Ordering::SeqCst)
+}
+
+/// Moves the model clock forward by `nanos` (loom models only).
+#[cfg(loom)]
+pub(crate) fn advance_clock(nanos: u64) {
+    // SeqCst: as in `clock_nanos`.
+    MODEL_CLOCK.fetch_add(nanos, atomic::Ordering::SeqCst);
+}
+
 /// Hint that the caller is spinning; under loom, a yield so the model can
 /// schedule the thread it waits for.
 #[inline]
@@ -97,6 +132,34 @@ pub(crate) fn spin_loop() {
 pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
 #[cfg(loom)]
 pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 4;
+
+/// Extra tries a `_blocking` operation on a buffered channel makes before
+/// it registers and parks (see `chan::spin`). Loom models keep one, so
+/// the spin's hand-back of a failed try and its give-up are explored
+/// without multiplying every model's interleavings.
+#[cfg(not(loom))]
+pub(crate) const BLOCKING_SPINS: u32 = 10;
+#[cfg(loom)]
+pub(crate) const BLOCKING_SPINS: u32 = 1;
+
+/// The pause after try `round` of a `_blocking` operation (`chan::spin`):
+/// doubling busy-waits for the first rounds, then a yield of the core.
+/// None under loom: it is a delay, not a wait for another thread, and
+/// loom explores every order a delay could let happen anyway (a yield per
+/// pause would only lengthen every model's paths).
+#[inline]
+pub(crate) fn blocking_pause(round: u32) {
+    #[cfg(not(loom))]
+    if round < 6 {
+        for _ in 0..1u32 << round {
+            std::hint::spin_loop();
+        }
+    } else {
+        std::thread::yield_now();
+    }
+    #[cfg(loom)]
+    let _ = round;
+}
 
 /// A cell with loom's closure-based access API.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Nothing lost, nothing doubled, under cancellation: receives and sends
 //! (plain, under `timeout`, and in selects) raced against timeouts on
 //! every flavour, on the multi-worker runtime and under many simulation
-//! seeds.
+//! seeds (`HOARE_SIM_SEEDS` per flavour and strategy; CI runs 200).
 
 mod support;
 
@@ -13,7 +13,7 @@ use hoare::chan::{Receiver, RecvError, Sender};
 use hoare::time::{after, sleep, timeout};
 use hoare::JoinHandle;
 use support::ledger::{Ledger, Tracked};
-use support::{scale, within, FLAVOURS};
+use support::{scale, sim_seeds, within, FLAVOURS};
 
 const N: usize = 2000;
 
@@ -193,7 +193,7 @@ fn runtime_every_value_exactly_once_under_cancellation() {
 #[test]
 fn simulation_every_value_exactly_once_under_cancellation() {
     for cap in FLAVOURS {
-        for seed in 0..scale(100) as u64 {
+        for seed in 0..sim_seeds(100) {
             let counts = hoare::sim::Builder::new().seed(seed).run(exchange(
                 cap,
                 50,
@@ -212,7 +212,7 @@ fn simulation_every_value_exactly_once_under_cancellation() {
 #[test]
 fn simulation_pct_every_value_exactly_once_under_cancellation() {
     for cap in FLAVOURS {
-        for seed in 0..scale(50) as u64 {
+        for seed in 0..sim_seeds(50) {
             let counts = hoare::sim::Builder::new()
                 .seed(seed)
                 .strategy(hoare::sim::Strategy::Pct { depth: 3 })
@@ -243,7 +243,7 @@ fn runtime_plain_sends_under_timeout_each_value_exactly_once() {
 fn simulation_plain_sends_under_timeout_each_value_exactly_once() {
     within(60, || {
         for cap in FLAVOURS {
-            for seed in 0..scale(100) as u64 {
+            for seed in 0..sim_seeds(100) {
                 let ledger = hoare::sim::Builder::new()
                     .seed(seed)
                     .run(plain_sends_under_timeout(cap, 50, Duration::from_millis(1)));

@@ -141,37 +141,6 @@ fn a_ring_of_a_thousand_processes_passes_a_token_on_one_worker() {
 }
 
 #[test]
-fn main_future_and_a_process_hand_off_on_one_thread() {
-    let runtime = Runtime::builder().workers(2).build().unwrap();
-    let (ping, pong) = (Mailbox::<u64>::new(), Mailbox::<u64>::new());
-    let (inbox, outbox) = (ping.clone(), pong.clone());
-    let echo = runtime.spawn(async move {
-        loop {
-            let value = inbox.take().await;
-            outbox.put(value);
-            if value == 0 {
-                return;
-            }
-        }
-    });
-    let trips = if cfg!(debug_assertions) {
-        10_000
-    } else {
-        200_000
-    };
-    let started = Instant::now();
-    runtime.block_on(async {
-        for i in (0..trips).rev() {
-            ping.put(i);
-            assert_eq!(pong.take().await, i);
-        }
-    });
-    let per_trip = started.elapsed() / trips as u32;
-    eprintln!("main <-> process round trip: {per_trip:?}");
-    runtime.block_on(echo).unwrap();
-}
-
-#[test]
 fn main_future_blocking_on_a_process_it_woke_does_not_strand_it() {
     // The main future wakes a process (into its thread's LIFO slot) and
     // then blocks its thread waiting for that process: the slot must have

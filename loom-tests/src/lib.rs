@@ -1,6 +1,11 @@
 //! Loom models of hoare's lock-free and lock-based parts live in `tests/`;
 //! this crate holds only the small helpers they share. Run them with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p loom-tests --release`.
+//!
+//! Every model runs at that bound and says in its doc comment the
+//! invariant it checks and a change to `src/` that makes it fail; those
+//! changes are the entries of `mutations.toml`, and `bash mutate.sh`
+//! applies each to a scratch copy and checks that its model then fails.
 #![cfg(loom)]
 
 use std::sync::Arc as StdArc;

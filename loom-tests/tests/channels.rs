@@ -35,8 +35,9 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// Rendezvous: a sender and a receiver meet exactly once, whichever
 /// arrives first.
 ///
-/// Shown able to fail: making `hand_to_receiver` skip the token claim
-/// (`try_select`) lets a value be handed to a receiver that already left.
+/// Shown able to fail: making `Rendezvous::register_recv` ignore a
+/// waiting sender (so a receiver that arrives second registers too) leaves
+/// both parked (loom deadlock).
 #[test]
 fn rendezvous_meets_once() {
     loom::model(|| {
@@ -88,7 +89,8 @@ fn close_wakes_a_waiting_receiver() {
 ///
 /// Shown able to fail: not storing the advanced `head` at the end of
 /// `array::Ring::discard_all` makes the channel's `Drop` drop the
-/// discarded values again (the test process aborts on the failed count).
+/// discarded values again (a double drop: the model run aborts, in the
+/// allocator or on the failed count).
 #[test]
 fn last_receiver_drop_drops_buffered_values_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -202,11 +204,20 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
     });
 }
 
-/// A sender waiting on a full bounded channel is woken by the receive
-/// that makes room, and its value arrives after the one that was there.
+/// A `send_blocking` on a full bounded channel first tries again
+/// (`BLOCKING_SPINS`, one extra try under loom), handing its value back
+/// from a failed try to the next, then waits, and is woken by the receive
+/// that makes room (which moves its value into the ring); the receiver's
+/// `recv_blocking` spins and waits the same way. The value arrives exactly
+/// once, after the one that was there, and neither side sleeps through the
+/// other's progress.
 ///
-/// Shown able to fail: skipping `senders.notify_one()` after a successful
-/// receive in `array.rs` leaves the sender parked (loom deadlock).
+/// Shown able to fail, two ways: skipping the hand-off to a waiting sender
+/// after a receive (`self.hand_off_from_sender()` in `Ring::try_recv`)
+/// leaves the sender parked (loom deadlock); making `spin_send` treat a
+/// full ring as a closed channel (its `Full` arm answering
+/// `Ok(Err(SendError(back)))`) makes the sender report a closed channel
+/// (the model's assertion).
 #[test]
 fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
     loom::model(|| {
@@ -245,15 +256,10 @@ fn unbounded_send_recv_and_close_lose_nothing() {
 /// dropped send's value arrives exactly once or not at all (never half),
 /// and the other waiting sender is not stranded: its value arrives too.
 ///
-/// Shown able to fail: when wake-ups were still passed on (before waiting
-/// senders' values were moved by the receive), making `SendArm::pass_on`
-/// do nothing for array channels made loom report the other sender parked
-/// forever; and an intermediate design that promised freed slots caught a
-/// real lost wake-up here (the promise was passed on before it was
-/// released). With the move (tried): skipping `WaitQueue::sync` before
-/// `SendArm::finish` reads its slot makes loom report the owner reading
-/// the slot while the receive is still moving the value (a causality
-/// violation on the slot's cell).
+/// Shown able to fail: skipping `WaitQueue::sync` in `Ring::offer_left`
+/// (before `SendArm::finish` reads its slot) makes loom report the owner
+/// reading the slot while the receive is still moving the value (a
+/// causality violation on the slot's cell).
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
     use std::future::Future;
@@ -404,12 +410,10 @@ fn exactly_one_arm_fires(order: Order) {
 /// waiting sender is never stranded (it completes as soon as the buffer
 /// has room for it), and every accepted value is received exactly once.
 ///
-/// Shown able to fail (tried, on the intermediate design that promised
-/// freed slots): skipping the release of the promise left the slot
-/// promised for good, and the final `try_send` failed on an empty
-/// channel. With the move (tried): dropping the value when the refilled
-/// ring refuses it (instead of putting it back in the entry) loses the
-/// waiting sender's value, and the final comparison fails.
+/// Shown able to fail: dropping the value when the refilled ring refuses
+/// it in `Ring::hand_off_from_sender` (instead of putting it back in the
+/// entry) loses the waiting sender's value, and the final comparison
+/// fails.
 #[test]
 fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
     use std::future::Future;
@@ -515,5 +519,46 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
         assert!(position(1) < position(2), "A waited first: {got:?}");
         assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
         assert_eq!(got.len(), 3 + usize::from(fresh_ok), "{got:?}");
+    });
+}
+
+/// A wait's token is kept as the thread's spare once nothing else refers
+/// to it, and reused, reset, by the thread's next wait. Two rendezvous
+/// channels: a select on A and B is completed by a send on B (whose
+/// sender may still hold the select's entry while it wakes it); the same
+/// thread then sends on A, and its hand-off may pop the select's stale
+/// registration on A before the select withdraws it (its claim fails).
+/// The next wait of the select's thread, a receive on A awaited with the
+/// thread's waker, reuses the spare when the select's token was unique:
+/// it is completed by the send on A through its own entry and woken
+/// through the waker it set; the value is received and nobody sleeps
+/// forever.
+///
+/// Shown able to fail: making `Token::acquire` reuse the spare without
+/// storing the new waker (the recycled token keeps none) leaves the
+/// receive on A parked after the send completed it (loom deadlock). Not
+/// caught, and harmless: recycling a token that is still shared (no
+/// `Arc::get_mut` check). A counterpart claims a token only under the lock
+/// of the queue that holds its registration, which the owner takes to
+/// withdraw it, so a late holder can only wake the reused token, a
+/// spurious wake-up the next wait tolerates.
+#[test]
+fn recycled_token_is_never_completed_through_a_stale_registration() {
+    loom::model(|| {
+        let (tx_a, rx_a) = chan::bounded::<u32>(0);
+        let (tx_b, rx_b) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            tx_b.send_blocking(2).unwrap();
+            tx_a.send_blocking(1).unwrap();
+        });
+        let first = hoare::block_on(async {
+            hoare::select! {
+                recv(rx_a) -> m => m.unwrap(),
+                recv(rx_b) -> m => m.unwrap(),
+            }
+        });
+        assert_eq!(first, 2, "the send on A comes after the one on B");
+        assert_eq!(hoare::block_on(rx_a.recv()), Ok(1));
+        sender.join().unwrap();
     });
 }

@@ -26,8 +26,9 @@ impl Drop for Counted {
 ///
 /// Shown able to fail (tried): storing `tail.index` past the sentinel
 /// before `tail.block` in `try_send`, so that a sender can pair the new
-/// index with the old block, makes loom fail the model on an access
-/// through a stale block ("unexpected object stored at reference").
+/// index with the old block, makes the model fail on an access through
+/// a stale block (an index past its end, or loom's "unexpected object
+/// stored at reference").
 #[test]
 fn senders_racing_across_a_block_boundary_lose_nothing() {
     loom::model(|| {
@@ -92,9 +93,10 @@ fn receivers_racing_across_a_block_boundary_take_each_message_once() {
 ///
 /// Shown able to fail (tried): letting `close` set the mark while `tail`
 /// sits on the sentinel (removing its wait) lets the installing sender's
-/// store erase the mark; this model then never finishes (the receiver
-/// waits on a channel that should be closed, and the run was aborted) and
-/// the next model fails its drop count.
+/// store erase the mark; the receiver then waits on a channel that should
+/// be closed, which this model shows only as a run that never finishes.
+/// So the entry in `mutations.toml` for that change names the next model,
+/// which fails its drop count.
 #[test]
 fn close_racing_a_send_at_the_block_end_loses_no_mark_and_no_value() {
     loom::model(|| {
@@ -126,8 +128,9 @@ fn close_racing_a_send_at_the_block_end_loses_no_mark_and_no_value() {
 /// every accepted value is dropped exactly once, by the discard or by the
 /// channel's own drop, and the blocks are freed once.
 ///
-/// Shown able to fail (tried): the same `close` breakage as above (the
-/// mark erased under the sentinel) makes loom find a count other than 3.
+/// Shown able to fail: the same `close` breakage as above (the mark
+/// erased under the sentinel) makes this model fail: loom finds a count
+/// other than 3, or the run dies on the values dropped twice.
 #[test]
 fn last_receiver_drop_racing_sends_across_blocks_drops_each_value_once() {
     loom::model(|| {

@@ -1,8 +1,11 @@
 //! Loom models of the runtime: task state, run queue, worker parking.
 //!
 //! They drive the real scheduler through the public API, with one worker
-//! thread (under loom a runtime thread is a modelled thread), and check
-//! one invariant each over every interleaving within the preemption bound.
+//! thread (under loom a runtime thread is a modelled thread), or through
+//! `hoare::__loom::Workers`, which runs real worker loops on loom threads
+//! and lets the model play a busy worker, so a two-worker race stays small
+//! enough for the suite's bound. Each checks one invariant over every
+//! interleaving within the preemption bound.
 #![cfg(loom)]
 
 use hoare::Runtime;
@@ -21,28 +24,6 @@ fn process_pushed_while_the_worker_parks_is_run() {
         let runtime = Runtime::builder().workers(1).build().unwrap();
         let handle = runtime.spawn(async { 7 });
         assert_eq!(runtime.block_on(handle).unwrap(), 7);
-    });
-}
-
-/// Dropping a `JoinHandle` while its process completes on the worker frees
-/// the output exactly once and the task block once (loom checks for leaks
-/// of its own `Arc`s and for conflicting accesses to the stage cell).
-///
-/// Not shown able to fail in this form: with the worker in the loop the
-/// race is rarely reached within the bound, and a breakage of the drop
-/// path (the handle re-reading the state instead of using its snapshot)
-/// passed here; `join_handle_drop_racing_completion_drops_the_output_once`
-/// in `task.rs` catches that breakage.
-#[test]
-fn join_handle_drop_races_completion() {
-    loom::model(|| {
-        let runtime = Runtime::builder().workers(1).build().unwrap();
-        let output = std::sync::Arc::new(());
-        let probe = output.clone();
-        let handle = runtime.spawn(async move { output });
-        drop(handle);
-        drop(runtime);
-        assert_eq!(std::sync::Arc::strong_count(&probe), 1);
     });
 }
 
@@ -86,19 +67,77 @@ fn foreign_wake_while_the_worker_parks_is_run() {
     });
 }
 
-/// Two workers: a process spawned by a process lands on the first
-/// worker's local queue while the other worker searches and parks; it is
-/// run (by either worker) and its output reaches the main thread.
+/// Two workers, one busy: a process spawned on the busy worker's local
+/// queue while the other worker searches (finds nothing), gives up and
+/// parks is still run by the second worker: either its re-check as the
+/// last searcher finds the queued process, or the spawn's notification
+/// sees it parked and wakes it (the `SeqCst` fences in `Worker::park` and
+/// `Idle::worker_to_notify`). With the first half of
+/// `process_pushed_while_the_worker_parks_is_run` (a push to the injection
+/// queue) and `task.rs`'s join models, this covers what a process
+/// spawning a process on a two-worker runtime relies on, at the suite's
+/// bound.
 ///
 /// Shown able to fail: making the last searcher skip the re-check of the
-/// queues when it parks (`Worker::park`) leaves the spawned process in a
-/// queue with both workers parked (loom deadlock). Run at preemption
-/// bound 1: three threads and two workers' loops are costly.
+/// queues when it parks (`Worker::park`) leaves the process in the busy
+/// worker's queue with the other worker parked (loom deadlock).
 #[test]
-fn process_spawned_by_a_process_with_two_workers_is_run() {
-    loom_tests::model_with_bound(1, || {
-        let runtime = Runtime::builder().workers(2).build().unwrap();
-        let handle = runtime.spawn(async { hoare::spawn(async { 5 }).await.unwrap() });
-        assert_eq!(runtime.block_on(handle).unwrap(), 5);
+fn process_spawned_on_a_busy_worker_is_stolen_by_the_one_that_parks() {
+    loom::model(|| {
+        let mut workers = hoare::__loom::Workers::new(2);
+        workers.start(1);
+        let busy = workers.play(0);
+        let handle = hoare::spawn(async { 5 });
+        assert_eq!(hoare::block_on(handle).unwrap(), 5);
+        drop(busy);
+    });
+}
+
+/// The main future of `Runtime::block_on` wakes a process and waits for
+/// its answer: the process, woken on the main thread, runs there from the
+/// LIFO slot as soon as the main future returns `Pending` (or on the
+/// worker, if it was not yet waiting), and its answer wakes the main
+/// future, whose thread either sees the wake before parking or is
+/// unparked by it. No process is stranded and no wake-up lost.
+///
+/// Shown able to fail: making `MainSignal::wake` unpark only on a second
+/// wake (`if self.woken.swap(..)` instead of `if !self.woken.swap(..)`)
+/// leaves the main thread parked once the answer comes from the worker
+/// (loom deadlock).
+#[test]
+fn process_woken_by_the_main_future_answers_it() {
+    loom::model(|| {
+        let runtime = Runtime::builder().workers(1).build().unwrap();
+        let (request_tx, request_rx) = hoare::chan::bounded::<u32>(1);
+        let (reply_tx, reply_rx) = hoare::chan::bounded::<u32>(1);
+        let server = runtime.spawn(async move {
+            let request = request_rx.recv().await.unwrap();
+            reply_tx.send(request * 2).await.unwrap();
+        });
+        let reply = runtime.block_on(async {
+            request_tx.send(3).await.unwrap();
+            reply_rx.recv().await
+        });
+        assert_eq!(reply, Ok(6));
+        runtime.block_on(server).unwrap();
+    });
+}
+
+/// The main future wakes a process and finishes in the same poll: the
+/// process sits in the main thread's LIFO slot, which is handed to the
+/// injection queue (and a worker woken for it) before `block_on` returns,
+/// so the process still runs.
+///
+/// Shown able to fail: making `ThreadContext::flush_lifo` drop the slot's
+/// process instead of queueing it strands the process; joining it then
+/// never finishes (loom deadlock).
+#[test]
+fn process_woken_as_the_main_future_finishes_is_handed_to_a_worker() {
+    loom::model(|| {
+        let runtime = Runtime::builder().workers(1).build().unwrap();
+        let (tx, rx) = hoare::chan::bounded::<u32>(1);
+        let receiver = runtime.spawn(async move { rx.recv().await });
+        runtime.block_on(async { tx.try_send(4).unwrap() });
+        assert_eq!(runtime.block_on(receiver).unwrap(), Ok(4));
     });
 }

@@ -2,9 +2,14 @@
 //! cancellations racing the timer thread (a loom thread here) as it fires
 //! due timers and parks.
 //!
-//! Timers are either already due (`Instant::START`) or never due, so the
-//! models do not depend on the real clock's progress.
+//! Timers are already due (`Instant::START`), never due, or due at a
+//! deadline on the model clock, which under loom starts at zero in each
+//! execution and moves only when the model says that time passes
+//! (`TimerDriver::elapse`, which also wakes the timer thread as its park's
+//! timeout would): no model depends on the machine's real clock.
 #![cfg(loom)]
+
+use std::time::Duration;
 
 use hoare::__loom::TimerDriver;
 use loom_tests::ThreadWaker;
@@ -90,5 +95,32 @@ fn cancelled_timer_racing_its_firing_is_used_once() {
         assert!(timer_waker.wakes() <= 1);
         assert!(!driver.set_waker(timer, std::task::Waker::noop()));
         drop(driver);
+    });
+}
+
+/// Real deadlines: two timers due at 10 ms and 20 ms on the model clock,
+/// registered while the timer thread parks (for nothing, then for the
+/// first deadline). Time passes while it parks: after 10 ms the first
+/// fires and the second does not (no timer fires before its deadline);
+/// after 10 ms more the second fires. Each fires exactly once.
+///
+/// Shown able to fail: making `TimerQueue::pop_due` ignore the deadline
+/// (`if top.deadline > now` never true) fires the second timer with the
+/// first (the model's assertion).
+#[test]
+fn timer_due_while_the_timer_thread_parks_fires_at_its_deadline_not_before() {
+    loom::model(|| {
+        let driver = TimerDriver::new();
+        let (first, first_waker) = ThreadWaker::for_current_thread();
+        let (second, second_waker) = ThreadWaker::for_current_thread();
+        driver.insert_after(Duration::from_millis(10), first_waker);
+        driver.insert_after(Duration::from_millis(20), second_waker);
+        driver.elapse(Duration::from_millis(10));
+        first.park_until(|first| first.wakes() == 1);
+        assert_eq!(second.wakes(), 0, "the 20 ms timer fired at 10 ms");
+        driver.elapse(Duration::from_millis(10));
+        second.park_until(|second| second.wakes() == 1);
+        drop(driver);
+        assert_eq!((first.wakes(), second.wakes()), (1, 1));
     });
 }

@@ -85,7 +85,7 @@ use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
 use crate::runtime::wait::{ChannelFacts, ChannelKind};
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::sync::Arc;
+use crate::sync::{Arc, BLOCKING_SPINS};
 use operation::{RecvArm, RecvWait, SendArm};
 use selection::{One, Waiting};
 
@@ -128,22 +128,15 @@ pub(crate) struct Channel<T> {
     pub(crate) flavour: Flavour<T>,
 }
 
-/// Extra tries a `_blocking` operation on a buffered channel makes before
-/// it registers and parks (none under loom, where a spin is only a delay
-/// that every model would have to explore).
-#[cfg(not(loom))]
-const BLOCKING_SPINS: u32 = 10;
-#[cfg(loom)]
-const BLOCKING_SPINS: u32 = 0;
-
 /// Runs `attempt` until it gives an outcome (`Ok`), at most
-/// `BLOCKING_SPINS + 1` times, handing what a failed try gave back (`Err`)
-/// to the next one and finally to the caller. Between tries it pauses:
-/// doubling busy-waits, then yields of the core (the counterpart may share
-/// it). A receiver on another core usually frees room (or a sender
-/// delivers) within a microsecond, while registering, parking and being
-/// woken costs both sides several. Gives up early once `others_wait`: what
-/// comes next belongs to them.
+/// `BLOCKING_SPINS + 1` times (the facade decides how many; one extra try
+/// under loom), handing what a failed try gave back (`Err`) to the next
+/// one and finally to the caller. Between tries it pauses
+/// (`sync::blocking_pause`): doubling busy-waits, then yields of the core
+/// (the counterpart may share it). A receiver on another core usually
+/// frees room (or a sender delivers) within a microsecond, while
+/// registering, parking and being woken costs both sides several. Gives
+/// up early once `others_wait`: what comes next belongs to them.
 fn spin<S, R>(
     mut state: S,
     mut attempt: impl FnMut(S) -> Result<R, S>,
@@ -157,13 +150,7 @@ fn spin<S, R>(
         if round == BLOCKING_SPINS || others_wait() {
             break;
         }
-        if round < 6 {
-            for _ in 0..1u32 << round {
-                crate::sync::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
+        crate::sync::blocking_pause(round);
     }
     Err(state)
 }

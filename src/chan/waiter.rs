@@ -99,7 +99,6 @@ use std::task::Waker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, UnsafeCell};
 
-#[cfg(not(loom))]
 crate::sync::thread_local! {
     /// This thread's spare token (see [`Token::recycle`]).
     static SPARE_TOKEN: std::cell::Cell<Option<Arc<Token>>> = std::cell::Cell::new(None);
@@ -132,7 +131,6 @@ impl Token {
     /// A token in the `WAITING` state waking `waker`: this thread's spare
     /// one if it has one (see [`Token::recycle`]), else a new allocation.
     pub(crate) fn acquire(waker: &Waker) -> Arc<Token> {
-        #[cfg(not(loom))]
         if let Some(token) = SPARE_TOKEN.try_with(|spare| spare.take()).ok().flatten() {
             // Relaxed and an uncontended lock: the token is unique (only
             // unique tokens are kept, and `Arc::get_mut` acquired every
@@ -149,10 +147,7 @@ impl Token {
     /// Owner side, once a selection is over: keeps `token` as this
     /// thread's spare if nothing else refers to it any more (no queue, no
     /// counterpart), saving the next wait an allocation; else drops it.
-    /// Under loom every wait allocates, so models see fresh tokens only.
-    #[cfg_attr(loom, allow(unused_mut, unused_variables))]
     pub(crate) fn recycle(mut token: Arc<Token>) {
-        #[cfg(not(loom))]
         if let Some(unique) = Arc::get_mut(&mut token) {
             // Drop the waker now: a spare must not keep a task alive.
             *unique.waker.lock() = None;

@@ -95,6 +95,15 @@ impl Driver {
         Driver { shared }
     }
 
+    /// Moves the model clock forward by `by` and wakes the timer thread,
+    /// as the timeout of its park would: loom has no time of its own, and
+    /// a park's timeout never elapses there.
+    #[cfg(loom)]
+    pub(crate) fn elapse(&self, by: Duration) {
+        crate::sync::advance_clock(u64::try_from(by.as_nanos()).unwrap_or(u64::MAX));
+        self.shared.parker.unpark();
+    }
+
     /// Pending timers (armed, neither fired nor cancelled).
     #[cfg(test)]
     pub(crate) fn pending(&self) -> usize {

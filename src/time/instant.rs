@@ -18,8 +18,6 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
-use crate::sync::OnceLock;
-
 /// Where the real clock's first reading lands on the timeline: 2^60 ns,
 /// about 36.5 years, so instants somewhat before the first reading exist.
 /// A virtual clock starts here too, so its instants look like real ones.
@@ -183,13 +181,11 @@ impl Instant {
     }
 
     /// The real clock: [`ORIGIN_NANOS`] plus the time since hoare first
-    /// read the OS monotonic clock in this process.
+    /// read the OS monotonic clock in this process (under loom, the
+    /// model clock of the `sync` facade).
     pub(crate) fn real_now() -> Instant {
-        static BASE: OnceLock<std::time::Instant> = OnceLock::new();
-        let base = *BASE.get_or_init(std::time::Instant::now);
-        let since_base = u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX);
         Instant {
-            nanos: ORIGIN_NANOS.saturating_add(since_base),
+            nanos: ORIGIN_NANOS.saturating_add(crate::sync::clock_nanos()),
         }
     }
 }

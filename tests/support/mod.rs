@@ -69,6 +69,18 @@ pub fn scale(release: usize) -> usize {
     }
 }
 
+/// How many seeds a simulated test runs per flavour and strategy:
+/// `HOARE_SIM_SEEDS` if set (CI runs the release build with 200), else
+/// `scale(default)`.
+pub fn sim_seeds(default: usize) -> u64 {
+    match std::env::var("HOARE_SIM_SEEDS") {
+        Ok(seeds) => seeds
+            .parse()
+            .unwrap_or_else(|_| panic!("HOARE_SIM_SEEDS={seeds:?} is not a number of seeds")),
+        Err(_) => scale(default) as u64,
+    }
+}
+
 // ---- channels ----
 
 /// Rendezvous, bounded small, bounded large, unbounded: for table-driven

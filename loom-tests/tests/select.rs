@@ -1,0 +1,118 @@
+//! Loom models of the selections that do not wait: `select!` with a
+//! `default` arm and the dynamic `Select::try_select`, unbiased (the order
+//! of an unbiased select is seeded with a constant under loom) and biased
+//! (`biased;`, `Select::biased`) with the arm that empties last written
+//! first: the order in which a select that skipped the double collect
+//! would wrongly answer `default`. (Written the other way round, the
+//! check of the emptied arm comes first, when the other is ready already,
+//! and no breakage of `select_now` could show.)
+#![cfg(loom)]
+
+use hoare::chan::{self, Receiver};
+use hoare::select::{Select, Selected};
+use loom::thread;
+
+/// How the select of [`moving_message_never_lets_default_win`] is written.
+#[derive(Clone, Copy)]
+enum Form {
+    Macro,
+    MacroBiasedBFirst,
+    Dynamic,
+    DynamicBiasedBFirst,
+}
+
+/// Receives from `a` or `b` without waiting: the value, or `None` for the
+/// `default` arm (or `Select::try_select`'s `None`). The biased forms put
+/// `b` first.
+fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
+    let dynamic = |biased: bool| {
+        let mut select = if biased {
+            Select::new().biased()
+        } else {
+            Select::new()
+        };
+        if biased {
+            select.recv(b);
+            select.recv(a);
+        } else {
+            select.recv(a);
+            select.recv(b);
+        }
+        select.try_select().map(|(_, selected)| match selected {
+            Selected::Recv(message) => message.unwrap(),
+            Selected::Send(_) => unreachable!("the select has no send"),
+        })
+    };
+    match form {
+        Form::Macro => hoare::block_on(async {
+            hoare::select! {
+                recv(a) -> m => Some(m.unwrap()),
+                recv(b) -> m => Some(m.unwrap()),
+                default => None,
+            }
+        }),
+        Form::MacroBiasedBFirst => hoare::block_on(async {
+            hoare::select! {
+                biased;
+                recv(b) -> m => Some(m.unwrap()),
+                recv(a) -> m => Some(m.unwrap()),
+                default => None,
+            }
+        }),
+        Form::Dynamic => dynamic(false),
+        Form::DynamicBiasedBFirst => dynamic(true),
+    }
+}
+
+/// `default` is linearizable: while a select with `default` looks at
+/// channels A and B, another thread moves the message from A to B, putting
+/// a message in B *before* taking the one from A, so at every instant one
+/// arm is ready. The select never takes `default`: a pass that found both
+/// empty (B looked at before the put, A after the take) sees a channel's
+/// version change and looks again (the double collect of `select_now`).
+/// Whichever message it takes, the mover gets the other, so none is lost.
+///
+/// Shown able to fail: making `select_now` trust its first pass
+/// (`if unchanged {` always true) lets it return `default` (the model's
+/// assertion), in each form.
+fn moving_message_never_lets_default_win(form: Form) {
+    loom::model(move || {
+        let (tx_a, rx_a) = chan::bounded::<u32>(1);
+        let (tx_b, rx_b) = chan::bounded::<u32>(1);
+        tx_a.try_send(1).unwrap();
+        let mover = {
+            let rx_a = rx_a.clone();
+            thread::spawn(move || {
+                tx_b.try_send(2).unwrap();
+                rx_a.try_recv().ok()
+            })
+        };
+        let chosen = select_now(form, &rx_a, &rx_b);
+        let moved = mover.join().unwrap();
+        match chosen {
+            Some(1) => assert_eq!((moved, rx_b.try_recv().ok()), (None, Some(2))),
+            Some(2) => assert_eq!((moved, rx_b.try_recv().ok()), (Some(1), None)),
+            other => panic!("the select took {other:?} while one arm was always ready"),
+        }
+    });
+}
+
+#[test]
+fn moving_message_never_lets_default_win_in_select_macro() {
+    moving_message_never_lets_default_win(Form::Macro);
+}
+
+#[test]
+fn moving_message_never_lets_default_win_in_select_macro_biased_b_first() {
+    moving_message_never_lets_default_win(Form::MacroBiasedBFirst);
+}
+
+#[test]
+fn moving_message_never_lets_try_select_return_none() {
+    moving_message_never_lets_default_win(Form::Dynamic);
+}
+
+#[test]
+fn moving_message_never_lets_biased_try_select_return_none() {
+    moving_message_never_lets_default_win(Form::DynamicBiasedBFirst);
+}
