@@ -200,6 +200,7 @@ impl<T> Channel<T> {
         .ok()
     }
 
+    #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.touch();
         match &self.flavour {
@@ -210,6 +211,7 @@ impl<T> Channel<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         self.touch();
         match &self.flavour {
@@ -220,6 +222,7 @@ impl<T> Channel<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn version(&self) -> (usize, usize) {
         self.touch();
         match &self.flavour {

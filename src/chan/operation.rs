@@ -70,10 +70,18 @@ impl<'a, T> RecvArm<'a, T> {
         self.result.take()
     }
 
+    /// The arm's channel. Its `Channel` methods tell a listening host that
+    /// the step touched it; the arm protocol's steps that reach the flavour
+    /// directly (register, withdraw, finish, pass on) say so themselves.
+    #[inline]
     fn channel(&self) -> &'a Channel<T> {
-        let channel = self
-            .channel
-            .expect("hoare: a disabled select arm was driven");
+        self.channel
+            .expect("hoare: a disabled select arm was driven")
+    }
+
+    /// [`Self::channel`], noting the touch for a listening host.
+    fn touched_channel(&self) -> &'a Channel<T> {
+        let channel = self.channel();
         channel.touch();
         channel
     }
@@ -99,7 +107,7 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        let channel = self.channel();
+        let channel = self.touched_channel();
         let id = channel.id();
         self.wait = match &channel.flavour {
             Flavour::Zero(zero) => match zero.wait_recv(token, index, id) {
@@ -121,7 +129,7 @@ impl<T> Arm for RecvArm<'_, T> {
         if matches!(wait, RecvWait::Idle) {
             return;
         }
-        match (wait, &self.channel().flavour) {
+        match (wait, &self.touched_channel().flavour) {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.withdraw_recv(&entry),
             (RecvWait::Queued, Flavour::Array(array)) => array.withdraw_recv(token),
             (RecvWait::Queued, Flavour::SmallArray(array)) => array.withdraw_recv(token),
@@ -136,6 +144,7 @@ impl<T> Arm for RecvArm<'_, T> {
         // registering and rolling back a registration that found the channel
         // ready; the retry below is right then too.
         if let RecvWait::Slot(entry) = std::mem::take(&mut self.wait) {
+            self.touched_channel();
             if let Some(value) = super::zero::Rendezvous::finish_recv(&entry) {
                 self.result = Some(Ok(value));
                 return true;
@@ -146,7 +155,10 @@ impl<T> Arm for RecvArm<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        match (std::mem::take(&mut self.wait), &self.channel().flavour) {
+        match (
+            std::mem::take(&mut self.wait),
+            &self.touched_channel().flavour,
+        ) {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.pass_on_recv(&entry),
             (_, Flavour::Zero(_)) => {}
             (_, Flavour::Array(array)) => array.pass_on_recv(),
@@ -218,10 +230,18 @@ impl<'a, T> SendArm<'a, T> {
         self.channel.is_some_and(|channel| channel.is_closed())
     }
 
+    /// The arm's channel. Its `Channel` methods tell a listening host that
+    /// the step touched it; the arm protocol's steps that reach the flavour
+    /// directly (register, withdraw, finish, pass on) say so themselves.
+    #[inline]
     fn channel(&self) -> &'a Channel<T> {
-        let channel = self
-            .channel
-            .expect("hoare: a disabled select arm was driven");
+        self.channel
+            .expect("hoare: a disabled select arm was driven")
+    }
+
+    /// [`Self::channel`], noting the touch for a listening host.
+    fn touched_channel(&self) -> &'a Channel<T> {
+        let channel = self.channel();
         channel.touch();
         channel
     }
@@ -278,7 +298,7 @@ impl<'a, T> SendArm<'a, T> {
     /// What is left of a selected offer: `None` if a receive took it
     /// (sent), the value if not.
     fn offer_left(&self, entry: &Entry<T>) -> Option<T> {
-        match &self.channel().flavour {
+        match &self.touched_channel().flavour {
             Flavour::Zero(_) => super::zero::Rendezvous::offer_left(entry),
             Flavour::Array(array) => array.offer_left(entry),
             Flavour::SmallArray(array) => array.offer_left(entry),
@@ -330,7 +350,7 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
-        let channel = self.channel();
+        let channel = self.touched_channel();
         let (value, first_in_line) = self
             .take_held()
             .expect("hoare: only a send arm that holds its value registers");
@@ -366,7 +386,7 @@ impl<T> Arm for SendArm<'_, T> {
         let Some(entry) = self.take_offer() else {
             return;
         };
-        let value = match &self.channel().flavour {
+        let value = match &self.touched_channel().flavour {
             Flavour::Zero(zero) => zero.withdraw_send(&entry),
             Flavour::Array(array) => array.withdraw_send(&entry),
             Flavour::SmallArray(array) => array.withdraw_send(&entry),

@@ -143,13 +143,20 @@ pub(crate) fn dump() -> Option<Dump> {
     with_host(|host| host.map(|host| host.dump()))
 }
 
-/// Notes that the process being polled touched `object` (one thread-local
-/// flag read when no host listens).
-#[inline]
+/// Notes that the process being polled touched `object`: one thread-local
+/// flag read, inline, when no host listens (channel operations call this
+/// on their fast paths).
+#[inline(always)]
 pub(crate) fn touch(object: Touched) {
-    if !LISTENING.with(Cell::get) {
-        return;
+    if LISTENING.with(Cell::get) {
+        touch_listening(object);
     }
+}
+
+/// [`touch`] while a host listens, out of the callers' fast paths.
+#[cold]
+#[inline(never)]
+fn touch_listening(object: Touched) {
     with_host(|host| {
         if let Some(host) = host {
             host.touch(object);
