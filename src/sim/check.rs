@@ -93,14 +93,30 @@ pub(crate) fn failure_report(
          {error}\n\
          ({} steps, {} deviations from the default schedule)\n\
          {shrunk}\
-         replay it with: HOARE_SCHEDULE={token} cargo test{target} {test} -- --exact\n\
+         replay it with: {command}\n\
          or in code: hoare::sim::Builder::new().replay(\"{token}\").run(..)\n\
          the run, a step a line:\n{}",
         trace.steps(),
         trace.preemptions(),
         trace.without_messages(),
-        test = test_name(),
-        target = cargo_target(),
+        command = replay_command(&token),
+    )
+}
+
+/// The command that reruns the failing schedule: `cargo test` of this very
+/// test when a test harness runs it (libtest names each test's thread after
+/// the test), else this program run again with the token in its
+/// environment.
+fn replay_command(token: &str) -> String {
+    let test = test_name();
+    if test == "main" || test == "<test name>" {
+        return format!(
+            "HOARE_SCHEDULE={token} set in the environment of the command that ran this program"
+        );
+    }
+    format!(
+        "HOARE_SCHEDULE={token} cargo test{target} {test} -- --exact",
+        target = cargo_target()
     )
 }
 
