@@ -114,8 +114,10 @@ fn finished_process_and_ready_channel_are_chosen_fairly() {
             let mut joins = 0;
             for _ in 0..TRIALS {
                 let handle = hoare::spawn(async {});
+                // Sleep, not yield: a spinning main future would keep a
+                // serialising runner (valgrind) from giving the worker time.
                 while !handle.is_finished() {
-                    hoare::yield_now().await;
+                    time::sleep(Duration::from_millis(1)).await;
                 }
                 let (tx, rx) = chan::bounded::<()>(1);
                 tx.try_send(()).unwrap();
@@ -139,8 +141,10 @@ fn biased_select_prefers_a_finished_join_written_first() {
         hoare::run(async {
             for _ in 0..50 {
                 let handle = hoare::spawn(async { 1u8 });
+                // Sleep, not yield: a spinning main future would keep a
+                // serialising runner (valgrind) from giving the worker time.
                 while !handle.is_finished() {
-                    hoare::yield_now().await;
+                    time::sleep(Duration::from_millis(1)).await;
                 }
                 let (tx, rx) = chan::bounded::<u8>(1);
                 tx.try_send(2).unwrap();
