@@ -22,19 +22,35 @@ pub(crate) const PROCESS_BUDGET: u32 = 128;
 
 thread_local! {
     static BUDGET: Cell<Option<u32>> = Cell::new(None);
+    /// Whether an operation found the budget spent (and so yielded) since
+    /// [`with_budget_of`] last began.
+    static SPENT: Cell<bool> = Cell::new(false);
 }
 
 /// Runs `f` with a fresh budget of [`PROCESS_BUDGET`], restoring the
 /// previous budget afterwards (polls may nest: `block_on` inside `run`).
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u32>);
+    with_budget_of(PROCESS_BUDGET, f).0
+}
+
+/// Runs `f` with a fresh budget of `limit` operations, restoring the
+/// previous budget afterwards; also returns whether an operation inside
+/// found the budget spent and yielded (the simulation tells such a yield
+/// from one the process asked for).
+pub(crate) fn with_budget_of<R>(limit: u32, f: impl FnOnce() -> R) -> (R, bool) {
+    struct Restore(Option<u32>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
             BUDGET.with(|cell| cell.set(self.0));
+            SPENT.with(|cell| cell.set(self.1));
         }
     }
-    let _restore = Restore(BUDGET.with(|cell| cell.replace(Some(PROCESS_BUDGET))));
-    f()
+    let _restore = Restore(
+        BUDGET.with(|cell| cell.replace(Some(limit))),
+        SPENT.with(|cell| cell.replace(false)),
+    );
+    let output = f();
+    (output, SPENT.with(Cell::get))
 }
 
 /// `Ready` if the current process may complete another operation;
@@ -43,6 +59,7 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     let spent = BUDGET.with(|cell| cell.get() == Some(0));
     if spent {
+        SPENT.with(|cell| cell.set(true));
         cx.waker().wake_by_ref();
         Poll::Pending
     } else {

@@ -35,8 +35,9 @@ pub(crate) trait Host {
     /// A number for a new channel, unique within the host.
     fn next_channel_id(&self) -> u64;
     /// The process being polled now waits on what `describe` says (in the
-    /// lowercase words of deadlock reports: `recv on channel #3 ...`).
-    fn note_waiting(&self, describe: &dyn Fn() -> String);
+    /// lowercase words of deadlock reports: `recv on channel #3 ...`), to
+    /// be woken through `waker` (the simulation may call it spuriously).
+    fn note_waiting(&self, waker: &Waker, describe: &dyn Fn() -> String);
     /// A process is being spawned from `origin` (its site and name): the
     /// owner that will schedule it, and its number.
     fn admit(&self, origin: &Origin) -> (Owner, u64);
@@ -133,7 +134,7 @@ where
     task::note_waiting(waker, waits());
     with_host(|host| {
         if let Some(host) = host {
-            host.note_waiting(&|| wait::describe_for_host(waits().into_iter()));
+            host.note_waiting(waker, &|| wait::describe_for_host(waits().into_iter()));
         }
     });
 }

@@ -38,7 +38,7 @@ use std::thread::ThreadId;
 use super::clock::VirtualClock;
 use super::error::SimError;
 use super::footprint::{Footprint, Footprints, Object, StepRecord};
-use super::schedule::{Deviation, Kind, Recorder, Schedule};
+use super::schedule::{Deviation, Kind, Mode, Recorder, Schedule};
 use super::strategy::{self, Strategy};
 use super::trace::{Event, Trace};
 use crate::chan::choice;
@@ -77,9 +77,33 @@ pub(crate) struct Config {
     /// Whether `explore` applies its partial-order reduction (tests compare
     /// it with the full search).
     pub(crate) reduce: bool,
+    /// Whether the simulation injects faults (`Builder::faults`).
+    pub(crate) faults: bool,
+    /// The mode of a `prefix` run when it is not `explore`'s (shrinking:
+    /// the failing run's).
+    pub(crate) mode: Option<Mode>,
 }
 
 impl Config {
+    /// The run's mode: a replay's is its token's; a seeded run switches at
+    /// every channel operation; `explore` (a prefix) keeps a poll going
+    /// until its process waits, so that its bound counts the preemptions
+    /// that matter.
+    fn mode(&self) -> Mode {
+        match (&self.replay, &self.prefix, self.mode) {
+            (Some(schedule), _, _) => schedule.mode,
+            (None, Some(_), Some(mode)) => mode,
+            (None, Some(_), None) => Mode {
+                fine: false,
+                faults: self.faults,
+            },
+            (None, None, _) => Mode {
+                fine: true,
+                faults: self.faults,
+            },
+        }
+    }
+
     /// The seed errors report: 0 for a run without one (a replay).
     fn reported_seed(&self) -> u64 {
         match (&self.replay, &self.prefix) {
@@ -261,6 +285,8 @@ pub(crate) struct SimContext {
     footprints: Option<RefCell<Footprints>>,
     /// What the current step touched so far.
     footprint: RefCell<Footprint>,
+    /// Whether faults are injected (the run's mode).
+    faults: bool,
 }
 
 /// A failed assertion, as recorded when it fired.
@@ -273,6 +299,9 @@ struct AssertionFailure {
 
 struct ProcessInfo {
     waiting_on: String,
+    /// The waker of its last wait, kept only with faults (a spurious
+    /// wake calls it); cleared when the process is polled again.
+    waker: Option<Waker>,
 }
 
 impl SimContext {
@@ -398,10 +427,13 @@ impl Host for SimContext {
 
     /// Shown in deadlock reports and in the trace of processes dropped at
     /// the end.
-    fn note_waiting(&self, describe: &dyn Fn() -> String) {
+    fn note_waiting(&self, waker: &Waker, describe: &dyn Fn() -> String) {
         let process = self.current.get();
         if let Some(info) = self.processes.borrow_mut().get_mut(&process) {
             info.waiting_on = describe();
+            if self.faults {
+                info.waker = Some(waker.clone());
+            }
         }
     }
 
@@ -431,6 +463,7 @@ impl Host for SimContext {
             process,
             ProcessInfo {
                 waiting_on: "nothing yet (never polled)".into(),
+                waker: None,
             },
         );
         self.spawned.borrow_mut().push(process);
@@ -494,6 +527,7 @@ impl Runnable {
 
 /// Runs `future` as the main process of a simulation under `config`.
 pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, SimError>, Trace) {
+    let mode = config.mode();
     let shared = StdArc::new(SimShared::new());
     let cx = std::rc::Rc::new(SimContext {
         shared: shared.clone(),
@@ -516,11 +550,13 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
             .footprints
             .then(|| RefCell::new(Footprints::default())),
         footprint: RefCell::new(Footprint::default()),
+        faults: mode.faults,
     });
     cx.processes.borrow_mut().insert(
         0,
         ProcessInfo {
             waiting_on: "nothing yet".into(),
+            waker: None,
         },
     );
     cx.trace.borrow_mut().push(Event::Spawn {
@@ -532,7 +568,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let clock_guard = time_clock::enter(clock.clone());
     let no_blocking = ForbidBlocking::enter(NoBlocking::Simulation);
     let (result, _) = choice::with_source(Box::new(SelectChoices), || {
-        drive(config, &cx, &shared, &clock, future)
+        drive(config, mode, &cx, &shared, &clock, future)
     });
     // Drop what is left while the simulation's context is still installed:
     // destructors of processes may use channels and timers.
@@ -566,10 +602,11 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let recorder = cx
         .recorder
         .replace(Recorder::new(strategy::replay(&Schedule {
+            mode,
             deviations: Vec::new(),
             total: 0,
         })));
-    trace.finish(recorder.into_points(), cx.step.get());
+    trace.finish(recorder.into_points(), cx.step.get(), mode);
     if let Some(footprints) = &cx.footprints {
         trace.set_footprints(footprints.take());
     }
@@ -579,6 +616,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
 
 fn drive<F: Future>(
     config: &Config,
+    mode: Mode,
     cx: &SimContext,
     shared: &StdArc<SimShared>,
     clock: &VirtualClock,
@@ -596,6 +634,14 @@ fn drive<F: Future>(
     let main_waker = Waker::from(StdArc::new(SimMainWaker(shared.clone())));
     let mut runnable: Vec<Runnable> = Vec::new();
     let mut main_queued = false;
+    // The process whose last poll ended because its budget was spent: its
+    // self-wake is not a yield it asked for.
+    let mut spent: Option<u64> = None;
+    // Channel operations a poll may complete: one in the fine mode, so the
+    // schedule can switch processes at each.
+    let budget_limit = if mode.fine { 1 } else { budget::PROCESS_BUDGET };
+    // Processes held back by a fault, and the step until which.
+    let mut held: BTreeMap<u64, u64> = BTreeMap::new();
     loop {
         for process in cx.spawned.borrow_mut().drain(..) {
             cx.recorder.borrow_mut().on_spawn(process);
@@ -603,7 +649,7 @@ fn drive<F: Future>(
         let woken = std::mem::take(&mut *shared.woken.lock());
         for (task, is_yield) in woken {
             let process = task.header().id;
-            if is_yield {
+            if is_yield && spent != Some(process) {
                 cx.recorder.borrow_mut().on_yield(process);
             }
             runnable.push(Runnable::Process(process, task));
@@ -639,9 +685,16 @@ fn drive<F: Future>(
                 schedule: String::new(),
             });
         }
+        if mode.faults && !runnable.is_empty() && spurious_wake(cx, &runnable) {
+            continue;
+        }
         if runnable.is_empty() {
             match clock.next_useful_deadline() {
                 Some(deadline) => {
+                    let deadline = match mode.faults {
+                        true => deadline + jitter(cx),
+                        false => deadline,
+                    };
                     jumped = true;
                     cx.trace.borrow_mut().push(Event::Advance {
                         to: VirtualClock::offset(deadline),
@@ -673,7 +726,10 @@ fn drive<F: Future>(
             });
         }
         cx.step.set(step);
-        let processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
+        let mut processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
+        if mode.faults {
+            processes = hold_back(cx, &mut held, processes, step);
+        }
         let default = if processes.contains(&last) {
             last
         } else {
@@ -683,9 +739,9 @@ fn drive<F: Future>(
             .recorder
             .borrow_mut()
             .choose(Kind::Process, &processes, default, step);
-        let position = processes
+        let position = runnable
             .iter()
-            .position(|&p| p == process)
+            .position(|r| r.process() == process)
             .expect("the recorder takes one of the options");
         let chosen = runnable.remove(position);
         last = process;
@@ -698,14 +754,16 @@ fn drive<F: Future>(
         cx.footprint.take();
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
             info.waiting_on = wait::UNKNOWN.into();
+            info.waker = None;
         }
         match chosen {
             Runnable::Main => {
                 main_queued = false;
                 let mut main_cx = Context::from_waker(&main_waker);
-                let polled = budget::with_budget(|| {
+                let (polled, out_of_budget) = budget::with_budget_of(budget_limit, || {
                     catch_unwind(AssertUnwindSafe(|| main.as_mut().poll(&mut main_cx)))
                 });
+                spent = out_of_budget.then_some(0);
                 match polled {
                     Ok(Poll::Ready(output)) => {
                         cx.touched_everything();
@@ -716,7 +774,7 @@ fn drive<F: Future>(
                     Ok(Poll::Pending) => {
                         // SeqCst: as in `SimMainWaker`. Woken during its own poll:
                         // the main future yielded.
-                        if shared.main_woken.load(Ordering::SeqCst) {
+                        if shared.main_woken.load(Ordering::SeqCst) && !out_of_budget {
                             cx.recorder.borrow_mut().on_yield(0);
                         }
                     }
@@ -737,7 +795,8 @@ fn drive<F: Future>(
                 }
             }
             Runnable::Process(_, task) => {
-                budget::with_budget(|| task.run());
+                let ((), out_of_budget) = budget::with_budget_of(budget_limit, || task.run());
+                spent = out_of_budget.then_some(process);
             }
         }
         cx.end_step(process, std::mem::take(&mut jumped));
@@ -748,6 +807,105 @@ fn drive<F: Future>(
             }
         }
     }
+}
+
+/// How many steps a held-back process is not polled (fault).
+const HOLD_STEPS: u64 = 16;
+
+/// The most a timer fires late (fault), in quarter-milliseconds.
+const JITTER_QUARTERS: u64 = 4;
+
+/// A fault's choice before a step: wake one of the waiting processes
+/// (those whose last poll noted a wait) though nothing happened. `true`
+/// if one was woken.
+fn spurious_wake(cx: &SimContext, runnable: &[Runnable]) -> bool {
+    let waiting: Vec<u64> = cx
+        .processes
+        .borrow()
+        .iter()
+        .filter(|(process, info)| {
+            info.waker.is_some() && !runnable.iter().any(|r| r.process() == **process)
+        })
+        .map(|(&process, _)| process)
+        .collect();
+    let options: Vec<u64> = std::iter::once(0)
+        .chain(waiting.iter().map(|p| p + 1))
+        .collect();
+    let chosen = cx
+        .recorder
+        .borrow_mut()
+        .choose(Kind::Wake, &options, 0, cx.step.get() + 1);
+    if chosen == 0 {
+        return false;
+    }
+    let process = chosen - 1;
+    let waker = cx
+        .processes
+        .borrow_mut()
+        .get_mut(&process)
+        .and_then(|info| info.waker.take());
+    cx.trace.borrow_mut().push(Event::SpuriousWake { process });
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+    true
+}
+
+/// A fault's choice before step `step`: hold one of the runnable
+/// `processes` back for [`HOLD_STEPS`]. Returns the processes the step
+/// may poll: those not held back, or all of them (and none held any
+/// more) when every one is.
+fn hold_back(
+    cx: &SimContext,
+    held: &mut BTreeMap<u64, u64>,
+    processes: Vec<u64>,
+    step: u64,
+) -> Vec<u64> {
+    held.retain(|_, until| *until >= step);
+    let free: Vec<u64> = processes
+        .iter()
+        .copied()
+        .filter(|p| !held.contains_key(p))
+        .collect();
+    if free.len() >= 2 {
+        let options: Vec<u64> = std::iter::once(0).chain(free.iter().map(|p| p + 1)).collect();
+        let chosen = cx
+            .recorder
+            .borrow_mut()
+            .choose(Kind::Hold, &options, 0, step);
+        if chosen > 0 {
+            held.insert(chosen - 1, step + HOLD_STEPS - 1);
+            cx.trace.borrow_mut().push(Event::Held {
+                process: chosen - 1,
+                steps: HOLD_STEPS,
+            });
+        }
+    }
+    let free: Vec<u64> = processes
+        .iter()
+        .copied()
+        .filter(|p| !held.contains_key(p))
+        .collect();
+    if free.is_empty() {
+        held.clear();
+        return processes;
+    }
+    free
+}
+
+/// A fault's choice at a jump of virtual time: how late the timers due
+/// fire (zero by default, at most [`JITTER_QUARTERS`] quarter-milliseconds).
+fn jitter(cx: &SimContext) -> std::time::Duration {
+    let options: Vec<u64> = (0..=JITTER_QUARTERS).collect();
+    let quarters = cx
+        .recorder
+        .borrow_mut()
+        .choose(Kind::Jitter, &options, 0, cx.step.get());
+    let late = std::time::Duration::from_micros(250 * quarters);
+    if quarters > 0 {
+        cx.trace.borrow_mut().push(Event::Jitter { late });
+    }
+    late
 }
 
 /// The run's failed assertion, if one fired: it fails the run whatever
@@ -834,6 +992,9 @@ fn shut_down(
     }
     for task in shared.owned.close_and_drain() {
         task.shutdown();
+    }
+    for info in cx.processes.borrow_mut().values_mut() {
+        info.waker = None;
     }
     drop(std::mem::take(&mut *shared.woken.lock()));
     clock.clear();

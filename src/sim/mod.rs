@@ -203,6 +203,8 @@ impl Builder {
                 max_preemptions: Some(2),
                 max_schedules: 100_000,
                 reduce: true,
+                faults: false,
+                mode: None,
             },
         }
     }
@@ -287,6 +289,68 @@ impl Builder {
                  the text of a HOARE_SCHEDULE= report or of Trace::schedule() unchanged"
             ),
         }
+        self
+    }
+
+    /// Whether the simulation injects faults of its own where real
+    /// runtimes vary (default `false`). Three kinds, each a recorded
+    /// choice of the run (its default: no fault), so each shows in the
+    /// trace ([`Event::SpuriousWake`], [`Event::Held`], [`Event::Jitter`])
+    /// and in the token, counts as a deviation, and replays exactly:
+    ///
+    /// * **Spurious wake-up.** Before each step, a waiting process (its
+    ///   last poll returned `Pending` in a channel operation, `select!`,
+    ///   sleep or join) may be woken though nothing it waits on happened,
+    ///   as a waker shared with other work, or a stale one, does on a real
+    ///   runtime. In a seeded run: with probability 1/32 per step, one of
+    ///   the waiting processes, each equally likely. hoare's own futures
+    ///   register again and keep waiting; code that treats every wake as
+    ///   "ready" is caught.
+    /// * **A process held back.** Before each step with at least two
+    ///   runnable processes, one of them may be descheduled: not polled
+    ///   for the next 16 steps, or until nothing else can run (as a worker
+    ///   thread preempted by the OS). In a seeded run: with probability
+    ///   1/64 per such step, each runnable process equally likely.
+    /// * **Timer jitter.** A timer fires no earlier than its deadline and,
+    ///   with faults, up to 1 ms late (the slack the simulation grants a
+    ///   real timer): at each jump of virtual time the clock may move 1 to
+    ///   4 quarter-milliseconds past the earliest deadline, and every timer
+    ///   due by then fires, still in deadline order (ties in the run's
+    ///   order). In a seeded run: with probability 1/4 per jump, the
+    ///   lateness uniform in 1..=4 quarters.
+    ///
+    /// Faults are drawn from their own stream of the seed, so the other
+    /// choices of a seed do not move; with faults off nothing is drawn and
+    /// a run is exactly what it was. Under [`explore`](Builder::explore)
+    /// the faults are choices to explore like any other (within the
+    /// bound), which multiplies the schedules: explore keeps them off
+    /// unless this is set.
+    ///
+    /// ```
+    /// use hoare::sim::{Builder, Event};
+    ///
+    /// let program = || async {
+    ///     let (tx, rx) = hoare::chan::bounded::<u32>(0);
+    ///     hoare::spawn(async move {
+    ///         for i in 0..50 {
+    ///             tx.send(i).await.unwrap();
+    ///         }
+    ///     });
+    ///     let mut sum = 0;
+    ///     while let Ok(i) = rx.recv().await {
+    ///         sum += i;
+    ///     }
+    ///     sum
+    /// };
+    /// let (sum, trace) = Builder::new().seed(3).faults(true).run_traced(program());
+    /// assert_eq!(sum, 1225); // hoare's channels tolerate spurious wake-ups
+    /// let faults = trace.events().iter().filter(|e| matches!(e, Event::SpuriousWake { .. })).count();
+    /// assert!(faults > 0);
+    /// let (_, again) = Builder::new().replay(&trace.schedule()).run_traced(program());
+    /// assert_eq!(again.fingerprint(), trace.fingerprint());
+    /// ```
+    pub fn faults(mut self, faults: bool) -> Self {
+        self.config.faults = faults;
         self
     }
 

@@ -15,6 +15,9 @@
 //! | timer (`t`) | `0..k`: which of the `k` timers still due at this instant fires next, in registration order | `0`, registration order |
 //! | buggify site (`e`) | `0` disabled, `1` enabled | `0` |
 //! | buggify draw (`b`) | `0` false, `1` true | `0` |
+//! | spurious wake (`w`, faults only) | `0` none, `p + 1`: wake waiting process `p` | `0` |
+//! | hold (`h`, faults only) | `0` none, `p + 1`: keep runnable process `p` unpolled for a while | `0` |
+//! | jitter (`j`, faults only) | `0..=4`: fire the next timers that many quarter-milliseconds late | `0` |
 //!
 //! A choice with a single option is not a choice point: nothing is
 //! recorded and nothing is counted. A *deviation* is a choice point whose
@@ -32,6 +35,16 @@
 //! run replayed from a token records the same choice points and so has the
 //! same token. `v1.4p2.0a1.7`: four defaults, process 2, at once arm 1
 //! first, seven defaults, end.
+//!
+//! # Modes
+//!
+//! Two settings change which choice points a run has, so a token names
+//! them (as a [`Mode`] item right after the version tag, left out when
+//! both are off): `s`, the run switches at every channel operation (each
+//! poll completes at most one; seeded runs), and `f`, faults are injected
+//! (`Builder::faults`). `v1.sf.12p1.40` replays a seeded run with faults;
+//! a token without the item replays at `explore`'s granularity, where a
+//! poll runs until its process waits.
 
 use std::fmt;
 
@@ -51,6 +64,12 @@ pub(crate) enum Kind {
     BuggifySite,
     /// The answer of one draw of an enabled `buggify!` site.
     BuggifyDraw,
+    /// A spurious wake of a waiting process (0: none; `p + 1`: process `p`).
+    Wake,
+    /// A runnable process held back for a while (0: none; `p + 1`: `p`).
+    Hold,
+    /// How many quarter-milliseconds late the next timers fire.
+    Jitter,
 }
 
 impl Kind {
@@ -61,6 +80,9 @@ impl Kind {
             Kind::Timer => 't',
             Kind::BuggifySite => 'e',
             Kind::BuggifyDraw => 'b',
+            Kind::Wake => 'w',
+            Kind::Hold => 'h',
+            Kind::Jitter => 'j',
         }
     }
 
@@ -71,6 +93,9 @@ impl Kind {
             't' => Kind::Timer,
             'e' => Kind::BuggifySite,
             'b' => Kind::BuggifyDraw,
+            'w' => Kind::Wake,
+            'h' => Kind::Hold,
+            'j' => Kind::Jitter,
             _ => return None,
         })
     }
@@ -84,6 +109,9 @@ impl fmt::Display for Kind {
             Kind::Timer => "the next same-instant timer",
             Kind::BuggifySite => "a buggify! site's enablement",
             Kind::BuggifyDraw => "a buggify! draw",
+            Kind::Wake => "a spurious wake (faults)",
+            Kind::Hold => "a process held back (faults)",
+            Kind::Jitter => "a timer's jitter (faults)",
         })
     }
 }
@@ -115,10 +143,51 @@ pub(crate) struct Deviation {
     pub(crate) value: u64,
 }
 
-/// A parsed token: the deviations, and how many choice points the run
-/// made in all.
+/// How a run is simulated beyond its choices: what a token's mode item
+/// (`s`, `f`, `sf`, or none) says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Mode {
+    /// Each poll completes at most one channel operation, so the schedule
+    /// can switch processes at every one (seeded runs).
+    pub(crate) fine: bool,
+    /// Faults are injected (`Builder::faults`).
+    pub(crate) faults: bool,
+}
+
+impl Mode {
+    fn item(self) -> Option<&'static str> {
+        match (self.fine, self.faults) {
+            (false, false) => None,
+            (true, false) => Some("s"),
+            (false, true) => Some("f"),
+            (true, true) => Some("sf"),
+        }
+    }
+
+    fn from_item(item: &str) -> Option<Mode> {
+        Some(match item {
+            "s" => Mode {
+                fine: true,
+                faults: false,
+            },
+            "f" => Mode {
+                fine: false,
+                faults: true,
+            },
+            "sf" => Mode {
+                fine: true,
+                faults: true,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// A parsed token: the run's mode, the deviations, and how many choice
+/// points the run made in all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Schedule {
+    pub(crate) mode: Mode,
     pub(crate) deviations: Vec<Deviation>,
     pub(crate) total: u64,
 }
@@ -140,6 +209,7 @@ impl Schedule {
             })
             .collect();
         Schedule {
+            mode: Mode::default(),
             deviations,
             total: points.len() as u64,
         }
@@ -153,7 +223,14 @@ impl Schedule {
                 "it does not start with the version tag `{VERSION}.`"
             ));
         }
-        let items: Vec<&str> = items.collect();
+        let mut items: Vec<&str> = items.collect();
+        let mut mode = Mode::default();
+        if items.len() > 1 {
+            if let Some(parsed) = Mode::from_item(items[0]) {
+                mode = parsed;
+                items.remove(0);
+            }
+        }
         let Some((last, deviations)) = items.split_last() else {
             return Err("it has no items after the version tag".into());
         };
@@ -164,6 +241,7 @@ impl Schedule {
             text.parse().map_err(|_| format!("{text:?} is too large"))
         };
         let mut schedule = Schedule {
+            mode,
             deviations: Vec::with_capacity(deviations.len()),
             total: 0,
         };
@@ -193,6 +271,10 @@ impl Schedule {
     /// The token.
     pub(crate) fn token(&self) -> String {
         let mut token = String::from(VERSION);
+        if let Some(item) = self.mode.item() {
+            token.push('.');
+            token.push_str(item);
+        }
         let mut next = 0;
         for deviation in &self.deviations {
             let gap = deviation.index - next;
@@ -328,7 +410,14 @@ mod tests {
 
     #[test]
     fn parsing_then_printing_gives_the_token_back() {
-        for token in ["v1.0", "v1.0e1.3b1.0p12.5", "v1.9t2.0"] {
+        for token in [
+            "v1.0",
+            "v1.0e1.3b1.0p12.5",
+            "v1.9t2.0",
+            "v1.s.4p2.0",
+            "v1.sf.0w3.2h1.1j2.0",
+            "v1.f.7",
+        ] {
             assert_eq!(Schedule::parse(token).unwrap().token(), token);
         }
     }
@@ -336,7 +425,8 @@ mod tests {
     #[test]
     fn malformed_tokens_are_refused_with_a_reason() {
         for token in [
-            "", "v2.3", "v1", "v1.", "v1.3x1.0", "v1.p1.0", "v1.3p.0", "v1.3p1.x",
+            "", "v2.3", "v1", "v1.", "v1.3x1.0", "v1.p1.0", "v1.3p.0", "v1.3p1.x", "v1.s",
+            "v1.fs.3", "v1.s.s.3",
         ] {
             assert!(Schedule::parse(token).is_err(), "{token:?} was accepted");
         }

@@ -140,6 +140,7 @@ where
     run.replay = None;
     run.lenient = true;
     run.footprints = false;
+    run.mode = Some(best.1.mode());
     let mut chunk = deviations(&best.1).len().div_ceil(2).max(1);
     let exhausted = loop {
         let list = deviations(&best.1);
@@ -248,6 +249,7 @@ mod tests {
                 let mut run = config.clone();
                 run.prefix = Some(candidate);
                 run.lenient = true;
+                run.mode = Some(shrunk.trace.mode());
                 let (result, trace) = executor::run(&run, early_sender());
                 if let Err(error) = result {
                     let smaller = (trace.preemptions(), trace.steps())

@@ -12,7 +12,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::footprint::Footprints;
-use super::schedule::{ChoicePoint, Schedule};
+use super::schedule::{ChoicePoint, Mode, Schedule};
 
 /// One thing that happened in a simulation.
 ///
@@ -71,6 +71,26 @@ pub enum Event {
         /// Its deadline, since the start of the run.
         deadline: Duration,
     },
+    /// A fault (`Builder::faults`): a waiting process was woken though
+    /// nothing it waits on happened.
+    SpuriousWake {
+        /// The process woken.
+        process: u64,
+    },
+    /// A fault (`Builder::faults`): a runnable process is not polled for
+    /// the next steps (fewer if nothing else can run).
+    Held {
+        /// The process held back.
+        process: u64,
+        /// For how many steps at most.
+        steps: u64,
+    },
+    /// A fault (`Builder::faults`): virtual time jumps past the earliest
+    /// deadline, so the timers due fire late.
+    Jitter {
+        /// How late.
+        late: Duration,
+    },
     /// The main future finished while this process was still blocked; it
     /// was dropped.
     Dropped {
@@ -91,6 +111,11 @@ impl fmt::Display for Event {
             Event::Choice { value } => write!(f, "select tries arm {value} first"),
             Event::Advance { to } => write!(f, "time advances to {to:?}"),
             Event::Timer { deadline } => write!(f, "timer due at {deadline:?} fires"),
+            Event::SpuriousWake { process } => write!(f, "fault: p{process} woken spuriously"),
+            Event::Held { process, steps } => {
+                write!(f, "fault: p{process} held back for up to {steps} steps")
+            }
+            Event::Jitter { late } => write!(f, "fault: timers fire {late:?} late"),
             Event::Dropped {
                 process,
                 waiting_on,
@@ -118,6 +143,8 @@ pub struct Trace {
     /// Every choice point of the run, in order.
     points: Vec<ChoicePoint>,
     steps: u64,
+    /// The run's mode, which its token names.
+    mode: Mode,
     /// What each step touched, when recorded (`explore`).
     footprints: Option<Footprints>,
 }
@@ -127,10 +154,16 @@ impl Trace {
         self.events.push(event);
     }
 
-    /// The run is over: its choice points and its number of steps.
-    pub(crate) fn finish(&mut self, points: Vec<ChoicePoint>, steps: u64) {
+    /// The run is over: its choice points, its number of steps, its mode.
+    pub(crate) fn finish(&mut self, points: Vec<ChoicePoint>, steps: u64, mode: Mode) {
         self.points = points;
         self.steps = steps;
+        self.mode = mode;
+    }
+
+    /// The mode the run was made in (shrinking replays in it).
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
     }
 
     pub(crate) fn set_footprints(&mut self, footprints: Footprints) {
@@ -178,7 +211,11 @@ impl Trace {
     /// assert_eq!(replayed.schedule(), token);
     /// ```
     pub fn schedule(&self) -> String {
-        Schedule::of(&self.points).token()
+        Schedule {
+            mode: self.mode,
+            ..Schedule::of(&self.points)
+        }
+        .token()
     }
 
     /// How many of the run's choices were not the default (preemptions

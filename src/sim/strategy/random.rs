@@ -7,7 +7,11 @@
 //! position uniformly among the arms left, so a uniform permutation), stream 2 the next
 //! of the timers due at one instant uniformly (a uniform order of the
 //! ties), stream 3 the `buggify!` draws (a site is enabled with
-//! probability 1/2, an enabled site's draw is true with probability 1/4).
+//! probability 1/2, an enabled site's draw is true with probability 1/4),
+//! stream 4 the faults of `Builder::faults` (a spurious wake before a step
+//! with probability 1/32, a process held back with probability 1/64, a
+//! time jump late with probability 1/4; the one affected, or how late,
+//! uniform among the options). Option 0 of a fault is "no fault".
 
 use super::{Request, Scheduler};
 use crate::sim::rng::SimRng;
@@ -19,6 +23,7 @@ pub(crate) struct Random {
     arms: SimRng,
     timers: SimRng,
     buggify: SimRng,
+    faults: SimRng,
 }
 
 impl Random {
@@ -28,6 +33,7 @@ impl Random {
             arms: SimRng::new(seed, 1),
             timers: SimRng::new(seed, 2),
             buggify: SimRng::new(seed, 3),
+            faults: SimRng::new(seed, 4),
         }
     }
 
@@ -35,6 +41,17 @@ impl Random {
     /// priorities and change points from it).
     pub(crate) fn process_stream(&mut self) -> &mut SimRng {
         &mut self.processes
+    }
+}
+
+impl Random {
+    /// A fault with probability `1 / odds`: one of the options after the
+    /// first (0, no fault), uniformly.
+    fn fault(&mut self, odds: usize, options: usize) -> usize {
+        match self.faults.below(odds) {
+            0 => 1 + self.faults.below(options - 1),
+            _ => 0,
+        }
     }
 }
 
@@ -47,6 +64,9 @@ impl Scheduler for Random {
             Kind::Timer => self.timers.below(n),
             Kind::BuggifySite => self.buggify.below(2),
             Kind::BuggifyDraw => usize::from(self.buggify.below(4) == 0),
+            Kind::Wake => self.fault(32, n),
+            Kind::Hold => self.fault(64, n),
+            Kind::Jitter => self.fault(4, n),
         };
         Ok(request.options[index])
     }
