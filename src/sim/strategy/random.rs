@@ -77,6 +77,9 @@ impl Random {
     /// A fault with probability `1 / odds`: one of the options after the
     /// first (0, no fault), uniformly.
     fn fault(&mut self, odds: usize, options: usize) -> usize {
+        if options < 2 {
+            return 0;
+        }
         match self.faults.below(odds) {
             0 => 1 + self.faults.below(options - 1),
             _ => 0,
