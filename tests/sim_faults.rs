@@ -184,7 +184,11 @@ fn jitter_fires_a_timer_never_early_and_at_most_one_millisecond_late() {
         );
         late += usize::from(slept > Duration::from_millis(10));
         let exact = Builder::new().seed(seed).run(program());
-        assert_eq!(exact, Duration::from_millis(10), "seed {seed} without faults");
+        assert_eq!(
+            exact,
+            Duration::from_millis(10),
+            "seed {seed} without faults"
+        );
     }
     assert!(late > 0, "no seed fired the timer late");
 }

@@ -868,7 +868,9 @@ fn hold_back(
         .filter(|p| !held.contains_key(p))
         .collect();
     if free.len() >= 2 {
-        let options: Vec<u64> = std::iter::once(0).chain(free.iter().map(|p| p + 1)).collect();
+        let options: Vec<u64> = std::iter::once(0)
+            .chain(free.iter().map(|p| p + 1))
+            .collect();
         let chosen = cx
             .recorder
             .borrow_mut()
