@@ -8,14 +8,15 @@
 //! operation) or by a deadlock; each bug fails on some schedules and passes
 //! on others. `control` never fails.
 //!
-//! Where the two tools can switch matters for reading the numbers: hoare's
-//! simulation switches processes only where a process waits (a channel
-//! operation that is not ready, a timer, a join) or yields; shuttle 0.8.1
-//! switches at a thread spawn, a yield, a lock and an unlock, and at a
-//! channel operation
-//! only where it blocks. Where a bug needs a switch at a point where
-//! nothing waits, both versions have an explicit yield there (the "work"
-//! between two steps), so that the two programs stay the same.
+//! Where the two tools can switch matters for reading the numbers: a
+//! seeded hoare run may switch processes at every channel operation
+//! (each poll completes at most one), where a process waits (a timer, a
+//! join) and where it yields (`explore` only where a process waits or
+//! yields); shuttle 0.8.1 switches at a thread spawn, a yield, a lock and
+//! an unlock, and at a channel operation only where it blocks. Where a bug
+//! needs a switch at a point where nothing waits, both versions have an
+//! explicit yield there (the "work" between two steps), so that the two
+//! programs stay the same.
 //!
 //! Shared by `benches/zoo.rs` (the table) and `tests/sim_zoo.rs`.
 
