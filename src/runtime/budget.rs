@@ -8,6 +8,11 @@
 //! always ready. Outside a budgeted poll (OS threads, `block_on`, other
 //! executors) the budget is unlimited.
 //!
+//! The simulation polls with a budget of its own choosing
+//! ([`with_budget_of`]: one operation in a seeded run, so its schedule
+//! may switch at each) and learns whether the budget ran out, to tell a
+//! yield forced by the budget from one the process asked for.
+//!
 //! `try_*` calls and a `select!` with a `default` arm never consult or
 //! spend the budget: they never wait, and a spent budget would make a
 //! ready operation look pending.

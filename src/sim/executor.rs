@@ -10,7 +10,17 @@
 //!    such timer exists, the run is deadlocked.
 //! 3. Otherwise the strategy picks one runnable process (seeded), and it is
 //!    polled once, with blocking calls forbidden and the cooperative budget
-//!    set, as on a runtime worker.
+//!    set, as on a runtime worker. A seeded run's budget is one channel
+//!    operation (the next one finds it spent and yields), so the schedule
+//!    can switch at every operation; `explore`'s is the runtime's. Which
+//!    one a run used is its [`Mode`], which its token names. A yield
+//!    caused by the spent budget is not reported to the strategy as one.
+//!
+//! With faults (`Builder::faults`), three more choices: before a step, a
+//! spurious wake of a waiting process (through the waker its last wait
+//! noted); before a step with two or more runnable processes, holding one
+//! back for [`HOLD_STEPS`] steps; at a jump of virtual time, how late (up
+//! to [`JITTER_QUARTERS`] quarter-milliseconds) the timers fire.
 //!
 //! The run ends when the main future completes (processes still blocked
 //! are dropped and listed in the trace), or fails: deadlock, a panic nobody
@@ -20,7 +30,7 @@
 //!
 //! Processes, channels and steps are numbered per simulation; the
 //! scheduler, the `select!` choices and the order of simultaneous timers
-//! draw from three streams of [`SimRng`] derived from the seed; every
+//! draw from separate streams of [`SimRng`] derived from the seed; every
 //! collection iterated here is ordered (`Vec`, `BTreeMap`). Nothing reads
 //! the wall clock or an address. So the same seed and the same program give
 //! the same run.

@@ -3,8 +3,10 @@
 //!
 //! A simulation runs a program's processes on one OS thread. At every step
 //! a generator seeded by the run's seed picks which runnable process to
-//! poll next, and it also makes every `select!` choice; when every process
-//! is blocked, virtual time jumps to the next timer. The same seed and the
+//! poll next, and it also makes every `select!` choice; a seeded run's
+//! poll completes at most one channel operation, so the schedule may
+//! switch processes at each. When every process is blocked, virtual time
+//! jumps to the next timer. The same seed and the
 //! same program give the same schedule, the same choices, the same virtual
 //! times and the same trace fingerprint, on every run and every machine.
 //! Code under test is not rewritten for it: `hoare::spawn`, `select!`,
@@ -72,7 +74,9 @@
 //! ([`Builder::shrink`]) and report its token as `HOARE_SCHEDULE=<token>`.
 //! `assert_always!`, `assert_sometimes!`, `assert_unreachable!` and
 //! `buggify!` (at the crate root) state what must hold in every run, in
-//! some run, in no run, and inject rare behaviour.
+//! some run, in no run, and inject rare behaviour; [`Builder::faults`]
+//! has the simulation inject faults of its own (spurious wake-ups,
+//! processes held back, timer jitter).
 
 mod assertions;
 mod check;

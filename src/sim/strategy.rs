@@ -5,6 +5,16 @@
 //! The executor knows the trait, not the strategies; every decision goes
 //! through the [`Recorder`](super::schedule::Recorder), which keeps the
 //! choice points a token is made of.
+//!
+//! Where a seeded run may switch matters as much as how it picks: the
+//! executor gives each poll of a seeded run a budget of one channel
+//! operation, so a process whose operations are all ready still offers a
+//! switch after each (an interaction point: it touched a channel another
+//! process may touch), rather than running a burst of them as one step.
+//! Both strategies choose there; PCT's change points, drawn over steps,
+//! land between interactions. `explore` keeps the coarser steps (a poll
+//! runs until its process waits), so its deviation bound counts the
+//! switches that matter; a token names which granularity it replays.
 
 mod pct;
 mod random;
@@ -30,10 +40,16 @@ use super::schedule::{Deviation, Kind, Schedule};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Strategy {
-    /// Each step picks uniformly among the runnable processes.
+    /// Each step picks uniformly among the runnable processes, except
+    /// that a process that has just yielded is passed over, with
+    /// probability 3/4, when another can run (a run queue puts a yielder
+    /// behind the others).
     #[default]
     Random,
-    /// Probabilistic Concurrency Testing with bug depth `depth` (`>= 1`).
+    /// Probabilistic Concurrency Testing with bug depth `depth` (`>= 1`)
+    /// (Burckhardt et al. 2010): random priorities, change points where
+    /// the running process drops below the rest, a yielding process to
+    /// the lowest priority.
     Pct {
         /// The depth of the bugs to look for: `depth - 1` priority change
         /// points per window.

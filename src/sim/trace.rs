@@ -181,10 +181,12 @@ impl Trace {
 
     /// The run's replay token: `Builder::new().replay(&token)` reruns
     /// exactly this run, with the same fingerprint, on any machine. It
-    /// starts with a version tag (`v1.`), uses only `[A-Za-z0-9._-]`,
-    /// records only the run's deviations from the default choices,
-    /// run-length encoded, and is canonical: a replay's own token is the
-    /// token replayed.
+    /// starts with a version tag (`v1.`), then the run's mode when it has
+    /// one (`s.` for a seeded run, which may switch at every channel
+    /// operation; `f.` with faults; `sf.` both; none for `explore`'s
+    /// runs), uses only `[A-Za-z0-9._-]`, records only the run's
+    /// deviations from the default choices, run-length encoded, and is
+    /// canonical: a replay's own token is the token replayed.
     ///
     /// ```
     /// use hoare::sim::Builder;

@@ -26,7 +26,12 @@
 //!   but the seed and the program.
 //! * **Yields.** A process that yields (wakes itself while it runs) drops
 //!   to the lowest priority, as in shuttle's PCT: otherwise a spinning
-//!   process would keep the highest priority and starve the rest.
+//!   process would keep the highest priority and starve the rest. A poll
+//!   that ends because its budget is spent (a seeded run's poll completes
+//!   one channel operation) is not a yield and keeps the priority.
+//! * **Steps.** A step of a seeded run is one channel operation at most,
+//!   so the change points fall between interactions of processes (the
+//!   paper's steps are a thread's shared-memory accesses).
 
 use std::collections::BTreeMap;
 
