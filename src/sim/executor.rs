@@ -652,6 +652,8 @@ fn drive<F: Future>(
     let budget_limit = if mode.fine { 1 } else { budget::PROCESS_BUDGET };
     // Processes held back by a fault, and the step until which.
     let mut held: BTreeMap<u64, u64> = BTreeMap::new();
+    // Whether a fault was injected since the last step.
+    let mut faulted = false;
     loop {
         for process in cx.spawned.borrow_mut().drain(..) {
             cx.recorder.borrow_mut().on_spawn(process);
@@ -696,6 +698,7 @@ fn drive<F: Future>(
             });
         }
         if mode.faults && !runnable.is_empty() && spurious_wake(cx, &runnable) {
+            faulted = true;
             continue;
         }
         if runnable.is_empty() {
@@ -738,7 +741,9 @@ fn drive<F: Future>(
         cx.step.set(step);
         let mut processes: Vec<u64> = runnable.iter().map(Runnable::process).collect();
         if mode.faults {
-            processes = hold_back(cx, &mut held, processes, step);
+            let (free, held_one) = hold_back(cx, &mut held, processes, step);
+            processes = free;
+            faulted |= held_one;
         }
         let default = if processes.contains(&last) {
             last
@@ -762,6 +767,12 @@ fn drive<F: Future>(
         cx.trace.borrow_mut().push(Event::Poll { step, process });
         cx.current.set(process);
         cx.footprint.take();
+        if std::mem::take(&mut faulted) {
+            // A fault changed who can run: `explore` orders this step
+            // against every other, as it does a select's or buggify's
+            // choice.
+            cx.touched_everything();
+        }
         if let Some(info) = cx.processes.borrow_mut().get_mut(&process) {
             info.waiting_on = wait::UNKNOWN.into();
             info.waker = None;
@@ -864,19 +875,20 @@ fn spurious_wake(cx: &SimContext, runnable: &[Runnable]) -> bool {
 /// A fault's choice before step `step`: hold one of the runnable
 /// `processes` back for [`HOLD_STEPS`]. Returns the processes the step
 /// may poll: those not held back, or all of them (and none held any
-/// more) when every one is.
+/// more) when every one is; and whether one was held back now.
 fn hold_back(
     cx: &SimContext,
     held: &mut BTreeMap<u64, u64>,
     processes: Vec<u64>,
     step: u64,
-) -> Vec<u64> {
+) -> (Vec<u64>, bool) {
     held.retain(|_, until| *until >= step);
     let free: Vec<u64> = processes
         .iter()
         .copied()
         .filter(|p| !held.contains_key(p))
         .collect();
+    let mut held_one = false;
     if free.len() >= 2 {
         let options: Vec<u64> = std::iter::once(0)
             .chain(free.iter().map(|p| p + 1))
@@ -886,6 +898,7 @@ fn hold_back(
             .borrow_mut()
             .choose(Kind::Hold, &options, 0, step);
         if chosen > 0 {
+            held_one = true;
             held.insert(chosen - 1, step + HOLD_STEPS - 1);
             cx.trace.borrow_mut().push(Event::Held {
                 process: chosen - 1,
@@ -900,9 +913,9 @@ fn hold_back(
         .collect();
     if free.is_empty() {
         held.clear();
-        return processes;
+        return (processes, held_one);
     }
-    free
+    (free, held_one)
 }
 
 /// A fault's choice at a jump of virtual time: how late the timers due
