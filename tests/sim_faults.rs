@@ -225,3 +225,15 @@ fn a_seeded_run_without_faults_keeps_its_fingerprint() {
 }
 
 const PINNED_FINGERPRINT: u64 = 8_903_370_072_529_109_009;
+
+#[test]
+fn check_with_faults_reports_a_replay_that_keeps_them() {
+    let outcome = std::panic::catch_unwind(|| Builder::new().faults(true).check(trusting_program));
+    let payload = outcome.expect_err("check must find the spurious wake");
+    let text = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(text.contains(".faults(true))"), "{text}");
+    assert!(text.contains("HOARE_SCHEDULE=v1.sf."), "{text}");
+}

@@ -178,8 +178,9 @@ where
             // The seed a user will replay is the one verified: run it again.
             let (again, again_trace) = executor::run(&config, make());
             let replayed = replay_verdict(&error, &trace, again.err().as_ref(), &again_trace);
+            let faults = if config.faults { ".faults(true)" } else { "" };
             let seed = format!(
-                "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}))",
+                "HOARE_SEED={seed} (also Builder::new().seed({seed}).strategy(Strategy::{:?}){faults})",
                 config.strategy
             );
             let (error, trace, summary) = shrink_if_enabled(&config, &make, error, trace);
