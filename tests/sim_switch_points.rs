@@ -10,24 +10,22 @@ use hoare::sim::{Builder, Strategy};
 
 /// Two producers each send three messages on an unbounded channel (never
 /// full: no send waits); the receiver records the order.
-fn producers() -> impl std::future::Future<Output = String> {
-    async {
-        let (tx, rx) = hoare::chan::unbounded::<char>();
-        for name in ['a', 'b'] {
-            let tx = tx.clone();
-            hoare::spawn(async move {
-                for _ in 0..3 {
-                    tx.send(name).await.unwrap();
-                }
-            });
-        }
-        drop(tx);
-        let mut order = String::new();
-        while let Ok(name) = rx.recv().await {
-            order.push(name);
-        }
-        order
+async fn producers() -> String {
+    let (tx, rx) = hoare::chan::unbounded::<char>();
+    for name in ['a', 'b'] {
+        let tx = tx.clone();
+        hoare::spawn(async move {
+            for _ in 0..3 {
+                tx.send(name).await.unwrap();
+            }
+        });
     }
+    drop(tx);
+    let mut order = String::new();
+    while let Ok(name) = rx.recv().await {
+        order.push(name);
+    }
+    order
 }
 
 fn interleaved(order: &str) -> bool {
