@@ -8,16 +8,17 @@
 #   bash loom-tests/mutate.sh [FILTER]
 #
 # FILTER (optional) keeps the entries whose model contains it. The scratch
-# copy (MUTATE_SCRATCH, default /tmp/hoare-mutate) and its target directory
-# (MUTATE_TARGET, default target/mutate in this repository) are reused
-# between entries and runs, so each mutation is an incremental build.
+# copy (MUTATE_SCRATCH, default target/mutate-scratch in this repository,
+# so two checkouts never share one) and its target directory
+# (MUTATE_TARGET, default target/mutate) are reused between entries and
+# runs, so each mutation is an incremental build.
 # MUTATE_TIMEOUT bounds one model run (default 600 seconds). An entry that
 # does not apply or build counts as missed, with an ERROR line. Not run in
 # CI: a full run takes about 20 minutes on two shared cores (one release
 # build and one model per entry).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-scratch="${MUTATE_SCRATCH:-/tmp/hoare-mutate}"
+scratch="${MUTATE_SCRATCH:-$repo/target/mutate-scratch}"
 target="${MUTATE_TARGET:-$repo/target/mutate}"
 limit="${MUTATE_TIMEOUT:-600}"
 filter="${1:-}"

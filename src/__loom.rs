@@ -14,7 +14,8 @@
 //! * [`Workers`]: a runtime's shared state with several worker slots,
 //!   whose real worker loops the model starts one by one on loom threads;
 //!   the model plays a slot it did not start (spawns land on that slot's
-//!   local queue, as on a busy worker).
+//!   local queue, as on a busy worker) or spawns from outside every worker
+//!   (into the injection queue).
 //! * [`Parker`]: the one blocking primitive.
 //! * [`TimerDriver`]: a private timer thread and its queue, on the model
 //!   clock, which only the model moves.
@@ -156,6 +157,20 @@ impl Workers {
             _entered: entered,
             _cx: cx,
         }
+    }
+
+    /// Spawns `future` from the calling thread, which is no worker of
+    /// this runtime (as `Runtime::spawn` from outside does): its first
+    /// `Notified` goes to the injection queue and a parked worker is woken
+    /// if nobody searches.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let origin = Origin::new(std::panic::Location::caller(), None);
+        RuntimeScheduler::spawn(&self.shared, future, origin)
     }
 
     fn take_local(&mut self, index: usize) -> Local {

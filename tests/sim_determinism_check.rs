@@ -1,5 +1,6 @@
 //! `check`'s determinism checks: `HOARE_CHECK_DETERMINISM=1` catches a
-//! program whose schedule depends on something outside the simulation,
+//! program whose schedule, or observed data, depends on something outside
+//! the simulation,
 //! and a failing seed is run again before it is reported, the report
 //! saying whether it replayed.
 //!
@@ -32,6 +33,29 @@ async fn schedule_follows_hash_order() {
     while rx.recv().await.is_ok() {}
 }
 
+/// A program that schedules the same way whatever the `HashMap` order,
+/// but whose data follows it: the first key in iteration order, sent
+/// through a channel and then observed or asserted on as `how` says.
+async fn data_follows_hash_order(how: Observe) {
+    let map: HashMap<u32, ()> = (0..8).map(|key| (key, ())).collect();
+    let (tx, rx) = hoare::chan::bounded(1);
+    let first = map.keys().copied().next().unwrap();
+    hoare::spawn(async move { tx.send(first).await.unwrap() });
+    let first = rx.recv().await.unwrap();
+    match how {
+        Observe::Nothing => {}
+        Observe::Value => sim::observe(&first),
+        Observe::Sometimes => hoare::assert_sometimes!(first < 4, "first key is small"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Observe {
+    Nothing,
+    Value,
+    Sometimes,
+}
+
 #[test]
 fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replayed() {
     std::env::set_var("HOARE_SIM_ITERS", "20");
@@ -44,9 +68,21 @@ fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replay
         message.contains("is not deterministic"),
         "HashMap-ordered scheduling is reported: {message}"
     );
-    // Without the check, the same program passes: the check is what finds it.
+    // Data that follows HashMap order while the schedule does not is
+    // caught once the program observes it or asserts on it, and (as the
+    // docs say) not when it does neither.
+    for how in [Observe::Value, Observe::Sometimes] {
+        let message = expect_panic(|| sim::check(|| data_follows_hash_order(how)));
+        assert!(
+            message.contains("is not deterministic"),
+            "HashMap-ordered observed data is reported: {message}"
+        );
+    }
+    sim::check(|| data_follows_hash_order(Observe::Nothing));
+    // Without the check, the same programs pass: the check is what finds them.
     std::env::remove_var("HOARE_CHECK_DETERMINISM");
     sim::check(schedule_follows_hash_order);
+    sim::check(|| data_follows_hash_order(Observe::Value));
 
     // A failing seed that fails again the same way is reported as replayed.
     let message = expect_panic(|| {

@@ -292,18 +292,33 @@ fn dropped_send_future_passes_its_wake_up_on() {
 }
 
 /// A select waiting to receive, dropped while a send selects it, passes
-/// the wake-up on to the other waiting receiver, which gets the message.
+/// the wake-up on to the other waiting receiver, which gets the message
+/// (on `bounded(1)`, the two-slot-or-less ring layout).
 ///
-/// Shown able to fail: making `RecvArm::pass_on` do nothing for array
-/// channels swallows the notification; the other receiver sleeps forever
+/// Shown able to fail: making `RecvArm::pass_on` do nothing for the small
+/// ring swallows the notification; the other receiver sleeps forever
 /// (loom deadlock).
 #[test]
 fn select_dropped_while_being_completed_passes_the_wake_up_on() {
+    select_dropped_while_being_completed_passes_the_wake_up_on_with(1);
+}
+
+/// [`select_dropped_while_being_completed_passes_the_wake_up_on`] on
+/// `bounded(3)`, the padded ring layout.
+///
+/// Shown able to fail: making `RecvArm::pass_on` do nothing for the padded
+/// ring (loom deadlock).
+#[test]
+fn select_dropped_while_being_completed_passes_the_wake_up_on_a_ring_of_three() {
+    select_dropped_while_being_completed_passes_the_wake_up_on_with(3);
+}
+
+fn select_dropped_while_being_completed_passes_the_wake_up_on_with(capacity: usize) {
     use std::future::Future;
     use std::task::{Context, Waker};
 
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
         let selecting = rx.clone();
         let mut select = Box::pin(async move {
             hoare::select! { recv(selecting) -> m => m.ok() }

@@ -141,3 +141,24 @@ fn process_woken_as_the_main_future_finishes_is_handed_to_a_worker() {
         assert_eq!(runtime.block_on(receiver).unwrap(), Ok(4));
     });
 }
+
+/// Two real workers, both with nothing to do, search, give up and park
+/// while the main thread spawns a process from outside the runtime (a
+/// push to the injection queue): whichever point of the two workers'
+/// parking the push lands at, one of them runs the process (the last
+/// searcher's re-check of the injection queue, or the spawn's
+/// notification of a parked worker through `Idle::worker_to_notify`), and
+/// its output reaches the main thread.
+///
+/// Shown able to fail: `loom-tests/mutations.toml` entry
+/// `two_parking_workers_skip_the_injection_recheck`.
+#[test]
+fn process_injected_while_two_workers_park_is_run() {
+    loom::model(|| {
+        let mut workers = hoare::__loom::Workers::new(2);
+        workers.start(0);
+        workers.start(1);
+        let handle = workers.spawn(async { 9 });
+        assert_eq!(hoare::block_on(handle).unwrap(), 9);
+    });
+}

@@ -1,5 +1,6 @@
-//! Loom models of the selections that do not wait: `select!` with a
-//! `default` arm and the dynamic `Select::try_select`, unbiased (the order
+//! Loom models of the dynamic `Select` waiting, and of the selections that
+//! do not wait: `select!` with a `default` arm and the dynamic
+//! `Select::try_select`, unbiased (the order
 //! of an unbiased select is seeded with a constant under loom) and biased
 //! (`biased;`, `Select::biased`) with the arm that empties last written
 //! first: the order in which a select that skipped the double collect
@@ -115,4 +116,40 @@ fn moving_message_never_lets_try_select_return_none() {
 #[test]
 fn moving_message_never_lets_biased_try_select_return_none() {
     moving_message_never_lets_default_win(Form::DynamicBiasedBFirst);
+}
+
+/// The waiting dynamic `Select` (`Select::select().await`) with a receive
+/// on rendezvous channel A and a send on rendezvous channel B, while one
+/// thread sends on A and another receives on B: exactly one of the two
+/// operations happens, the future reports the one that did (its index and
+/// outcome), and the party of the other channel is served afterwards by
+/// a plain operation, so no value is lost or delivered twice and nobody is
+/// stranded (loom would report a deadlock).
+///
+/// Shown able to fail: `loom-tests/mutations.toml` entry
+/// `waiting_dynamic_select_reports_the_first_arm` (the future takes the
+/// outcome of operation 0 whichever completed) makes the model panic when
+/// the send wins.
+#[test]
+fn waiting_dynamic_select_completes_exactly_one_operation() {
+    loom::model(|| {
+        let (tx_a, rx_a) = chan::bounded::<u32>(0);
+        let (tx_b, rx_b) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx_a.send_blocking(1));
+        let receiver = thread::spawn(move || rx_b.recv_blocking());
+        let (index, op) = hoare::block_on(async {
+            let mut select = Select::new();
+            select.recv(&rx_a);
+            select.send(&tx_b, 2);
+            select.select().await
+        });
+        match (index, op) {
+            (0, Selected::Recv(Ok(1))) => assert_eq!(tx_b.send_blocking(3), Ok(())),
+            (1, Selected::Send(Ok(()))) => assert_eq!(rx_a.recv_blocking(), Ok(1)),
+            (index, op) => panic!("operation {index} completed with {op:?}"),
+        }
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        let received = receiver.join().unwrap();
+        assert_eq!(received, Ok(if index == 0 { 3 } else { 2 }));
+    });
 }

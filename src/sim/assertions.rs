@@ -23,6 +23,12 @@
 //!   `debug_assert!` (the macro passes the caller's `cfg!(debug_assertions)`),
 //!   `sometimes` does nothing and `buggify` is `false`.
 //!
+//! Inside a simulation every evaluation of `always` and `sometimes` (its
+//! name and whether it held) is also an observation of the run: it goes
+//! into the trace's fingerprint, so `HOARE_CHECK_DETERMINISM` and the
+//! replay check of a failing seed compare what the assertions saw, not
+//! only the schedule.
+//!
 //! The name is the key: a name used as a format string keys the assertion
 //! by the literal, and its arguments only add to the message.
 
@@ -107,6 +113,7 @@ pub fn always(
     arguments: Option<fmt::Arguments<'_>>,
     debug_assertions: bool,
 ) {
+    executor::observe(|| format!("assert_always {name:?} {condition}"));
     if condition {
         return;
     }
@@ -144,7 +151,7 @@ pub fn unreachable(
 /// `assert_sometimes!`: counted in this thread's `check`/`explore` record,
 /// inside a simulation only.
 pub fn sometimes(condition: bool, name: &'static str) {
-    if !executor::in_simulation() {
+    if !executor::observe(|| format!("assert_sometimes {name:?} {condition}")) {
         return;
     }
     RECORD.with(|record| {

@@ -26,12 +26,13 @@ use super::{executor, shrink, Builder, SimError, Trace};
 ///   fails if the two traces' fingerprints differ (the program has a source
 ///   of nondeterminism the simulation does not control). The fingerprint
 ///   covers the schedule (which process ran at each step, every choice,
-///   every virtual time), not the data a program computes: to compare
-///   results, return them from the program and compare runs of
-///   `Builder::run_traced`.
+///   every virtual time) and the run's observations: every outcome of
+///   `assert_always!`/`assert_sometimes!`, and every value passed to
+///   [`observe`](super::observe). Data a program computes but neither
+///   asserts on nor observes is not compared.
 /// * A failing seed is always run a second time before it is reported, and
 ///   the report says whether that run failed the same way with the same
-///   trace ("replayed") or not.
+///   fingerprint ("replayed") or not.
 ///
 /// The reported seed replays with `hoare::sim::Builder::new().seed(N)`.
 ///
@@ -198,9 +199,9 @@ where
             if again.fingerprint() != trace.fingerprint() {
                 panic!(
                     "hoare::sim::check: HOARE_SEED={seed} is not deterministic: two runs gave \
-                     trace fingerprints {:#x} and {:#x}; the program has a source of \
-                     nondeterminism outside the simulation (threads, wall-clock time, \
-                     HashMap order, I/O)",
+                     trace fingerprints (schedule and observations) {:#x} and {:#x}; the \
+                     program has a source of nondeterminism outside the simulation \
+                     (threads, wall-clock time, HashMap order, I/O)",
                     trace.fingerprint(),
                     again.fingerprint()
                 );
@@ -231,7 +232,8 @@ fn replay_verdict(
              wall-clock time, HashMap order, I/O), so the seed may not reproduce the failure",
             match again {
                 Some(again) if !same_failure => format!("failed differently: {again}"),
-                Some(_) => "failed the same way but took another schedule".to_string(),
+                Some(_) => "failed the same way but with another schedule or other observed data"
+                    .to_string(),
                 None => "passed".to_string(),
             },
             trace.fingerprint(),

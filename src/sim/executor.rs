@@ -358,11 +358,6 @@ fn with_context<R>(f: impl FnOnce(Option<&SimContext>) -> R) -> R {
     CURRENT.with(|current| f(current.borrow().as_deref()))
 }
 
-/// Whether a simulation runs on this thread.
-pub(crate) fn in_simulation() -> bool {
-    with_context(|cx| cx.is_some())
-}
-
 /// Records a failed `assert_always!` or a reached `assert_unreachable!` in
 /// the run (the first one counts); `false` outside a simulation.
 pub(crate) fn fail_assertion(name: &str, message: &str) -> bool {
@@ -379,6 +374,18 @@ pub(crate) fn fail_assertion(name: &str, message: &str) -> bool {
                 step: cx.step.get(),
             });
         }
+        true
+    })
+}
+
+/// Adds `line` to the running simulation's data digest (part of the
+/// trace's fingerprint); `false` outside a simulation.
+pub(crate) fn observe(line: impl FnOnce() -> String) -> bool {
+    with_context(|cx| {
+        let Some(cx) = cx else {
+            return false;
+        };
+        cx.trace.borrow_mut().observe(&line());
         true
     })
 }

@@ -152,7 +152,7 @@ where
     }
     match search(config, make, &mut |_| {}) {
         Outcome::Failed(error, trace) => {
-            let (error, trace, summary) = shrink_if_enabled(config, make, error, trace);
+            let (error, trace, summary) = shrink_if_enabled(config, make, error, *trace);
             Err(Failure::Run(Box::new((error, trace, summary))))
         }
         Outcome::Done(explored) => match coverage.never_held() {
@@ -212,7 +212,7 @@ impl Node {
 /// How a search ended.
 pub(crate) enum Outcome {
     Done(Explored),
-    Failed(SimError, Trace),
+    Failed(SimError, Box<Trace>),
 }
 
 /// Runs the search for `config` (its bound and limit); `visit` sees the
@@ -249,7 +249,7 @@ where
                      order, I/O, state kept between runs) must go"
                 );
             }
-            return Outcome::Failed(error, trace);
+            return Outcome::Failed(error, Box::new(trace));
         }
         visit(&trace);
         let points = trace.points();

@@ -109,6 +109,31 @@ pub use trace::{Event, Trace};
 use executor::Config;
 use schedule::Schedule;
 
+/// Records `value` (its `Debug` text) as an observation of the running
+/// simulation; outside a simulation it does nothing (and formats nothing).
+///
+/// A trace's [`fingerprint`](Trace::fingerprint) covers the schedule and
+/// the run's observations. Observe the data a program computes (a result,
+/// the order of a list built from a `HashMap`) and two runs of a seed that
+/// schedule alike but compute different data get different fingerprints:
+/// `HOARE_CHECK_DETERMINISM=1` then fails the `check`, and a failing seed
+/// whose data differs on its second run is reported as not replayed. The
+/// outcomes of `assert_always!` and `assert_sometimes!` are observed
+/// without a call.
+///
+/// ```
+/// use hoare::sim::Builder;
+///
+/// let run = |data: u32| Builder::new().seed(1).run_traced(async move {
+///     hoare::sim::observe(&data);
+/// }).1.fingerprint();
+/// assert_eq!(run(7), run(7));
+/// assert_ne!(run(7), run(8)); // the same schedule, other data
+/// ```
+pub fn observe<T: std::fmt::Debug + ?Sized>(value: &T) {
+    executor::observe(|| format!("observe {value:?}"));
+}
+
 /// Runs `make()` under every schedule within two deviations from the
 /// default schedule, up to partial-order reduction, and panics at the
 /// first failing one with its token (`HOARE_SCHEDULE=<token>`) and a replay

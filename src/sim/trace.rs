@@ -4,9 +4,12 @@
 //! by their per-simulation number and spawn location, times by their
 //! virtual offset from the start of the run, and never contain addresses,
 //! so two runs of the same program with the same seed give equal traces.
-//! The fingerprint is FNV-1a (64-bit) over the events' text, one line each:
-//! a fixed algorithm, not `DefaultHasher`, so it is stable across Rust
-//! versions and machines.
+//! The fingerprint is FNV-1a (64-bit) over the events' text, one line each,
+//! then, if the run made observations ([`observe`](super::observe) and the
+//! outcomes of `assert_always!`/`assert_sometimes!`), a line with their own
+//! FNV-1a digest: a fixed algorithm, not `DefaultHasher`, so it is stable
+//! across Rust versions and machines. A run that observes nothing has the
+//! fingerprint of its events alone.
 
 use std::fmt;
 use std::time::Duration;
@@ -147,11 +150,21 @@ pub struct Trace {
     mode: Mode,
     /// What each step touched, when recorded (`explore`).
     footprints: Option<Footprints>,
+    /// FNV-1a over the run's observations (`observe`, assertion
+    /// outcomes), one line each; `None` if it made none.
+    observed: Option<u64>,
 }
 
 impl Trace {
     pub(crate) fn push(&mut self, event: Event) {
         self.events.push(event);
+    }
+
+    /// Adds one observation (a line of text) to the run's data digest.
+    pub(crate) fn observe(&mut self, line: &str) {
+        let mut hash = self.observed.unwrap_or(FNV_OFFSET);
+        fnv_line(&mut hash, line.bytes());
+        self.observed = Some(hash);
     }
 
     /// The run is over: its choice points, its number of steps, its mode.
@@ -256,8 +269,9 @@ impl Trace {
         &self.events
     }
 
-    /// A 64-bit FNV-1a hash of the events' text (one per line): equal for
-    /// equal runs, on every machine.
+    /// A 64-bit FNV-1a hash of the events' text (one per line) and of the
+    /// run's observations ([`observe`](super::observe), assertion outcomes):
+    /// equal for equal runs, on every machine.
     ///
     /// ```
     /// use hoare::sim::Builder;
@@ -276,16 +290,25 @@ impl Trace {
     /// assert_eq!(one, two);
     /// ```
     pub fn fingerprint(&self) -> u64 {
-        const OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-        const PRIME: u64 = 0x0000_0100_0000_01B3;
-        let mut hash = OFFSET;
+        let mut hash = FNV_OFFSET;
         for event in &self.events {
-            for byte in event.to_string().bytes().chain(std::iter::once(b'\n')) {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(PRIME);
-            }
+            fnv_line(&mut hash, event.to_string().bytes());
+        }
+        if let Some(observed) = self.observed {
+            fnv_line(&mut hash, format!("observed {observed:016x}").bytes());
         }
         hash
+    }
+}
+
+const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
+/// Feeds one line (its bytes and a newline) into an FNV-1a hash.
+fn fnv_line(hash: &mut u64, bytes: impl Iterator<Item = u8>) {
+    for byte in bytes.chain(std::iter::once(b'\n')) {
+        *hash ^= u64::from(byte);
+        *hash = hash.wrapping_mul(FNV_PRIME);
     }
 }
 
