@@ -190,3 +190,71 @@ fn an_assertion_shrinks_to_the_same_name() {
     let (_, trace) = Builder::new().replay(token).try_run_traced(program());
     assert_eq!(trace.preemptions(), 1);
 }
+
+/// A check-then-act race over an account process: two clients each ask
+/// the balance, then set it less 80; the second must not pay out too.
+async fn overdraft() {
+    enum Request {
+        Balance(chan::Sender<u32>),
+        Set(u32),
+    }
+    let (requests, inbox) = chan::unbounded::<Request>();
+    hoare::spawn(async move {
+        let mut balance = 100;
+        while let Ok(request) = inbox.recv().await {
+            match request {
+                Request::Balance(reply) => reply.send(balance).await.unwrap(),
+                Request::Set(new) => balance = new,
+            }
+        }
+    });
+    let (paid_tx, paid_rx) = chan::unbounded::<u32>();
+    for _ in 0..2 {
+        let (requests, paid_tx) = (requests.clone(), paid_tx.clone());
+        hoare::spawn(async move {
+            let (reply, answer) = chan::bounded(1);
+            requests.send(Request::Balance(reply)).await.unwrap();
+            let balance = answer.recv().await.unwrap();
+            if balance >= 80 {
+                requests.send(Request::Set(balance - 80)).await.unwrap();
+                paid_tx.send(80).await.unwrap();
+            }
+        });
+    }
+    drop(paid_tx);
+    let mut paid = 0;
+    while let Ok(amount) = paid_rx.recv().await {
+        paid += amount;
+    }
+    assert!(paid <= 100, "overdraft: paid out {paid}");
+}
+
+#[test]
+fn a_seeded_failure_that_one_preemption_causes_shrinks_to_one_deviation() {
+    let failing: Vec<u64> = (0..100)
+        .filter(|&seed| Builder::new().seed(seed).try_run(overdraft()).is_err())
+        .take(5)
+        .collect();
+    assert!(!failing.is_empty(), "no seed found the overdraft");
+    for seed in failing {
+        let (_, found) = Builder::new().seed(seed).try_run_traced(overdraft());
+        let shrunk = Builder::new()
+            .seed(seed)
+            .shrink(overdraft)
+            .expect("the seed fails");
+        assert_eq!(
+            shrunk.preemptions(),
+            1,
+            "seed {seed}: {}",
+            shrunk.schedule()
+        );
+        assert!(shrunk.steps() <= found.steps(), "seed {seed}");
+        let replayed = Builder::new()
+            .replay(&shrunk.schedule())
+            .try_run(overdraft());
+        assert!(
+            matches!(&replayed, Err(SimError::Panic { message, .. }) if message.contains("overdraft")),
+            "seed {seed}"
+        );
+    }
+}

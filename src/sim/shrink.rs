@@ -28,12 +28,23 @@
 //! or drop others, since a deviation is kept by its choice index). The
 //! minimum is local: a smaller failing schedule may exist that removing
 //! one deviation at a time does not reach.
+//!
+//! So when ddmin leaves more than one deviation, a last phase searches
+//! for a failing schedule with at most one, at `explore`'s granularity (a
+//! poll runs until its process waits): the default schedule, then each
+//! single deviation at each of its choice points in order, within what
+//! is left of the budget. A seeded run may switch at every channel
+//! operation, so its failure is often first found with many deviations
+//! whose one-at-a-time removal gets stuck, while the same failure needs
+//! a single preemption at the coarser steps. Such a schedule is reported
+//! only if it is smaller (no more deviations, no more steps); with one
+//! deviation and a passing default, it is a local minimum too.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 
 use super::executor::{self, Config};
-use super::schedule::{Deviation, Schedule};
+use super::schedule::{Deviation, Mode, Schedule};
 use super::{SimError, Trace};
 
 /// The most replays one shrink may take.
@@ -194,6 +205,14 @@ where
             chunk = chunk.div_ceil(2);
         }
     };
+    if deviations(&best.1).len() > 1 {
+        let budget = BUDGET.saturating_sub(replays);
+        let (found, spent) = single_deviation(&run, make, &target, &best.1, budget);
+        replays += spent;
+        if let Some(found) = found {
+            best = found;
+        }
+    }
     let (error, trace) = best;
     let token = trace.schedule();
     Shrunk {
@@ -203,6 +222,67 @@ where
         replays,
         exhausted,
     }
+}
+
+/// After ddmin: a failing schedule of at most one deviation, at
+/// `explore`'s granularity (a poll runs until its process waits), that
+/// fails like `target` and is smaller than `best`; tried in order of the
+/// default run's choice points, within `budget` replays. Returns it, if
+/// found, and the replays spent.
+fn single_deviation<F, Fut>(
+    run: &Config,
+    make: &F,
+    target: &Signature,
+    best: &Trace,
+    budget: u32,
+) -> (Option<(SimError, Trace)>, u32)
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    let mut probe = run.clone();
+    probe.mode = Some(Mode {
+        fine: false,
+        ..best.mode()
+    });
+    // A run of `prefix` and its trace; the error if it is the failure
+    // looked for and the run is smaller.
+    let mut attempt = |prefix: Vec<Deviation>| -> (Option<SimError>, Trace) {
+        probe.prefix = Some(prefix);
+        let (result, trace) = executor::run(&probe, make());
+        let wanted = result.err().filter(|error| {
+            Signature::of(error) == *target
+                && trace.preemptions() <= best.preemptions()
+                && trace.steps() <= best.steps()
+                && (trace.preemptions(), trace.steps()) < (best.preemptions(), best.steps())
+        });
+        (wanted, trace)
+    };
+    if budget == 0 {
+        return (None, 0);
+    }
+    let mut spent = 1;
+    let default = match attempt(Vec::new()) {
+        (Some(error), trace) => return (Some((error, trace)), spent),
+        (None, trace) => trace,
+    };
+    for (index, point) in default.points().iter().enumerate() {
+        for &value in point.options.iter().filter(|&&o| o != point.default) {
+            if spent >= budget {
+                return (None, spent);
+            }
+            spent += 1;
+            let deviation = Deviation {
+                index: index as u64,
+                kind: point.kind,
+                value,
+            };
+            if let (Some(error), trace) = attempt(vec![deviation]) {
+                return (Some((error, trace)), spent);
+            }
+        }
+    }
+    (None, spent)
 }
 
 #[cfg(test)]
