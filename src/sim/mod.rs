@@ -331,15 +331,18 @@ impl Builder {
     ///   last poll returned `Pending` in a channel operation, `select!`,
     ///   sleep or join) may be woken though nothing it waits on happened,
     ///   as a waker shared with other work, or a stale one, does on a real
-    ///   runtime. In a seeded run: with probability 1/32 per step, one of
-    ///   the waiting processes, each equally likely. hoare's own futures
+    ///   runtime. In a seeded run: with probability 1/32 before each step
+    ///   (and again after each such wake), one of the waiting processes,
+    ///   each equally likely; only while some process can run (a spurious
+    ///   wake while all wait would only postpone a deadlock report). hoare's own futures
     ///   register again and keep waiting; code that treats every wake as
     ///   "ready" is caught.
     /// * **A process held back.** Before each step with at least two
     ///   runnable processes, one of them may be descheduled: not polled
     ///   for the next 16 steps, or until nothing else can run (as a worker
     ///   thread preempted by the OS). In a seeded run: with probability
-    ///   1/64 per such step, each runnable process equally likely.
+    ///   1/64 per such step, each runnable process not already held back
+    ///   equally likely.
     /// * **Timer jitter.** A timer fires no earlier than its deadline and,
     ///   with faults, up to 1 ms late (the slack the simulation grants a
     ///   real timer): at each jump of virtual time the clock may move 1 to
