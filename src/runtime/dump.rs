@@ -8,30 +8,51 @@
 //! walks the live list (`scheduler::owned`) shard by shard under its
 //! locks, copies those facts, and only then makes text of them.
 //!
+//! Around the processes, a dump lists the OS threads asleep in blocking
+//! hoare calls (`blocked_threads`: each lists itself when it goes to
+//! sleep) and, for every channel some process or thread waits on, its
+//! shape, its length (read through `watched_channels`, which lists a
+//! channel at the first wait on it) and who waits on each side. How long
+//! a process has been blocked comes from a stamp its poller leaves when
+//! the poll returns `Pending`, taken from the coarse clock
+//! (`coarse_clock`), so a wait reads no clock.
+//!
 //! A dump is a snapshot: a process may be woken while it is taken, so two
 //! processes may show a moment apart.
 
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::panic::Location;
+use std::time::Duration;
 
+use super::blocked_threads::{self, ThreadFacts};
 use super::scheduler::owned::OwnedTasks;
 use super::task::raw::Header;
 use super::task::state::Snapshot;
-use super::wait::{Wait, UNKNOWN};
-use super::{context, hooks};
+use super::wait::{ChannelKind, Wait, UNKNOWN};
+use super::{context, hooks, watched_channels};
+use crate::sync::atomic::Ordering;
 use crate::time::Instant;
 
 /// The live processes of a runtime (or simulation) at one moment, in spawn
-/// order: what each waits on, and where it was spawned.
+/// order: what each waits on, for how long, and where it was spawned; the
+/// OS threads asleep in blocking hoare calls; and every channel waited
+/// on, with its length and who waits on each side.
 ///
-/// `Display` prints one block per process, starting with `p<id>`:
+/// `Display` prints it for a person; [`processes`](Dump::processes),
+/// [`threads`](Dump::threads) and [`channels`](Dump::channels) give the
+/// same facts to code. One block per process, starting with `p<id>`,
+/// then one per thread, then one line per channel:
 ///
 /// ```text
 /// 2 live processes, 2 blocked
-/// p1 "left", spawned at examples/stuck.rs:27, blocked on
-///     recv on channel #2 (rendezvous)
-/// p2 "right", spawned at examples/stuck.rs:34, blocked on
+/// p1 "left", spawned at examples/stuck.rs:47, blocked for 3ms on
 ///     recv on channel #1 (rendezvous)
+/// p2 "right", spawned at examples/stuck.rs:53, blocked for 3ms on
+///     recv on channel #2 (rendezvous)
+/// channels waited on:
+/// channel #1 (rendezvous), 0 buffered; receivers waiting: p1; senders waiting: none
+/// channel #2 (rendezvous), 0 buffered; receivers waiting: p2; senders waiting: none
 /// ```
 ///
 /// ```
@@ -56,6 +77,8 @@ use crate::time::Instant;
 #[derive(Clone, Debug)]
 pub struct Dump {
     processes: Vec<ProcessInfo>,
+    threads: Vec<ThreadInfo>,
+    channels: Vec<ChannelInfo>,
 }
 
 /// One live process in a [`Dump`].
@@ -65,9 +88,44 @@ pub struct ProcessInfo {
     name: Option<String>,
     spawned_at: &'static Location<'static>,
     blocked: bool,
+    blocked_for: Option<Duration>,
     waits_on: Vec<String>,
-    /// The earliest sleep it waits on, if blocked in one (for stall reports).
-    wakes_at: Option<Instant>,
+    /// The facts behind `waits_on` (for the channel section and stalls).
+    waits: Vec<Wait>,
+}
+
+/// An OS thread asleep in a blocking hoare call (`send_blocking`,
+/// `recv_blocking`, their timed forms, `hoare::block_on`), in a
+/// [`Dump`] of a runtime. Every such thread of the program is listed,
+/// whichever runtime (if any) its channels serve; a simulation's dump
+/// lists none.
+#[derive(Clone, Debug)]
+pub struct ThreadInfo {
+    name: String,
+    blocked_for: Duration,
+    waits_on: Vec<String>,
+}
+
+/// A channel someone waits on, in a [`Dump`]: its shape, how full it is,
+/// and who waits on each side.
+#[derive(Clone, Debug)]
+pub struct ChannelInfo {
+    id: u64,
+    kind: ChannelKind,
+    len: Option<usize>,
+    receivers: Vec<Party>,
+    senders: Vec<Party>,
+}
+
+/// Who waits on a channel: a process of the dumped runtime or an OS
+/// thread in a blocking call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Party {
+    /// The process `p<id>`.
+    Process(u64),
+    /// An OS thread, by its name as [`ThreadInfo::name`] gives it.
+    Thread(String),
 }
 
 /// A snapshot of the current runtime's processes: the runtime whose
@@ -102,11 +160,27 @@ pub fn dump() -> Dump {
 impl Dump {
     /// The processes linked in `owned`, in spawn order.
     pub(crate) fn of(owned: &OwnedTasks) -> Dump {
+        let now = crate::time::clock::now();
         let mut facts = Vec::new();
         owned.for_each(|header| facts.extend(Facts::read(header)));
         facts.sort_by_key(|facts| facts.id);
+        let processes: Vec<ProcessInfo> = facts.into_iter().map(|f| f.into_info(now)).collect();
+        // Inside a host (a simulation), its closed world has no threads.
+        let domain = hooks::domain();
+        let threads = if domain == 0 {
+            blocked_threads::snapshot()
+        } else {
+            Vec::new()
+        };
+        let channels = ChannelInfo::of(domain, &processes, &threads);
+        let threads = threads
+            .into_iter()
+            .map(|thread| ThreadInfo::of(thread, now))
+            .collect();
         Dump {
-            processes: facts.into_iter().map(Facts::into_info).collect(),
+            processes,
+            threads,
+            channels,
         }
     }
 
@@ -115,18 +189,40 @@ impl Dump {
         &self.processes
     }
 
-    /// Whether a process is blocked and none is waiting on a sleep due
-    /// before `horizon` (the stall rule).
+    /// The OS threads asleep in blocking hoare calls, longest asleep
+    /// first: every such thread of the program in a runtime's dump, none
+    /// in a simulation's.
+    pub fn threads(&self) -> &[ThreadInfo] {
+        &self.threads
+    }
+
+    /// Every channel a listed process or thread waits on, by id, with who
+    /// waits on each side.
+    pub fn channels(&self) -> &[ChannelInfo] {
+        &self.channels
+    }
+
+    /// Whether a process is blocked and none waits on a timer due before
+    /// `horizon`: a sleep, or an `after` or `tick` channel it receives on
+    /// (the stall rule).
     pub(crate) fn is_stalled_until(&self, horizon: Instant) -> bool {
-        let blocked = self.processes.iter().filter(|p| p.blocked);
-        let mut any = false;
-        for process in blocked {
-            if process.wakes_at.is_some_and(|at| at <= horizon) {
-                return false;
-            }
-            any = true;
+        let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
+        let waits = || blocked.iter().flat_map(|process| &process.waits);
+        let sleep_due = waits().any(|wait| match wait {
+            Wait::Sleep { deadline } => *deadline <= horizon,
+            _ => false,
+        });
+        if blocked.is_empty() || sleep_due {
+            return false;
         }
-        any
+        let received_on: HashSet<u64> = waits()
+            .filter_map(|wait| match wait {
+                Wait::Recv(channel) => Some(channel.id),
+                _ => None,
+            })
+            .collect();
+        let timer = crate::time::driver::earliest_delivery(|id| received_on.contains(&id));
+        !timer.is_some_and(|at| at <= horizon)
     }
 }
 
@@ -152,6 +248,17 @@ impl ProcessInfo {
         self.blocked
     }
 
+    /// How long it has been blocked (since its last poll returned
+    /// `Pending`); `None` unless blocked. Never less than the truth, and
+    /// more by at most the age of the runtime's coarse clock when the
+    /// process blocked: its worker re-reads the clock every 61 scheduling
+    /// ticks and when it wakes from parking, so the excess is at most the
+    /// time of 61 polls on that worker (typically microseconds). Inside a
+    /// simulation, exact, in virtual time.
+    pub fn blocked_for(&self) -> Option<Duration> {
+        self.blocked_for
+    }
+
     /// What it waits on, one entry per operation (several for a select),
     /// in lowercase words: `recv on channel #3 (rendezvous)`, `send on
     /// channel #5 (bounded(1))`, `sleep with 2s left`, `join of p7`,
@@ -170,6 +277,8 @@ struct Facts {
     spawned_at: &'static Location<'static>,
     /// `None`: runnable; `Some(None)`: blocked outside hoare.
     waits: Option<Option<Vec<Wait>>>,
+    /// When its last poll returned `Pending`.
+    blocked_since: Instant,
 }
 
 impl Facts {
@@ -182,6 +291,9 @@ impl Facts {
         }
         let idle = |s: Snapshot| !s.is_running() && !s.is_notified();
         let mut waits = idle(before).then(|| header.waiting.read());
+        // Relaxed: the Acquire load of the state above ordered it after
+        // the poller's store (see `Header::blocked_since`).
+        let blocked_since = Instant::from_nanos(header.blocked_since.load(Ordering::Relaxed));
         if waits.is_some() && !idle(header.state.load()) {
             // Woken while we read: runnable now.
             waits = None;
@@ -191,10 +303,11 @@ impl Facts {
             name: header.origin.name().map(str::to_owned),
             spawned_at: header.origin.location(),
             waits,
+            blocked_since,
         })
     }
 
-    fn into_info(self) -> ProcessInfo {
+    fn into_info(self, now: Instant) -> ProcessInfo {
         let blocked = self.waits.is_some();
         let waits = self.waits.flatten();
         let waits_on = match (&waits, blocked) {
@@ -202,18 +315,135 @@ impl Facts {
             (None, true) => vec![UNKNOWN.to_string()],
             (Some(waits), true) => waits.iter().map(Wait::to_string).collect(),
         };
-        let wakes_at = waits.iter().flatten().filter_map(|wait| match wait {
-            Wait::Sleep { deadline } => Some(*deadline),
-            _ => None,
-        });
         ProcessInfo {
             id: self.id,
             name: self.name,
             spawned_at: self.spawned_at,
             blocked,
+            blocked_for: blocked.then(|| now.saturating_duration_since(self.blocked_since)),
             waits_on,
-            wakes_at: wakes_at.min(),
+            waits: waits.unwrap_or_default(),
         }
+    }
+}
+
+impl ThreadInfo {
+    fn of(facts: ThreadFacts, now: Instant) -> ThreadInfo {
+        let waits_on = match &facts.waits {
+            None => vec![UNKNOWN.to_string()],
+            Some(waits) => waits.iter().map(Wait::to_string).collect(),
+        };
+        ThreadInfo {
+            name: facts.name,
+            blocked_for: now.saturating_duration_since(facts.since),
+            waits_on,
+        }
+    }
+
+    /// The thread's name, quoted (`"feeder"`), or its id when it has none
+    /// (`ThreadId(7)`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How long it has been asleep in this call (from when it went to
+    /// sleep, after a brief spin).
+    pub fn blocked_for(&self) -> Duration {
+        self.blocked_for
+    }
+
+    /// What it waits on, in the words of [`ProcessInfo::waits_on`].
+    pub fn waits_on(&self) -> &[String] {
+        &self.waits_on
+    }
+}
+
+impl ChannelInfo {
+    /// The channels the blocked `processes` and `threads` wait on, by id,
+    /// with their lengths from the registry of `domain`.
+    fn of(domain: u64, processes: &[ProcessInfo], threads: &[ThreadFacts]) -> Vec<ChannelInfo> {
+        let mut channels: BTreeMap<u64, ChannelInfo> = BTreeMap::new();
+        let mut add = |waits: &[Wait], party: Party| {
+            for wait in waits {
+                let (channel, receiving) = match wait {
+                    Wait::Recv(channel) => (channel, true),
+                    Wait::Send(channel) => (channel, false),
+                    _ => continue,
+                };
+                let info = channels.entry(channel.id).or_insert_with(|| ChannelInfo {
+                    id: channel.id,
+                    kind: channel.kind,
+                    len: None,
+                    receivers: Vec::new(),
+                    senders: Vec::new(),
+                });
+                let side = if receiving {
+                    &mut info.receivers
+                } else {
+                    &mut info.senders
+                };
+                side.push(party.clone());
+            }
+        };
+        for process in processes.iter().filter(|p| p.blocked) {
+            add(&process.waits, Party::Process(process.id));
+        }
+        for thread in threads {
+            add(
+                thread.waits.as_deref().unwrap_or_default(),
+                Party::Thread(thread.name.clone()),
+            );
+        }
+        let lengths = watched_channels::lengths(domain, |id| channels.contains_key(&id));
+        for (id, len) in lengths {
+            if let Some(info) = channels.get_mut(&id) {
+                info.len = Some(len);
+            }
+        }
+        channels.into_values().collect()
+    }
+
+    /// The channel's number (`#<id>` in reports; its `Sender`'s and
+    /// `Receiver`'s `Debug` shows it too).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// `"rendezvous"`, `"bounded"` or `"unbounded"`.
+    pub fn flavour(&self) -> &'static str {
+        match self.kind {
+            ChannelKind::Rendezvous => "rendezvous",
+            ChannelKind::Bounded(_) => "bounded",
+            ChannelKind::Unbounded => "unbounded",
+        }
+    }
+
+    /// As `Sender::capacity`: `Some(0)` for a rendezvous channel, `None`
+    /// for an unbounded one.
+    pub fn capacity(&self) -> Option<usize> {
+        match self.kind {
+            ChannelKind::Rendezvous => Some(0),
+            ChannelKind::Bounded(capacity) => Some(capacity),
+            ChannelKind::Unbounded => None,
+        }
+    }
+
+    /// How many messages it held when the dump was taken (`Sender::len`);
+    /// `None` if the dump could not reach it (it was being dropped, or it
+    /// was made outside the simulation being dumped).
+    pub fn len(&self) -> Option<usize> {
+        self.len
+    }
+
+    /// The processes and threads waiting to receive (a select counts on
+    /// each channel it waits on).
+    pub fn receivers_waiting(&self) -> &[Party] {
+        &self.receivers
+    }
+
+    /// The processes and threads waiting to send.
+    pub fn senders_waiting(&self) -> &[Party] {
+        &self.senders
     }
 }
 
@@ -228,12 +458,46 @@ impl fmt::Display for Dump {
         for process in &self.processes {
             write!(f, "{process}")?;
         }
+        match self.threads.len() {
+            0 => {}
+            1 => writeln!(f, "1 OS thread blocked in hoare")?,
+            n => writeln!(f, "{n} OS threads blocked in hoare")?,
+        }
+        for thread in &self.threads {
+            write!(f, "{thread}")?;
+        }
+        if !self.channels.is_empty() {
+            writeln!(f, "channels waited on:")?;
+        }
+        for channel in &self.channels {
+            write!(f, "{channel}")?;
+        }
         Ok(())
     }
 }
 
-/// `p3 "fetcher", spawned at src/main.rs:12, blocked on` and one indented
-/// line per wait; or `..., runnable`.
+/// A duration as a report shows it: to the millisecond.
+struct Rounded(Duration);
+
+impl fmt::Display for Rounded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_millis() {
+            0 => f.write_str("<1ms"),
+            ms => write!(f, "{:?}", Duration::from_millis(ms as u64)),
+        }
+    }
+}
+
+/// One indented line per wait.
+fn write_waits(f: &mut fmt::Formatter<'_>, waits: &[String]) -> fmt::Result {
+    for wait in waits {
+        writeln!(f, "    {wait}")?;
+    }
+    Ok(())
+}
+
+/// `p3 "fetcher", spawned at src/main.rs:12, blocked for 1.5s on` and one
+/// indented line per wait; or `..., runnable`.
 impl fmt::Display for ProcessInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "p{}", self.id)?;
@@ -242,13 +506,55 @@ impl fmt::Display for ProcessInfo {
         }
         let at = self.spawned_at;
         write!(f, ", spawned at {}:{}, ", at.file(), at.line())?;
-        if !self.blocked {
+        let Some(blocked_for) = self.blocked_for.filter(|_| self.blocked) else {
             return writeln!(f, "runnable");
+        };
+        writeln!(f, "blocked for {} on", Rounded(blocked_for))?;
+        write_waits(f, &self.waits_on)
+    }
+}
+
+/// `thread "feeder", blocked for 20ms on` and one indented line per wait.
+impl fmt::Display for ThreadInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let blocked_for = Rounded(self.blocked_for);
+        writeln!(f, "thread {}, blocked for {blocked_for} on", self.name)?;
+        write_waits(f, &self.waits_on)
+    }
+}
+
+/// `p3`, or `thread "feeder"`.
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Party::Process(id) => write!(f, "p{id}"),
+            Party::Thread(name) => write!(f, "thread {name}"),
         }
-        writeln!(f, "blocked on")?;
-        for wait in &self.waits_on {
-            writeln!(f, "    {wait}")?;
+    }
+}
+
+/// `channel #4 (bounded(2)), 2 of 2 buffered; receivers waiting: none;
+/// senders waiting: p3, thread "feeder"`.
+impl fmt::Display for ChannelInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "channel #{} ({}), ", self.id, self.kind)?;
+        match (self.len, self.capacity()) {
+            (None, _) => write!(f, "length unknown")?,
+            (Some(len), Some(capacity)) if capacity > 0 => {
+                write!(f, "{len} of {capacity} buffered")?
+            }
+            (Some(len), _) => write!(f, "{len} buffered")?,
         }
-        Ok(())
+        for (side, parties) in [("receivers", &self.receivers), ("senders", &self.senders)] {
+            write!(f, "; {side} waiting: ")?;
+            if parties.is_empty() {
+                f.write_str("none")?;
+            }
+            for (index, party) in parties.iter().enumerate() {
+                let comma = if index > 0 { ", " } else { "" };
+                write!(f, "{comma}{party}")?;
+            }
+        }
+        writeln!(f)
     }
 }

@@ -4,9 +4,11 @@
 //! # The rule
 //!
 //! A runtime is *stalled* when, for the set duration, no process of it has
-//! been polled, at least one is blocked, and no blocked process sleeps
-//! until a deadline before the duration would pass again (a timer due
-//! soon is progress on its way). The report is made once per stall: after
+//! been polled, at least one is blocked, and no timer a blocked process
+//! waits on is due before the duration would pass again (a timer due soon
+//! is progress on its way): neither a `sleep` it is in, nor an `after` or
+//! `tick` channel it receives on (alone or in a select; the real clock's
+//! timer queue says when that channel's next delivery is due). The report is made once per stall: after
 //! one, the next comes only once some process has been polled again.
 //!
 //! # Cost
@@ -171,6 +173,7 @@ impl Watch {
             if *stopped {
                 return;
             }
+            super::coarse_clock::refresh();
             let total = self.scheduler.progress.total();
             if total != seen {
                 (seen, still_since, reported) = (total, std::time::Instant::now(), false);
