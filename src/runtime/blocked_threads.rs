@@ -27,6 +27,7 @@
 
 use std::cell::Cell;
 use std::task::Waker;
+use std::thread::ThreadId;
 
 use super::park::ThreadParker;
 use super::task::wait_slot::WaitSlot;
@@ -38,7 +39,8 @@ use crate::time::Instant;
 struct Entry {
     /// Distinct per listing, to find the entry again.
     serial: u64,
-    name: String,
+    id: ThreadId,
+    name: Option<String>,
     since: Instant,
     slot: *const WaitSlot,
 }
@@ -58,7 +60,8 @@ thread_local! {
 
 /// What a dump copies of one sleeping thread.
 pub(crate) struct ThreadFacts {
-    pub(crate) name: String,
+    pub(crate) id: ThreadId,
+    pub(crate) name: Option<String>,
     pub(crate) since: Instant,
     /// `None`: nothing hoare knows (a `block_on` of a foreign future).
     pub(crate) waits: Option<Vec<Wait>>,
@@ -115,14 +118,11 @@ pub(crate) fn list(slot: &WaitSlot) -> Listed {
         return Listed { serial: 0 };
     }
     let current = std::thread::current();
-    let name = match current.name() {
-        Some(name) => format!("{name:?}"),
-        None => format!("{:?}", current.id()),
-    };
     let since = Instant::real_now();
     SLEEPING.lock().push(Entry {
         serial,
-        name,
+        id: current.id(),
+        name: current.name().map(str::to_owned),
         since,
         slot,
     });
@@ -151,6 +151,7 @@ pub(crate) fn snapshot() -> Vec<ThreadFacts> {
             // (module docs).
             let slot = unsafe { &*entry.slot };
             let facts = ThreadFacts {
+                id: entry.id,
                 name: entry.name.clone(),
                 since: entry.since,
                 waits: slot.read(),

@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::panic::Location;
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use super::blocked_threads::{self, ThreadFacts};
@@ -101,7 +102,8 @@ pub struct ProcessInfo {
 /// lists none.
 #[derive(Clone, Debug)]
 pub struct ThreadInfo {
-    name: String,
+    id: ThreadId,
+    name: Option<String>,
     blocked_for: Duration,
     waits_on: Vec<String>,
 }
@@ -124,8 +126,13 @@ pub struct ChannelInfo {
 pub enum Party {
     /// The process `p<id>`.
     Process(u64),
-    /// An OS thread, by its name as [`ThreadInfo::name`] gives it.
-    Thread(String),
+    /// An OS thread, as [`ThreadInfo`] names it.
+    Thread {
+        /// Its id.
+        id: ThreadId,
+        /// Its name, if it has one.
+        name: Option<String>,
+    },
 }
 
 /// A snapshot of the current runtime's processes: the runtime whose
@@ -202,17 +209,14 @@ impl Dump {
         &self.channels
     }
 
-    /// Whether a process is blocked and none waits on a timer due before
-    /// `horizon`: a sleep, or an `after` or `tick` channel it receives on
-    /// (the stall rule).
-    pub(crate) fn is_stalled_until(&self, horizon: Instant) -> bool {
+    /// Whether a process is blocked and none waits on a pending timer: a
+    /// sleep, or an `after` or `tick` channel it receives on (the stall
+    /// rule: a timer will wake it, which is progress).
+    pub(crate) fn is_stalled(&self) -> bool {
         let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
         let waits = || blocked.iter().flat_map(|process| &process.waits);
-        let sleep_due = waits().any(|wait| match wait {
-            Wait::Sleep { deadline } => *deadline <= horizon,
-            _ => false,
-        });
-        if blocked.is_empty() || sleep_due {
+        let sleeping = waits().any(|wait| matches!(wait, Wait::Sleep { .. }));
+        if blocked.is_empty() || sleeping {
             return false;
         }
         let received_on: HashSet<u64> = waits()
@@ -221,8 +225,7 @@ impl Dump {
                 _ => None,
             })
             .collect();
-        let timer = crate::time::driver::earliest_delivery(|id| received_on.contains(&id));
-        !timer.is_some_and(|at| at <= horizon)
+        crate::time::driver::earliest_delivery(|id| received_on.contains(&id)).is_none()
     }
 }
 
@@ -334,16 +337,21 @@ impl ThreadInfo {
             Some(waits) => waits.iter().map(Wait::to_string).collect(),
         };
         ThreadInfo {
+            id: facts.id,
             name: facts.name,
             blocked_for: now.saturating_duration_since(facts.since),
             waits_on,
         }
     }
 
-    /// The thread's name, quoted (`"feeder"`), or its id when it has none
-    /// (`ThreadId(7)`).
-    pub fn name(&self) -> &str {
-        &self.name
+    /// The thread's id.
+    pub fn id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// The thread's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// How long it has been asleep in this call (from when it went to
@@ -391,7 +399,10 @@ impl ChannelInfo {
         for thread in threads {
             add(
                 thread.waits.as_deref().unwrap_or_default(),
-                Party::Thread(thread.name.clone()),
+                Party::Thread {
+                    id: thread.id,
+                    name: thread.name.clone(),
+                },
             );
         }
         let lengths = watched_channels::lengths(domain, |id| channels.contains_key(&id));
@@ -518,8 +529,17 @@ impl fmt::Display for ProcessInfo {
 impl fmt::Display for ThreadInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let blocked_for = Rounded(self.blocked_for);
-        writeln!(f, "thread {}, blocked for {blocked_for} on", self.name)?;
+        write_thread(f, self.id, self.name.as_deref())?;
+        writeln!(f, ", blocked for {blocked_for} on")?;
         write_waits(f, &self.waits_on)
+    }
+}
+
+/// `thread "feeder"`, or `thread ThreadId(7)` for one without a name.
+fn write_thread(f: &mut fmt::Formatter<'_>, id: ThreadId, name: Option<&str>) -> fmt::Result {
+    match name {
+        Some(name) => write!(f, "thread {name:?}"),
+        None => write!(f, "thread {id:?}"),
     }
 }
 
@@ -528,7 +548,7 @@ impl fmt::Display for Party {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Party::Process(id) => write!(f, "p{id}"),
-            Party::Thread(name) => write!(f, "thread {name}"),
+            Party::Thread { id, name } => write_thread(f, *id, name.as_deref()),
         }
     }
 }

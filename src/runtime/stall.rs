@@ -4,11 +4,14 @@
 //! # The rule
 //!
 //! A runtime is *stalled* when, for the set duration, no process of it has
-//! been polled, at least one is blocked, and no timer a blocked process
-//! waits on is due before the duration would pass again (a timer due soon
-//! is progress on its way): neither a `sleep` it is in, nor an `after` or
-//! `tick` channel it receives on (alone or in a select; the real clock's
-//! timer queue says when that channel's next delivery is due). The report is made once per stall: after
+//! been polled, at least one is blocked, and no blocked process waits on
+//! a pending timer: neither a `sleep` it is in, nor an `after` or `tick`
+//! channel it receives on (alone or in a select; the real clock's timer
+//! queue says whether a delivery to that channel is pending). A timer
+//! that will wake a process is progress on its way, however far off: a
+//! process in `select! { recv(rx) .., recv(after(5 s)) .. }` is not
+//! stalled at 1 s; if it is still stuck once the timer fired and it ran,
+//! the stall is reported a duration after that. The report is made once per stall: after
 //! one, the next comes only once some process has been polled again.
 //!
 //! # Cost
@@ -183,8 +186,7 @@ impl Watch {
                 continue;
             }
             let dump = Dump::of(&self.scheduler.owned);
-            let horizon = crate::time::Instant::real_now() + self.after;
-            if dump.is_stalled_until(horizon) {
+            if dump.is_stalled() {
                 reported = true;
                 // Unlocked meanwhile, so a slow callback does not hold up a
                 // runtime being dropped any longer than the call itself.
