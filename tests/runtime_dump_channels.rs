@@ -8,12 +8,13 @@
 //! runs these).
 
 use std::fmt::Debug;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hoare::chan;
 use hoare::runtime::{ChannelInfo, Dump, Party, ProcessBuilder, ProcessInfo};
-use hoare::Runtime;
+use hoare::{JoinHandle, Runtime};
 
 /// How long a condition may take to come true before the test fails.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -33,6 +34,19 @@ fn id_of(channel: &impl Debug) -> u64 {
 
 fn runtime() -> Runtime {
     Runtime::builder().workers(2).build().unwrap()
+}
+
+/// Spawns `future` on `runtime` as a process named `name`.
+fn spawn_named<T: Send + 'static>(
+    runtime: &Runtime,
+    name: &str,
+    future: impl Future<Output = T> + Send + 'static,
+) -> JoinHandle<T> {
+    let builder = ProcessBuilder::new().name(name);
+    // In a tuple: a handle is itself a future, which clippy would take for
+    // one forgotten.
+    let (handle,) = runtime.block_on(async move { (builder.spawn(future),) });
+    handle
 }
 
 /// Takes dumps until `found` finds something in one, sleeping between.
@@ -64,11 +78,7 @@ fn channel(dump: &Dump, id: u64) -> Option<ChannelInfo> {
 fn blocked_for_grows_and_is_at_least_the_time_slept_while_blocked() {
     let runtime = runtime();
     let (_tx, rx) = chan::bounded::<u8>(0);
-    let _waiter = runtime.block_on(async move {
-        ProcessBuilder::new()
-            .name("waiter")
-            .spawn(async move { rx.recv().await })
-    });
+    let _waiter = spawn_named(&runtime, "waiter", async move { rx.recv().await });
     let first = wait_for(
         "waiter blocked",
         || runtime.dump(),
@@ -121,11 +131,7 @@ fn channel_section_lists_a_blocked_receiver_process_and_a_blocked_sender_thread(
     // A rendezvous channel a process waits to receive on.
     let (_to_process, inbox) = chan::bounded::<u8>(0);
     let inbox_id = id_of(&inbox);
-    let _receiver = runtime.block_on(async move {
-        ProcessBuilder::new()
-            .name("receiver")
-            .spawn(async move { inbox.recv().await })
-    });
+    let _receiver = spawn_named(&runtime, "receiver", async move { inbox.recv().await });
     let receiver = wait_for(
         "receiver blocked",
         || runtime.dump(),
@@ -217,9 +223,11 @@ fn a_simulation_dump_lists_its_channels_with_their_lengths() {
     });
 }
 
-/// A runtime reporting stalls of `after` into a list, with the time of
-/// each report.
-fn recording_stalls(after: Duration) -> (Runtime, Arc<Mutex<Vec<(Instant, Dump)>>>) {
+/// The stalls reported, each with the time of its report.
+type Reports = Arc<Mutex<Vec<(Instant, Dump)>>>;
+
+/// A runtime reporting stalls of `after` into a list.
+fn recording_stalls(after: Duration) -> (Runtime, Reports) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let reports = seen.clone();
     let runtime = Runtime::builder()

@@ -446,6 +446,12 @@ impl ChannelInfo {
         self.len
     }
 
+    /// Whether it held no message when the dump was taken; `None` as for
+    /// [`len`](ChannelInfo::len).
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len.map(|len| len == 0)
+    }
+
     /// The processes and threads waiting to receive (a select counts on
     /// each channel it waits on).
     pub fn receivers_waiting(&self) -> &[Party] {
