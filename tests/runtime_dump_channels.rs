@@ -301,3 +301,21 @@ fn a_tick_keeps_a_quiet_select_loop_from_being_a_stall_and_its_end_is_one() {
         reported_at.duration_since(start)
     );
 }
+
+#[test]
+fn a_poll_that_runs_longer_than_the_stall_duration_is_reported_naming_the_process() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let _hog = spawn_named(&runtime, "hog", async {
+        // Blocks its worker thread inside one poll, never yielding.
+        std::thread::sleep(Duration::from_millis(800));
+    });
+    let (_, dump) = first_stall(&seen);
+    let hog = dump.processes().iter().find(|p| p.name() == Some("hog"));
+    let hog = hog.unwrap_or_else(|| panic!("the hog is listed:\n{dump}"));
+    assert!(hog.is_running() && !hog.is_blocked(), "{dump}");
+    let text = dump.to_string();
+    assert!(
+        text.contains("\"hog\", spawned at ") && text.contains(", running\n"),
+        "{text}"
+    );
+}

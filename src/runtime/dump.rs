@@ -47,9 +47,9 @@ use crate::time::Instant;
 ///
 /// ```text
 /// 2 live processes, 2 blocked
-/// p1 "left", spawned at examples/stuck.rs:47, blocked for 3ms on
+/// p1 "left", spawned at examples/stuck.rs:63, blocked for 3ms on
 ///     recv on channel #1 (rendezvous)
-/// p2 "right", spawned at examples/stuck.rs:53, blocked for 3ms on
+/// p2 "right", spawned at examples/stuck.rs:69, blocked for 3ms on
 ///     recv on channel #2 (rendezvous)
 /// channels waited on:
 /// channel #1 (rendezvous), 0 buffered; receivers waiting: p1; senders waiting: none
@@ -88,6 +88,7 @@ pub struct ProcessInfo {
     id: u64,
     name: Option<String>,
     spawned_at: &'static Location<'static>,
+    running: bool,
     blocked: bool,
     blocked_for: Option<Duration>,
     waits_on: Vec<String>,
@@ -191,6 +192,12 @@ impl Dump {
         }
     }
 
+    /// A process being polled: in a stall report, one whose poll has run
+    /// at least the stall duration.
+    pub(crate) fn long_poll(&self) -> Option<&ProcessInfo> {
+        self.processes.iter().find(|process| process.running)
+    }
+
     /// Every live process, in spawn order (the main future is not one).
     pub fn processes(&self) -> &[ProcessInfo] {
         &self.processes
@@ -209,10 +216,15 @@ impl Dump {
         &self.channels
     }
 
-    /// Whether a process is blocked and none waits on a pending timer: a
-    /// sleep, or an `after` or `tick` channel it receives on (the stall
-    /// rule: a timer will wake it, which is progress).
+    /// Whether the watchdog, having seen no poll start for its duration,
+    /// should report: a process is still in the poll it was in (it runs
+    /// without yielding), or a process is blocked and none waits on a
+    /// pending timer: a sleep, or an `after` or `tick` channel it receives
+    /// on (a timer will wake it, which is progress).
     pub(crate) fn is_stalled(&self) -> bool {
+        if self.long_poll().is_some() {
+            return true;
+        }
         let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
         let waits = || blocked.iter().flat_map(|process| &process.waits);
         let sleeping = waits().any(|wait| matches!(wait, Wait::Sleep { .. }));
@@ -251,6 +263,12 @@ impl ProcessInfo {
         self.blocked
     }
 
+    /// Whether it was being polled when the dump was taken (a process that
+    /// runs long without yielding shows so in a stall report).
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
     /// How long it has been blocked (since its last poll returned
     /// `Pending`); `None` unless blocked. Never less than the truth, and
     /// more by at most the age of the runtime's coarse clock when the
@@ -278,6 +296,8 @@ struct Facts {
     id: u64,
     name: Option<String>,
     spawned_at: &'static Location<'static>,
+    /// Being polled when read.
+    running: bool,
     /// `None`: runnable; `Some(None)`: blocked outside hoare.
     waits: Option<Option<Vec<Wait>>>,
     /// When its last poll returned `Pending`.
@@ -305,6 +325,7 @@ impl Facts {
             id: header.id,
             name: header.origin.name().map(str::to_owned),
             spawned_at: header.origin.location(),
+            running: before.is_running(),
             waits,
             blocked_since,
         })
@@ -322,6 +343,7 @@ impl Facts {
             id: self.id,
             name: self.name,
             spawned_at: self.spawned_at,
+            running: self.running && !blocked,
             blocked,
             blocked_for: blocked.then(|| now.saturating_duration_since(self.blocked_since)),
             waits_on,
@@ -514,7 +536,8 @@ fn write_waits(f: &mut fmt::Formatter<'_>, waits: &[String]) -> fmt::Result {
 }
 
 /// `p3 "fetcher", spawned at src/main.rs:12, blocked for 1.5s on` and one
-/// indented line per wait; or `..., runnable`.
+/// indented line per wait; or `..., running` (being polled), or
+/// `..., runnable`.
 impl fmt::Display for ProcessInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "p{}", self.id)?;
@@ -524,7 +547,8 @@ impl fmt::Display for ProcessInfo {
         let at = self.spawned_at;
         write!(f, ", spawned at {}:{}, ", at.file(), at.line())?;
         let Some(blocked_for) = self.blocked_for.filter(|_| self.blocked) else {
-            return writeln!(f, "runnable");
+            let state = if self.running { "running" } else { "runnable" };
+            return writeln!(f, "{state}");
         };
         writeln!(f, "blocked for {} on", Rounded(blocked_for))?;
         write_waits(f, &self.waits_on)

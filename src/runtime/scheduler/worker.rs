@@ -153,6 +153,9 @@ impl Worker<'_> {
                 return;
             }
             lifo_runs += 1;
+            // Counted per poll, so that the stall watchdog's "no poll
+            // started for the duration" holds of each one.
+            self.shared.progress.worker_ran(self.index);
             context::run_process(next);
         }
     }
