@@ -13,7 +13,8 @@
 //!
 //! Per channel that ever waited: one insertion under a process-wide lock
 //! (one of [`SHARDS`], picked by address), one removal when it drops, and
-//! an entry of two words plus the map's overhead (some 20 bytes). A wait
+//! an entry of two words in a hash map (some 20 to 35 bytes with the
+//! map's spare room). A wait
 //! on a channel already listed costs one `Relaxed` load of the channel's
 //! flag.
 //!
@@ -47,14 +48,16 @@ const SHARDS: usize = 8;
 /// shard lock (module docs).
 pub(crate) type Probe = unsafe fn(*const ()) -> (ChannelFacts, usize);
 
-/// One listed channel: its domain and its probe.
-#[derive(Clone, Copy)]
-struct Entry {
-    domain: u64,
-    probe: Probe,
+/// The channels listed in one shard: those of domain 0 (the common case,
+/// and the one a program with many channels has) by address alone, two
+/// words an entry; those of a simulation with their domain.
+#[derive(Default)]
+struct Listed {
+    plain: HashMap<usize, Probe>,
+    hosted: HashMap<usize, (u64, Probe)>,
 }
 
-type Shard = ProcessLock<Option<HashMap<usize, Entry>>>;
+type Shard = ProcessLock<Option<Listed>>;
 
 static LISTED: [Shard; SHARDS] = [const { ProcessLock::new(None) }; SHARDS];
 
@@ -67,17 +70,22 @@ fn shard(address: usize) -> &'static Shard {
 /// Lists the channel at `address` (in `domain`), read by `probe`. Listing
 /// it again replaces the entry.
 pub(crate) fn watch(address: usize, domain: u64, probe: Probe) {
-    shard(address)
-        .lock()
-        .get_or_insert_with(HashMap::new)
-        .insert(address, Entry { domain, probe });
+    let mut shard = shard(address).lock();
+    let listed = shard.get_or_insert_with(Listed::default);
+    if domain == 0 {
+        listed.plain.insert(address, probe);
+    } else {
+        listed.hosted.insert(address, (domain, probe));
+    }
 }
 
 /// Removes the channel at `address`; called by its `Drop`, before any of
 /// its fields is dropped.
 pub(crate) fn unwatch(address: usize) {
-    if let Some(map) = shard(address).lock().as_mut() {
-        map.remove(&address);
+    if let Some(listed) = shard(address).lock().as_mut() {
+        if listed.plain.remove(&address).is_none() {
+            listed.hosted.remove(&address);
+        }
     }
 }
 
@@ -86,13 +94,24 @@ pub(crate) fn lengths(domain: u64, wanted: impl Fn(u64) -> bool) -> HashMap<u64,
     let mut lengths = HashMap::new();
     for shard in &LISTED {
         let shard = shard.lock();
-        for (&address, entry) in shard.iter().flatten() {
-            if entry.domain != domain {
-                continue;
-            }
+        let Some(listed) = shard.as_ref() else {
+            continue;
+        };
+        let probes: Box<dyn Iterator<Item = (&usize, &Probe)>> = if domain == 0 {
+            Box::new(listed.plain.iter())
+        } else {
+            Box::new(
+                listed
+                    .hosted
+                    .iter()
+                    .filter(|(_, (of, _))| *of == domain)
+                    .map(|(address, (_, probe))| (address, probe)),
+            )
+        };
+        for (&address, probe) in probes {
             // SAFETY: the entry is listed, so the channel has not begun to
             // drop, and cannot while we hold its shard's lock (module docs).
-            let (facts, len) = unsafe { (entry.probe)(address as *const ()) };
+            let (facts, len) = unsafe { probe(address as *const ()) };
             if wanted(facts.id) {
                 lengths.insert(facts.id, len);
             }
