@@ -3,8 +3,24 @@
 //! Two named processes, `left` and `right`, each wait to receive from the
 //! other before sending anything: neither ever sends, and the program
 //! hangs. `hoare::runtime::dump()` shows where: each process, where it was
-//! spawned, and the channel it waits on; the legend says who sends on
-//! each channel, so the cycle is in plain sight.
+//! spawned, how long it has been blocked and the channel it waits on, and
+//! for each channel waited on who waits on which side (each has a
+//! receiver waiting and no sender); the legend says who *would* send on
+//! each channel, so the cycle is in plain sight:
+//!
+//! ```text
+//! 2 live processes, 2 blocked
+//! p1 "left", spawned at examples/stuck.rs:63, blocked for 1ms on
+//!     recv on channel #1 (rendezvous)
+//! p2 "right", spawned at examples/stuck.rs:69, blocked for 1ms on
+//!     recv on channel #2 (rendezvous)
+//! channels waited on:
+//! channel #1 (rendezvous), 0 buffered; receivers waiting: p1; senders waiting: none
+//! channel #2 (rendezvous), 0 buffered; receivers waiting: p2; senders waiting: none
+//! channel #1: only right sends on it; left receives
+//! channel #2: only left sends on it; right receives
+//! left waits for right, right waits for left: a wait cycle
+//! ```
 //!
 //! Run with `cargo run --release --example stuck`. (Dumps work on a live
 //! program too: `Runtime::builder().stall_report(d)` prints one on

@@ -84,6 +84,49 @@ impl ProcessCounter {
     }
 }
 
+/// A process-wide value that only reports read (the coarse clock of
+/// `runtime::coarse_clock`). A plain `std` atomic under loom too, like
+/// [`ProcessCounter`]: no model may depend on it, and none reads it.
+pub(crate) struct ProcessGauge(std::sync::atomic::AtomicU64);
+
+impl ProcessGauge {
+    /// A gauge reading `value`.
+    pub(crate) const fn new(value: u64) -> Self {
+        ProcessGauge(std::sync::atomic::AtomicU64::new(value))
+    }
+
+    /// The latest value set. Relaxed: a reading for reports, publishing
+    /// nothing else.
+    #[inline]
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the value. Relaxed: as in `get`.
+    #[inline]
+    pub(crate) fn set(&self, value: u64) {
+        self.0.store(value, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A process-wide lock around a registry that dumps read (the channels
+/// and OS threads waited on: `runtime::watched`). `parking_lot`'s under
+/// loom too, like [`ProcessCounter`]: process-wide state that no model
+/// may depend on; the paths that take it are not modelled.
+pub(crate) struct ProcessLock<T>(parking_lot::Mutex<T>);
+
+impl<T> ProcessLock<T> {
+    /// A lock around `value`, usable in a `static`.
+    pub(crate) const fn new(value: T) -> Self {
+        ProcessLock(parking_lot::const_mutex(value))
+    }
+
+    /// Locks it.
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
+        self.0.lock()
+    }
+}
+
 /// Nanoseconds on the monotonic clock since hoare first read it in this
 /// process (the real clock of `time::Instant`).
 #[cfg(not(loom))]

@@ -84,7 +84,8 @@ use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
 use crate::runtime::wait::{ChannelFacts, ChannelKind};
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::runtime::watched_channels;
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
 use operation::{RecvArm, RecvWait, SendArm};
 use selection::{One, Waiting};
@@ -125,7 +126,20 @@ pub(crate) struct Channel<T> {
     receivers: AtomicUsize,
     /// Pending `Sender::closed` futures, woken by the close.
     close_waiters: closed::CloseWaiters,
+    /// Whether the channel is in the dumps' registry
+    /// (`runtime::watched_channels`): set by the first wait on it.
+    watched: AtomicBool,
     pub(crate) flavour: Flavour<T>,
+}
+
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        // Relaxed: the last handle's drop synchronised with every earlier
+        // use of the channel (the `Arc`), the `watch` that set it included.
+        if self.watched.load(Ordering::Relaxed) {
+            watched_channels::unwatch(self as *const Self as usize);
+        }
+    }
 }
 
 /// Runs `attempt` until it gives an outcome (`Ok`), at most
@@ -268,6 +282,11 @@ impl<T> Channel<T> {
 
     fn len(&self) -> usize {
         self.touch();
+        self.flavour_len()
+    }
+
+    /// The number of buffered messages, without telling a host.
+    fn flavour_len(&self) -> usize {
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
@@ -314,6 +333,48 @@ impl<T> Channel<T> {
             Flavour::SmallArray(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
+    }
+
+    /// Lists the channel for dumps (see `runtime::watched_channels`), once:
+    /// a wait is about to register on it. Its later waits pay one load.
+    /// Not under loom: no model takes a dump, and the flag's load would be
+    /// one more point for loom to interleave at.
+    #[inline]
+    pub(crate) fn watch(&self) {
+        #[cfg(not(loom))]
+        // Relaxed: two first waits racing both list it, which is harmless
+        // (the second replaces the first's identical entry).
+        if !self.watched.load(Ordering::Relaxed) {
+            self.watch_first();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[cfg_attr(loom, allow(dead_code))]
+    fn watch_first(&self) {
+        let domain = if self.facts.outside {
+            0
+        } else {
+            crate::runtime::hooks::domain()
+        };
+        watched_channels::watch(self as *const Self as usize, domain, Channel::<T>::probe);
+        self.watched.store(true, Ordering::Relaxed);
+    }
+
+    /// The registry's probe: the channel's facts and length.
+    ///
+    /// # Safety
+    ///
+    /// `channel` is the address of a `Channel<T>` that has not begun to
+    /// drop and cannot meanwhile (the registry's lock). It may be called on
+    /// any thread, whatever `T`: it reads counters and takes the flavour's
+    /// locks, and never touches a message.
+    #[cfg_attr(loom, allow(dead_code))]
+    unsafe fn probe(channel: *const ()) -> (ChannelFacts, usize) {
+        // SAFETY: the caller's contract.
+        let channel = unsafe { &*channel.cast::<Channel<T>>() };
+        (channel.facts, channel.flavour_len())
     }
 
     /// The channel's number.
@@ -364,6 +425,7 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         close_waiters: closed::CloseWaiters::new(),
+        watched: AtomicBool::new(false),
         flavour,
     });
     (

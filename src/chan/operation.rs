@@ -108,6 +108,7 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
         let channel = self.touched_channel();
+        channel.watch();
         let id = channel.id();
         self.wait = match &channel.flavour {
             Flavour::Zero(zero) => match zero.wait_recv(token, index, id) {
@@ -351,6 +352,7 @@ impl<T> Arm for SendArm<'_, T> {
 
     fn register(&mut self, token: &Arc<Token>, index: usize) -> bool {
         let channel = self.touched_channel();
+        channel.watch();
         let (value, first_in_line) = self
             .take_held()
             .expect("hoare: only a send arm that holds its value registers");

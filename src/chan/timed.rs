@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use super::error::{RecvError, RecvTimeoutError, SendTimeoutError};
 use super::selection::{self, One};
 use super::{Receiver, SendFuture, Sender};
+use crate::runtime::blocked_threads::Recording;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
 use crate::runtime::park::with_thread_parker;
@@ -52,19 +53,20 @@ fn poll_until<F: Future>(mut future: Pin<&mut F>, deadline: Option<Instant>) -> 
         return Some(output);
     }
     with_thread_parker(|thread| {
-        let mut cx = Context::from_waker(&thread.waker);
+        let _recording = Recording::start(thread);
+        let mut listed = None;
         loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            if let Poll::Ready(output) = thread.poll(future.as_mut()) {
                 return Some(output);
             }
             match deadline {
-                None => thread.parker.park(),
+                None => thread.sleep(&mut listed),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
                         return None;
                     }
-                    thread.parker.park_timeout(deadline - now);
+                    thread.sleep_timeout(&mut listed, deadline - now);
                 }
             }
         }

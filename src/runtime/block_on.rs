@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
+use super::blocked_threads::Recording;
 use super::context::assert_may_block;
 use super::context::{enter_blocking_region, BlockingRegion};
 use super::park::with_thread_parker;
@@ -62,14 +63,18 @@ pub(crate) fn run_parked_operation<F: Future>(_inside: &BlockingRegion, future: 
     park_until_ready(future)
 }
 
+/// Polls `future` until it is ready, sleeping on this thread's parker in
+/// between; while asleep the thread is listed for dumps, with what the
+/// future waits on (`blocked_threads`).
 fn park_until_ready<F: Future>(mut future: Pin<&mut F>) -> F::Output {
     with_thread_parker(|thread| {
-        let mut cx = Context::from_waker(&thread.waker);
+        let _recording = Recording::start(thread);
+        let mut listed = None;
         loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            if let Poll::Ready(output) = thread.poll(future.as_mut()) {
                 return output;
             }
-            thread.parker.park_spinning();
+            thread.sleep(&mut listed);
         }
     })
 }

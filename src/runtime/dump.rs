@@ -8,30 +8,53 @@
 //! walks the live list (`scheduler::owned`) shard by shard under its
 //! locks, copies those facts, and only then makes text of them.
 //!
+//! Around the processes, a dump lists the OS threads asleep in blocking
+//! hoare calls (`blocked_threads`: each lists itself when it goes to
+//! sleep) and, for every channel some process or thread waits on, its
+//! shape, its length (read through `watched_channels`, which lists a
+//! channel at the first wait on it) and who waits on each side. How long
+//! a process has been blocked comes from a stamp its poller leaves when
+//! the poll returns `Pending`, taken from the coarse clock
+//! (`coarse_clock`), so a wait reads no clock.
+//!
 //! A dump is a snapshot: a process may be woken while it is taken, so two
 //! processes may show a moment apart.
 
-use std::fmt;
-use std::panic::Location;
+mod report;
 
+use std::collections::{BTreeMap, HashSet};
+use std::panic::Location;
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use super::blocked_threads::{self, ThreadFacts};
 use super::scheduler::owned::OwnedTasks;
 use super::task::raw::Header;
 use super::task::state::Snapshot;
-use super::wait::{Wait, UNKNOWN};
-use super::{context, hooks};
+use super::wait::{ChannelKind, Wait, UNKNOWN};
+use super::{context, hooks, watched_channels};
+use crate::sync::atomic::Ordering;
 use crate::time::Instant;
 
 /// The live processes of a runtime (or simulation) at one moment, in spawn
-/// order: what each waits on, and where it was spawned.
+/// order: what each waits on, for how long, and where it was spawned; the
+/// OS threads asleep in blocking hoare calls; and every channel waited
+/// on, with its length and who waits on each side.
 ///
-/// `Display` prints one block per process, starting with `p<id>`:
+/// `Display` prints it for a person; [`processes`](Dump::processes),
+/// [`threads`](Dump::threads) and [`channels`](Dump::channels) give the
+/// same facts to code. One block per process, starting with `p<id>`,
+/// then one per thread, then one line per channel:
 ///
 /// ```text
 /// 2 live processes, 2 blocked
-/// p1 "left", spawned at examples/stuck.rs:27, blocked on
-///     recv on channel #2 (rendezvous)
-/// p2 "right", spawned at examples/stuck.rs:34, blocked on
+/// p1 "left", spawned at examples/stuck.rs:63, blocked for 3ms on
 ///     recv on channel #1 (rendezvous)
+/// p2 "right", spawned at examples/stuck.rs:69, blocked for 3ms on
+///     recv on channel #2 (rendezvous)
+/// channels waited on:
+/// channel #1 (rendezvous), 0 buffered; receivers waiting: p1; senders waiting: none
+/// channel #2 (rendezvous), 0 buffered; receivers waiting: p2; senders waiting: none
 /// ```
 ///
 /// ```
@@ -56,6 +79,8 @@ use crate::time::Instant;
 #[derive(Clone, Debug)]
 pub struct Dump {
     processes: Vec<ProcessInfo>,
+    threads: Vec<ThreadInfo>,
+    channels: Vec<ChannelInfo>,
 }
 
 /// One live process in a [`Dump`].
@@ -64,10 +89,52 @@ pub struct ProcessInfo {
     id: u64,
     name: Option<String>,
     spawned_at: &'static Location<'static>,
+    running: bool,
     blocked: bool,
+    blocked_for: Option<Duration>,
     waits_on: Vec<String>,
-    /// The earliest sleep it waits on, if blocked in one (for stall reports).
-    wakes_at: Option<Instant>,
+    /// The facts behind `waits_on` (for the channel section and stalls).
+    waits: Vec<Wait>,
+}
+
+/// An OS thread asleep in a blocking hoare call (`send_blocking`,
+/// `recv_blocking`, their timed forms, `hoare::block_on`), in a
+/// [`Dump`] of a runtime. Every such thread of the program is listed,
+/// whichever runtime (if any) its channels serve; a simulation's dump
+/// lists none.
+#[derive(Clone, Debug)]
+pub struct ThreadInfo {
+    id: ThreadId,
+    name: Option<String>,
+    blocked_for: Duration,
+    waits_on: Vec<String>,
+}
+
+/// A channel someone waits on, in a [`Dump`]: its shape, how full it is,
+/// and who waits on each side.
+#[derive(Clone, Debug)]
+pub struct ChannelInfo {
+    id: u64,
+    kind: ChannelKind,
+    len: Option<usize>,
+    receivers: Vec<Party>,
+    senders: Vec<Party>,
+}
+
+/// Who waits on a channel: a process of the dumped runtime or an OS
+/// thread in a blocking call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Party {
+    /// The process `p<id>`.
+    Process(u64),
+    /// An OS thread, as [`ThreadInfo`] names it.
+    Thread {
+        /// Its id.
+        id: ThreadId,
+        /// Its name, if it has one.
+        name: Option<String>,
+    },
 }
 
 /// A snapshot of the current runtime's processes: the runtime whose
@@ -105,9 +172,32 @@ impl Dump {
         let mut facts = Vec::new();
         owned.for_each(|header| facts.extend(Facts::read(header)));
         facts.sort_by_key(|facts| facts.id);
+        // Inside a host (a simulation), its closed world has no threads.
+        let domain = hooks::domain();
+        let threads = if domain == 0 {
+            blocked_threads::snapshot()
+        } else {
+            Vec::new()
+        };
+        // Read after every stamp, so no duration comes out short.
+        let now = crate::time::clock::now();
+        let processes: Vec<ProcessInfo> = facts.into_iter().map(|f| f.into_info(now)).collect();
+        let channels = ChannelInfo::of(domain, &processes, &threads);
+        let threads = threads
+            .into_iter()
+            .map(|thread| ThreadInfo::of(thread, now))
+            .collect();
         Dump {
-            processes: facts.into_iter().map(Facts::into_info).collect(),
+            processes,
+            threads,
+            channels,
         }
+    }
+
+    /// A process being polled: in a stall report, one whose poll has run
+    /// at least the stall duration.
+    pub(crate) fn long_poll(&self) -> Option<&ProcessInfo> {
+        self.processes.iter().find(|process| process.running)
     }
 
     /// Every live process, in spawn order (the main future is not one).
@@ -115,18 +205,41 @@ impl Dump {
         &self.processes
     }
 
-    /// Whether a process is blocked and none is waiting on a sleep due
-    /// before `horizon` (the stall rule).
-    pub(crate) fn is_stalled_until(&self, horizon: Instant) -> bool {
-        let blocked = self.processes.iter().filter(|p| p.blocked);
-        let mut any = false;
-        for process in blocked {
-            if process.wakes_at.is_some_and(|at| at <= horizon) {
-                return false;
-            }
-            any = true;
+    /// The OS threads asleep in blocking hoare calls, longest asleep
+    /// first: every such thread of the program in a runtime's dump, none
+    /// in a simulation's.
+    pub fn threads(&self) -> &[ThreadInfo] {
+        &self.threads
+    }
+
+    /// Every channel a listed process or thread waits on, by id, with who
+    /// waits on each side.
+    pub fn channels(&self) -> &[ChannelInfo] {
+        &self.channels
+    }
+
+    /// Whether the watchdog, having seen no poll start for its duration,
+    /// should report: a process is still in the poll it was in (it runs
+    /// without yielding), or a process is blocked and none waits on a
+    /// pending timer: a sleep, or an `after` or `tick` channel it receives
+    /// on (a timer will wake it, which is progress).
+    pub(crate) fn is_stalled(&self) -> bool {
+        if self.long_poll().is_some() {
+            return true;
         }
-        any
+        let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
+        let waits = || blocked.iter().flat_map(|process| &process.waits);
+        let sleeping = waits().any(|wait| matches!(wait, Wait::Sleep { .. }));
+        if blocked.is_empty() || sleeping {
+            return false;
+        }
+        let received_on: HashSet<u64> = waits()
+            .filter_map(|wait| match wait {
+                Wait::Recv(channel) => Some(channel.id),
+                _ => None,
+            })
+            .collect();
+        crate::time::driver::earliest_delivery(|id| received_on.contains(&id)).is_none()
     }
 }
 
@@ -152,6 +265,23 @@ impl ProcessInfo {
         self.blocked
     }
 
+    /// Whether it was being polled when the dump was taken (a process that
+    /// runs long without yielding shows so in a stall report).
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// How long it has been blocked (since its last poll returned
+    /// `Pending`); `None` unless blocked. Never less than the truth, and
+    /// more by at most the age of the runtime's coarse clock when the
+    /// process blocked: its worker re-reads the clock every 61 scheduling
+    /// ticks and when it wakes from parking, so the excess is at most the
+    /// time of 61 polls on that worker (typically microseconds). Inside a
+    /// simulation, exact, in virtual time.
+    pub fn blocked_for(&self) -> Option<Duration> {
+        self.blocked_for
+    }
+
     /// What it waits on, one entry per operation (several for a select),
     /// in lowercase words: `recv on channel #3 (rendezvous)`, `send on
     /// channel #5 (bounded(1))`, `sleep with 2s left`, `join of p7`,
@@ -168,8 +298,12 @@ struct Facts {
     id: u64,
     name: Option<String>,
     spawned_at: &'static Location<'static>,
+    /// Being polled when read.
+    running: bool,
     /// `None`: runnable; `Some(None)`: blocked outside hoare.
     waits: Option<Option<Vec<Wait>>>,
+    /// When its last poll returned `Pending`.
+    blocked_since: Instant,
 }
 
 impl Facts {
@@ -182,6 +316,9 @@ impl Facts {
         }
         let idle = |s: Snapshot| !s.is_running() && !s.is_notified();
         let mut waits = idle(before).then(|| header.waiting.read());
+        // Relaxed: the Acquire load of the state above ordered it after
+        // the poller's store (see `Header::blocked_since`).
+        let blocked_since = Instant::from_nanos(header.blocked_since.load(Ordering::Relaxed));
         if waits.is_some() && !idle(header.state.load()) {
             // Woken while we read: runnable now.
             waits = None;
@@ -190,11 +327,13 @@ impl Facts {
             id: header.id,
             name: header.origin.name().map(str::to_owned),
             spawned_at: header.origin.location(),
+            running: before.is_running(),
             waits,
+            blocked_since,
         })
     }
 
-    fn into_info(self) -> ProcessInfo {
+    fn into_info(self, now: Instant) -> ProcessInfo {
         let blocked = self.waits.is_some();
         let waits = self.waits.flatten();
         let waits_on = match (&waits, blocked) {
@@ -202,53 +341,149 @@ impl Facts {
             (None, true) => vec![UNKNOWN.to_string()],
             (Some(waits), true) => waits.iter().map(Wait::to_string).collect(),
         };
-        let wakes_at = waits.iter().flatten().filter_map(|wait| match wait {
-            Wait::Sleep { deadline } => Some(*deadline),
-            _ => None,
-        });
         ProcessInfo {
             id: self.id,
             name: self.name,
             spawned_at: self.spawned_at,
+            running: self.running && !blocked,
             blocked,
+            blocked_for: blocked.then(|| now.saturating_duration_since(self.blocked_since)),
             waits_on,
-            wakes_at: wakes_at.min(),
+            waits: waits.unwrap_or_default(),
         }
     }
 }
 
-impl fmt::Display for Dump {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let blocked = self.processes.iter().filter(|p| p.blocked).count();
-        match self.processes.len() {
-            0 => writeln!(f, "no live processes")?,
-            1 => writeln!(f, "1 live process, {blocked} blocked")?,
-            n => writeln!(f, "{n} live processes, {blocked} blocked")?,
+impl ThreadInfo {
+    fn of(facts: ThreadFacts, now: Instant) -> ThreadInfo {
+        let waits_on = match &facts.waits {
+            None => vec![UNKNOWN.to_string()],
+            Some(waits) => waits.iter().map(Wait::to_string).collect(),
+        };
+        ThreadInfo {
+            id: facts.id,
+            name: facts.name,
+            blocked_for: now.saturating_duration_since(facts.since),
+            waits_on,
         }
-        for process in &self.processes {
-            write!(f, "{process}")?;
-        }
-        Ok(())
+    }
+
+    /// The thread's id.
+    pub fn id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// The thread's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// How long it has been asleep in this call (from when it went to
+    /// sleep, after a brief spin).
+    pub fn blocked_for(&self) -> Duration {
+        self.blocked_for
+    }
+
+    /// What it waits on, in the words of [`ProcessInfo::waits_on`].
+    pub fn waits_on(&self) -> &[String] {
+        &self.waits_on
     }
 }
 
-/// `p3 "fetcher", spawned at src/main.rs:12, blocked on` and one indented
-/// line per wait; or `..., runnable`.
-impl fmt::Display for ProcessInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "p{}", self.id)?;
-        if let Some(name) = &self.name {
-            write!(f, " {name:?}")?;
+impl ChannelInfo {
+    /// The channels the blocked `processes` and `threads` wait on, by id,
+    /// with their lengths from the registry of `domain`.
+    fn of(domain: u64, processes: &[ProcessInfo], threads: &[ThreadFacts]) -> Vec<ChannelInfo> {
+        let mut channels: BTreeMap<u64, ChannelInfo> = BTreeMap::new();
+        let mut add = |waits: &[Wait], party: Party| {
+            for wait in waits {
+                let (channel, receiving) = match wait {
+                    Wait::Recv(channel) => (channel, true),
+                    Wait::Send(channel) => (channel, false),
+                    _ => continue,
+                };
+                let info = channels.entry(channel.id).or_insert_with(|| ChannelInfo {
+                    id: channel.id,
+                    kind: channel.kind,
+                    len: None,
+                    receivers: Vec::new(),
+                    senders: Vec::new(),
+                });
+                let side = if receiving {
+                    &mut info.receivers
+                } else {
+                    &mut info.senders
+                };
+                side.push(party.clone());
+            }
+        };
+        for process in processes.iter().filter(|p| p.blocked) {
+            add(&process.waits, Party::Process(process.id));
         }
-        let at = self.spawned_at;
-        write!(f, ", spawned at {}:{}, ", at.file(), at.line())?;
-        if !self.blocked {
-            return writeln!(f, "runnable");
+        for thread in threads {
+            add(
+                thread.waits.as_deref().unwrap_or_default(),
+                Party::Thread {
+                    id: thread.id,
+                    name: thread.name.clone(),
+                },
+            );
         }
-        writeln!(f, "blocked on")?;
-        for wait in &self.waits_on {
-            writeln!(f, "    {wait}")?;
+        let lengths = watched_channels::lengths(domain, |id| channels.contains_key(&id));
+        for (id, len) in lengths {
+            if let Some(info) = channels.get_mut(&id) {
+                info.len = Some(len);
+            }
         }
-        Ok(())
+        channels.into_values().collect()
+    }
+
+    /// The channel's number (`#<id>` in reports; its `Sender`'s and
+    /// `Receiver`'s `Debug` shows it too).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// `"rendezvous"`, `"bounded"` or `"unbounded"`.
+    pub fn flavour(&self) -> &'static str {
+        match self.kind {
+            ChannelKind::Rendezvous => "rendezvous",
+            ChannelKind::Bounded(_) => "bounded",
+            ChannelKind::Unbounded => "unbounded",
+        }
+    }
+
+    /// As `Sender::capacity`: `Some(0)` for a rendezvous channel, `None`
+    /// for an unbounded one.
+    pub fn capacity(&self) -> Option<usize> {
+        match self.kind {
+            ChannelKind::Rendezvous => Some(0),
+            ChannelKind::Bounded(capacity) => Some(capacity),
+            ChannelKind::Unbounded => None,
+        }
+    }
+
+    /// How many messages it held when the dump was taken (`Sender::len`);
+    /// `None` if the dump could not reach it (it was being dropped, or it
+    /// was made outside the simulation being dumped).
+    pub fn len(&self) -> Option<usize> {
+        self.len
+    }
+
+    /// Whether it held no message when the dump was taken; `None` as for
+    /// [`len`](ChannelInfo::len).
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len.map(|len| len == 0)
+    }
+
+    /// The processes and threads waiting to receive (a select counts on
+    /// each channel it waits on).
+    pub fn receivers_waiting(&self) -> &[Party] {
+        &self.receivers
+    }
+
+    /// The processes and threads waiting to send.
+    pub fn senders_waiting(&self) -> &[Party] {
+        &self.senders
     }
 }

@@ -73,6 +73,8 @@ thread_local! {
     /// Whether a host is installed: [`touch`], on every channel operation,
     /// looks at this flag alone when none is.
     static LISTENING: Cell<bool> = Cell::new(false);
+    /// The installed host's number (0: none); see [`domain`].
+    static DOMAIN: Cell<u64> = Cell::new(0);
 }
 
 /// Keeps a host installed on this thread; uninstalls it on drop.
@@ -82,6 +84,7 @@ impl Drop for Installed {
     fn drop(&mut self) {
         let host = HOST.with(|slot| slot.borrow_mut().take());
         LISTENING.with(|listening| listening.set(false));
+        DOMAIN.with(|domain| domain.set(0));
         drop(host);
     }
 }
@@ -95,6 +98,9 @@ pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
         }
         *slot = Some(host);
         LISTENING.with(|listening| listening.set(true));
+        /// Host numbers, process-wide.
+        static NEXT_DOMAIN: ProcessCounter = ProcessCounter::new();
+        DOMAIN.with(|domain| domain.set(NEXT_DOMAIN.next()));
         Ok(Installed(()))
     })
 }
@@ -108,6 +114,14 @@ pub(crate) fn is_hosted() -> bool {
 /// back into the hooks, but never [`install`].
 fn with_host<R>(f: impl FnOnce(Option<&dyn Host>) -> R) -> R {
     HOST.with(|slot| f(slot.borrow().as_deref()))
+}
+
+/// The numbering channel ids on this thread belong to: 0 outside a host
+/// (ids unique in the process), else a number of the installed host,
+/// distinct from every other host's (its channels are numbered from 1).
+/// Dumps match channels by id within one domain.
+pub(crate) fn domain() -> u64 {
+    DOMAIN.with(Cell::get)
 }
 
 /// A number for a new channel: the host's numbering inside a host, else

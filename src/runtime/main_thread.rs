@@ -22,6 +22,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::budget;
+use super::coarse_clock;
 use super::context::ForbidBlocking;
 use super::context::{self, ThreadContext};
 use super::park::Parker;
@@ -80,6 +81,7 @@ pub(crate) fn drive_main_future<F: Future>(shared: &Arc<Scheduler>, future: F) -
     let waker = Waker::from(StdArc::new(MainWaker(signal.clone())));
     let mut task_cx = Context::from_waker(&waker);
     let mut future = pin!(future);
+    coarse_clock::refresh();
     loop {
         if signal.take_woken() {
             let polled = {
@@ -95,6 +97,7 @@ pub(crate) fn drive_main_future<F: Future>(shared: &Arc<Scheduler>, future: F) -
         if !signal.is_woken() {
             cx.flush_lifo();
             signal.parker.park_spinning();
+            coarse_clock::refresh();
         }
     }
 }

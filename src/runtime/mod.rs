@@ -30,9 +30,11 @@
 //! (with a cancellation error).
 
 pub(crate) mod block_on;
+pub(crate) mod blocked_threads;
 pub(crate) mod blocking;
 pub(crate) mod budget;
 pub(crate) mod builder;
+pub(crate) mod coarse_clock;
 pub(crate) mod context;
 pub(crate) mod dump;
 pub(crate) mod hooks;
@@ -44,6 +46,7 @@ pub(crate) mod scheduler;
 pub(crate) mod stall;
 pub(crate) mod task;
 pub(crate) mod wait;
+pub(crate) mod watched_channels;
 pub(crate) mod yield_now;
 
 use std::fmt;
@@ -54,7 +57,7 @@ use std::panic::Location;
 pub use block_on::block_on;
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
-pub use dump::{dump, Dump, ProcessInfo};
+pub use dump::{dump, ChannelInfo, Dump, Party, ProcessInfo, ThreadInfo};
 pub use par::par;
 pub use process_builder::ProcessBuilder;
 pub use task::{JoinError, JoinHandle};

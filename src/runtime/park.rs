@@ -13,9 +13,14 @@
 //! these through a [`Waker`] built from it; the runtime's idle workers and
 //! the `run` caller's thread park on their own.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc as StdArc;
-use std::task::{Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
+
+use super::blocked_threads::{self, Listed};
+use super::task::wait_slot::WaitSlot;
 
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, Condvar, Mutex};
@@ -77,11 +82,19 @@ impl Parker {
     /// waker's `unpark` a single atomic swap too (no lock, no system
     /// call), since the owner never reaches `PARKED`.
     pub(crate) fn park_spinning(&self) {
+        if !self.spin() {
+            self.park_inner(None);
+        }
+    }
+
+    /// The spin of [`Parker::park_spinning`] alone: whether the token came
+    /// (and was consumed) while spinning. A caller that gets `false` parks.
+    pub(crate) fn spin(&self) -> bool {
         // The range is empty under loom, on purpose (see `SPIN_ROUNDS`).
         #[allow(clippy::reversed_empty_ranges)]
         for round in 0..SPIN_ROUNDS {
             if self.try_consume() {
-                return;
+                return true;
             }
             if round < SPIN_ONLY_ROUNDS {
                 for _ in 0..(1 << round.min(6)) {
@@ -92,7 +105,7 @@ impl Parker {
                 std::thread::yield_now();
             }
         }
-        self.park_inner(None);
+        false
     }
 
     /// Like [`Parker::park`], but returns after `timeout` at the latest.
@@ -176,13 +189,43 @@ impl Wake for ParkWaker {
 pub(crate) struct ThreadParker {
     pub(crate) parker: Arc<Parker>,
     pub(crate) waker: Waker,
+    /// What the blocking wait using it waits on, for dumps (see
+    /// `blocked_threads`).
+    pub(crate) waiting: WaitSlot,
 }
 
 impl ThreadParker {
     fn new() -> Self {
         let parker = Arc::new(Parker::new());
         let waker = waker_for(parker.clone());
-        ThreadParker { parker, waker }
+        ThreadParker {
+            parker,
+            waker,
+            waiting: WaitSlot::new(),
+        }
+    }
+
+    /// Polls `future` with this parker's waker, recording what it waits
+    /// on in [`ThreadParker::waiting`] (a [`Recording`] must be running).
+    pub(crate) fn poll<F: Future>(&self, future: Pin<&mut F>) -> Poll<F::Output> {
+        self.waiting.begin_poll();
+        future.poll(&mut Context::from_waker(&self.waker))
+    }
+
+    /// Sleeps until woken: spins briefly, then lists the thread for dumps
+    /// (once per wait: `listed` keeps the listing) and parks.
+    pub(crate) fn sleep(&self, listed: &mut Option<Listed>) {
+        if !self.parker.spin() {
+            listed.get_or_insert_with(|| blocked_threads::list(&self.waiting));
+            self.parker.park();
+        }
+    }
+
+    /// Like [`ThreadParker::sleep`], but returns after `timeout` at the
+    /// latest (no spin: a timed wait parks at once).
+    pub(crate) fn sleep_timeout(&self, listed: &mut Option<Listed>, timeout: Duration) {
+        listed.get_or_insert_with(|| blocked_threads::list(&self.waiting));
+        self.parker.park_timeout(timeout);
     }
 }
 

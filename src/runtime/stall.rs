@@ -4,15 +4,25 @@
 //! # The rule
 //!
 //! A runtime is *stalled* when, for the set duration, no process of it has
-//! been polled, at least one is blocked, and no blocked process sleeps
-//! until a deadline before the duration would pass again (a timer due
-//! soon is progress on its way). The report is made once per stall: after
+//! been polled, at least one is blocked, and no blocked process waits on
+//! a pending timer: neither a `sleep` it is in, nor an `after` or `tick`
+//! channel it receives on (alone or in a select; the real clock's timer
+//! queue says whether a delivery to that channel is pending). A timer
+//! that will wake a process is progress on its way, however far off: a
+//! process in `select! { recv(rx) .., recv(after(5 s)) .. }` is not
+//! stalled at 1 s; if it is still stuck once the timer fired and it ran,
+//! the stall is reported a duration after that.
+//!
+//! A process whose one poll runs for the duration (it computes, or blocks
+//! its thread, without yielding) stops the counters too; if it is still
+//! being polled when the watchdog looks, that is reported as well, and the
+//! dump shows it `running`. The report is made once per stall: after
 //! one, the next comes only once some process has been polled again.
 //!
 //! # Cost
 //!
 //! Progress is a count of polls, [`Progress`]: each worker bumps its own
-//! cache-padded counter once per run of processes (a load and a store,
+//! cache-padded counter once per poll (a load and a store,
 //! `Relaxed`, to a line no other thread writes); the threads inside
 //! `block_on` share one counter. The watchdog thread sleeps in steps of a
 //! quarter of the duration and sums the counters; it takes a [`Dump`]
@@ -86,11 +96,19 @@ impl Progress {
 pub(crate) fn report_to_stderr(after: Duration) -> OnStall {
     std::sync::Arc::new(move |dump: &Dump| {
         // A closed stderr is no reason to panic: the write is best-effort.
-        let _ = write!(
-            std::io::stderr(),
-            "hoare: stall: no process of the runtime has been polled for {after:?}, \
-             and some are blocked:\n{dump}"
-        );
+        let _ = match dump.long_poll() {
+            Some(process) => write!(
+                std::io::stderr(),
+                "hoare: stall: no poll of a process of the runtime has started for \
+                 {after:?}, and p{} is still being polled (it runs without yielding):\n{dump}",
+                process.id()
+            ),
+            None => write!(
+                std::io::stderr(),
+                "hoare: stall: no process of the runtime has been polled for {after:?}, \
+                 and some are blocked:\n{dump}"
+            ),
+        };
     })
 }
 
@@ -171,6 +189,7 @@ impl Watch {
             if *stopped {
                 return;
             }
+            super::coarse_clock::refresh();
             let total = self.scheduler.progress.total();
             if total != seen {
                 (seen, still_since, reported) = (total, std::time::Instant::now(), false);
@@ -180,8 +199,9 @@ impl Watch {
                 continue;
             }
             let dump = Dump::of(&self.scheduler.owned);
-            let horizon = crate::time::Instant::real_now() + self.after;
-            if dump.is_stalled_until(horizon) {
+            // A poll that started while the dump was taken is progress, not
+            // a process found in a long poll.
+            if self.scheduler.progress.total() == seen && dump.is_stalled() {
                 reported = true;
                 // Unlocked meanwhile, so a slow callback does not hold up a
                 // runtime being dropped any longer than the call itself.

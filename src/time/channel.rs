@@ -58,6 +58,11 @@ impl Delivery {
         self.sender.is_closed()
     }
 
+    /// The number of the channel it delivers to.
+    pub(crate) fn channel(&self) -> u64 {
+        self.sender.shared().id()
+    }
+
     /// Whether a receive (or a select) is waiting on the channel now.
     pub(crate) fn has_waiting_receiver(&self) -> bool {
         self.sender.has_waiting_receivers()

@@ -50,8 +50,24 @@ const MAX_PARK: Duration = Duration::from_secs(3600);
 
 /// The process-wide driver of the real clock, started on first use.
 pub(crate) fn system() -> &'static Driver {
-    static SYSTEM: OnceLock<Driver> = OnceLock::new();
     SYSTEM.get_or_init(Driver::start)
+}
+
+/// The process-wide driver, if some timer has started it.
+static SYSTEM: OnceLock<Driver> = OnceLock::new();
+
+/// The earliest deadline of a pending `after` or `tick` timer of the real
+/// clock that delivers to a channel `wanted` accepts (the stall watchdog
+/// asks about the channels its blocked processes receive on). `None` if
+/// there is none, or no real-clock timer was ever made. Walks the queue
+/// under its lock: for rare callers only.
+pub(crate) fn earliest_delivery(wanted: impl Fn(u64) -> bool) -> Option<Instant> {
+    let driver = SYSTEM.get()?;
+    driver.with_queue(|state| {
+        state
+            .queue
+            .earliest_where(|action| action.delivers_to().is_some_and(&wanted))
+    })
 }
 
 /// A timer queue and the thread that fires it.

@@ -121,6 +121,14 @@ impl TimerAction {
         }
     }
 
+    /// The channel a channel timer delivers to (`None` for a sleep).
+    pub(crate) fn delivers_to(&self) -> Option<u64> {
+        match self {
+            TimerAction::Wake(_) => None,
+            TimerAction::Deliver(delivery) => Some(delivery.channel()),
+        }
+    }
+
     /// Whether this is a channel timer (counted for sweeps).
     fn is_channel(&self) -> bool {
         match self {

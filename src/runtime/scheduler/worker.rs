@@ -5,7 +5,7 @@
 //!
 //! 1. every [`INJECT_INTERVAL`]th tick, the injection queue first, so a
 //!    busy local queue cannot starve it (Go checks its global queue every
-//!    61 schedules; so do we);
+//!    61 schedules; so do we); the coarse clock is refreshed then too;
 //! 2. the local queue, then the injection queue (taking a fair share of
 //!    its backlog into the local queue);
 //! 3. as a *searcher* (see `idle.rs`): half of another worker's queue,
@@ -19,6 +19,7 @@
 
 use super::queue::Local;
 use super::Scheduler;
+use crate::runtime::coarse_clock;
 use crate::runtime::context::{self, ThreadContext};
 use crate::runtime::task::Notified;
 use crate::sync::atomic::{fence, Ordering};
@@ -64,6 +65,7 @@ struct Worker<'a> {
 
 impl Worker<'_> {
     fn run_loop(&mut self) {
+        coarse_clock::refresh();
         while !self.shared.is_shutdown() {
             self.tick = self.tick.wrapping_add(1);
             if let Some(task) = self.next_task() {
@@ -81,6 +83,7 @@ impl Worker<'_> {
 
     fn next_task(&mut self) -> Option<Notified> {
         if self.tick.is_multiple_of(INJECT_INTERVAL) {
+            coarse_clock::refresh();
             if let Some(task) = self.shared.inject.pop() {
                 return Some(task);
             }
@@ -150,6 +153,9 @@ impl Worker<'_> {
                 return;
             }
             lifo_runs += 1;
+            // Counted per poll, so that the stall watchdog's "no poll
+            // started for the duration" holds of each one.
+            self.shared.progress.worker_ran(self.index);
             context::run_process(next);
         }
     }
@@ -180,6 +186,7 @@ impl Worker<'_> {
             // worker, and its `unpark` is then one atomic swap instead of a
             // futex wake on both sides.
             parker.park_spinning();
+            coarse_clock::refresh();
             if self.shared.is_shutdown() {
                 return;
             }

@@ -206,8 +206,9 @@ where
 }
 
 /// Records that the process `waker` wakes waits on `waits` in the poll
-/// running now (see `wait_slot.rs`); nothing happens for a waker that is
-/// not a process's own.
+/// running now (see `wait_slot.rs`); for a waker that is not a process's
+/// own, in the record of the blocking wait it belongs to, if any (see
+/// `blocked_threads`).
 ///
 /// Only a process's poller hands its waker down, so only the poller
 /// records. (A process's waker cloned and used to poll a hoare future on
@@ -217,7 +218,8 @@ where
 /// under the list's lock.)
 #[inline]
 pub(crate) fn note_waiting(waker: &Waker, waits: impl IntoIterator<Item = Wait>) {
-    if let Some(header) = waker::process_of(waker) {
-        header.waiting.record(waits);
+    match waker::process_of(waker) {
+        Some(header) => header.waiting.record(waits),
+        None => crate::runtime::blocked_threads::note_waiting(waker, waits),
     }
 }

@@ -36,6 +36,7 @@ use super::wait_slot::WaitSlot;
 use super::waker::borrowed_waker;
 use super::{Notified, Owner};
 use crate::runtime::scheduler::owned::Links;
+use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::UnsafeCell;
 
 /// The part of a process block that does not depend on the future type.
@@ -59,6 +60,13 @@ pub(crate) struct Header {
     pub(crate) origin: Origin,
     /// What the last poll waited on, for dumps (see `wait_slot.rs`).
     pub(crate) waiting: WaitSlot,
+    /// When the last poll returned `Pending` (nanoseconds of
+    /// `time::Instant`), for `ProcessInfo::blocked_for`: the coarse clock
+    /// of a runtime, the virtual clock of a host. Written by the poller
+    /// before it lets the process go idle, read by dumps. Relaxed both
+    /// ways: the idle transition's `Release` (`transition_to_idle`) and a
+    /// dump's `Acquire` load of the state word order it.
+    pub(crate) blocked_since: AtomicU64,
 }
 
 /// Operations that need the future's type.
@@ -116,6 +124,7 @@ where
                 join_waker: UnsafeCell::new(None),
                 origin,
                 waiting: WaitSlot::new(),
+                blocked_since: AtomicU64::new(0),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         });
@@ -215,6 +224,7 @@ where
     }));
     let output = match polled {
         Ok(Poll::Pending) => {
+            stamp_blocked_since(&cell.header);
             match cell.header.state.transition_to_idle() {
                 TransitionToIdle::Ok => {}
                 TransitionToIdle::OkNotified => {
@@ -237,6 +247,21 @@ where
     let _ = unsafe { replace_stage(cell, Stage::Finished(output)) };
     // SAFETY: RUNNING and the poller's reference are handed over.
     unsafe { complete(cell, header) };
+}
+
+/// Stamps `header` with the time its poll returned `Pending`: the coarse
+/// clock's reading on a runtime (a load of one shared word, no clock
+/// read), the host's clock inside a host (the simulation's virtual time).
+#[inline]
+fn stamp_blocked_since(header: &Header) {
+    let now = match header.owner {
+        Owner::Runtime(_) => crate::runtime::coarse_clock::now(),
+        Owner::Hosted(_) => crate::time::clock::now(),
+    };
+    // Relaxed: see the field.
+    header
+        .blocked_since
+        .store(now.as_nanos(), Ordering::Relaxed);
 }
 
 /// Drops the future and stores the cancellation error.

@@ -185,7 +185,14 @@ impl WaitSlot {
 
 impl Drop for WaitSlot {
     fn drop(&mut self) {
-        let word = self.word.load(Ordering::Acquire);
+        // Unsynchronised: `&mut self` is the only access left. (Under loom
+        // an atomic load here would be a scheduling point, and a thread
+        // parker's slot is dropped among the thread-locals at a thread's
+        // end, in no fixed order: the model would not replay.)
+        #[cfg(not(loom))]
+        let word = *self.word.get_mut();
+        #[cfg(loom)]
+        let word = self.word.with_mut(|word| *word);
         if matches!(word.addr() & TAG, LIST | STALE_LIST) {
             let list = word.map_addr(|addr| addr & !TAG).cast::<WaitList>();
             // SAFETY: the list was made by `Box::into_raw` in

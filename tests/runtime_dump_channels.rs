@@ -1,0 +1,321 @@
+//! What a dump says beyond each process's waits: how long a process has
+//! been blocked, the OS threads asleep in blocking calls, the channels
+//! waited on (shape, length, who waits on each side); and which timers
+//! keep a quiet runtime from being reported as stalled.
+//!
+//! Every wait has a deadline, so a test that goes wrong fails with the
+//! last dump instead of hanging; waits sleep rather than spin (valgrind
+//! runs these).
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hoare::chan;
+use hoare::runtime::{ChannelInfo, Dump, Party, ProcessBuilder, ProcessInfo};
+use hoare::{JoinHandle, Runtime};
+
+/// How long a condition may take to come true before the test fails.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// The channel id in a `Sender`'s or `Receiver`'s `Debug`.
+fn id_of(channel: &impl Debug) -> u64 {
+    let text = format!("{channel:?}");
+    let digits = text
+        .split("id: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no id in {text}"));
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().unwrap()
+}
+
+fn runtime() -> Runtime {
+    Runtime::builder().workers(2).build().unwrap()
+}
+
+/// Spawns `future` on `runtime` as a process named `name`.
+fn spawn_named<T: Send + 'static>(
+    runtime: &Runtime,
+    name: &str,
+    future: impl Future<Output = T> + Send + 'static,
+) -> JoinHandle<T> {
+    let builder = ProcessBuilder::new().name(name);
+    // In a tuple: a handle is itself a future, which clippy would take for
+    // one forgotten.
+    let (handle,) = runtime.block_on(async move { (builder.spawn(future),) });
+    handle
+}
+
+/// Takes dumps until `found` finds something in one, sleeping between.
+fn wait_for<R>(what: &str, dump: impl Fn() -> Dump, found: impl Fn(&Dump) -> Option<R>) -> R {
+    let start = Instant::now();
+    loop {
+        let snapshot = dump();
+        if let Some(result) = found(&snapshot) {
+            return result;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{what} not seen within {DEADLINE:?}; last dump:\n{snapshot}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn blocked_process(dump: &Dump, name: &str) -> Option<ProcessInfo> {
+    let process = dump.processes().iter().find(|p| p.name() == Some(name))?;
+    process.is_blocked().then(|| process.clone())
+}
+
+fn channel(dump: &Dump, id: u64) -> Option<ChannelInfo> {
+    dump.channels().iter().find(|c| c.id() == id).cloned()
+}
+
+#[test]
+fn blocked_for_grows_and_is_at_least_the_time_slept_while_blocked() {
+    let runtime = runtime();
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let _waiter = spawn_named(&runtime, "waiter", async move { rx.recv().await });
+    let first = wait_for(
+        "waiter blocked",
+        || runtime.dump(),
+        |d| blocked_process(d, "waiter"),
+    );
+    let slept = Duration::from_millis(100);
+    std::thread::sleep(slept);
+    let second = blocked_process(&runtime.dump(), "waiter").expect("still blocked");
+    let (before, after) = (first.blocked_for().unwrap(), second.blocked_for().unwrap());
+    assert!(
+        after >= before + slept,
+        "blocked for {before:?}, then {after:?} after sleeping {slept:?}"
+    );
+    let text = runtime.dump().to_string();
+    assert!(text.contains("\"waiter\", spawned at "), "{text}");
+    assert!(text.contains(", blocked for "), "{text}");
+}
+
+#[test]
+fn a_runnable_process_has_no_blocked_duration() {
+    let runtime = runtime();
+    let dump = runtime.block_on(async {
+        let _never_polled = hoare::spawn(async {});
+        hoare::runtime::dump()
+    });
+    for process in dump.processes() {
+        if !process.is_blocked() {
+            assert_eq!(process.blocked_for(), None, "{dump}");
+        }
+    }
+}
+
+#[test]
+fn blocked_for_inside_a_simulation_is_virtual_time() {
+    hoare::sim::Builder::new().seed(1).run(async {
+        let (_tx, rx) = chan::bounded::<u8>(0);
+        let _waiter = ProcessBuilder::new()
+            .name("waiter")
+            .spawn(async move { rx.recv().await });
+        hoare::time::sleep(Duration::from_secs(5)).await;
+        let dump = hoare::runtime::dump();
+        let waiter = blocked_process(&dump, "waiter").expect("blocked");
+        assert_eq!(waiter.blocked_for(), Some(Duration::from_secs(5)), "{dump}");
+    });
+}
+
+#[test]
+fn channel_section_lists_a_blocked_receiver_process_and_a_blocked_sender_thread() {
+    let runtime = runtime();
+    // A rendezvous channel a process waits to receive on.
+    let (_to_process, inbox) = chan::bounded::<u8>(0);
+    let inbox_id = id_of(&inbox);
+    let _receiver = spawn_named(&runtime, "receiver", async move { inbox.recv().await });
+    let receiver = wait_for(
+        "receiver blocked",
+        || runtime.dump(),
+        |d| blocked_process(d, "receiver"),
+    );
+    // A full bounded(2) channel an OS thread waits to send on.
+    let (tx, rx) = chan::bounded::<u8>(2);
+    let full_id = id_of(&tx);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    let feeder = std::thread::Builder::new()
+        .name("feeder".into())
+        .spawn(move || tx.send_blocking(3))
+        .unwrap();
+    let full = wait_for(
+        "the feeder thread waiting to send",
+        || runtime.dump(),
+        |d| channel(d, full_id).filter(|c| !c.senders_waiting().is_empty()),
+    );
+    let dump = runtime.dump();
+
+    let inbox = channel(&dump, inbox_id).expect("the inbox is listed");
+    assert_eq!(inbox.flavour(), "rendezvous");
+    assert_eq!(
+        (inbox.capacity(), inbox.len()),
+        (Some(0), Some(0)),
+        "{dump}"
+    );
+    assert_eq!(inbox.receivers_waiting(), [Party::Process(receiver.id())]);
+    assert!(inbox.senders_waiting().is_empty(), "{dump}");
+
+    assert_eq!(full.flavour(), "bounded");
+    assert_eq!((full.capacity(), full.len()), (Some(2), Some(2)), "{dump}");
+    assert!(full.receivers_waiting().is_empty(), "{dump}");
+    let [Party::Thread { name, .. }] = full.senders_waiting() else {
+        panic!("one thread waits to send:\n{dump}");
+    };
+    assert_eq!(name.as_deref(), Some("feeder"));
+
+    let thread = dump
+        .threads()
+        .iter()
+        .find(|t| t.name() == Some("feeder"))
+        .expect("the feeder is listed among the threads");
+    assert_eq!(
+        thread.waits_on(),
+        [format!("send on channel #{full_id} (bounded(2))")]
+    );
+    let text = dump.to_string();
+    let inbox_line = format!(
+        "channel #{inbox_id} (rendezvous), 0 buffered; receivers waiting: p{}; senders \
+         waiting: none\n",
+        receiver.id()
+    );
+    let full_line = format!(
+        "channel #{full_id} (bounded(2)), 2 of 2 buffered; receivers waiting: none; senders \
+         waiting: thread \"feeder\"\n"
+    );
+    assert!(text.contains(&inbox_line), "{text}");
+    assert!(text.contains(&full_line), "{text}");
+    assert!(text.contains("thread \"feeder\", blocked for "), "{text}");
+
+    assert_eq!(rx.recv_blocking(), Ok(1));
+    assert_eq!(feeder.join().unwrap(), Ok(()));
+    let after = runtime.dump();
+    assert!(
+        after.threads().iter().all(|t| t.name() != Some("feeder")),
+        "a thread whose call returned is not listed:\n{after}"
+    );
+}
+
+#[test]
+fn a_simulation_dump_lists_its_channels_with_their_lengths() {
+    hoare::sim::Builder::new().seed(3).run(async {
+        let (tx, rx) = chan::bounded::<u8>(1);
+        tx.send(7).await.unwrap();
+        let id = id_of(&tx);
+        let _sender = ProcessBuilder::new()
+            .name("sender")
+            .spawn(async move { tx.send(8).await });
+        hoare::time::sleep(Duration::from_millis(1)).await;
+        let dump = hoare::runtime::dump();
+        let full = channel(&dump, id).expect("listed");
+        assert_eq!((full.capacity(), full.len()), (Some(1), Some(1)), "{dump}");
+        let sender = blocked_process(&dump, "sender").expect("blocked");
+        assert_eq!(full.senders_waiting(), [Party::Process(sender.id())]);
+        assert!(dump.threads().is_empty(), "{dump}");
+        drop(rx);
+    });
+}
+
+/// The stalls reported, each with the time of its report.
+type Reports = Arc<Mutex<Vec<(Instant, Dump)>>>;
+
+/// A runtime reporting stalls of `after` into a list.
+fn recording_stalls(after: Duration) -> (Runtime, Reports) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let reports = seen.clone();
+    let runtime = Runtime::builder()
+        .workers(2)
+        .stall_report(after)
+        .on_stall(move |dump| reports.lock().unwrap().push((Instant::now(), dump.clone())))
+        .build()
+        .unwrap();
+    (runtime, seen)
+}
+
+/// The first stall reported, waiting (sleeping) for it up to the deadline.
+fn first_stall(seen: &Mutex<Vec<(Instant, Dump)>>) -> (Instant, Dump) {
+    let start = Instant::now();
+    loop {
+        if let Some(first) = seen.lock().unwrap().first() {
+            return first.clone();
+        }
+        assert!(start.elapsed() < DEADLINE, "no stall reported");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn an_after_timer_due_later_than_the_stall_duration_is_not_a_stall_until_it_fired() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let start = Instant::now();
+    let fired = Duration::from_millis(600);
+    let _waiter = runtime.spawn(async move {
+        let timer = hoare::time::after(fired);
+        hoare::select! {
+            recv(rx) -> _ => {},
+            recv(timer) -> _ => {},
+        }
+        // Stuck for good now.
+        let (_keep, never) = chan::bounded::<u8>(0);
+        never.recv().await
+    });
+    let (reported_at, dump) = first_stall(&seen);
+    assert!(
+        reported_at.duration_since(start) >= fired,
+        "reported {:?} after the start, while the after({fired:?}) was pending:\n{dump}",
+        reported_at.duration_since(start)
+    );
+    let waits = dump.processes()[0].waits_on();
+    assert_eq!(waits.len(), 1, "only the last recv is waited on:\n{dump}");
+}
+
+#[test]
+fn a_tick_keeps_a_quiet_select_loop_from_being_a_stall_and_its_end_is_one() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let start = Instant::now();
+    let ticks = 3;
+    let _ticker = runtime.spawn(async move {
+        let ticker = hoare::time::tick(Duration::from_millis(250));
+        for _ in 0..ticks {
+            hoare::select! {
+                recv(rx) -> _ => {},
+                recv(ticker) -> _ => {},
+            }
+        }
+        let (_keep, never) = chan::bounded::<u8>(0);
+        never.recv().await
+    });
+    let (reported_at, dump) = first_stall(&seen);
+    assert!(
+        reported_at.duration_since(start) >= Duration::from_millis(250 * ticks),
+        "reported {:?} after the start, during the ticks:\n{dump}",
+        reported_at.duration_since(start)
+    );
+}
+
+#[test]
+fn a_poll_that_runs_longer_than_the_stall_duration_is_reported_naming_the_process() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let _hog = spawn_named(&runtime, "hog", async {
+        // Blocks its worker thread inside one poll, never yielding.
+        std::thread::sleep(Duration::from_millis(800));
+    });
+    let (_, dump) = first_stall(&seen);
+    let hog = dump.processes().iter().find(|p| p.name() == Some("hog"));
+    let hog = hog.unwrap_or_else(|| panic!("the hog is listed:\n{dump}"));
+    assert!(hog.is_running() && !hog.is_blocked(), "{dump}");
+    let text = dump.to_string();
+    assert!(
+        text.contains("\"hog\", spawned at ") && text.contains(", running\n"),
+        "{text}"
+    );
+}
