@@ -251,12 +251,17 @@ fn first_stall(seen: &Mutex<Vec<(Instant, Dump)>>) -> (Instant, Dump) {
     }
 }
 
+/// The stall rule: a timer due before the quiet duration would pass again
+/// is progress on its way. `stall_report(200 ms)`, and an `after(300 ms)`
+/// in the only process's select: when the runtime has been quiet for
+/// 200 ms the timer is due within the next 200 ms, so no report comes
+/// until it fired and the process, run again, is stuck for good.
 #[test]
-fn an_after_timer_due_later_than_the_stall_duration_is_not_a_stall_until_it_fired() {
-    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+fn an_after_timer_due_within_the_stall_duration_is_not_a_stall_until_it_fired() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(200));
     let (_tx, rx) = chan::bounded::<u8>(0);
     let start = Instant::now();
-    let fired = Duration::from_millis(600);
+    let fired = Duration::from_millis(300);
     let _waiter = runtime.spawn(async move {
         let timer = hoare::time::after(fired);
         hoare::select! {
@@ -277,14 +282,18 @@ fn an_after_timer_due_later_than_the_stall_duration_is_not_a_stall_until_it_fire
     assert_eq!(waits.len(), 1, "only the last recv is waited on:\n{dump}");
 }
 
+/// The same rule for a `tick`: ticks 300 ms apart against
+/// `stall_report(200 ms)` keep a quiet select loop from being reported
+/// (each quiet stretch ends with a tick due within the duration); once
+/// the loop ends and the process is stuck, it is.
 #[test]
-fn a_tick_keeps_a_quiet_select_loop_from_being_a_stall_and_its_end_is_one() {
-    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+fn a_tick_due_within_the_stall_duration_keeps_a_quiet_select_loop_from_being_a_stall() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(200));
     let (_tx, rx) = chan::bounded::<u8>(0);
     let start = Instant::now();
     let ticks = 3;
     let _ticker = runtime.spawn(async move {
-        let ticker = hoare::time::tick(Duration::from_millis(250));
+        let ticker = hoare::time::tick(Duration::from_millis(300));
         for _ in 0..ticks {
             hoare::select! {
                 recv(rx) -> _ => {},
@@ -296,10 +305,33 @@ fn a_tick_keeps_a_quiet_select_loop_from_being_a_stall_and_its_end_is_one() {
     });
     let (reported_at, dump) = first_stall(&seen);
     assert!(
-        reported_at.duration_since(start) >= Duration::from_millis(250 * ticks),
+        reported_at.duration_since(start) >= Duration::from_millis(300 * ticks),
         "reported {:?} after the start, during the ticks:\n{dump}",
         reported_at.duration_since(start)
     );
+}
+
+/// A timer due long after the quiet duration does not hide a stall: one
+/// process is stuck for good while another sleeps for a minute and a
+/// third waits in a select with an `after` of a minute; the stall is
+/// reported all the same (within the test's deadline, long before the
+/// minute is up).
+#[test]
+fn a_timer_due_long_after_the_stall_duration_does_not_hide_a_stall() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let (_keep, never) = chan::bounded::<u8>(0);
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let _stuck = runtime.spawn(async move { never.recv().await });
+    let _sleeper = runtime.spawn(hoare::time::sleep(Duration::from_secs(60)));
+    let _waiter = runtime.spawn(async move {
+        hoare::select! {
+            recv(rx) -> _ => {},
+            recv(hoare::time::after(Duration::from_secs(60))) -> _ => {},
+        }
+    });
+    let (_, dump) = first_stall(&seen);
+    assert_eq!(dump.processes().len(), 3, "{dump}");
+    assert!(dump.processes().iter().all(|p| p.is_blocked()), "{dump}");
 }
 
 #[test]

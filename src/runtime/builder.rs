@@ -81,8 +81,10 @@ impl Builder {
     }
 
     /// Reports stalls: when for `after` no process of the runtime has been
-    /// polled, at least one is blocked, and none sleeps until a deadline
-    /// less than `after` away, the runtime's [`Dump`] is written to
+    /// polled, at least one is blocked, and no timer that would wake a
+    /// blocked process is due less than `after` away (a `sleep`'s
+    /// deadline, the next delivery of an `after` or `tick` channel it
+    /// receives on), the runtime's [`Dump`] is written to
     /// standard error, once (again only after some process ran). A
     /// watchdog thread does the watching; it stops with the runtime. It
     /// never panics or aborts.

@@ -220,17 +220,23 @@ impl Dump {
 
     /// Whether the watchdog, having seen no poll start for its duration,
     /// should report: a process is still in the poll it was in (it runs
-    /// without yielding), or a process is blocked and none waits on a
-    /// pending timer: a sleep, or an `after` or `tick` channel it receives
-    /// on (a timer will wake it, which is progress).
-    pub(crate) fn is_stalled(&self) -> bool {
+    /// without yielding), or a process is blocked and no timer that would
+    /// wake a blocked process is due by `horizon` (the watchdog passes now
+    /// plus its duration): not a sleep's deadline, nor the next delivery
+    /// of an `after` or `tick` channel a blocked process receives on. A
+    /// timer due that soon is progress on its way; one due later does not
+    /// keep a stuck runtime from being reported.
+    pub(crate) fn is_stalled_until(&self, horizon: Instant) -> bool {
         if self.long_poll().is_some() {
             return true;
         }
         let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
         let waits = || blocked.iter().flat_map(|process| &process.waits);
-        let sleeping = waits().any(|wait| matches!(wait, Wait::Sleep { .. }));
-        if blocked.is_empty() || sleeping {
+        let sleep_due = waits().any(|wait| match wait {
+            Wait::Sleep { deadline } => *deadline <= horizon,
+            _ => false,
+        });
+        if blocked.is_empty() || sleep_due {
             return false;
         }
         let received_on: HashSet<u64> = waits()
@@ -239,7 +245,8 @@ impl Dump {
                 _ => None,
             })
             .collect();
-        crate::time::driver::earliest_delivery(|id| received_on.contains(&id)).is_none()
+        crate::time::driver::earliest_delivery(|id| received_on.contains(&id))
+            .is_none_or(|due| due > horizon)
     }
 }
 

@@ -4,14 +4,16 @@
 //! # The rule
 //!
 //! A runtime is *stalled* when, for the set duration, no process of it has
-//! been polled, at least one is blocked, and no blocked process waits on
-//! a pending timer: neither a `sleep` it is in, nor an `after` or `tick`
-//! channel it receives on (alone or in a select; the real clock's timer
-//! queue says whether a delivery to that channel is pending). A timer
-//! that will wake a process is progress on its way, however far off: a
-//! process in `select! { recv(rx) .., recv(after(5 s)) .. }` is not
-//! stalled at 1 s; if it is still stuck once the timer fired and it ran,
-//! the stall is reported a duration after that.
+//! been polled, at least one is blocked, and no timer that would wake a
+//! blocked process is due before the duration would pass again: neither
+//! the deadline of a `sleep` it is in, nor the next delivery of an `after`
+//! or `tick` channel it receives on (alone or in a select; the real
+//! clock's timer queue says when). A timer due that soon is progress on
+//! its way: with `stall_report(1 s)`, a process in
+//! `select! { recv(rx) .., recv(after(1500 ms)) .. }` is not reported at
+//! 1 s; if it is still stuck once the timer fired and it ran, the stall is
+//! reported a duration after that. A timer due later than that (an hour's
+//! sleep beside a process stuck for good) does not hide a stall.
 //!
 //! A process whose one poll runs for the duration (it computes, or blocks
 //! its thread, without yielding) stops the counters too; if it is still
@@ -201,7 +203,8 @@ impl Watch {
             let dump = Dump::of(&self.scheduler.owned);
             // A poll that started while the dump was taken is progress, not
             // a process found in a long poll.
-            if self.scheduler.progress.total() == seen && dump.is_stalled() {
+            let horizon = crate::time::Instant::real_now() + self.after;
+            if self.scheduler.progress.total() == seen && dump.is_stalled_until(horizon) {
                 reported = true;
                 // Unlocked meanwhile, so a slow callback does not hold up a
                 // runtime being dropped any longer than the call itself.
