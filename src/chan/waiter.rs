@@ -107,9 +107,11 @@
 //!    good, so rule 2 cannot apply any more, and the counterpart still
 //!    holds a reference to the token, so rule 1 cannot either.
 //!
-//! A counterpart whose CAS finds `UPDATING` spins until the owner is done
-//! (a waker clone and drop, under no lock of ours); it may hold a queue's
-//! lock meanwhile, which the owner never takes inside `set_waker`.
+//! A counterpart whose CAS finds `UPDATING` waits (spinning, then
+//! yielding) until the owner is done: a `will_wake` check and a waker
+//! clone, under no lock of ours (the old waker is dropped after the
+//! window). It may hold a queue's lock meanwhile, which the owner never
+//! takes inside `set_waker`.
 //!
 //! # Passing a wake-up on
 //!
@@ -120,6 +122,8 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+
+use crossbeam_utils::Backoff;
 use std::task::Waker;
 
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
@@ -199,6 +203,7 @@ impl Token {
     /// Counterpart side: claims the token for `arm`. Exactly one call
     /// (among all `try_select` and `try_abort` calls) succeeds.
     pub(crate) fn try_select(&self, arm: usize) -> bool {
+        let backoff = Backoff::new();
         loop {
             // AcqRel: the Release half publishes the slot write (or take)
             // that the counterpart did before this CAS to the owner's
@@ -212,8 +217,12 @@ impl Token {
                 Ordering::Acquire,
             ) {
                 Ok(_) => return true,
-                // The owner is replacing its waker: a few instructions.
-                Err(UPDATING) => spin_loop(),
+                // The owner is replacing its waker: a few instructions,
+                // unless its thread was preempted in them (then yield).
+                Err(UPDATING) => {
+                    backoff.snooze();
+                    spin_loop();
+                }
                 Err(_) => return false,
             }
         }
@@ -264,15 +273,18 @@ impl Token {
             return;
         }
         // SAFETY: waker rule 2: `UPDATING` shuts every counterpart out.
-        self.waker.with_mut(|slot| unsafe {
+        let replaced = self.waker.with_mut(|slot| unsafe {
             match &*slot {
-                Some(current) if current.will_wake(waker) => {}
-                _ => *slot = Some(waker.clone()),
+                Some(current) if current.will_wake(waker) => None,
+                _ => Some(std::mem::replace(&mut *slot, Some(waker.clone()))),
             }
         });
         // Release: publishes the new waker to the counterpart whose
         // `try_select` CAS (Acquire) moves the state on from here.
         self.state.store(WAITING, Ordering::Release);
+        // The old waker's drop is foreign code: run it after the window in
+        // which counterparts wait for us.
+        drop(replaced);
     }
 
     /// Counterpart side, after a successful `try_select` and outside any
