@@ -276,7 +276,7 @@ impl Token {
         let replaced = self.waker.with_mut(|slot| unsafe {
             match &*slot {
                 Some(current) if current.will_wake(waker) => None,
-                _ => Some(std::mem::replace(&mut *slot, Some(waker.clone()))),
+                _ => (*slot).replace(waker.clone()),
             }
         });
         // Release: publishes the new waker to the counterpart whose
