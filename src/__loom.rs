@@ -362,6 +362,11 @@ impl Token {
     pub fn try_select(&self, arm: usize) -> bool {
         self.0.try_select(arm)
     }
+
+    /// Replaces the waker (as the owner's later poll does).
+    pub fn set_waker(&self, waker: &Waker) {
+        self.0.set_waker(waker);
+    }
 }
 
 /// A buffered channel's queue of waiting operations.

@@ -552,11 +552,14 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
 /// Shown able to fail: making `Token::acquire` reuse the spare without
 /// storing the new waker (the recycled token keeps none) leaves the
 /// receive on A parked after the send completed it (loom deadlock). Not
-/// caught, and harmless: recycling a token that is still shared (no
-/// `Arc::get_mut` check). A counterpart claims a token only under the lock
-/// of the queue that holds its registration, which the owner takes to
-/// withdraw it, so a late holder can only wake the reused token, a
-/// spurious wake-up the next wait tolerates.
+/// written as a mutation: recycling a token that is still shared (no
+/// `Arc::get_mut` check; it needs more than a one-line change). A
+/// counterpart claims a token only under the lock of the queue that holds
+/// its registration, which the owner takes to withdraw it, so a late
+/// holder could only wake the reused token; but the token's waker lives in
+/// a plain cell, which that late `wake` would take while the next wait's
+/// `acquire` writes it: `get_mut` is what keeps the two apart (waker rule
+/// 1 in `chan/waiter.rs`).
 #[test]
 fn recycled_token_is_never_completed_through_a_stale_registration() {
     loom::model(|| {

@@ -80,3 +80,37 @@ fn notify_skips_a_withdrawn_waiter() {
         }
     });
 }
+
+/// The owner replaces its waker (a later poll with another waker, as the
+/// `_blocking` forms do after their no-op first try) while a counterpart
+/// selects and wakes the token. The waker lives in a plain cell guarded
+/// by the token's `UPDATING` state: either the owner sees the selection
+/// after its update, or the wake reaches the new waker; exactly one wake
+/// happens, and loom's cell tracking checks that the owner's write and the
+/// counterpart's take never overlap.
+///
+/// Shown able to fail: making `try_select` give up when it finds the
+/// owner updating (`Err(UPDATING) => return false`) loses the selection:
+/// the queue drops the entry, the owner sees its token still waiting and
+/// sleeps forever (loom deadlock).
+#[test]
+fn waker_replaced_during_a_selection_is_never_lost() {
+    loom::model(|| {
+        let queue = Arc::new(WaitQueue::new());
+        let (old_woken, old_waker) = ThreadWaker::for_current_thread();
+        let (new_woken, new_waker) = ThreadWaker::for_current_thread();
+        let token = Token::new(&old_waker);
+        queue.register(&token, 0);
+        let counterpart = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.notify_one())
+        };
+        token.set_waker(&new_waker);
+        if token.selected().is_none() {
+            new_woken.park_until(|woken| woken.wakes() == 1);
+        }
+        counterpart.join().unwrap();
+        assert_eq!(token.selected(), Some(0));
+        assert_eq!(old_woken.wakes() + new_woken.wakes(), 1);
+    });
+}

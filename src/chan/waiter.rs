@@ -16,18 +16,21 @@
 //! allocates nothing, and with the thread's recycled token (see
 //! [`Token::recycle`]) a plain receive waits with no allocation at all.
 //!
-//! Within one wait, a token's state word moves once, and only away from
-//! `WAITING` (a token is reset to `WAITING` for a later wait only by
+//! Within one wait, a token's state word leaves `WAITING` once, for good
+//! (a token is reset to `WAITING` for a later wait only by
 //! [`Token::acquire`], after [`Token::recycle`] found that no queue, entry
-//! or counterpart refers to it any more):
+//! or counterpart refers to it any more). The only other move is the
+//! owner's short `UPDATING` detour while it replaces its waker:
 //!
 //! ```text
 //!            counterpart: try_select(arm)
 //!   WAITING ─────────────────────────────▶ SELECTED(arm)
-//!      │
-//!      │ owner: try_abort
-//!      ▼
-//!   ABORTED
+//!    │  ▲ │
+//!    │  │ │ owner: try_abort
+//!    │  │ ▼
+//!    │  │ ABORTED
+//!    ▼  │ owner: set_waker (CAS in, store back)
+//!   UPDATING
 //! ```
 //!
 //! * A **counterpart** (a sender finding a waiting receiver, a receiver
@@ -85,6 +88,31 @@
 //!
 //! These never overlap, which is what the `unsafe` slot accessors rely on.
 //!
+//! # Who may touch a token's waker
+//!
+//! A token's waker sits in a plain cell, not behind a lock: a lock would
+//! cost every wait six atomic read-modify-writes (to store the waker, to
+//! wake it and to clear it), a sixth of its time. The cell is accessed
+//!
+//! 1. by the owner while the token is not shared: [`Token::new`],
+//!    [`Token::acquire`] (a spare token, unique since [`Token::recycle`]
+//!    proved it with `Arc::get_mut`) and [`Token::recycle`];
+//! 2. by the owner while it holds the token in `UPDATING`
+//!    ([`Token::set_waker`]): its CAS from `WAITING` shut every
+//!    counterpart out, and its `Release` store back to `WAITING` publishes
+//!    the new waker to the `Acquire` CAS of the counterpart that selects
+//!    the token later;
+//! 3. by the one counterpart whose [`Token::try_select`] succeeded
+//!    ([`Token::wake`] takes the waker): the state has left `WAITING` for
+//!    good, so rule 2 cannot apply any more, and the counterpart still
+//!    holds a reference to the token, so rule 1 cannot either.
+//!
+//! A counterpart whose CAS finds `UPDATING` waits (spinning, then
+//! yielding) until the owner is done: a `will_wake` check and a waker
+//! clone, under no lock of ours (the old waker is dropped after the
+//! window). It may hold a queue's lock meanwhile, which the owner never
+//! takes inside `set_waker`.
+//!
 //! # Passing a wake-up on
 //!
 //! An owner that was selected but does not consume (its select is dropped,
@@ -94,10 +122,12 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+
+use crossbeam_utils::Backoff;
 use std::task::Waker;
 
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
-use crate::sync::{Arc, Mutex, UnsafeCell};
+use crate::sync::{spin_loop, Arc, Mutex, UnsafeCell};
 
 crate::sync::thread_local! {
     /// This thread's spare token (see [`Token::recycle`]).
@@ -106,25 +136,36 @@ crate::sync::thread_local! {
 
 /// The token is still waiting: no counterpart has completed it.
 const WAITING: usize = 0;
+/// Still waiting, but the owner is replacing its waker: counterparts wait
+/// until it is back to `WAITING` (see "Who may touch a token's waker").
+const UPDATING: usize = 1;
 /// The owner withdrew before any counterpart selected it.
-const ABORTED: usize = 1;
+const ABORTED: usize = 2;
 /// `SELECTED(arm)` is stored as `arm + SELECTED_BASE`.
-const SELECTED_BASE: usize = 2;
+const SELECTED_BASE: usize = 3;
 
 /// The decision point shared by every registration of one waiting
 /// operation (see the module docs for the state machine).
 pub struct Token {
     state: AtomicUsize,
-    /// The waker of the owner's latest poll (the newest waker wins).
-    waker: Mutex<Option<Waker>>,
+    /// The waker of the owner's latest poll (the newest waker wins). See
+    /// "Who may touch a token's waker" in the module docs.
+    waker: UnsafeCell<Option<Waker>>,
 }
+
+// SAFETY: the waker cell is accessed under the rules of "Who may touch a
+// token's waker" in the module docs, never by two threads at once; `Waker`
+// is `Send + Sync`, so the token may move and be shared between threads.
+unsafe impl Send for Token {}
+// SAFETY: as above.
+unsafe impl Sync for Token {}
 
 impl Token {
     /// A fresh token in the `WAITING` state, waking `waker` when selected.
     pub(crate) fn new(waker: &Waker) -> Self {
         Token {
             state: AtomicUsize::new(WAITING),
-            waker: Mutex::new(Some(waker.clone())),
+            waker: UnsafeCell::new(Some(waker.clone())),
         }
     }
 
@@ -132,13 +173,16 @@ impl Token {
     /// one if it has one (see [`Token::recycle`]), else a new allocation.
     pub(crate) fn acquire(waker: &Waker) -> Arc<Token> {
         if let Some(token) = SPARE_TOKEN.try_with(|spare| spare.take()).ok().flatten() {
-            // Relaxed and an uncontended lock: the token is unique (only
+            // Relaxed and a plain write: the token is unique (only
             // unique tokens are kept, and `Arc::get_mut` acquired every
             // earlier user's release of it), so no other thread can see
             // these writes before the `Arc` is shared again, which
             // publishes them.
             token.state.store(WAITING, Ordering::Relaxed);
-            *token.waker.lock() = Some(waker.clone());
+            // SAFETY: waker rule 1: the token is unique (see above).
+            token
+                .waker
+                .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
             return token;
         }
         Arc::new(Token::new(waker))
@@ -150,7 +194,8 @@ impl Token {
     pub(crate) fn recycle(mut token: Arc<Token>) {
         if let Some(unique) = Arc::get_mut(&mut token) {
             // Drop the waker now: a spare must not keep a task alive.
-            *unique.waker.lock() = None;
+            // SAFETY: waker rule 1: `get_mut` proved the token unique.
+            unique.waker.with_mut(|slot| unsafe { *slot = None });
             let _ = SPARE_TOKEN.try_with(|spare| spare.set(Some(token)));
         }
     }
@@ -158,18 +203,29 @@ impl Token {
     /// Counterpart side: claims the token for `arm`. Exactly one call
     /// (among all `try_select` and `try_abort` calls) succeeds.
     pub(crate) fn try_select(&self, arm: usize) -> bool {
-        // AcqRel: the Release half publishes the slot write (or take) that
-        // the counterpart did before this CAS to the owner's Acquire load
-        // in `selected`; the Acquire half orders our later reads after the
-        // owner's registration.
-        self.state
-            .compare_exchange(
+        let backoff = Backoff::new();
+        loop {
+            // AcqRel: the Release half publishes the slot write (or take)
+            // that the counterpart did before this CAS to the owner's
+            // Acquire load in `selected`; the Acquire half orders our later
+            // reads (the waker, in `wake`) after the owner's registration
+            // and after its `set_waker`'s Release store.
+            match self.state.compare_exchange(
                 WAITING,
                 arm + SELECTED_BASE,
                 Ordering::AcqRel,
                 Ordering::Acquire,
-            )
-            .is_ok()
+            ) {
+                Ok(_) => return true,
+                // The owner is replacing its waker: a few instructions,
+                // unless its thread was preempted in them (then yield).
+                Err(UPDATING) => {
+                    backoff.snooze();
+                    spin_loop();
+                }
+                Err(_) => return false,
+            }
+        }
     }
 
     /// Owner side: withdraws. `Err(arm)` if a counterpart selected the
@@ -177,6 +233,8 @@ impl Token {
     pub(crate) fn try_abort(&self) -> Result<(), usize> {
         // Acquire on failure pairs with the Release of the winning
         // `try_select`, making its slot work visible to the owner.
+        // The owner calls this, never while it holds `UPDATING`, so a
+        // failure means `SELECTED`.
         match self
             .state
             .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
@@ -196,24 +254,45 @@ impl Token {
     /// Whether the token can still be selected.
     pub(crate) fn is_waiting(&self) -> bool {
         // Acquire: a stale answer only costs a failed CAS later.
-        self.state.load(Ordering::Acquire) == WAITING
+        matches!(self.state.load(Ordering::Acquire), WAITING | UPDATING)
     }
 
     /// Owner side: records the waker of the latest poll. The owner must
     /// check [`Token::selected`] again afterwards: a counterpart that took
     /// the old waker before this store has already woken that one.
     pub(crate) fn set_waker(&self, waker: &Waker) {
-        let mut slot = self.waker.lock();
-        match &*slot {
-            Some(current) if current.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+        // Acquire: nothing to pair with (only the owner ever wrote the
+        // cell while the token was waiting), but it keeps the cell access
+        // below after the CAS that makes it ours.
+        if self
+            .state
+            .compare_exchange(WAITING, UPDATING, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            // Selected: the counterpart owns the waker now (waker rule 3).
+            return;
         }
+        // SAFETY: waker rule 2: `UPDATING` shuts every counterpart out.
+        let replaced = self.waker.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(current) if current.will_wake(waker) => None,
+                _ => (*slot).replace(waker.clone()),
+            }
+        });
+        // Release: publishes the new waker to the counterpart whose
+        // `try_select` CAS (Acquire) moves the state on from here.
+        self.state.store(WAITING, Ordering::Release);
+        // The old waker's drop is foreign code: run it after the window in
+        // which counterparts wait for us.
+        drop(replaced);
     }
 
     /// Counterpart side, after a successful `try_select` and outside any
     /// channel lock: wakes the owner.
     pub(crate) fn wake(&self) {
-        let waker = self.waker.lock().take();
+        // SAFETY: waker rule 3: our `try_select` succeeded, and we hold a
+        // reference to the token.
+        let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
         if let Some(waker) = waker {
             waker.wake();
         }
