@@ -350,6 +350,47 @@ impl SimContext {
     }
 }
 
+/// What the fine mode's one-operation polls add up to, at the runtime's
+/// granularity. A seeded run ends a poll after one channel operation (so
+/// its schedule can switch there); the runtime ends one after
+/// `PROCESS_BUDGET` of them, and that cut is the yield a process that is
+/// always ready makes. So in the fine mode a process's
+/// `PROCESS_BUDGET`-th budget-cut poll in a row counts as a yield (PCT
+/// drops it to the lowest priority, as it would the same process's cut
+/// in the runtime), and only polls at the runtime's granularity count
+/// toward `max_steps`: the polls that end otherwise, and every
+/// `PROCESS_BUDGET`-th cut in a row. A program that pumps a million
+/// messages is not a livelock; one that spins on ready operations still
+/// is, after `PROCESS_BUDGET` times as many polls.
+#[derive(Default)]
+struct Granularity {
+    /// Per process, its polls in a row that ended on a spent budget.
+    streaks: BTreeMap<u64, u32>,
+    /// Steps counted toward `max_steps`.
+    counted: u64,
+}
+
+impl Granularity {
+    /// Accounts for a poll of `process`; returns the process whose coming
+    /// self-wake is not a yield (`spent` of the loop), if any.
+    fn after_poll(&mut self, process: u64, out_of_budget: bool, fine: bool) -> Option<u64> {
+        if !fine || !out_of_budget {
+            self.streaks.remove(&process);
+            self.counted += 1;
+            return out_of_budget.then_some(process);
+        }
+        let in_a_row = self.streaks.entry(process).or_insert(0);
+        *in_a_row += 1;
+        if *in_a_row >= budget::PROCESS_BUDGET {
+            self.streaks.remove(&process);
+            self.counted += 1;
+            None
+        } else {
+            Some(process)
+        }
+    }
+}
+
 thread_local! {
     static CURRENT: RefCell<Option<std::rc::Rc<SimContext>>> = RefCell::new(None);
 }
@@ -654,6 +695,10 @@ fn drive<F: Future>(
     // The process whose last poll ended because its budget was spent: its
     // self-wake is not a yield it asked for.
     let mut spent: Option<u64> = None;
+    // Per process, its polls in a row that ended on a spent budget (fine
+    // mode; see `Granularity`), and the steps that count toward
+    // `max_steps`.
+    let mut granularity = Granularity::default();
     // Channel operations a poll may complete: one in the fine mode, so the
     // schedule can switch processes at each.
     let budget_limit = if mode.fine { 1 } else { budget::PROCESS_BUDGET };
@@ -737,7 +782,7 @@ fn drive<F: Future>(
             }
         }
         let step = cx.step.get() + 1;
-        if step > config.max_steps {
+        if granularity.counted >= config.max_steps {
             return Err(SimError::StepLimit {
                 seed,
                 max_steps: config.max_steps,
@@ -791,7 +836,7 @@ fn drive<F: Future>(
                 let (polled, out_of_budget) = budget::with_budget_of(budget_limit, || {
                     catch_unwind(AssertUnwindSafe(|| main.as_mut().poll(&mut main_cx)))
                 });
-                spent = out_of_budget.then_some(0);
+                spent = granularity.after_poll(0, out_of_budget, mode.fine);
                 match polled {
                     Ok(Poll::Ready(output)) => {
                         cx.touched_everything();
@@ -824,7 +869,7 @@ fn drive<F: Future>(
             }
             Runnable::Process(_, task) => {
                 let ((), out_of_budget) = budget::with_budget_of(budget_limit, || task.run());
-                spent = out_of_budget.then_some(process);
+                spent = granularity.after_poll(process, out_of_budget, mode.fine);
             }
         }
         cx.end_step(process, std::mem::take(&mut jumped));

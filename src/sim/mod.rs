@@ -388,6 +388,14 @@ impl Builder {
 
     /// The most polls a run may take before it fails as a livelock.
     ///
+    /// Polls are counted at the runtime's granularity. A seeded run ends
+    /// a poll after each channel operation, so that its schedule can
+    /// switch there; the polls that end so count one per
+    /// `PROCESS_BUDGET` (128) in a row of the same process, as the runtime
+    /// would poll it once for 128 ready operations. A program that pumps a
+    /// million messages is not a livelock; one that spins on ready
+    /// operations still fails, after 128 times as many polls.
+    ///
     /// ```
     /// use hoare::sim::{Builder, SimError};
     ///
