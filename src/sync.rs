@@ -82,6 +82,12 @@ impl ProcessCounter {
     pub(crate) fn next(&self) -> u64 {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// The next number [`ProcessCounter::next`] will give. Relaxed: a
+    /// reading, publishing nothing.
+    pub(crate) fn peek(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// A process-wide value that only reports read (the coarse clock of

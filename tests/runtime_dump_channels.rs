@@ -337,11 +337,14 @@ fn a_timer_due_long_after_the_stall_duration_does_not_hide_a_stall() {
 #[test]
 fn a_poll_that_runs_longer_than_the_stall_duration_is_reported_naming_the_process() {
     let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let (_keep, never) = chan::bounded::<u8>(0);
+    let _blocked = runtime.spawn(async move { never.recv().await });
     let _hog = spawn_named(&runtime, "hog", async {
         // Blocks its worker thread inside one poll, never yielding.
         std::thread::sleep(Duration::from_millis(800));
     });
     let (_, dump) = first_stall(&seen);
+    assert!(dump.processes().iter().any(|p| p.is_blocked()), "{dump}");
     let hog = dump.processes().iter().find(|p| p.name() == Some("hog"));
     let hog = hog.unwrap_or_else(|| panic!("the hog is listed:\n{dump}"));
     assert!(hog.is_running() && !hog.is_blocked(), "{dump}");
@@ -350,4 +353,38 @@ fn a_poll_that_runs_longer_than_the_stall_duration_is_reported_naming_the_proces
         text.contains("\"hog\", spawned at ") && text.contains(", running\n"),
         "{text}"
     );
+}
+
+/// A poll that runs longer than the stall duration while nothing is
+/// blocked is busy work, not a stall: no report.
+#[test]
+fn a_long_poll_with_nothing_blocked_is_not_a_stall() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(100));
+    let hog = runtime.spawn(async {
+        std::thread::sleep(Duration::from_millis(600));
+    });
+    runtime.block_on(hog).unwrap();
+    assert!(seen.lock().unwrap().is_empty(), "a stall was reported");
+}
+
+/// A thread asleep in a blocking call with a timer due soon (a
+/// `block_on` that sleeps, then sends) is progress on its way for the
+/// process that waits on it: no report while the sleep is due within the
+/// duration.
+#[test]
+fn a_thread_sleeping_within_the_stall_duration_is_progress_on_its_way() {
+    let (runtime, seen) = recording_stalls(Duration::from_millis(200));
+    let (tx, rx) = chan::bounded::<u8>(0);
+    let waiter = runtime.spawn(async move { rx.recv().await });
+    let feeder = std::thread::spawn(move || {
+        hoare::block_on(async move {
+            hoare::time::sleep(Duration::from_millis(300)).await;
+            tx.send(1).await.unwrap();
+        })
+    });
+    assert_eq!(runtime.block_on(waiter).unwrap(), Ok(1));
+    feeder.join().unwrap();
+    if let Some((_, dump)) = seen.lock().unwrap().first() {
+        panic!("a stall was reported:\n{dump}");
+    };
 }

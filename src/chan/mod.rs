@@ -134,6 +134,9 @@ pub(crate) struct Channel<T> {
 
 impl<T> Drop for Channel<T> {
     fn drop(&mut self) {
+        // Never set under loom (`watch`), and a load here would only add
+        // an interleaving point to every model.
+        #[cfg(not(loom))]
         // Relaxed: the last handle's drop synchronised with every earlier
         // use of the channel (the `Arc`), the `watch` that set it included.
         if self.watched.load(Ordering::Relaxed) {
@@ -368,8 +371,10 @@ impl<T> Channel<T> {
     ///
     /// `channel` is the address of a `Channel<T>` that has not begun to
     /// drop and cannot meanwhile (the registry's lock). It may be called on
-    /// any thread, whatever `T`: it reads counters and takes the flavour's
-    /// locks, and never touches a message.
+    /// any thread, whatever `T`: it reads counters and never touches a
+    /// message. It takes no lock of the channel (every flavour's `len` is
+    /// lock-free): the registry's lock is taken by `watch` on paths that
+    /// may hold a channel's lock, so a probe that took one could deadlock.
     #[cfg_attr(loom, allow(dead_code))]
     unsafe fn probe(channel: *const ()) -> (ChannelFacts, usize) {
         // SAFETY: the caller's contract.

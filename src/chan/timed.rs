@@ -54,19 +54,18 @@ fn poll_until<F: Future>(mut future: Pin<&mut F>, deadline: Option<Instant>) -> 
     }
     with_thread_parker(|thread| {
         let _recording = Recording::start(thread);
-        let mut listed = None;
         loop {
             if let Poll::Ready(output) = thread.poll(future.as_mut()) {
                 return Some(output);
             }
             match deadline {
-                None => thread.sleep(&mut listed),
+                None => thread.sleep(),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
                         return None;
                     }
-                    thread.sleep_timeout(&mut listed, deadline - now);
+                    thread.sleep_timeout(deadline - now);
                 }
             }
         }

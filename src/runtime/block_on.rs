@@ -69,12 +69,11 @@ pub(crate) fn run_parked_operation<F: Future>(_inside: &BlockingRegion, future: 
 fn park_until_ready<F: Future>(mut future: Pin<&mut F>) -> F::Output {
     with_thread_parker(|thread| {
         let _recording = Recording::start(thread);
-        let mut listed = None;
         loop {
             if let Poll::Ready(output) = thread.poll(future.as_mut()) {
                 return output;
             }
-            thread.sleep(&mut listed);
+            thread.sleep();
         }
     })
 }

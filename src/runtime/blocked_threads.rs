@@ -10,7 +10,9 @@
 //! parker's waker (`hooks::note_waiting`, which finds no process behind
 //! it) is recorded in the parker's slot. When the wait is about to sleep
 //! (after its brief spin), it lists itself here: its name, the time, and
-//! its slot; it leaves the list when the call returns.
+//! its slot; it leaves the list when it wakes (and lists itself again,
+//! with a fresh time, if it must sleep again), so a listed thread is
+//! asleep and its time is that sleep's.
 //!
 //! # Cost
 //!
@@ -26,6 +28,7 @@
 //! parker can be reused or dropped; dumps read slots only under the lock.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::task::Waker;
 use std::thread::ThreadId;
 
@@ -52,6 +55,23 @@ unsafe impl Send for Entry {}
 
 static SLEEPING: ProcessLock<Vec<Entry>> = ProcessLock::new(Vec::new());
 
+/// Counts the wake-ups of threads asleep in hoare, for the stall
+/// watchdogs: a thread that wakes from a blocking wait (its timer fired,
+/// or a process answered it) is progress, as a poll of a process is.
+static WAKES: ProcessCounter = ProcessCounter::new();
+
+/// A thread asleep in hoare woke up (counted only after a sleep, never on
+/// a wait that completes without one).
+pub(crate) fn woke() {
+    WAKES.next();
+}
+
+/// How many times threads asleep in hoare have woken so far (it moves
+/// whenever one does).
+pub(crate) fn wakes() -> u64 {
+    WAKES.peek()
+}
+
 thread_local! {
     /// The parker whose blocking wait is polling its future on this
     /// thread, if any (see [`Recording`]).
@@ -69,19 +89,25 @@ pub(crate) struct ThreadFacts {
 
 /// While alive, waits noted with `thread`'s waker on this thread are
 /// recorded in its slot.
-pub(crate) struct Recording {
+pub(crate) struct Recording<'a> {
     previous: *const ThreadParker,
+    /// The recording borrows the parker, so the parker outlives it.
+    _thread: PhantomData<&'a ThreadParker>,
 }
 
-impl Recording {
-    /// Starts recording for `thread`, which must outlive the recording.
-    pub(crate) fn start(thread: &ThreadParker) -> Recording {
+impl<'a> Recording<'a> {
+    /// Starts recording for `thread` (borrowed for as long as the
+    /// recording lives).
+    pub(crate) fn start(thread: &'a ThreadParker) -> Recording<'a> {
         let previous = RECORDING.with(|current| current.replace(thread));
-        Recording { previous }
+        Recording {
+            previous,
+            _thread: PhantomData,
+        }
     }
 }
 
-impl Drop for Recording {
+impl Drop for Recording<'_> {
     fn drop(&mut self) {
         RECORDING.with(|current| current.set(self.previous));
     }
@@ -96,26 +122,32 @@ pub(crate) fn note_waiting(waker: &Waker, waits: impl IntoIterator<Item = Wait>)
     if thread.is_null() {
         return;
     }
-    // SAFETY: a non-null pointer was set by a live `Recording`, whose
-    // parker outlives it (`Recording::start`); only this thread reads it.
+    // SAFETY: a non-null pointer was set by a live `Recording`, which
+    // borrows its parker (`Recording::start`), so the parker is alive;
+    // only this thread reads it.
     let thread = unsafe { &*thread };
     if waker.will_wake(&thread.waker) {
         thread.waiting.record(waits);
     }
 }
 
-/// Keeps a thread listed; unlists it when dropped.
-pub(crate) struct Listed {
+/// Keeps a thread listed; unlists it when dropped. It borrows the slot it
+/// lists, so the slot outlives the listing.
+pub(crate) struct Listed<'a> {
     serial: u64,
+    _slot: PhantomData<&'a WaitSlot>,
 }
 
 /// Lists this thread as asleep on what `slot` records, from now. Not
 /// under loom (no model takes a dump): a listing that lists nothing.
-pub(crate) fn list(slot: &WaitSlot) -> Listed {
+pub(crate) fn list(slot: &WaitSlot) -> Listed<'_> {
     static SERIALS: ProcessCounter = ProcessCounter::new();
     let serial = SERIALS.next();
     if cfg!(loom) {
-        return Listed { serial: 0 };
+        return Listed {
+            serial: 0,
+            _slot: PhantomData,
+        };
     }
     let current = std::thread::current();
     let since = Instant::real_now();
@@ -126,10 +158,13 @@ pub(crate) fn list(slot: &WaitSlot) -> Listed {
         since,
         slot,
     });
-    Listed { serial }
+    Listed {
+        serial,
+        _slot: PhantomData,
+    }
 }
 
-impl Drop for Listed {
+impl Drop for Listed<'_> {
     fn drop(&mut self) {
         if self.serial == 0 {
             return;

@@ -81,6 +81,8 @@ pub struct Dump {
     processes: Vec<ProcessInfo>,
     threads: Vec<ThreadInfo>,
     channels: Vec<ChannelInfo>,
+    /// What the listed threads wait on, for the stall rule's timers.
+    thread_waits: Vec<Wait>,
 }
 
 /// One live process in a [`Dump`].
@@ -183,6 +185,10 @@ impl Dump {
         let now = crate::time::clock::now();
         let processes: Vec<ProcessInfo> = facts.into_iter().map(|f| f.into_info(now)).collect();
         let channels = ChannelInfo::of(domain, &processes, &threads);
+        let thread_waits = threads
+            .iter()
+            .flat_map(|thread| thread.waits.iter().flatten().copied())
+            .collect();
         let threads = threads
             .into_iter()
             .map(|thread| ThreadInfo::of(thread, now))
@@ -191,6 +197,7 @@ impl Dump {
             processes,
             threads,
             channels,
+            thread_waits,
         }
     }
 
@@ -219,24 +226,30 @@ impl Dump {
     }
 
     /// Whether the watchdog, having seen no poll start for its duration,
-    /// should report: a process is still in the poll it was in (it runs
-    /// without yielding), or a process is blocked and no timer that would
-    /// wake a blocked process is due by `horizon` (the watchdog passes now
-    /// plus its duration): not a sleep's deadline, nor the next delivery
-    /// of an `after` or `tick` channel a blocked process receives on. A
-    /// timer due that soon is progress on its way; one due later does not
-    /// keep a stuck runtime from being reported.
+    /// should report: at least one process is blocked, and no timer that
+    /// would wake a blocked process or a listed thread is due by `horizon`
+    /// (the watchdog passes now plus its duration): not a sleep's
+    /// deadline, nor the next delivery of an `after` or `tick` channel one
+    /// of them receives on. A timer due that soon is progress on its way;
+    /// one due later does not keep a stuck runtime from being reported. A
+    /// process still in a poll that began before the duration (it runs
+    /// without yielding) is no poll started, and the report names it.
     pub(crate) fn is_stalled_until(&self, horizon: Instant) -> bool {
-        if self.long_poll().is_some() {
-            return true;
-        }
         let blocked: Vec<&ProcessInfo> = self.processes.iter().filter(|p| p.blocked).collect();
-        let waits = || blocked.iter().flat_map(|process| &process.waits);
+        if blocked.is_empty() {
+            return false;
+        }
+        let waits = || {
+            blocked
+                .iter()
+                .flat_map(|process| &process.waits)
+                .chain(&self.thread_waits)
+        };
         let sleep_due = waits().any(|wait| match wait {
             Wait::Sleep { deadline } => *deadline <= horizon,
             _ => false,
         });
-        if blocked.is_empty() || sleep_due {
+        if sleep_due {
             return false;
         }
         let received_on: HashSet<u64> = waits()
@@ -385,8 +398,9 @@ impl ThreadInfo {
         self.name.as_deref()
     }
 
-    /// How long it has been asleep in this call (from when it went to
-    /// sleep, after a brief spin).
+    /// How long it has been asleep (since its current sleep began, after
+    /// a brief spin; a thread that wakes and must wait again starts a new
+    /// sleep, and is not listed while it runs).
     pub fn blocked_for(&self) -> Duration {
         self.blocked_for
     }

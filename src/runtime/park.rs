@@ -19,7 +19,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use super::blocked_threads::{self, Listed};
+use super::blocked_threads;
 use super::task::wait_slot::WaitSlot;
 
 use crate::sync::atomic::{AtomicUsize, Ordering};
@@ -213,19 +213,23 @@ impl ThreadParker {
     }
 
     /// Sleeps until woken: spins briefly, then lists the thread for dumps
-    /// (once per wait: `listed` keeps the listing) and parks.
-    pub(crate) fn sleep(&self, listed: &mut Option<Listed>) {
+    /// and parks; unlisted again once woken.
+    pub(crate) fn sleep(&self) {
         if !self.parker.spin() {
-            listed.get_or_insert_with(|| blocked_threads::list(&self.waiting));
+            let listed = blocked_threads::list(&self.waiting);
             self.parker.park();
+            drop(listed);
+            blocked_threads::woke();
         }
     }
 
     /// Like [`ThreadParker::sleep`], but returns after `timeout` at the
     /// latest (no spin: a timed wait parks at once).
-    pub(crate) fn sleep_timeout(&self, listed: &mut Option<Listed>, timeout: Duration) {
-        listed.get_or_insert_with(|| blocked_threads::list(&self.waiting));
+    pub(crate) fn sleep_timeout(&self, timeout: Duration) {
+        let listed = blocked_threads::list(&self.waiting);
         self.parker.park_timeout(timeout);
+        drop(listed);
+        blocked_threads::woke();
     }
 }
 

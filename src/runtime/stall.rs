@@ -16,14 +16,18 @@
 //! sleep beside a process stuck for good) does not hide a stall.
 //!
 //! A process whose one poll runs for the duration (it computes, or blocks
-//! its thread, without yielding) stops the counters too; if it is still
-//! being polled when the watchdog looks, that is reported as well, and the
-//! dump shows it `running`. The report is made once per stall: after
+//! its thread, without yielding) stops the counters too: no poll has
+//! started. If others are blocked meanwhile, that is a stall like any
+//! other, and the report names the process still being polled (the dump
+//! shows it `running`): it is likely what the others wait for. A long
+//! poll while nothing is blocked is busy work, not a stall. The report is made once per stall: after
 //! one, the next comes only once some process has been polled again.
 //!
 //! # Cost
 //!
-//! Progress is a count of polls, [`Progress`]: each worker bumps its own
+//! Progress is a count of polls, [`Progress`], plus the process-wide count
+//! of wake-ups of threads asleep in hoare (`blocked_threads::wakes`,
+//! bumped only after a thread slept): each worker bumps its own
 //! cache-padded counter once per poll (a load and a store,
 //! `Relaxed`, to a line no other thread writes); the threads inside
 //! `block_on` share one counter. The watchdog thread sleeps in steps of a
@@ -177,9 +181,19 @@ struct Watch {
 }
 
 impl Watch {
+    /// A number that moves whenever a process of the runtime is polled or
+    /// a thread asleep in hoare wakes up (a thread whose timer fired, say,
+    /// about to answer a process: progress on its way).
+    fn progress(&self) -> u64 {
+        self.scheduler
+            .progress
+            .total()
+            .wrapping_add(super::blocked_threads::wakes())
+    }
+
     fn run(self) {
         let step = (self.after / 4).max(Duration::from_millis(1));
-        let mut seen = self.scheduler.progress.total();
+        let mut seen = self.progress();
         let mut still_since = std::time::Instant::now();
         let mut reported = false;
         let mut stopped = self.stop.stopped.lock();
@@ -192,7 +206,7 @@ impl Watch {
                 return;
             }
             super::coarse_clock::refresh();
-            let total = self.scheduler.progress.total();
+            let total = self.progress();
             if total != seen {
                 (seen, still_since, reported) = (total, std::time::Instant::now(), false);
                 continue;
@@ -204,7 +218,7 @@ impl Watch {
             // A poll that started while the dump was taken is progress, not
             // a process found in a long poll.
             let horizon = crate::time::Instant::real_now() + self.after;
-            if self.scheduler.progress.total() == seen && dump.is_stalled_until(horizon) {
+            if self.progress() == seen && dump.is_stalled_until(horizon) {
                 reported = true;
                 // Unlocked meanwhile, so a slow callback does not hold up a
                 // runtime being dropped any longer than the call itself.
