@@ -41,6 +41,11 @@ const SPIN_ROUNDS: u32 = 0;
 /// The first rounds busy-wait (doubling up to 64 pause instructions); the
 /// rest yield the core.
 const SPIN_ONLY_ROUNDS: u32 = 10;
+/// How long a blocking wait may spin before it lists its thread for dumps
+/// ([`ThreadParker::sleep`]). On an idle machine the whole spin takes well
+/// under this; on a loaded one each yield may give the core away for a
+/// time slice, and the spin can last a few hundred milliseconds.
+const LIST_WHEN_SPINNING_FOR: Duration = Duration::from_millis(1);
 
 /// A thread parker with a sticky wake-up token.
 #[derive(Debug, Default)]
@@ -90,6 +95,14 @@ impl Parker {
     /// The spin of [`Parker::park_spinning`] alone: whether the token came
     /// (and was consumed) while spinning. A caller that gets `false` parks.
     pub(crate) fn spin(&self) -> bool {
+        self.spin_then(Duration::MAX, || {})
+    }
+
+    /// [`Parker::spin`], calling `slow` once if the rounds that yield the
+    /// core have lasted `after` (a loaded machine).
+    fn spin_then(&self, after: Duration, mut slow: impl FnMut()) -> bool {
+        let mut yielding_since = None;
+        let mut slow_called = false;
         // The range is empty under loom, on purpose (see `SPIN_ROUNDS`).
         #[allow(clippy::reversed_empty_ranges)]
         for round in 0..SPIN_ROUNDS {
@@ -101,6 +114,11 @@ impl Parker {
                     crate::sync::spin_loop();
                 }
             } else {
+                let since = *yielding_since.get_or_insert_with(std::time::Instant::now);
+                if !slow_called && since.elapsed() >= after {
+                    slow_called = true;
+                    slow();
+                }
                 // Let the thread we wait for run if it shares our core.
                 std::thread::yield_now();
             }
@@ -213,13 +231,25 @@ impl ThreadParker {
     }
 
     /// Sleeps until woken: spins briefly, then lists the thread for dumps
-    /// and parks; unlisted again once woken.
+    /// and parks; unlisted again once woken. A spin that lasts (a loaded
+    /// machine) lists the thread while it spins.
     pub(crate) fn sleep(&self) {
-        if !self.parker.spin() {
-            let listed = blocked_threads::list(&self.waiting);
+        let mut listed = None;
+        let list = || blocked_threads::list(&self.waiting);
+        let woken = self
+            .parker
+            .spin_then(LIST_WHEN_SPINNING_FOR, || listed = Some(list()));
+        if !woken {
+            listed.get_or_insert_with(list);
             self.parker.park();
-            drop(listed);
+        }
+        if let Some(listed) = listed {
+            // Counted before the thread leaves the list: a dump that no
+            // longer lists it is then sure to see the wake (the list's
+            // lock orders the two), so a stall watchdog never mistakes
+            // the moment between for quiet.
             blocked_threads::woke();
+            drop(listed);
         }
     }
 
@@ -228,8 +258,9 @@ impl ThreadParker {
     pub(crate) fn sleep_timeout(&self, timeout: Duration) {
         let listed = blocked_threads::list(&self.waiting);
         self.parker.park_timeout(timeout);
-        drop(listed);
+        // Counted before unlisting, as in `sleep`.
         blocked_threads::woke();
+        drop(listed);
     }
 }
 
