@@ -289,12 +289,15 @@ pub(crate) fn poll_select(
     if budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    if let Some(token) = waiting.token.take() {
-        let Some(index) = selected_after_waker(&token, cx) else {
-            waiting.token = Some(token);
+    if let Some(token) = &waiting.token {
+        // The token stays in `waiting` while the waker is stored: a
+        // waker's `clone` that panics leaves the selection registered, and
+        // the future's drop withdraws it.
+        let Some(index) = selected_after_waker(token, cx) else {
             note_waiting(arms, cx);
             return Poll::Pending;
         };
+        let token = waiting.token.take().expect("the token is in `waiting`");
         if complete(arms, token, index) {
             budget::consume();
             return Poll::Ready(choose(arms, index));
@@ -354,12 +357,13 @@ pub(crate) fn poll_one<A: Arm>(
     if budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    if let Some(token) = waiting.token.take() {
-        let Some(index) = selected_after_waker(&token, cx) else {
-            waiting.token = Some(token);
+    if let Some(token) = &waiting.token {
+        // As in `poll_select`: the token stays in `waiting` meanwhile.
+        let Some(index) = selected_after_waker(token, cx) else {
             hooks::note_waiting(cx.waker(), || arm.wait());
             return Poll::Pending;
         };
+        let token = waiting.token.take().expect("the token is in `waiting`");
         if complete(&mut One(arm), token, index) {
             budget::consume();
             return Poll::Ready(());

@@ -108,10 +108,11 @@
 //!    holds a reference to the token, so rule 1 cannot either.
 //!
 //! A counterpart whose CAS finds `UPDATING` waits (spinning, then
-//! yielding) until the owner is done: a `will_wake` check and a waker
-//! clone, under no lock of ours (the old waker is dropped after the
-//! window). It may hold a queue's lock meanwhile, which the owner never
-//! takes inside `set_waker`.
+//! yielding) until the owner is done: a `will_wake` check, or storing a
+//! waker cloned before the window, under no lock of ours; no foreign code
+//! runs inside the window (a waker's `clone` before it, the old waker's
+//! drop after it). It may hold a queue's lock meanwhile, which the owner
+//! never takes inside the window.
 //!
 //! # Passing a wake-up on
 //!
@@ -233,14 +234,18 @@ impl Token {
     pub(crate) fn try_abort(&self) -> Result<(), usize> {
         // Acquire on failure pairs with the Release of the winning
         // `try_select`, making its slot work visible to the owner.
-        // The owner calls this, never while it holds `UPDATING`, so a
-        // failure means `SELECTED`.
+        // The owner calls this, never while it holds `UPDATING` (which it
+        // leaves before any foreign code runs), so a failure means
+        // `SELECTED`.
         match self
             .state
             .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
         {
             Ok(_) => Ok(()),
-            Err(state) => Err(state - SELECTED_BASE),
+            Err(state) => {
+                debug_assert!(state >= SELECTED_BASE, "withdrawn while {state}");
+                Err(state - SELECTED_BASE)
+            }
         }
     }
 
@@ -260,31 +265,55 @@ impl Token {
     /// Owner side: records the waker of the latest poll. The owner must
     /// check [`Token::selected`] again afterwards: a counterpart that took
     /// the old waker before this store has already woken that one.
+    ///
+    /// Inside the `UPDATING` window the owner runs only its own
+    /// straight-line code: a `will_wake` (pointer comparisons), or storing
+    /// a waker cloned before the window. A waker's `clone` is foreign
+    /// code: one that panics must not leave the token in `UPDATING` (every
+    /// counterpart would wait for ever), and one that sends on the channel
+    /// being waited on must not find its own token in `UPDATING` on the
+    /// one thread that could end it.
     pub(crate) fn set_waker(&self, waker: &Waker) {
-        // Acquire: nothing to pair with (only the owner ever wrote the
-        // cell while the token was waiting), but it keeps the cell access
-        // below after the CAS that makes it ours.
-        if self
-            .state
-            .compare_exchange(WAITING, UPDATING, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        if !self.begin_update() {
             // Selected: the counterpart owns the waker now (waker rule 3).
             return;
         }
         // SAFETY: waker rule 2: `UPDATING` shuts every counterpart out.
-        let replaced = self.waker.with_mut(|slot| unsafe {
-            match &*slot {
-                Some(current) if current.will_wake(waker) => None,
-                _ => (*slot).replace(waker.clone()),
-            }
-        });
+        let same = self
+            .waker
+            .with(|slot| unsafe { matches!(&*slot, Some(current) if current.will_wake(waker)) });
+        // Release: our read of the cell happens before the take of the
+        // counterpart whose `try_select` CAS (Acquire) moves on from here.
+        self.state.store(WAITING, Ordering::Release);
+        if same {
+            return;
+        }
+        let new = waker.clone();
+        if !self.begin_update() {
+            // Selected meanwhile: the old waker was woken; the caller's
+            // re-check of `selected` sees it. `new` is not needed.
+            return;
+        }
+        // SAFETY: waker rule 2, as above.
+        let replaced = self.waker.with_mut(|slot| unsafe { (*slot).replace(new) });
         // Release: publishes the new waker to the counterpart whose
         // `try_select` CAS (Acquire) moves the state on from here.
         self.state.store(WAITING, Ordering::Release);
-        // The old waker's drop is foreign code: run it after the window in
-        // which counterparts wait for us.
+        // The old waker's drop is foreign code too: after the window.
         drop(replaced);
+    }
+
+    /// Owner side: moves the token from `WAITING` to `UPDATING`; `false`
+    /// if a counterpart selected it.
+    fn begin_update(&self) -> bool {
+        // Exclusion comes from the CAS itself: a counterpart's CAS can
+        // succeed only from `WAITING`, so not while we hold `UPDATING`,
+        // and every counterpart access to the cell follows a successful
+        // CAS of its own. Acquire is not needed for that; it is kept so
+        // that the cell access below reads as ordered after the CAS.
+        self.state
+            .compare_exchange(WAITING, UPDATING, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Counterpart side, after a successful `try_select` and outside any

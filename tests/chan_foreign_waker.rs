@@ -1,0 +1,121 @@
+//! Wakers are foreign code: a waiting operation re-polled with a new
+//! waker clones it, and that clone may panic or send on the very channel
+//! being waited on. Neither may wedge the channel or the thread.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::time::Duration;
+
+use hoare::chan::{self, Sender};
+
+/// Runs `body` on a thread of its own and fails (rather than hangs) if it
+/// does not finish within ten seconds.
+fn within_deadline(body: impl FnOnce() + Send + 'static) {
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        body();
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => {}
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the body hung"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the body panicked"),
+    }
+}
+
+const NOOP: RawWakerVTable =
+    RawWakerVTable::new(|p| RawWaker::new(p, &NOOP), |_| {}, |_| {}, |_| {});
+
+/// A waker whose `clone` sends 1 on the `Sender<u8>` its data points at.
+const SENDING: RawWakerVTable = RawWakerVTable::new(
+    |data| {
+        // SAFETY: `data` is a leaked `Sender<u8>` (below).
+        let sender = unsafe { &*(data as *const Sender<u8>) };
+        let _ = sender.try_send(1);
+        RawWaker::new(data, &NOOP)
+    },
+    |_| {},
+    |_| {},
+    |_| {},
+);
+
+static PANIC_ON_CLONE: AtomicBool = AtomicBool::new(true);
+
+/// A waker whose first `clone` panics.
+const PANICKING: RawWakerVTable = RawWakerVTable::new(
+    |data| {
+        if PANIC_ON_CLONE.swap(false, Ordering::SeqCst) {
+            panic!("a waker's clone panicked");
+        }
+        RawWaker::new(data, &NOOP)
+    },
+    |_| {},
+    |_| {},
+    |_| {},
+);
+
+fn noop_waker() -> Waker {
+    // SAFETY: every function of `NOOP` does nothing with the data.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &NOOP)) }
+}
+
+#[test]
+fn a_waker_whose_clone_sends_on_the_waited_channel_does_not_wedge_it() {
+    within_deadline(|| {
+        let (tx, rx) = chan::bounded::<u8>(0);
+        let sender: &'static Sender<u8> = Box::leak(Box::new(tx.clone()));
+        // SAFETY: `SENDING` reads the data as the leaked sender and never
+        // frees it.
+        let sending = unsafe {
+            Waker::from_raw(RawWaker::new(
+                sender as *const Sender<u8> as *const (),
+                &SENDING,
+            ))
+        };
+        let mut recv = pin!(rx.recv());
+        let first = recv.as_mut().poll(&mut Context::from_waker(&noop_waker()));
+        assert!(first.is_pending(), "nothing was sent yet");
+        // The re-poll stores the new waker, cloning it: the clone hands 1
+        // to this very receive.
+        let second = recv.as_mut().poll(&mut Context::from_waker(&sending));
+        let third = recv.as_mut().poll(&mut Context::from_waker(&noop_waker()));
+        assert!(
+            matches!(
+                (second, third),
+                (Poll::Ready(Ok(1)), _) | (Poll::Pending, Poll::Ready(Ok(1)))
+            ),
+            "the value sent from the clone is received"
+        );
+    });
+}
+
+#[test]
+fn a_waker_whose_clone_panics_leaves_the_channel_usable() {
+    within_deadline(|| {
+        let (tx, rx) = chan::bounded::<u8>(0);
+        // SAFETY: `PANICKING` never reads the data.
+        let panicking = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PANICKING)) };
+        {
+            let mut recv = Box::pin(rx.recv());
+            let first = recv.as_mut().poll(&mut Context::from_waker(&noop_waker()));
+            assert!(first.is_pending());
+            let repoll = catch_unwind(AssertUnwindSafe(|| {
+                recv.as_mut().poll(&mut Context::from_waker(&panicking))
+            }));
+            assert!(repoll.is_err(), "the clone's panic comes out of the poll");
+            // Dropping the waiting receive withdraws it cleanly.
+        }
+        // The channel still works: a sender and a receiver meet.
+        let sender = std::thread::spawn(move || tx.send_blocking(7));
+        let received = rx.recv_blocking();
+        let sent = sender.join();
+        assert_eq!(
+            (received, sent.map_err(|_| "the sender panicked")),
+            (Ok(7), Ok(Ok(())))
+        );
+    });
+}
