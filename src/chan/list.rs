@@ -228,6 +228,7 @@ impl<T> Linked<T> {
     }
 
     /// Sends; fails only when closed.
+    #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let backoff = Backoff::new();
         // Acquire (both): pairs with the Release stores of an installing
@@ -264,17 +265,9 @@ impl<T> Linked<T> {
             ) {
                 Ok(_) => {
                     if offset + 1 == BLOCK_CAP {
-                        let next = Box::into_raw(next_block.take().expect("allocated above"));
-                        // Release (all three): publish the new block's
-                        // initialisation to senders (through `tail`) and to
-                        // receivers (through `next`).
-                        self.tail.block.store(next, Ordering::Release);
-                        self.tail
-                            .index
-                            .store(new_tail + (1 << SHIFT), Ordering::Release);
-                        // SAFETY: `block` is alive: it cannot be freed before
-                        // its last slot, ours, has been written and read.
-                        unsafe { (*block).next.store(next, Ordering::Release) };
+                        let next = next_block.take().expect("allocated above");
+                        // SAFETY: we reserved `block`'s last slot just now.
+                        unsafe { self.install_next_block(block, new_tail, next) };
                     }
                     // SAFETY: the CAS reserved this slot for us alone, and the
                     // block lives until the slot's reader has read it.
@@ -299,7 +292,36 @@ impl<T> Linked<T> {
         Ok(())
     }
 
+    /// Publishes `next` as the block after `block`, whose last slot the
+    /// caller reserved by moving `tail` to `new_tail` (the sentinel): once
+    /// per block, out of the send's fast path.
+    ///
+    /// # Safety
+    ///
+    /// The caller's reservation CAS moved `tail.index` onto `block`'s
+    /// sentinel (`new_tail`); `block` is alive.
+    #[cold]
+    #[inline(never)]
+    unsafe fn install_next_block(
+        &self,
+        block: *mut Block<T>,
+        new_tail: usize,
+        next: Box<Block<T>>,
+    ) {
+        let next = Box::into_raw(next);
+        // Release (all three): publish the new block's initialisation to
+        // senders (through `tail`) and to receivers (through `next`).
+        self.tail.block.store(next, Ordering::Release);
+        self.tail
+            .index
+            .store(new_tail + (1 << SHIFT), Ordering::Release);
+        // SAFETY: `block` is alive: it cannot be freed before its last
+        // slot, the caller's, has been written and read.
+        unsafe { (*block).next.store(next, Ordering::Release) };
+    }
+
     /// Receives without waiting.
+    #[inline(always)]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let backoff = Backoff::new();
         // Acquire (both): pairs with the Release stores of the receiver that
@@ -345,17 +367,8 @@ impl<T> Linked<T> {
             ) {
                 Ok(_) => {
                     if offset + 1 == BLOCK_CAP {
-                        // SAFETY: `block` lives until its last slot, ours,
-                        // has been read.
-                        let next = unsafe { (*block).wait_next() };
-                        // Release (both): publish the block move to other
-                        // receivers' Acquire loads.
-                        // The new block starts unmarked: its first receive
-                        // looks at `tail` again.
-                        self.head.block.store(next, Ordering::Release);
-                        self.head
-                            .index
-                            .store((new_head & !MARK_BIT) + (1 << SHIFT), Ordering::Release);
+                        // SAFETY: we reserved `block`'s last slot just now.
+                        unsafe { self.move_head_to_next_block(block, new_head) };
                     }
                     // SAFETY: the CAS reserved this slot for us alone; the
                     // block is freed only after we mark the slot read (or,
@@ -372,6 +385,29 @@ impl<T> Linked<T> {
         }
     }
 
+    /// Moves `head` past `block`, whose last slot the caller reserved by
+    /// moving `head.index` to `new_head` (the sentinel): once per block,
+    /// out of the receive's fast path.
+    ///
+    /// # Safety
+    ///
+    /// The caller's reservation CAS moved `head.index` onto `block`'s
+    /// sentinel (`new_head`); `block` is alive.
+    #[cold]
+    #[inline(never)]
+    unsafe fn move_head_to_next_block(&self, block: *mut Block<T>, new_head: usize) {
+        // SAFETY: `block` lives until its last slot, the caller's, has
+        // been read.
+        let next = unsafe { (*block).wait_next() };
+        // Release (both): publish the block move to other receivers'
+        // Acquire loads. The new block starts unmarked: its first receive
+        // looks at `tail` again.
+        self.head.block.store(next, Ordering::Release);
+        self.head
+            .index
+            .store((new_head & !MARK_BIT) + (1 << SHIFT), Ordering::Release);
+    }
+
     /// Reads the message of a reserved slot and plays the slot's part in
     /// the block's destruction.
     ///
@@ -379,6 +415,7 @@ impl<T> Linked<T> {
     ///
     /// The caller reserved slot `offset` of `block` (a receive CAS); the
     /// block is alive.
+    #[inline(always)]
     unsafe fn take(block: *mut Block<T>, offset: usize) -> T {
         // SAFETY: the block is alive (caller).
         let slot = unsafe { &(*block).slots[offset] };

@@ -217,7 +217,7 @@ impl<T> Channel<T> {
         .ok()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.touch();
         match &self.flavour {
@@ -228,7 +228,7 @@ impl<T> Channel<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         self.touch();
         match &self.flavour {
