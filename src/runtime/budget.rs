@@ -25,8 +25,14 @@ use crate::sync::thread_local;
 /// Channel operations a process may complete in one poll.
 pub(crate) const PROCESS_BUDGET: u32 = 128;
 
+/// `BUDGET` outside a budgeted poll: no limit. A sentinel rather than an
+/// `Option`, so that the check and the count on every channel operation
+/// are one compare each.
+const UNLIMITED: u32 = u32::MAX;
+
 thread_local! {
-    static BUDGET: Cell<Option<u32>> = Cell::new(None);
+    /// Operations left in this poll, or [`UNLIMITED`].
+    static BUDGET: Cell<u32> = Cell::new(UNLIMITED);
     /// Whether an operation found the budget spent (and so yielded) since
     /// [`with_budget_of`] last began.
     static SPENT: Cell<bool> = Cell::new(false);
@@ -35,13 +41,13 @@ thread_local! {
 /// Runs `f` with a fresh budget of [`PROCESS_BUDGET`], restoring the
 /// previous budget afterwards (polls may nest: `block_on` inside `run`).
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u32>);
+    struct Restore(u32);
     impl Drop for Restore {
         fn drop(&mut self) {
             BUDGET.with(|cell| cell.set(self.0));
         }
     }
-    let _restore = Restore(BUDGET.with(|cell| cell.replace(Some(PROCESS_BUDGET))));
+    let _restore = Restore(BUDGET.with(|cell| cell.replace(PROCESS_BUDGET)));
     f()
 }
 
@@ -51,7 +57,8 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
 /// from one the process asked for). The runtime's polls use
 /// [`with_budget`], which leaves that flag alone: nobody reads it there.
 pub(crate) fn with_budget_of<R>(limit: u32, f: impl FnOnce() -> R) -> (R, bool) {
-    struct Restore(Option<u32>, bool);
+    debug_assert!(limit < UNLIMITED, "a budget of {limit} is no limit");
+    struct Restore(u32, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
             BUDGET.with(|cell| cell.set(self.0));
@@ -59,7 +66,7 @@ pub(crate) fn with_budget_of<R>(limit: u32, f: impl FnOnce() -> R) -> (R, bool) 
         }
     }
     let _restore = Restore(
-        BUDGET.with(|cell| cell.replace(Some(limit))),
+        BUDGET.with(|cell| cell.replace(limit)),
         SPENT.with(|cell| cell.replace(false)),
     );
     let output = f();
@@ -70,7 +77,7 @@ pub(crate) fn with_budget_of<R>(limit: u32, f: impl FnOnce() -> R) -> (R, bool) 
 /// otherwise wakes the task (so it is polled again soon) and is `Pending`.
 #[inline]
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    let spent = BUDGET.with(|cell| cell.get() == Some(0));
+    let spent = BUDGET.with(|cell| cell.get() == 0);
     if spent {
         SPENT.with(|cell| cell.set(true));
         cx.waker().wake_by_ref();
@@ -84,8 +91,9 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 #[inline]
 pub(crate) fn consume() {
     BUDGET.with(|cell| {
-        if let Some(left) = cell.get() {
-            cell.set(Some(left.saturating_sub(1)));
+        let left = cell.get();
+        if left != 0 && left != UNLIMITED {
+            cell.set(left - 1);
         }
     });
 }
