@@ -69,6 +69,7 @@ mod zero;
 
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -567,8 +568,8 @@ impl<T> Sender<T> {
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         SendFuture {
-            arm: SendArm::new(Some(&self.shared), Some(value)),
-            waiting: Waiting::new(),
+            arm: ManuallyDrop::new(SendArm::new(Some(&self.shared), Some(value))),
+            waiting: ManuallyDrop::new(Waiting::new()),
         }
     }
 
@@ -739,8 +740,8 @@ impl<T> Receiver<T> {
     /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
         RecvFuture {
-            arm: RecvArm::new(Some(&self.shared)),
-            waiting: Waiting::new(),
+            arm: ManuallyDrop::new(RecvArm::new(Some(&self.shared))),
+            waiting: ManuallyDrop::new(Waiting::new()),
         }
     }
 
@@ -1008,8 +1009,10 @@ impl<T> FusedStream for Receiver<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
-    arm: SendArm<'a, T>,
-    waiting: Waiting,
+    // Both dropped by hand (see `Drop`): a completed future's drop is then
+    // one inline check, not a call to drop glue that tests every field.
+    arm: ManuallyDrop<SendArm<'a, T>>,
+    waiting: ManuallyDrop<Waiting>,
 }
 
 impl<T> Future for SendFuture<'_, T> {
@@ -1017,7 +1020,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match selection::poll_one(&mut this.arm, &mut this.waiting, cx) {
+        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
@@ -1029,8 +1032,27 @@ impl<T> Future for SendFuture<'_, T> {
 }
 
 impl<T> Drop for SendFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        selection::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        // A future that completed without waiting (the common case) holds
+        // nothing that needs dropping: one check, inline.
+        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
+            self.drop_slow();
+        }
+    }
+}
+
+impl<T> SendFuture<'_, T> {
+    /// [`Drop`] when the future is registered or holds something: withdraws
+    /// it, then drops the arm and the waiting state in place.
+    #[inline(never)]
+    fn drop_slow(&mut self) {
+        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
+        // SAFETY: only `drop` calls this, once; neither field is used again.
+        unsafe {
+            ManuallyDrop::drop(&mut self.arm);
+            ManuallyDrop::drop(&mut self.waiting);
+        }
     }
 }
 
@@ -1053,8 +1075,9 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
-    arm: RecvArm<'a, T>,
-    waiting: Waiting,
+    // As in `SendFuture`.
+    arm: ManuallyDrop<RecvArm<'a, T>>,
+    waiting: ManuallyDrop<Waiting>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -1062,7 +1085,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match selection::poll_one(&mut this.arm, &mut this.waiting, cx) {
+        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
                     .take_result()
@@ -1074,8 +1097,25 @@ impl<T> Future for RecvFuture<'_, T> {
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        selection::cancel(&mut One(&mut self.arm), &mut self.waiting);
+        // As in `SendFuture`'s.
+        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
+            self.drop_slow();
+        }
+    }
+}
+
+impl<T> RecvFuture<'_, T> {
+    /// As `SendFuture::drop_slow`.
+    #[inline(never)]
+    fn drop_slow(&mut self) {
+        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
+        // SAFETY: only `drop` calls this, once; neither field is used again.
+        unsafe {
+            ManuallyDrop::drop(&mut self.arm);
+            ManuallyDrop::drop(&mut self.waiting);
+        }
     }
 }
 

@@ -70,6 +70,14 @@ impl<'a, T> RecvArm<'a, T> {
         self.result.take()
     }
 
+    /// Whether dropping the arm has anything to do: a registration's
+    /// entry to release, or a received value whose type needs dropping.
+    #[inline]
+    pub(crate) fn needs_drop(&self) -> bool {
+        matches!(self.wait, RecvWait::Slot(_))
+            || (std::mem::needs_drop::<T>() && self.result.is_some())
+    }
+
     /// The arm's channel. Its `Channel` methods tell a listening host that
     /// the step touched it; the arm protocol's steps that reach the flavour
     /// directly (register, withdraw, finish, pass on) say so themselves.
@@ -217,6 +225,18 @@ impl<'a, T> SendArm<'a, T> {
     /// The result, once the arm completed.
     pub fn take_result(&mut self) -> Option<Result<(), SendError<T>>> {
         self.result.take()
+    }
+
+    /// Whether dropping the arm has anything to do: an offer's entry to
+    /// release, or a value (held, or handed back in the result) whose type
+    /// needs dropping.
+    #[inline]
+    pub(crate) fn needs_drop(&self) -> bool {
+        match self.state {
+            SendState::Offered(_) => true,
+            SendState::Holding { .. } => std::mem::needs_drop::<T>(),
+            SendState::Empty => std::mem::needs_drop::<T>() && self.result.is_some(),
+        }
     }
 
     /// The value, if the arm holds it unsent: after a withdrawal

@@ -155,7 +155,7 @@ impl<T> Sender<T> {
 /// took the value meanwhile is decided by the operation's token (module
 /// docs): `Ok(())` if it did (the value was sent), else the value back.
 fn withdraw_send<T>(future: &mut SendFuture<'_, T>) -> Result<(), SendTimeoutError<T>> {
-    selection::cancel(&mut One(&mut future.arm), &mut future.waiting);
+    selection::cancel(&mut One(&mut *future.arm), &mut future.waiting);
     let closed = future.arm.is_closed();
     match future.arm.take_unsent() {
         Some(value) if closed => Err(SendTimeoutError::Closed(value)),
