@@ -174,6 +174,7 @@ impl<T, S: Spacing> Ring<T, S> {
     }
 
     /// Sends without waiting; notifies a waiting receiver on success.
+    #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match self.push(value) {
             Ok(()) => {
@@ -211,6 +212,7 @@ impl<T, S: Spacing> Ring<T, S> {
         }
     }
 
+    #[inline(always)]
     fn push(&self, value: T) -> Result<(), (T, Blocked)> {
         let backoff = Backoff::new();
         // Relaxed: only a starting guess; the stamp load below decides.
@@ -273,6 +275,7 @@ impl<T, S: Spacing> Ring<T, S> {
     }
 
     /// Receives without waiting; notifies a waiting sender on success.
+    #[inline(always)]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         match self.pop() {
             Ok(value) => {
@@ -284,6 +287,7 @@ impl<T, S: Spacing> Ring<T, S> {
         }
     }
 
+    #[inline(always)]
     fn pop(&self) -> Result<T, Blocked> {
         let backoff = Backoff::new();
         // Relaxed: only a starting guess; the stamp load below decides.
