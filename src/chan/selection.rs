@@ -369,15 +369,18 @@ pub(crate) fn poll_one<A: Arm>(
             return Poll::Ready(());
         }
     }
-    if !arm.enabled() {
-        // Only a completed future's arm is disabled: it stays pending.
-        note_waiting(&One(arm), cx);
-        return Poll::Pending;
-    }
     loop {
+        // The attempt comes before the `enabled` check, which only the
+        // waiting path needs: an arm here always has its channel, and a
+        // send arm without a value (the one disabled case) attempts nothing.
         if arm.attempt() {
             budget::consume();
             return Poll::Ready(());
+        }
+        if !arm.enabled() {
+            // Only a completed future's arm is disabled: it stays pending.
+            note_waiting(&One(arm), cx);
+            return Poll::Pending;
         }
         let token = Token::acquire(cx.waker());
         if arm.register(&token, 0) {
