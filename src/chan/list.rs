@@ -228,13 +228,51 @@ impl<T> Linked<T> {
     }
 
     /// Sends; fails only when closed.
+    ///
+    /// The common case, a free slot that is not its block's last, is one
+    /// reservation tried inline; a block boundary, a lost race or a closed
+    /// channel goes on to [`Self::send_slow`] from where this left off.
     #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let backoff = Backoff::new();
         // Acquire (both): pairs with the Release stores of an installing
         // sender, which publish the new block before the index past it.
-        let mut tail = self.tail.index.load(Ordering::Acquire);
-        let mut block = self.tail.block.load(Ordering::Acquire);
+        let tail = self.tail.index.load(Ordering::Acquire);
+        let block = self.tail.block.load(Ordering::Acquire);
+        let offset = offset(tail);
+        if tail & MARK_BIT != 0 || offset + 1 >= BLOCK_CAP {
+            return self.send_slow(value, tail, block);
+        }
+        // SeqCst: as in `send_slow`.
+        match self.tail.index.compare_exchange_weak(
+            tail,
+            tail + (1 << SHIFT),
+            Ordering::SeqCst,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                // SAFETY: the CAS reserved slot `offset` of `block` for us.
+                unsafe { Self::write(block, offset, value) };
+                self.receivers.notify_one();
+                Ok(())
+            }
+            Err(current) => {
+                let block = self.tail.block.load(Ordering::Acquire);
+                self.send_slow(value, current, block)
+            }
+        }
+    }
+
+    /// The whole send algorithm, from a `tail` index and `block` read as
+    /// in [`Self::try_send`]: waits out a sentinel, allocates and installs
+    /// the next block for a block's last slot, retries a lost reservation.
+    #[inline(never)]
+    fn send_slow(
+        &self,
+        value: T,
+        mut tail: usize,
+        mut block: *mut Block<T>,
+    ) -> Result<(), TrySendError<T>> {
+        let backoff = Backoff::new();
         let mut next_block: Option<Box<Block<T>>> = None;
         loop {
             if tail & MARK_BIT != 0 {
@@ -244,6 +282,7 @@ impl<T> Linked<T> {
             if offset == BLOCK_CAP {
                 // The next block is being installed.
                 snooze(&backoff);
+                // Acquire (both): as in `try_send`.
                 tail = self.tail.index.load(Ordering::Acquire);
                 block = self.tail.block.load(Ordering::Acquire);
                 continue;
@@ -269,16 +308,8 @@ impl<T> Linked<T> {
                         // SAFETY: we reserved `block`'s last slot just now.
                         unsafe { self.install_next_block(block, new_tail, next) };
                     }
-                    // SAFETY: the CAS reserved this slot for us alone, and the
-                    // block lives until the slot's reader has read it.
-                    let slot = unsafe { &(*block).slots[offset] };
-                    // SAFETY: no one reads the slot before `WRITE` is set.
-                    slot.message.with_mut(|message| unsafe {
-                        (*message).write(value);
-                    });
-                    // Release: pairs with the receiver's Acquire load in
-                    // `wait_write`, publishing the message.
-                    slot.state.fetch_or(WRITE, Ordering::Release);
+                    // SAFETY: the CAS reserved slot `offset` of `block` for us.
+                    unsafe { Self::write(block, offset, value) };
                     break;
                 }
                 Err(current) => {
@@ -290,6 +321,26 @@ impl<T> Linked<T> {
         }
         self.receivers.notify_one();
         Ok(())
+    }
+
+    /// Writes `value` into slot `offset` of `block` and publishes it to
+    /// the slot's reader.
+    ///
+    /// # Safety
+    ///
+    /// The caller's reservation CAS gave it slot `offset` of `block`.
+    #[inline(always)]
+    unsafe fn write(block: *mut Block<T>, offset: usize, value: T) {
+        // SAFETY: the reservation is ours alone, and the block lives until
+        // the slot's reader has read it.
+        let slot = unsafe { &(*block).slots[offset] };
+        // SAFETY: no one reads the slot before `WRITE` is set.
+        slot.message.with_mut(|message| unsafe {
+            (*message).write(value);
+        });
+        // Release: pairs with the receiver's Acquire load in `take`,
+        // publishing the message.
+        slot.state.fetch_or(WRITE, Ordering::Release);
     }
 
     /// Publishes `next` as the block after `block`, whose last slot the
