@@ -51,7 +51,8 @@ fn rendezvous_meets_once() {
 /// Unbounded: a send racing a waiting receiver is never missed.
 ///
 /// Shown able to fail: skipping `receivers.notify_one()` after a push in
-/// `list.rs` leaves the receiver parked (loom deadlock). The model keeps
+/// `list.rs` (the inline reservation of `Linked::try_send`, which this
+/// one send takes) leaves the receiver parked (loom deadlock). The model keeps
 /// a sender alive so that a close cannot wake the receiver instead.
 #[test]
 fn unbounded_send_wakes_waiting_receiver() {
