@@ -2,30 +2,16 @@
 //! waker clones it, and that clone may panic or send on the very channel
 //! being waited on. Neither may wedge the channel or the thread.
 
+mod support;
+
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use std::time::Duration;
 
 use hoare::chan::{self, Sender};
-
-/// Runs `body` on a thread of its own and fails (rather than hangs) if it
-/// does not finish within ten seconds.
-fn within_deadline(body: impl FnOnce() + Send + 'static) {
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        body();
-        let _ = done_tx.send(());
-    });
-    match done_rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(()) => {}
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the body hung"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the body panicked"),
-    }
-}
+use support::within;
 
 const NOOP: RawWakerVTable =
     RawWakerVTable::new(|p| RawWaker::new(p, &NOOP), |_| {}, |_| {}, |_| {});
@@ -65,7 +51,7 @@ fn noop_waker() -> Waker {
 
 #[test]
 fn a_waker_whose_clone_sends_on_the_waited_channel_does_not_wedge_it() {
-    within_deadline(|| {
+    within(10, || {
         let (tx, rx) = chan::bounded::<u8>(0);
         let sender: &'static Sender<u8> = Box::leak(Box::new(tx.clone()));
         // SAFETY: `SENDING` reads the data as the leaked sender and never
@@ -95,7 +81,7 @@ fn a_waker_whose_clone_sends_on_the_waited_channel_does_not_wedge_it() {
 
 #[test]
 fn a_waker_whose_clone_panics_leaves_the_channel_usable() {
-    within_deadline(|| {
+    within(10, || {
         let (tx, rx) = chan::bounded::<u8>(0);
         // SAFETY: `PANICKING` never reads the data.
         let panicking = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PANICKING)) };

@@ -4,8 +4,9 @@
 //! Every wait for a process to block has a deadline, so a test that goes
 //! wrong fails with the last dump instead of hanging.
 
+mod support;
+
 use std::collections::HashSet;
-use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,22 +14,10 @@ use std::time::{Duration, Instant};
 use hoare::chan;
 use hoare::runtime::{Dump, ProcessBuilder, ProcessInfo};
 use hoare::Runtime;
+use support::channel_id;
 
 /// How long a process may take to block before the test fails.
 const DEADLINE: Duration = Duration::from_secs(10);
-
-/// The channel id in a `Sender`'s or `Receiver`'s `Debug`.
-fn id_of(channel: &impl Debug) -> u64 {
-    let text = format!("{channel:?}");
-    let digits = text
-        .split("id: ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no id in {text}"));
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse().unwrap()
-}
 
 /// The process named `name` once `dump` shows it blocked.
 fn blocked(dump: impl Fn() -> Dump, name: &str) -> ProcessInfo {
@@ -69,7 +58,7 @@ macro_rules! spawn_named {
 fn rendezvous_recv_names_its_channel_its_name_and_its_spawn_site() {
     let runtime = runtime();
     let (_tx, rx) = chan::bounded::<u8>(0);
-    let id = id_of(&rx);
+    let id = channel_id(&rx);
     let (_handle, line) = spawn_named!(runtime, "receiver", async move { rx.recv().await });
     let process = blocked(|| runtime.dump(), "receiver");
     assert_eq!(
@@ -85,7 +74,7 @@ fn send_on_a_full_bounded_channel_names_the_channel_and_capacity() {
     let runtime = runtime();
     let (tx, _rx) = chan::bounded::<u8>(1);
     tx.try_send(1).unwrap();
-    let id = id_of(&tx);
+    let id = channel_id(&tx);
     let (_handle, _) = spawn_named!(runtime, "sender", async move { tx.send(2).await });
     let process = blocked(|| runtime.dump(), "sender");
     assert_eq!(
@@ -101,7 +90,7 @@ fn select_over_several_channels_gives_one_entry_per_enabled_arm() {
     let (_b_tx, b_rx) = chan::unbounded::<u8>();
     let (c_tx, _c_rx) = chan::bounded::<u8>(0);
     let (_d_tx, d_rx) = chan::bounded::<u8>(0);
-    let ids = [id_of(&a_rx), id_of(&b_rx), id_of(&c_tx)];
+    let ids = [channel_id(&a_rx), channel_id(&b_rx), channel_id(&c_tx)];
     let (_handle, _) = spawn_named!(runtime, "selector", async move {
         let off = false;
         hoare::select! {
@@ -224,7 +213,7 @@ fn a_process_that_keeps_yielding_is_never_blocked() {
 fn display_has_one_block_per_process_with_name_site_and_waits() {
     let runtime = runtime();
     let (_tx, rx) = chan::bounded::<u8>(0);
-    let id = id_of(&rx);
+    let id = channel_id(&rx);
     let (_handle, line) = spawn_named!(runtime, "shown", async move { rx.recv().await });
     let process = blocked(|| runtime.dump(), "shown");
     let text = runtime.dump().to_string();
@@ -282,7 +271,7 @@ fn dump_outside_a_runtime_panics_with_what_to_do() {
 fn dump_inside_a_simulation_lists_its_processes_in_the_same_words() {
     let (dump, id) = hoare::sim::Builder::new().seed(3).run(async {
         let (_tx, rx) = chan::bounded::<u8>(0);
-        let id = id_of(&rx);
+        let id = channel_id(&rx);
         let named = ProcessBuilder::new().name("simmed");
         let _handle = named.spawn(async move { rx.recv().await });
         hoare::time::sleep(Duration::from_millis(1)).await;
@@ -428,8 +417,8 @@ fn channel_ids_are_unique_across_threads() {
                 (0..500)
                     .map(|_| {
                         let (tx, rx) = chan::bounded::<u8>(1);
-                        assert_eq!(id_of(&tx), id_of(&rx));
-                        id_of(&tx)
+                        assert_eq!(channel_id(&tx), channel_id(&rx));
+                        channel_id(&tx)
                     })
                     .collect::<Vec<_>>()
             })

@@ -7,7 +7,8 @@
 //! last dump instead of hanging; waits sleep rather than spin (valgrind
 //! runs these).
 
-use std::fmt::Debug;
+mod support;
+
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,22 +16,10 @@ use std::time::{Duration, Instant};
 use hoare::chan;
 use hoare::runtime::{ChannelInfo, Dump, Party, ProcessBuilder, ProcessInfo};
 use hoare::{JoinHandle, Runtime};
+use support::channel_id;
 
 /// How long a condition may take to come true before the test fails.
 const DEADLINE: Duration = Duration::from_secs(10);
-
-/// The channel id in a `Sender`'s or `Receiver`'s `Debug`.
-fn id_of(channel: &impl Debug) -> u64 {
-    let text = format!("{channel:?}");
-    let digits = text
-        .split("id: ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no id in {text}"));
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse().unwrap()
-}
 
 fn runtime() -> Runtime {
     Runtime::builder().workers(2).build().unwrap()
@@ -130,7 +119,7 @@ fn channel_section_lists_a_blocked_receiver_process_and_a_blocked_sender_thread(
     let runtime = runtime();
     // A rendezvous channel a process waits to receive on.
     let (_to_process, inbox) = chan::bounded::<u8>(0);
-    let inbox_id = id_of(&inbox);
+    let inbox_id = channel_id(&inbox);
     let _receiver = spawn_named(&runtime, "receiver", async move { inbox.recv().await });
     let receiver = wait_for(
         "receiver blocked",
@@ -139,7 +128,7 @@ fn channel_section_lists_a_blocked_receiver_process_and_a_blocked_sender_thread(
     );
     // A full bounded(2) channel an OS thread waits to send on.
     let (tx, rx) = chan::bounded::<u8>(2);
-    let full_id = id_of(&tx);
+    let full_id = channel_id(&tx);
     tx.try_send(1).unwrap();
     tx.try_send(2).unwrap();
     let feeder = std::thread::Builder::new()
@@ -208,7 +197,7 @@ fn a_simulation_dump_lists_its_channels_with_their_lengths() {
     hoare::sim::Builder::new().seed(3).run(async {
         let (tx, rx) = chan::bounded::<u8>(1);
         tx.send(7).await.unwrap();
-        let id = id_of(&tx);
+        let id = channel_id(&tx);
         let _sender = ProcessBuilder::new()
             .name("sender")
             .spawn(async move { tx.send(8).await });

@@ -22,6 +22,21 @@ use std::time::Duration;
 
 use hoare::chan::{Receiver, Sender};
 
+// ---- channel ids ----
+
+/// The channel id in a `Sender`'s or `Receiver`'s `Debug`.
+pub fn channel_id(channel: &impl std::fmt::Debug) -> u64 {
+    let text = format!("{channel:?}");
+    let digits = text
+        .split("id: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no id in {text}"));
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().unwrap()
+}
+
 // ---- deadlines and sizes ----
 
 /// Runs `f` on its own thread and fails the test if it has not finished
