@@ -47,9 +47,10 @@ pub enum Strategy {
     #[default]
     Random,
     /// Probabilistic Concurrency Testing with bug depth `depth` (`>= 1`)
-    /// (Burckhardt et al. 2010): random priorities, change points where
-    /// the running process drops below the rest, a yielding process to
-    /// the lowest priority.
+    /// (Burckhardt et al. 2010): random priorities, the highest runnable
+    /// one polled at every step; at each change point, the process polled
+    /// last drops below the rest, once it stops by itself (it waits or
+    /// yields); a yielding process drops to the lowest priority.
     Pct {
         /// The depth of the bugs to look for: `depth - 1` priority change
         /// points per window.
