@@ -232,3 +232,38 @@ fn a_program_that_changes_between_runs_is_refused() {
         while rx.recv().await.is_ok() {}
     });
 }
+
+/// Two producers each send once on their own channel; the main future
+/// takes one value from the first, with a `select!` that also waits on a
+/// third channel nobody sends on (`idle_arm`), or with a plain `recv`.
+async fn first_of_two(idle_arm: bool) {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let (other, other_rx) = chan::bounded::<u32>(1);
+    let (_idle, idle_rx) = chan::bounded::<u32>(1);
+    hoare::spawn(async move { tx.send(1).await.unwrap() });
+    hoare::spawn(async move { other.send(2).await.unwrap() });
+    let value = match idle_arm {
+        true => hoare::select! {
+            recv(rx) -> v => v.unwrap(),
+            recv(idle_rx) -> v => v.unwrap(),
+        },
+        false => rx.recv().await.unwrap(),
+    };
+    assert_eq!(value, 1);
+    assert_eq!(other_rx.recv().await, Ok(2));
+}
+
+#[test]
+fn a_select_arm_on_an_independent_channel_adds_no_schedules() {
+    for bound in [Some(2), None] {
+        let count = |idle_arm| {
+            let explored = Builder::new()
+                .max_preemptions(bound)
+                .explore(move || first_of_two(idle_arm));
+            assert!(explored.complete(), "{explored}");
+            explored.schedules()
+        };
+        let (plain, with_select) = (count(false), count(true));
+        assert_eq!(plain, with_select, "bound {bound:?}");
+    }
+}
