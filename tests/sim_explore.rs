@@ -110,6 +110,7 @@ fn a_planted_check_then_act_bug_is_found_and_its_token_replays_it() {
         panic!("expected the overdraft panic, got {error}");
     };
     assert!(message.contains("overdraft"), "{message}");
+    assert_eq!(error.seed(), 0, "an explored schedule has no seed");
     let token = error.schedule().expect("a token").to_string();
     let again = Builder::new()
         .replay(&token)
@@ -266,4 +267,23 @@ fn a_select_arm_on_an_independent_channel_adds_no_schedules() {
         let (plain, with_select) = (count(false), count(true));
         assert_eq!(plain, with_select, "bound {bound:?}");
     }
+}
+
+#[test]
+fn explore_tries_each_buggify_site_enabled_and_each_draw_true_after_the_defaults() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let explored = Builder::new().max_preemptions(None).explore(|| async {
+        // One site, drawn twice.
+        let draws: Vec<bool> = (0..2).map(|_| hoare::buggify!()).collect();
+        seen.lock().unwrap().push(draws);
+    });
+    assert!(explored.complete(), "{explored}");
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(
+        seen[0],
+        [false, false],
+        "the first schedule takes the defaults"
+    );
+    let distinct: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(distinct.len(), 4, "every pair of draws: {seen:?}");
 }
