@@ -287,3 +287,30 @@ fn explore_tries_each_buggify_site_enabled_and_each_draw_true_after_the_defaults
     let distinct: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
     assert_eq!(distinct.len(), 4, "every pair of draws: {seen:?}");
 }
+
+#[test]
+fn two_senders_racing_to_a_waiting_select_are_both_explored() {
+    for capacity in [0, 1] {
+        let won = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let explored = Builder::new().max_preemptions(None).explore(|| async {
+            let (a, a_rx) = chan::bounded::<u32>(capacity);
+            let (b, b_rx) = chan::bounded::<u32>(capacity);
+            hoare::spawn(async move {
+                let _ = a.send(1).await;
+            });
+            hoare::spawn(async move {
+                let _ = b.send(2).await;
+            });
+            // Waits first (the default schedule keeps polling the main
+            // future): each sender may be the one that completes it.
+            let value = hoare::select! {
+                recv(a_rx) -> v => v.unwrap(),
+                recv(b_rx) -> v => v.unwrap(),
+            };
+            won.lock().unwrap().insert(value);
+        });
+        assert!(explored.complete(), "{explored}");
+        let won = won.into_inner().unwrap();
+        assert_eq!(won.len(), 2, "capacity {capacity}: {won:?}");
+    }
+}

@@ -11,8 +11,12 @@
 //! operation, so a process whose operations are all ready still offers a
 //! switch after each (an interaction point: it touched a channel another
 //! process may touch), rather than running a burst of them as one step.
-//! Both strategies choose there; PCT's change points, drawn over steps,
-//! land between interactions. `explore` keeps the coarser steps (a poll
+//! Both strategies choose there: Random picks anew, PCT runs the
+//! highest-priority runnable process, so a process woken by another's
+//! operation takes over at once if it ranks higher; PCT's change points,
+//! drawn over steps, take effect where a process hands over (it waits or
+//! yields), not between two of its ready operations. `explore` keeps the
+//! coarser steps (a poll
 //! runs until its process waits), so its deviation bound counts the
 //! switches that matter; a token names which granularity it replays.
 
