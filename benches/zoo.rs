@@ -18,14 +18,17 @@
 //!   `Strategy::Random` or `Strategy::Pct { depth }`).
 //! * **shuttle random**: the same seeds, each as its own one-iteration
 //!   `Runner` with `RandomScheduler::new_from_seed(s, 1)`.
-//! * **shuttle PCT d2, shuttle PCT d3**: the same seeds, each as its own
-//!   `Runner` with `PctScheduler::new_from_seed(s, depth, 2)`. shuttle's
-//!   PCT spends its first iteration on a pilot run, oldest thread first,
-//!   the same for every seed, to learn the length of a run; the seed's PCT
-//!   schedule is the second. A one-iteration run would measure the pilot
-//!   only. When the pilot itself fails, every seed fails there and the
-//!   cell reads `1000 (pilot)`: shuttle finds that bug in its first
-//!   execution, but no PCT schedule was measured.
+//! * **shuttle PCT d2, shuttle PCT d3**: the same seeds, each with its own
+//!   `PctScheduler::new_from_seed(s, depth, 2)`: of the seeds, how many
+//!   seeds' PCT schedule fails. shuttle's PCT spends its first iteration on
+//!   a pilot run, oldest thread first and yields demoted, the same
+//!   schedule for every seed, to learn the length of a run; the seed's PCT
+//!   schedule is the second iteration. A failing pilot stops shuttle's
+//!   `Runner` before the second, so the scheduler is shared and a second
+//!   `Runner` runs the seed's PCT schedule from where the first stopped.
+//!   `(pilot fails)`: the pilot fails too (one fixed schedule, for every
+//!   seed): a shuttle user running PCT finds the bug in the first
+//!   iteration, whatever the seed.
 //! * **shuttle DFS**: `DfsScheduler::new(Some(100_000), false)`: the
 //!   number of the first failing execution; for the control, whether the
 //!   search exhausted the schedules and in how many executions.
@@ -46,7 +49,7 @@ mod zoo;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hoare::sim::{self, Strategy};
@@ -175,36 +178,79 @@ fn shuttle_fails(scheduler: impl Scheduler + 'static, program: fn()) -> bool {
     panic::catch_unwind(AssertUnwindSafe(|| runner.run(program))).is_err()
 }
 
-/// shuttle's PCT, per seed: the pilot iteration, then the seed's PCT
-/// schedule; the cell counts the failing runs and says when the failures
-/// were the pilot's.
+/// shuttle's PCT, per seed: its pilot iteration (the same schedule for
+/// every seed), then the seed's PCT schedule. The cell counts the seeds
+/// whose PCT schedule fails, and says so when the pilot fails: a failing
+/// pilot stops shuttle's `Runner` before the PCT schedule, so the
+/// scheduler is shared ([`Shared`]) and a second `Runner` takes it on
+/// from where the first stopped, to run the seed's PCT schedule, exactly
+/// as the first would have after a passing pilot.
 fn shuttle_pct(program: fn(), depth: usize) -> String {
     let mut failures = 0;
     let mut pilot_failures = 0;
     for seed in 0..SEEDS {
+        let scheduler = Shared(Arc::new(Mutex::new(PctScheduler::new_from_seed(
+            seed, depth, 2,
+        ))));
         let iterations = Arc::new(AtomicUsize::new(0));
-        let counter = iterations.clone();
-        let runner = Runner::new(
-            PctScheduler::new_from_seed(seed, depth, 2),
-            shuttle_config(),
-        );
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            runner.run(move || {
-                counter.fetch_add(1, Ordering::Relaxed);
-                program();
-            })
-        }));
-        if outcome.is_err() {
-            failures += 1;
-            if iterations.load(Ordering::Relaxed) == 1 {
-                pilot_failures += 1;
-            }
+        let run = |scheduler: Shared<PctScheduler>| {
+            let counter = iterations.clone();
+            let runner = Runner::new(scheduler, shuttle_config());
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                runner.run(move || {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    program();
+                })
+            }))
+            .is_err()
+        };
+        let mut failed = run(scheduler.clone());
+        if failed && iterations.load(Ordering::Relaxed) == 1 {
+            pilot_failures += 1;
+            failed = run(scheduler);
         }
+        failures += usize::from(failed);
     }
     match pilot_failures {
         0 => failures.to_string(),
-        _ if pilot_failures == failures => format!("{failures} (pilot)"),
-        _ => format!("{failures} ({pilot_failures} in the pilot)"),
+        _ if pilot_failures == SEEDS as usize => format!("{failures} (pilot fails)"),
+        _ => format!("{failures} (pilot fails for {pilot_failures})"),
+    }
+}
+
+/// A scheduler shared between `Runner`s, so that a second `Runner` goes
+/// on with the iterations the first did not reach.
+struct Shared<S>(Arc<Mutex<S>>);
+
+impl<S> Clone for Shared<S> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<S: Scheduler> Scheduler for Shared<S> {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        self.lock().new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.lock().next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.lock().next_u64()
+    }
+}
+
+impl<S> Shared<S> {
+    /// The scheduler; a failed run's panic does not poison it for the next.
+    fn lock(&self) -> std::sync::MutexGuard<'_, S> {
+        self.0.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 }
 

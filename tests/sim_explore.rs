@@ -110,6 +110,7 @@ fn a_planted_check_then_act_bug_is_found_and_its_token_replays_it() {
         panic!("expected the overdraft panic, got {error}");
     };
     assert!(message.contains("overdraft"), "{message}");
+    assert_eq!(error.seed(), 0, "an explored schedule has no seed");
     let token = error.schedule().expect("a token").to_string();
     let again = Builder::new()
         .replay(&token)
@@ -231,4 +232,85 @@ fn a_program_that_changes_between_runs_is_refused() {
         drop(tx);
         while rx.recv().await.is_ok() {}
     });
+}
+
+/// Two producers each send once on their own channel; the main future
+/// takes one value from the first, with a `select!` that also waits on a
+/// third channel nobody sends on (`idle_arm`), or with a plain `recv`.
+async fn first_of_two(idle_arm: bool) {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let (other, other_rx) = chan::bounded::<u32>(1);
+    let (_idle, idle_rx) = chan::bounded::<u32>(1);
+    hoare::spawn(async move { tx.send(1).await.unwrap() });
+    hoare::spawn(async move { other.send(2).await.unwrap() });
+    let value = match idle_arm {
+        true => hoare::select! {
+            recv(rx) -> v => v.unwrap(),
+            recv(idle_rx) -> v => v.unwrap(),
+        },
+        false => rx.recv().await.unwrap(),
+    };
+    assert_eq!(value, 1);
+    assert_eq!(other_rx.recv().await, Ok(2));
+}
+
+#[test]
+fn a_select_arm_on_an_independent_channel_adds_no_schedules() {
+    for bound in [Some(2), None] {
+        let count = |idle_arm| {
+            let explored = Builder::new()
+                .max_preemptions(bound)
+                .explore(move || first_of_two(idle_arm));
+            assert!(explored.complete(), "{explored}");
+            explored.schedules()
+        };
+        let (plain, with_select) = (count(false), count(true));
+        assert_eq!(plain, with_select, "bound {bound:?}");
+    }
+}
+
+#[test]
+fn explore_tries_each_buggify_site_enabled_and_each_draw_true_after_the_defaults() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let explored = Builder::new().max_preemptions(None).explore(|| async {
+        // One site, drawn twice.
+        let draws: Vec<bool> = (0..2).map(|_| hoare::buggify!()).collect();
+        seen.lock().unwrap().push(draws);
+    });
+    assert!(explored.complete(), "{explored}");
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(
+        seen[0],
+        [false, false],
+        "the first schedule takes the defaults"
+    );
+    let distinct: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(distinct.len(), 4, "every pair of draws: {seen:?}");
+}
+
+#[test]
+fn two_senders_racing_to_a_waiting_select_are_both_explored() {
+    for capacity in [0, 1] {
+        let won = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let explored = Builder::new().max_preemptions(None).explore(|| async {
+            let (a, a_rx) = chan::bounded::<u32>(capacity);
+            let (b, b_rx) = chan::bounded::<u32>(capacity);
+            hoare::spawn(async move {
+                let _ = a.send(1).await;
+            });
+            hoare::spawn(async move {
+                let _ = b.send(2).await;
+            });
+            // Waits first (the default schedule keeps polling the main
+            // future): each sender may be the one that completes it.
+            let value = hoare::select! {
+                recv(a_rx) -> v => v.unwrap(),
+                recv(b_rx) -> v => v.unwrap(),
+            };
+            won.lock().unwrap().insert(value);
+        });
+        assert!(explored.complete(), "{explored}");
+        let won = won.into_inner().unwrap();
+        assert_eq!(won.len(), 2, "capacity {capacity}: {won:?}");
+    }
 }

@@ -45,7 +45,9 @@ fn bugs_found(strategy: Strategy, seeds: u64) -> usize {
 
 /// The counts are exact: a seed fixes its run, so seeds 0..1000 give the
 /// same counts on every machine. A change to the scheduler that moves
-/// them must say so here.
+/// them must say so here: PCT's change points taking effect where the
+/// process polled last stops by itself, and demoting it (rather than the
+/// process about to run, at any step), moved PCT's count from 139 to 286.
 #[test]
 fn pct_finds_a_depth_two_bug_more_often_than_random() {
     let seeds = 1000;
@@ -53,7 +55,7 @@ fn pct_finds_a_depth_two_bug_more_often_than_random() {
     let pct = bugs_found(Strategy::Pct { depth: 2 }, seeds);
     assert_eq!(
         (pct, random),
-        (139, 10),
+        (286, 10),
         "depth-2 bug found by (PCT, random) seeds out of {seeds}"
     );
 }

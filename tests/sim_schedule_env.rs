@@ -61,12 +61,18 @@ fn one_schedule_from_the_environment_runs_alone_and_reports_without_failing() {
     );
     std::env::remove_var("HOARE_SCHEDULE");
 
+    // One seed: one run, or two under `HOARE_CHECK_DETERMINISM=1`, which
+    // runs each seed twice to compare the traces.
+    let runs_per_seed = match std::env::var("HOARE_CHECK_DETERMINISM").as_deref() {
+        Ok(value) if value.trim() == "1" => 2,
+        _ => 1,
+    };
     std::env::set_var("HOARE_SEED", "0");
     assert_eq!(
         runs_of(|| sim::check(|| async {
             racer().await;
         })),
-        1
+        runs_per_seed
     );
     std::env::remove_var("HOARE_SEED");
 

@@ -56,6 +56,7 @@ pub const ZOO: &[Bug] = &[
     lock_order::BUG,
     merger_order::BUG,
     premature_close::BUG,
+    premature_close::LATER_ENDS,
     stale_cache::BUG,
     lost_notify::BUG,
     late_reply::BUG,

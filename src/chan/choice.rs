@@ -16,6 +16,12 @@
 //! permutation, so a simulated select is as fair among ready arms as a
 //! real one; a simulation that records the choices replays the selection
 //! exactly; and all defaults give the written order.
+//!
+//! Once the selection has used an order it reports, through [`settled`],
+//! whether another order could have changed what happened (an arm after
+//! the winner was enabled and might have been ready, or two arms wait in
+//! one channel's queue, where the order of registration decides), so that
+//! `explore` does not try orders that all give the same run.
 
 use std::cell::{Cell, RefCell};
 
@@ -26,6 +32,9 @@ pub(crate) trait Source {
     /// Which of the `remaining` (`>= 2`) arms not yet placed, counted in
     /// written order, goes next: a number in `0..remaining`.
     fn next(&mut self, remaining: usize) -> usize;
+    /// The selection that drew the last order has used it: `mattered` is
+    /// `false` when every order would have given the same outcome.
+    fn settled(&mut self, mattered: bool);
 }
 
 thread_local! {
@@ -97,8 +106,9 @@ fn scale(value: u64, n: usize) -> usize {
 }
 
 /// Fills `order` with a uniformly random permutation of `0..order.len()`
-/// (Fisher-Yates), or with the one a simulation's source chooses.
-pub(crate) fn shuffle(order: &mut [usize]) {
+/// (Fisher-Yates), or with the one a simulation's source chooses; `true`
+/// in the second case (the selection then reports to [`settled`]).
+pub(crate) fn shuffle(order: &mut [usize]) -> bool {
     for (index, slot) in order.iter_mut().enumerate() {
         *slot = index;
     }
@@ -117,11 +127,23 @@ pub(crate) fn shuffle(order: &mut [usize]) {
         true
     });
     if simulated {
-        return;
+        return true;
     }
     let mut last = order.len();
     draw(order.len().saturating_sub(1), |value| {
         last -= 1;
         order.swap(last, scale(value, last + 1));
+    });
+    false
+}
+
+/// Tells the simulation's source whether the order its last choices made
+/// could have changed the selection's outcome (see the module docs).
+/// Called only for an order [`shuffle`] took from a source.
+pub(crate) fn settled(mattered: bool) {
+    OVERRIDE.with(|slot| {
+        if let Some(source) = slot.borrow_mut().as_mut() {
+            source.settled(mattered);
+        }
     });
 }

@@ -138,10 +138,17 @@ impl Waiting {
     }
 }
 
-/// The order in which arms are tried and registered. Up to 8 arms it
-/// lives on the stack (the common case: no allocation per select).
+/// The order in which arms are tried and registered, and whether a
+/// simulation chose it (it is then told whether the order mattered).
+struct Order {
+    slots: Slots,
+    simulated: bool,
+}
+
+/// An order's arm indices. Up to 8 arms they live on the stack (the
+/// common case: no allocation per select).
 #[allow(clippy::large_enum_variant)]
-enum Order {
+enum Slots {
     Inline([usize; Order::INLINE], usize),
     Heap(Vec<usize>),
 }
@@ -151,10 +158,13 @@ impl Order {
 
     #[inline]
     fn new(len: usize, biased: bool) -> Self {
-        let mut order = if len <= Order::INLINE {
-            Order::Inline([0; Order::INLINE], len)
-        } else {
-            Order::Heap(vec![0; len])
+        let mut order = Order {
+            slots: if len <= Order::INLINE {
+                Slots::Inline([0; Order::INLINE], len)
+            } else {
+                Slots::Heap(vec![0; len])
+            },
+            simulated: false,
         };
         let slots = order.as_mut_slice();
         if biased || slots.len() < 2 {
@@ -162,24 +172,70 @@ impl Order {
                 *slot = index;
             }
         } else {
-            choice::shuffle(slots);
+            order.simulated = choice::shuffle(slots);
         }
         order
     }
 
     fn as_mut_slice(&mut self) -> &mut [usize] {
-        match self {
-            Order::Inline(slots, len) => &mut slots[..*len],
-            Order::Heap(slots) => slots,
+        match &mut self.slots {
+            Slots::Inline(slots, len) => &mut slots[..*len],
+            Slots::Heap(slots) => slots,
         }
     }
 
     fn as_slice(&self) -> &[usize] {
-        match self {
-            Order::Inline(slots, len) => &slots[..*len],
-            Order::Heap(slots) => slots,
+        match &self.slots {
+            Slots::Inline(slots, len) => &slots[..*len],
+            Slots::Heap(slots) => slots,
         }
     }
+
+    /// Tells the simulation that chose this order whether another order
+    /// could have changed the outcome (`mattered` is evaluated only then).
+    #[inline]
+    fn settle(&self, mattered: impl FnOnce() -> bool) {
+        if self.simulated {
+            choice::settled(mattered());
+        }
+    }
+
+    /// Whether another order could have let another arm win than
+    /// `winner`: an enabled arm after it was never attempted and may have
+    /// been ready. (The arms before it were attempted and were not; a
+    /// failed attempt changes nothing, so they are not ready in any order.)
+    fn mattered_for_winner(&self, arms: &(impl Arms + ?Sized), winner: usize) -> bool {
+        let slots = self.as_slice();
+        let position = slots.iter().position(|&index| index == winner);
+        position.is_none_or(|position| {
+            slots[position + 1..]
+                .iter()
+                .any(|&index| arms.arm_ref(index).enabled())
+        })
+    }
+}
+
+/// Whether the order in which a waiting selection registered its arms
+/// could matter: it does when two enabled arms wait in one channel's queue
+/// (the one registered first is served first), or when an arm's wait is
+/// not a channel operation (a simulation then assumes it does). Arms on
+/// distinct channels sit in distinct queues, each at the same place
+/// whatever the order, since the selection registers them all in one go.
+fn registration_order_mattered(arms: &(impl Arms + ?Sized)) -> bool {
+    let mut channels = Vec::new();
+    for index in 0..arms.count() {
+        let arm = arms.arm_ref(index);
+        if !arm.enabled() {
+            continue;
+        }
+        match arm.wait() {
+            Some(Wait::Recv(facts) | Wait::Send(facts)) if !channels.contains(&facts.id) => {
+                channels.push(facts.id);
+            }
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// Arm `chosen` won: discard the others.
@@ -236,8 +292,11 @@ pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Optio
         }
         let order = Order::new(count, biased);
         if let Some(index) = try_pass(arms, &order) {
+            order.settle(|| order.mattered_for_winner(arms, index));
             return Some(index);
         }
+        // No arm was ready: nothing happened, in any order.
+        order.settle(|| false);
         let unchanged = versions.iter().enumerate().all(|(index, version)| {
             let arm = arms.arm_ref(index);
             !arm.enabled() || arm.version() == *version
@@ -306,11 +365,13 @@ pub(crate) fn poll_select(
     loop {
         let order = Order::new(arms.count(), biased);
         if let Some(index) = try_pass(arms, &order) {
+            order.settle(|| order.mattered_for_winner(arms, index));
             budget::consume();
             return Poll::Ready(choose(arms, index));
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
+            order.settle(|| false);
             hooks::note_waiting(cx.waker(), || [Wait::Forever]);
             return Poll::Pending;
         }
@@ -324,10 +385,14 @@ pub(crate) fn poll_select(
             }
         }
         if all_waiting {
+            order.settle(|| registration_order_mattered(arms));
             waiting.token = Some(token);
             note_waiting(arms, cx);
             return Poll::Pending;
         }
+        // An arm turned ready as it registered: what follows may depend on
+        // the order.
+        order.settle(|| true);
         match token.try_abort() {
             Ok(()) => {
                 unregister_all(arms, &token, None);

@@ -297,6 +297,9 @@ pub(crate) struct SimContext {
     footprint: RefCell<Footprint>,
     /// Whether faults are injected (the run's mode).
     faults: bool,
+    /// The index of the first choice point of the select order drawn and
+    /// not yet settled (see `SelectChoices`).
+    select_points: Cell<Option<usize>>,
 }
 
 /// A failed assertion, as recorded when it fired.
@@ -331,6 +334,9 @@ impl SimContext {
 
     /// Closes the record of step `process` just polled.
     fn end_step(&self, process: u64, after_jump: bool) {
+        if self.select_points.take().is_some() {
+            self.touched_everything();
+        }
         if let Some(footprints) = &self.footprints {
             let mut footprint = self.footprint.take();
             footprint.objects.insert(Object::Process(process));
@@ -454,6 +460,13 @@ pub(crate) fn buggify(file: &str, line: u32, column: u32) -> bool {
 
 /// The simulation's source of `select!` choices: each position of a
 /// selection's arm order is a choice of the run, recorded in the trace.
+///
+/// The selection then says whether the order mattered. If it did, the
+/// step counts as dependent with every other (another order could have
+/// touched other channels). If not (every order gives the same run), the
+/// order's choice points are marked inert, so `explore` tries no other
+/// option there, and the step keeps its own footprint. A selection that
+/// never says (it panicked) is taken to have mattered when its step ends.
 struct SelectChoices;
 
 impl choice::Source for SelectChoices {
@@ -462,7 +475,10 @@ impl choice::Source for SelectChoices {
             let Some(cx) = cx else {
                 return 0;
             };
-            cx.touched_everything();
+            if cx.select_points.get().is_none() {
+                cx.select_points
+                    .set(Some(cx.recorder.borrow().point_count()));
+            }
             let options: Vec<u64> = (0..arms as u64).collect();
             let first = cx
                 .recorder
@@ -471,6 +487,21 @@ impl choice::Source for SelectChoices {
             cx.trace.borrow_mut().push(Event::Choice { value: first });
             first as usize
         })
+    }
+
+    fn settled(&mut self, mattered: bool) {
+        with_context(|cx| {
+            let Some(cx) = cx else {
+                return;
+            };
+            let Some(first) = cx.select_points.take() else {
+                return;
+            };
+            match mattered {
+                true => cx.touched_everything(),
+                false => cx.recorder.borrow_mut().mark_inert(first),
+            }
+        });
     }
 }
 
@@ -609,6 +640,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
             .then(|| RefCell::new(Footprints::default())),
         footprint: RefCell::new(Footprint::default()),
         faults: mode.faults,
+        select_points: Cell::new(None),
     });
     cx.processes.borrow_mut().insert(
         0,

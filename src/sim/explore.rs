@@ -25,10 +25,12 @@
 //! `p` joins the backtrack set of the choice before `i`, or, if `p` was not
 //! runnable there, every runnable process does. A run that ends with the
 //! main future's completion (dependent with everything) adds every process
-//! still runnable before that last step. Other choices (a select's first
-//! arm, same-instant timers, `buggify!`) have every option in their
+//! still runnable before that last step. Other choices (a select's arm
+//! order, same-instant timers, `buggify!`) have every option in their
 //! backtrack set, and the step that makes one counts as dependent with
-//! every other step.
+//! every other step; except a select's order that could not change the
+//! outcome, which has only the option taken and leaves the step's
+//! footprint as it is (see below).
 //!
 //! Departures and additions:
 //!
@@ -40,8 +42,21 @@
 //!   where that run of steps began. Their soundness argument is for
 //!   preemption bounding; we apply the rule to our deviation bound without
 //!   a proof of our own, and test it against the unreduced search.
-//! * **No sleep sets.** The backtrack sets alone are sound; sleep sets
-//!   would only save further runs.
+//! * **Inert select orders.** A select's order decides only which of
+//!   several ready arms wins, and where two of its arms wait in one
+//!   channel's queue, which is served first. The selection reports, once
+//!   it has used an order, whether another could have changed that (see
+//!   `chan::choice`): not when the winner was the last enabled arm in the
+//!   order (the arms before it were tried and were not ready, in any
+//!   order), when no arm was ready and it waits on distinct channels
+//!   (each registration sits at the same place in its queue whatever the
+//!   order), or when it took `default`. Such an order's choice points are
+//!   inert: every option gives the same run, so trying one is the whole
+//!   class, and a select over independent channels does not multiply the
+//!   schedules by the orders of its arms. (This plays the part of a sleep
+//!   set for arm orders: the other options are known to repeat the run.)
+//! * **No sleep sets** for process choices. The backtrack sets alone are
+//!   sound; sleep sets would only save further runs.
 //!
 //! # What `complete()` guarantees
 //!
@@ -182,6 +197,7 @@ impl Node {
     fn new(point: &ChoicePoint) -> Self {
         let backtrack = match point.kind {
             Kind::Process => BTreeSet::from([point.taken]),
+            _ if point.inert => BTreeSet::from([point.taken]),
             _ => point.options.iter().copied().collect(),
         };
         Node {
@@ -538,6 +554,69 @@ mod tests {
         );
     }
 
+    /// Three producers, each sending one value on its own channel, and a
+    /// process that selects over the three channels until it has a value
+    /// from each (a guard turns an arm off once its value is in).
+    async fn select_over_independent_channels() -> Vec<u32> {
+        let mut receivers = Vec::new();
+        for i in 0..3u32 {
+            let (tx, rx) = chan::bounded(1);
+            crate::spawn(async move { tx.send(i).await.unwrap() });
+            receivers.push(rx);
+        }
+        let mut got = [false; 3];
+        let mut order = Vec::new();
+        while order.len() < 3 {
+            let value = crate::select! {
+                recv(receivers[0]) -> v if !got[0] => v.unwrap(),
+                recv(receivers[1]) -> v if !got[1] => v.unwrap(),
+                recv(receivers[2]) -> v if !got[2] => v.unwrap(),
+            };
+            got[value as usize] = true;
+            order.push(value);
+        }
+        order
+    }
+
+    /// A select with two arms on one channel: which arm a sender serves
+    /// depends on the order the arms registered in.
+    async fn two_arms_on_one_channel() -> Vec<u32> {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        crate::spawn(async move { tx.send(7).await.unwrap() });
+        let arm = crate::select! {
+            recv(rx) -> _ => 1,
+            recv(rx) -> _ => 2,
+        };
+        vec![arm]
+    }
+
+    #[test]
+    fn a_select_over_independent_channels_runs_each_arrival_order_once() {
+        assert_reduction_keeps_results(
+            select_over_independent_channels,
+            &[Some(0), Some(1), Some(2), None],
+        );
+        let (orders, runs) = results(&config(None, true), select_over_independent_channels);
+        assert_eq!(
+            orders.len(),
+            6,
+            "every order of the three values: {orders:?}"
+        );
+        // Exact, as every count of a deterministic search: 66 schedules
+        // against the full search's 5184 (which tries every arm order of
+        // every select, as the reduction did while any select's step
+        // counted as dependent with every other).
+        let (_, full_runs) = results(&config(None, false), select_over_independent_channels);
+        assert_eq!((runs, full_runs), (66, 5184));
+    }
+
+    #[test]
+    fn arms_registered_on_one_channel_keep_their_order_as_a_choice() {
+        assert_reduction_keeps_results(two_arms_on_one_channel, &[Some(0), Some(1), None]);
+        let (arms, _) = results(&config(None, true), two_arms_on_one_channel);
+        assert_eq!(arms.len(), 2, "both arms can win: {arms:?}");
+    }
+
     /// The reduced search finds the same results as the full one, in no
     /// more runs, for each bound.
     fn assert_reduction_keeps_results<F, Fut>(make: F, bounds: &[Option<usize>])
@@ -597,6 +676,7 @@ mod tests {
             options: vec![0, 1, 2],
             default: 0,
             taken: 0,
+            inert: false,
         };
         let mut path = vec![Node::new(&point), Node::new(&point)];
         assert_eq!(next_branch(&path, Some(1)), Some((1, 1)));

@@ -126,6 +126,9 @@ pub(crate) struct ChoicePoint {
     pub(crate) options: Vec<u64>,
     pub(crate) default: u64,
     pub(crate) taken: u64,
+    /// Every option gives the same run (a select's order that could not
+    /// change its outcome): `explore` tries no other.
+    pub(crate) inert: bool,
 }
 
 impl ChoicePoint {
@@ -341,9 +344,23 @@ impl Recorder {
                 options: options.to_vec(),
                 default,
                 taken,
+                inert: false,
             });
         }
         taken
+    }
+
+    /// How many choice points the run has made so far.
+    pub(crate) fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Marks the choice points from index `first` on as inert (every
+    /// option gives the same run).
+    pub(crate) fn mark_inert(&mut self, first: usize) {
+        for point in self.points.iter_mut().skip(first) {
+            point.inert = true;
+        }
     }
 
     fn note_mismatch(&mut self, step: u64, reason: String) {
@@ -388,6 +405,7 @@ mod tests {
             options: vec![0, 1, 2, 3],
             default,
             taken,
+            inert: false,
         }
     }
 

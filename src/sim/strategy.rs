@@ -11,8 +11,12 @@
 //! operation, so a process whose operations are all ready still offers a
 //! switch after each (an interaction point: it touched a channel another
 //! process may touch), rather than running a burst of them as one step.
-//! Both strategies choose there; PCT's change points, drawn over steps,
-//! land between interactions. `explore` keeps the coarser steps (a poll
+//! Both strategies choose there: Random picks anew, PCT runs the
+//! highest-priority runnable process, so a process woken by another's
+//! operation takes over at once if it ranks higher; PCT's change points,
+//! drawn over steps, take effect where a process hands over (it waits or
+//! yields), not between two of its ready operations. `explore` keeps the
+//! coarser steps (a poll
 //! runs until its process waits), so its deviation bound counts the
 //! switches that matter; a token names which granularity it replays.
 
@@ -47,9 +51,10 @@ pub enum Strategy {
     #[default]
     Random,
     /// Probabilistic Concurrency Testing with bug depth `depth` (`>= 1`)
-    /// (Burckhardt et al. 2010): random priorities, change points where
-    /// the running process drops below the rest, a yielding process to
-    /// the lowest priority.
+    /// (Burckhardt et al. 2010): random priorities, the highest runnable
+    /// one polled at every step; at each change point, the process polled
+    /// last drops below the rest, once it stops by itself (it waits or
+    /// yields); a yielding process drops to the lowest priority.
     Pct {
         /// The depth of the bugs to look for: `depth - 1` priority change
         /// points per window.

@@ -10,7 +10,7 @@
 //! with probability at least `1 / (n * k^(d-1))` per run, for change points
 //! drawn over the run's known length `k`.
 //!
-//! Departures from the paper, both so that a seed alone fixes the run; with
+//! Departures from the paper, all so that a seed alone fixes the run; with
 //! them the paper's bound is not claimed for this scheduler (it finds
 //! shallow bugs far more often than uniform random in practice:
 //! `tests/sim_pct.rs`, and the bug zoo in `benches/zoo/`):
@@ -29,9 +29,18 @@
 //!   process would keep the highest priority and starve the rest. A poll
 //!   that ends because its budget is spent (a seeded run's poll completes
 //!   one channel operation) is not a yield and keeps the priority.
-//! * **Steps.** A step of a seeded run is one channel operation at most,
-//!   so the change points fall between interactions of processes (the
-//!   paper's steps are a thread's shared-memory accesses).
+//! * **Steps and change points.** A step of a seeded run is one channel
+//!   operation at most, and the highest-priority runnable process runs at
+//!   every step, so a process woken by another's send takes over at once
+//!   if it ranks higher. A change point takes effect at the first step, at
+//!   or after it, where the process polled last stopped by itself (it
+//!   waits, or it yielded), and drops that process (the paper's and
+//!   shuttle's rule: the running process is the one demoted). So a change
+//!   point lands where a process hands over, between two of its
+//!   interactions, and never cuts a process between two operations that
+//!   are both ready. (Demoting the process about to run instead would
+//!   spend change points undoing the demotion of a yield: the yielder runs
+//!   again at once.)
 
 use std::collections::BTreeMap;
 
@@ -53,6 +62,13 @@ pub(crate) struct Pct {
     window_end: u64,
     window_length: u64,
     change_points: Vec<u64>,
+    /// Change points reached that have not yet taken effect (they wait
+    /// for a step after a process stopped by itself).
+    due: usize,
+    /// The process polled at the last step.
+    last: Option<u64>,
+    /// Whether the process polled last yielded.
+    yielded: bool,
 }
 
 impl Pct {
@@ -70,6 +86,9 @@ impl Pct {
             window_end: 0,
             window_length: FIRST_WINDOW / 2,
             change_points: Vec::new(),
+            due: 0,
+            last: None,
+            yielded: false,
         }
     }
 
@@ -92,22 +111,27 @@ impl Pct {
             }
             self.change_points = points;
         }
-        let highest = |pct: &Pct| {
-            (0..runnable.len())
-                .max_by_key(|&index| {
-                    (
-                        pct.priorities.get(&runnable[index]).copied().unwrap_or(0),
-                        runnable[index],
-                    )
-                })
-                .expect("runnable is not empty")
-        };
-        let mut chosen = highest(self);
         if self.change_points.contains(&step) {
-            self.next_low -= 1;
-            self.priorities.insert(runnable[chosen], self.next_low);
-            chosen = highest(self);
+            self.due += 1;
         }
+        // The process polled last stopped by itself if it is not runnable
+        // (it waits) or it yielded; otherwise its budget cut it short.
+        let yielded = std::mem::take(&mut self.yielded);
+        let stopped = self.last.filter(|last| yielded || !runnable.contains(last));
+        if let (Some(last), true) = (stopped, self.due > 0) {
+            self.due -= 1;
+            self.next_low -= 1;
+            self.priorities.insert(last, self.next_low);
+        }
+        let chosen = (0..runnable.len())
+            .max_by_key(|&index| {
+                (
+                    self.priorities.get(&runnable[index]).copied().unwrap_or(0),
+                    runnable[index],
+                )
+            })
+            .expect("runnable is not empty");
+        self.last = Some(runnable[chosen]);
         chosen
     }
 }
@@ -128,6 +152,7 @@ impl Scheduler for Pct {
 
     /// A process that yielded drops to the lowest priority.
     fn on_yield(&mut self, process: u64) {
+        self.yielded = true;
         self.next_low -= 1;
         self.priorities.insert(process, self.next_low);
     }
@@ -161,6 +186,34 @@ mod tests {
         }
         pct.on_yield(first);
         assert_ne!(pick(&mut pct, 50), first);
+    }
+
+    #[test]
+    fn a_change_point_waits_until_the_process_polled_last_stops_and_demotes_it() {
+        let mut pct = Pct::new(2, Random::new(5));
+        pct.window_end = 1000;
+        pct.window_length = 1000;
+        pct.change_points = vec![2];
+        pct.priorities.insert(0, 1 << 34);
+        pct.priorities.insert(1, 1 << 33);
+        let mut choose = |options: &[u64], step| {
+            pct.choose(&Request {
+                kind: Kind::Process,
+                options,
+                default: options[0],
+                step,
+                index: Some(step),
+            })
+            .unwrap()
+        };
+        assert_eq!(choose(&[0, 1], 1), 0);
+        // The change point's step: 0 is still runnable (its budget cut
+        // it short), so it keeps running.
+        assert_eq!(choose(&[0, 1], 2), 0);
+        // 0 waits: the change point takes effect and demotes it.
+        assert_eq!(choose(&[1], 3), 1);
+        assert_eq!(choose(&[0, 1], 4), 1);
+        assert_eq!(choose(&[0, 1], 5), 1);
     }
 
     #[test]
