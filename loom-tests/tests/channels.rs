@@ -35,9 +35,9 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// Rendezvous: a sender and a receiver meet exactly once, whichever
 /// arrives first.
 ///
-/// Shown able to fail: making `Rendezvous::register_recv` ignore a
-/// waiting sender (so a receiver that arrives second registers too) leaves
-/// both parked (loom deadlock).
+/// Shown able to fail: making a plain receive ignore a waiting sender
+/// (`Rendezvous::poll_recv` skipping `take_from_sender`, so a receiver that
+/// arrives second registers too) leaves both parked (loom deadlock).
 #[test]
 fn rendezvous_meets_once() {
     loom::model(|| {
@@ -169,8 +169,10 @@ fn sending_select_meets_receiving_select() {
     });
 }
 
-/// A rendezvous receive that is dropped while a sender hands it a value:
-/// the value is received by the next receive, never lost.
+/// A receiving select on a rendezvous channel that is dropped while a
+/// sender hands it a value: the value is received by the next receive,
+/// never lost. (The plain receive's version of this race is
+/// `inline_waiter::dropped_plain_receive_gives_the_value_back`.)
 ///
 /// Shown able to fail: dropping the value in `RecvArm::pass_on` instead of
 /// calling `give_back` loses it in the interleaving where the hand-off
@@ -185,7 +187,9 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
         let (tx, rx) = chan::bounded::<u32>(0);
         let receiver = rx.clone();
         let waiter = thread::spawn(move || {
-            let mut recv = pin!(receiver.recv());
+            let mut select = hoare::Select::new();
+            select.recv(&receiver);
+            let mut recv = pin!(select.select());
             let mut cx = Context::from_waker(Waker::noop());
             // Register, then give up.
             let polled = recv.as_mut().poll(&mut cx);

@@ -25,7 +25,11 @@
 //! registers an entry carrying a token in the channel's wait queue, and a
 //! counterpart must win the token to complete it (`waiter.rs` states the
 //! protocol). That is what lets a `select!` wait on many channels and be
-//! completed by exactly one counterpart.
+//! completed by exactly one counterpart. The one exception is a plain
+//! `send`/`recv` future on a rendezvous channel: it waits inside itself,
+//! and the channel's lock alone decides who completes it
+//! (`inline_waiter.rs`). Those two futures are therefore `!Unpin`: pin
+//! them (`std::pin::pin!`, `Box::pin`) to poll them by hand.
 //!
 //! # Semantics
 //!
@@ -57,6 +61,7 @@ mod closed;
 mod error;
 #[cfg(test)]
 mod footprint;
+mod inline_waiter;
 mod iter;
 mod list;
 mod many;
@@ -84,10 +89,11 @@ pub use weak::WeakSender;
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
-use crate::runtime::wait::{ChannelFacts, ChannelKind};
+use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::runtime::watched_channels;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
+use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
 use selection::{One, Waiting};
 
@@ -570,6 +576,7 @@ impl<T> Sender<T> {
         SendFuture {
             arm: ManuallyDrop::new(SendArm::new(Some(&self.shared), Some(value))),
             waiting: ManuallyDrop::new(Waiting::new()),
+            waiter: InlineWaiter::new(self.shared.id()),
         }
     }
 
@@ -742,6 +749,7 @@ impl<T> Receiver<T> {
         RecvFuture {
             arm: ManuallyDrop::new(RecvArm::new(Some(&self.shared))),
             waiting: ManuallyDrop::new(Waiting::new()),
+            waiter: InlineWaiter::new(self.shared.id()),
         }
     }
 
@@ -1011,15 +1019,62 @@ impl<T> FusedStream for Receiver<T> {
 pub struct SendFuture<'a, T> {
     // Both dropped by hand (see `Drop`): a completed future's drop is then
     // one inline check, not a call to drop glue that tests every field.
+    // On a rendezvous channel the arm only holds the channel and the value
+    // until the first poll; the wait itself is `waiter`'s.
     arm: ManuallyDrop<SendArm<'a, T>>,
     waiting: ManuallyDrop<Waiting>,
+    /// Where the send waits on a rendezvous channel (see
+    /// `inline_waiter`): a queue may point at it, so the future is
+    /// `!Unpin`.
+    waiter: InlineWaiter<T>,
+}
+
+/// Runs one step of a plain operation on a rendezvous channel with the
+/// runtime's bookkeeping around it: the cooperative budget, the host's
+/// note of the channel touched, and what the process waits on while
+/// pending (dumps, deadlock reports).
+#[inline]
+fn poll_inline<T, R>(
+    channel: &Channel<T>,
+    cx: &mut Context<'_>,
+    wait: Wait,
+    step: impl FnOnce(&std::task::Waker) -> Poll<R>,
+) -> Poll<R> {
+    if crate::runtime::budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    channel.touch();
+    match step(cx.waker()) {
+        Poll::Ready(outcome) => {
+            crate::runtime::budget::consume();
+            Poll::Ready(outcome)
+        }
+        Poll::Pending => {
+            channel.watch();
+            crate::runtime::hooks::note_waiting(cx.waker(), || [wait]);
+            Poll::Pending
+        }
+    }
 }
 
 impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        // SAFETY: nothing is moved out of the future: `waiter` is used in
+        // place, and the other fields are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some((channel, zero)) = this.arm.rendezvous() {
+            let (arm, waiter) = (&mut this.arm, &this.waiter);
+            return poll_inline(channel, cx, Wait::Send(channel.facts), |waker| {
+                // The value moves into the waiter on the first poll that
+                // gets past the budget.
+                let value = arm.take_unsent();
+                // SAFETY: `waiter` is pinned in this future, serves this
+                // channel only, and `Drop` cancels it before freeing it.
+                unsafe { zero.poll_send(waiter, value, waker) }
+            });
+        }
         match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
@@ -1034,6 +1089,11 @@ impl<T> Future for SendFuture<'_, T> {
 impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
+        if self.waiter.observe() == Observed::Waiting {
+            if let Some((_, zero)) = self.arm.rendezvous() {
+                zero.cancel_send(&self.waiter);
+            }
+        }
         // A future that completed without waiting (the common case) holds
         // nothing that needs dropping: one check, inline.
         if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
@@ -1043,6 +1103,40 @@ impl<T> Drop for SendFuture<'_, T> {
 }
 
 impl<T> SendFuture<'_, T> {
+    /// Withdraws a pending send (its deadline passed): `Some(value)` if it
+    /// was never sent, `None` if a receiver took it meanwhile (it was
+    /// sent). The future is left empty.
+    pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<T> {
+        // SAFETY: as in `poll`: nothing moves out of the future.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some((_, zero)) = this.arm.rendezvous() {
+            zero.cancel_send(&this.waiter);
+            match this.waiter.observe() {
+                Observed::Done => {
+                    this.waiter.reset();
+                    return None;
+                }
+                Observed::Idle | Observed::Closed => {
+                    // SAFETY: slot rule 1: unlinked or woken by the close;
+                    // no queue holds the waiter.
+                    let offer = unsafe { this.waiter.take() };
+                    this.waiter.reset();
+                    if offer.is_some() {
+                        return offer;
+                    }
+                }
+                Observed::Waiting => unreachable!("cancel_send unlinks a waiting send"),
+            }
+        }
+        selection::cancel(&mut One(&mut *this.arm), &mut this.waiting);
+        this.arm.take_unsent()
+    }
+
+    /// Whether the channel is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.arm.is_closed()
+    }
+
     /// [`Drop`] when the future is registered or holds something: withdraws
     /// it, then drops the arm and the waiting state in place.
     #[inline(never)]
@@ -1059,7 +1153,11 @@ impl<T> SendFuture<'_, T> {
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &selection::is_waiting(&self.waiting))
+            .field(
+                "waiting",
+                &(selection::is_waiting(&self.waiting)
+                    || self.waiter.observe() == Observed::Waiting),
+            )
             .finish()
     }
 }
@@ -1078,13 +1176,22 @@ pub struct RecvFuture<'a, T> {
     // As in `SendFuture`.
     arm: ManuallyDrop<RecvArm<'a, T>>,
     waiting: ManuallyDrop<Waiting>,
+    waiter: InlineWaiter<T>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        // SAFETY: as in `SendFuture::poll`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some((channel, zero)) = this.arm.rendezvous() {
+            let waiter = &this.waiter;
+            return poll_inline(channel, cx, Wait::Recv(channel.facts), |waker| {
+                // SAFETY: as in `SendFuture::poll`.
+                unsafe { zero.poll_recv(waiter, waker) }
+            });
+        }
         match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
             Poll::Ready(()) => Poll::Ready(
                 this.arm
@@ -1099,6 +1206,11 @@ impl<T> Future for RecvFuture<'_, T> {
 impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
+        if self.waiter.observe() != Observed::Idle {
+            if let Some((_, zero)) = self.arm.rendezvous() {
+                zero.cancel_recv(&self.waiter);
+            }
+        }
         // As in `SendFuture`'s.
         if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
             self.drop_slow();
@@ -1122,14 +1234,14 @@ impl<T> RecvFuture<'_, T> {
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &selection::is_waiting(&self.waiting))
+            .field(
+                "waiting",
+                &(selection::is_waiting(&self.waiting)
+                    || self.waiter.observe() == Observed::Waiting),
+            )
             .finish()
     }
 }
-
-// The futures hold their message by value and never pin it in place.
-impl<T> Unpin for SendFuture<'_, T> {}
-impl<T> Unpin for RecvFuture<'_, T> {}
 
 /// The blocking iterator of [`Receiver::iter`]: yields messages until the
 /// channel is closed and empty.
