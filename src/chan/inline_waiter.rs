@@ -28,7 +28,8 @@
 //!                                           DONE | CLOSED
 //! ```
 //!
-//! * `IDLE`: not in any queue. Only the owner touches the waiter.
+//! * `IDLE`: not in any queue. Only the owner touches the waiter (a
+//!   send future keeps its value in the slot until its first poll).
 //! * `WAITING`: its pointer sits in exactly one queue of one channel.
 //! * `DONE`: a counterpart completed it: a receive's slot holds the value
 //!   handed to it; a send's offer was taken.
@@ -109,9 +110,6 @@ pub(crate) struct InlineWaiter<T> {
     slot: UnsafeCell<Option<T>>,
     /// The waker of the owner's latest poll, while registered.
     waker: UnsafeCell<Option<Waker>>,
-    /// The channel's number, named to a simulation when a counterpart wakes
-    /// the owner (`runtime::hooks::waking_from_channel`).
-    channel: u64,
     /// Queues point at the waiter: it must not move once registered.
     _pinned: PhantomPinned,
 }
@@ -125,13 +123,13 @@ unsafe impl<T: Send> Send for InlineWaiter<T> {}
 unsafe impl<T: Send> Sync for InlineWaiter<T> {}
 
 impl<T> InlineWaiter<T> {
-    /// An idle waiter for an operation on channel number `channel`.
-    pub(crate) fn new(channel: u64) -> Self {
+    /// An idle waiter; a send's `offer` waits in the slot until the first
+    /// poll offers it.
+    pub(crate) fn new(offer: Option<T>) -> Self {
         InlineWaiter {
             state: AtomicUsize::new(IDLE),
-            slot: UnsafeCell::new(None),
+            slot: UnsafeCell::new(offer),
             waker: UnsafeCell::new(None),
-            channel,
             _pinned: PhantomPinned,
         }
     }
@@ -268,19 +266,20 @@ impl<T> InlineRef<T> {
     }
 
     /// Counterpart side: puts `value` in a waiting receive's slot and
-    /// completes it. The caller took `self` out of its queue.
+    /// completes it. The caller took `self` out of the queue of channel
+    /// number `channel` (named to a simulation by the wake-up).
     ///
     /// # Safety
     ///
     /// The caller holds the lock of the channel whose queue held `self`,
     /// and took it out of that queue under the same lock hold.
-    pub(crate) unsafe fn hand_over(self, value: T) -> Wakeup {
+    pub(crate) unsafe fn hand_over(self, value: T, channel: u64) -> Wakeup {
         // SAFETY: the owner cannot unlink or free a `WAITING` waiter
         // without the lock we hold; rule 2 for the slot.
         let waiter = unsafe { self.0.as_ref() };
         // SAFETY: rule 2.
         waiter.slot.with_mut(|slot| unsafe { *slot = Some(value) });
-        waiter.finish(DONE)
+        waiter.finish(DONE, channel)
     }
 
     /// Counterpart side: takes a waiting send's offer and completes it.
@@ -288,7 +287,7 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    pub(crate) unsafe fn take_offer(self) -> (T, Wakeup) {
+    pub(crate) unsafe fn take_offer(self, channel: u64) -> (T, Wakeup) {
         // SAFETY: as in `hand_over`.
         let waiter = unsafe { self.0.as_ref() };
         // SAFETY: rule 2.
@@ -296,7 +295,7 @@ impl<T> InlineRef<T> {
             .slot
             .with_mut(|slot| unsafe { (*slot).take() })
             .expect("hoare: a waiting send's slot holds its offer");
-        (value, waiter.finish(DONE))
+        (value, waiter.finish(DONE, channel))
     }
 
     /// Counterpart side (`close`): wakes the waiter without completing it.
@@ -304,19 +303,18 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    pub(crate) unsafe fn close(self) -> Wakeup {
+    pub(crate) unsafe fn close(self, channel: u64) -> Wakeup {
         // SAFETY: as in `hand_over`.
-        unsafe { self.0.as_ref() }.finish(CLOSED)
+        unsafe { self.0.as_ref() }.finish(CLOSED, channel)
     }
 }
 
 impl<T> InlineWaiter<T> {
     /// The counterpart's last steps: takes the waker out, then publishes
     /// `state`. Nothing may touch the waiter afterwards.
-    fn finish(&self, state: usize) -> Wakeup {
+    fn finish(&self, state: usize, channel: u64) -> Wakeup {
         // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`.
         let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
-        let channel = self.channel;
         // Release pairs with the owner's Acquire in `observe`: the slot
         // write (or take) and the waker's take happen before it.
         self.state.store(state, Ordering::Release);

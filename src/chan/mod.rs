@@ -95,6 +95,7 @@ use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
+use selection::Arm;
 use selection::{One, Waiting};
 
 /// The implementation behind a channel.
@@ -423,8 +424,8 @@ impl<T> Channel<T> {
     }
 }
 
-fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
-    let id = crate::runtime::hooks::next_channel_id();
+/// A channel of `flavour` numbered `id` (`runtime::hooks::next_channel_id`).
+fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Channel {
         facts: {
             let facts = ChannelFacts::new(id, Channel::kind(&flavour));
@@ -467,7 +468,8 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 #[track_caller]
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
-        return new_channel(Flavour::Zero(zero::Rendezvous::new()));
+        let id = crate::runtime::hooks::next_channel_id();
+        return new_channel(id, Flavour::Zero(zero::Rendezvous::new(id)));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
     let fits = cap
@@ -485,7 +487,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring)))
     };
     match ring {
-        Ok(flavour) => new_channel(flavour),
+        Ok(flavour) => new_channel(crate::runtime::hooks::next_channel_id(), flavour),
         Err(error) => panic!(
             "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
              not be allocated ({error}); use a smaller capacity or chan::unbounded()",
@@ -505,7 +507,10 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new_channel(Flavour::List(Box::new(list::Linked::new())))
+    new_channel(
+        crate::runtime::hooks::next_channel_id(),
+        Flavour::List(Box::new(list::Linked::new())),
+    )
 }
 
 /// The sending half of a channel. Cloning makes another sender of the same
@@ -573,10 +578,18 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        let shared = &*self.shared;
         SendFuture {
-            arm: ManuallyDrop::new(SendArm::new(Some(&self.shared), Some(value))),
-            waiting: ManuallyDrop::new(Waiting::new()),
-            waiter: InlineWaiter::new(self.shared.id()),
+            wait: match shared.flavour {
+                Flavour::Zero(_) => PlainWait::Inline {
+                    channel: shared,
+                    waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
+                },
+                _ => PlainWait::Arm {
+                    arm: ManuallyDrop::new(SendArm::new(Some(shared), Some(value))),
+                    waiting: ManuallyDrop::new(Waiting::new()),
+                },
+            },
         }
     }
 
@@ -746,10 +759,18 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
+        let shared = &*self.shared;
         RecvFuture {
-            arm: ManuallyDrop::new(RecvArm::new(Some(&self.shared))),
-            waiting: ManuallyDrop::new(Waiting::new()),
-            waiter: InlineWaiter::new(self.shared.id()),
+            wait: match shared.flavour {
+                Flavour::Zero(_) => PlainWait::Inline {
+                    channel: shared,
+                    waiter: ManuallyDrop::new(InlineWaiter::new(None)),
+                },
+                _ => PlainWait::Arm {
+                    arm: ManuallyDrop::new(RecvArm::new(Some(shared))),
+                    waiting: ManuallyDrop::new(Waiting::new()),
+                },
+            },
         }
     }
 
@@ -1017,16 +1038,37 @@ impl<T> FusedStream for Receiver<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
-    // Both dropped by hand (see `Drop`): a completed future's drop is then
-    // one inline check, not a call to drop glue that tests every field.
-    // On a rendezvous channel the arm only holds the channel and the value
-    // until the first poll; the wait itself is `waiter`'s.
-    arm: ManuallyDrop<SendArm<'a, T>>,
-    waiting: ManuallyDrop<Waiting>,
-    /// Where the send waits on a rendezvous channel (see
-    /// `inline_waiter`): a queue may point at it, so the future is
-    /// `!Unpin`.
-    waiter: InlineWaiter<T>,
+    wait: PlainWait<'a, T, SendArm<'a, T>>,
+}
+
+/// How a plain `send`/`recv` future waits, chosen by the channel's flavour
+/// when the future is made.
+enum PlainWait<'a, T, A> {
+    /// A buffered channel: a one-arm selection (`selection::poll_one`).
+    /// Both fields are dropped by hand (see the futures' `Drop`): a
+    /// completed future's drop is then one inline check, not a call to
+    /// drop glue that tests every field.
+    Arm {
+        arm: ManuallyDrop<A>,
+        waiting: ManuallyDrop<Waiting>,
+    },
+    /// A rendezvous channel: the future waits in `waiter`, which the
+    /// channel's queue points at while it waits (see `inline_waiter`): the
+    /// future is `!Unpin`, and its drop cancels the waiter before freeing
+    /// it (by hand too, out of line: [`drop_inline`]). A send's value sits
+    /// in the waiter's slot from the start.
+    Inline {
+        channel: &'a Channel<T>,
+        waiter: ManuallyDrop<InlineWaiter<T>>,
+    },
+}
+
+/// The rendezvous state of a channel that a plain future waits on inline.
+fn rendezvous<T>(channel: &Channel<T>) -> &zero::Rendezvous<T> {
+    match &channel.flavour {
+        Flavour::Zero(zero) => zero,
+        _ => unreachable!("hoare: an inline wait on a channel that is not a rendezvous"),
+    }
 }
 
 /// Runs one step of a plain operation on a rendezvous channel with the
@@ -1038,13 +1080,13 @@ fn poll_inline<T, R>(
     channel: &Channel<T>,
     cx: &mut Context<'_>,
     wait: Wait,
-    step: impl FnOnce(&std::task::Waker) -> Poll<R>,
+    step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
 ) -> Poll<R> {
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
     channel.touch();
-    match step(cx.waker()) {
+    match step(rendezvous(channel), cx.waker()) {
         Poll::Ready(outcome) => {
             crate::runtime::budget::consume();
             Poll::Ready(outcome)
@@ -1061,27 +1103,26 @@ impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: nothing is moved out of the future: `waiter` is used in
-        // place, and the other fields are not structurally pinned.
+        // SAFETY: nothing is moved out of the future: an inline waiter is
+        // used where it lies, and the arm's fields are not structurally
+        // pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some((channel, zero)) = this.arm.rendezvous() {
-            let (arm, waiter) = (&mut this.arm, &this.waiter);
-            return poll_inline(channel, cx, Wait::Send(channel.facts), |waker| {
-                // The value moves into the waiter on the first poll that
-                // gets past the budget.
-                let value = arm.take_unsent();
-                // SAFETY: `waiter` is pinned in this future, serves this
-                // channel only, and `Drop` cancels it before freeing it.
-                unsafe { zero.poll_send(waiter, value, waker) }
-            });
-        }
-        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
-            Poll::Ready(()) => Poll::Ready(
-                this.arm
-                    .take_result()
-                    .expect("hoare: a send future was polled after completion"),
-            ),
-            Poll::Pending => Poll::Pending,
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                poll_inline(channel, cx, Wait::Send(channel.facts), |zero, waker| {
+                    // SAFETY: `waiter` is pinned in this future, serves
+                    // this channel only, and `Drop` cancels it before
+                    // freeing it.
+                    unsafe { zero.poll_send(waiter, waker) }
+                })
+            }
+            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
+                Poll::Ready(()) => Poll::Ready(
+                    arm.take_result()
+                        .expect("hoare: a send future was polled after completion"),
+                ),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }
@@ -1089,16 +1130,46 @@ impl<T> Future for SendFuture<'_, T> {
 impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        if self.waiter.observe() == Observed::Waiting {
-            if let Some((_, zero)) = self.arm.rendezvous() {
-                zero.cancel_send(&self.waiter);
+        match &mut self.wait {
+            PlainWait::Inline { channel, waiter } => {
+                drop_inline(waiter, |waiter| rendezvous(channel).cancel_send(waiter));
+            }
+            // A future that completed without waiting (the common case)
+            // holds nothing that needs dropping: one check, inline.
+            PlainWait::Arm { arm, waiting } => {
+                if selection::is_waiting(waiting) || arm.needs_drop() {
+                    drop_arm(&mut **arm, waiting);
+                }
             }
         }
-        // A future that completed without waiting (the common case) holds
-        // nothing that needs dropping: one check, inline.
-        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
-            self.drop_slow();
-        }
+    }
+}
+
+/// A plain future's drop on a rendezvous channel: `cancel` (the flavour's
+/// `cancel_send` or `cancel_recv`) unlinks the waiter or settles what a
+/// counterpart did, then the waiter is dropped in place.
+#[inline(never)]
+fn drop_inline<T>(
+    waiter: &mut ManuallyDrop<InlineWaiter<T>>,
+    cancel: impl FnOnce(&InlineWaiter<T>),
+) {
+    cancel(waiter);
+    // SAFETY: only the futures' `drop` calls this, once; the waiter is in
+    // no queue any more (`cancel`) and is not used again.
+    unsafe { ManuallyDrop::drop(waiter) };
+}
+
+/// A plain future's drop when it is registered as an arm or holds
+/// something: withdraws it, then drops the arm and the waiting state in
+/// place.
+#[inline(never)]
+fn drop_arm<A: Arm>(arm: &mut A, waiting: &mut ManuallyDrop<Waiting>) {
+    selection::cancel(&mut One(&mut *arm), waiting);
+    // SAFETY: only the futures' `drop` calls this, once; neither is used
+    // again (the `ManuallyDrop` wrapping `arm` is the caller's field).
+    unsafe {
+        std::ptr::drop_in_place(arm);
+        ManuallyDrop::drop(waiting);
     }
 }
 
@@ -1109,43 +1180,39 @@ impl<T> SendFuture<'_, T> {
     pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<T> {
         // SAFETY: as in `poll`: nothing moves out of the future.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some((_, zero)) = this.arm.rendezvous() {
-            zero.cancel_send(&this.waiter);
-            match this.waiter.observe() {
-                Observed::Done => {
-                    this.waiter.reset();
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                rendezvous(channel).cancel_send(waiter);
+                if waiter.observe() == Observed::Done {
+                    waiter.reset();
                     return None;
                 }
-                Observed::Idle | Observed::Closed => {
-                    // SAFETY: slot rule 1: unlinked or woken by the close;
-                    // no queue holds the waiter.
-                    let offer = unsafe { this.waiter.take() };
-                    this.waiter.reset();
-                    if offer.is_some() {
-                        return offer;
-                    }
-                }
-                Observed::Waiting => unreachable!("cancel_send unlinks a waiting send"),
+                // SAFETY: slot rule 1: `cancel_send` left the waiter idle
+                // (or it was woken by the close): no queue holds it.
+                let offer = unsafe { waiter.take() };
+                waiter.reset();
+                offer
+            }
+            PlainWait::Arm { arm, waiting } => {
+                selection::cancel(&mut One(&mut **arm), waiting);
+                arm.take_unsent()
             }
         }
-        selection::cancel(&mut One(&mut *this.arm), &mut this.waiting);
-        this.arm.take_unsent()
     }
 
     /// Whether the channel is closed.
     pub(crate) fn is_closed(&self) -> bool {
-        self.arm.is_closed()
+        match &self.wait {
+            PlainWait::Inline { channel, .. } => channel.is_closed(),
+            PlainWait::Arm { arm, .. } => arm.is_closed(),
+        }
     }
 
-    /// [`Drop`] when the future is registered or holds something: withdraws
-    /// it, then drops the arm and the waiting state in place.
-    #[inline(never)]
-    fn drop_slow(&mut self) {
-        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
-        // SAFETY: only `drop` calls this, once; neither field is used again.
-        unsafe {
-            ManuallyDrop::drop(&mut self.arm);
-            ManuallyDrop::drop(&mut self.waiting);
+    /// Whether the future waits (for `Debug`).
+    fn waits(&self) -> bool {
+        match &self.wait {
+            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
         }
     }
 }
@@ -1153,11 +1220,7 @@ impl<T> SendFuture<'_, T> {
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field(
-                "waiting",
-                &(selection::is_waiting(&self.waiting)
-                    || self.waiter.observe() == Observed::Waiting),
-            )
+            .field("waiting", &self.waits())
             .finish()
     }
 }
@@ -1173,10 +1236,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
-    // As in `SendFuture`.
-    arm: ManuallyDrop<RecvArm<'a, T>>,
-    waiting: ManuallyDrop<Waiting>,
-    waiter: InlineWaiter<T>,
+    wait: PlainWait<'a, T, RecvArm<'a, T>>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -1185,20 +1245,20 @@ impl<T> Future for RecvFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: as in `SendFuture::poll`.
         let this = unsafe { self.get_unchecked_mut() };
-        if let Some((channel, zero)) = this.arm.rendezvous() {
-            let waiter = &this.waiter;
-            return poll_inline(channel, cx, Wait::Recv(channel.facts), |waker| {
-                // SAFETY: as in `SendFuture::poll`.
-                unsafe { zero.poll_recv(waiter, waker) }
-            });
-        }
-        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
-            Poll::Ready(()) => Poll::Ready(
-                this.arm
-                    .take_result()
-                    .expect("hoare: a recv future was polled after completion"),
-            ),
-            Poll::Pending => Poll::Pending,
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                poll_inline(channel, cx, Wait::Recv(channel.facts), |zero, waker| {
+                    // SAFETY: as in `SendFuture::poll`.
+                    unsafe { zero.poll_recv(waiter, waker) }
+                })
+            }
+            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
+                Poll::Ready(()) => Poll::Ready(
+                    arm.take_result()
+                        .expect("hoare: a recv future was polled after completion"),
+                ),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }
@@ -1206,39 +1266,28 @@ impl<T> Future for RecvFuture<'_, T> {
 impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        if self.waiter.observe() != Observed::Idle {
-            if let Some((_, zero)) = self.arm.rendezvous() {
-                zero.cancel_recv(&self.waiter);
+        match &mut self.wait {
+            PlainWait::Inline { channel, waiter } => {
+                drop_inline(waiter, |waiter| rendezvous(channel).cancel_recv(waiter));
             }
-        }
-        // As in `SendFuture`'s.
-        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
-            self.drop_slow();
-        }
-    }
-}
-
-impl<T> RecvFuture<'_, T> {
-    /// As `SendFuture::drop_slow`.
-    #[inline(never)]
-    fn drop_slow(&mut self) {
-        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
-        // SAFETY: only `drop` calls this, once; neither field is used again.
-        unsafe {
-            ManuallyDrop::drop(&mut self.arm);
-            ManuallyDrop::drop(&mut self.waiting);
+            // As in `SendFuture`'s.
+            PlainWait::Arm { arm, waiting } => {
+                if selection::is_waiting(waiting) || arm.needs_drop() {
+                    drop_arm(&mut **arm, waiting);
+                }
+            }
         }
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waits = match &self.wait {
+            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
+        };
         f.debug_struct("RecvFuture")
-            .field(
-                "waiting",
-                &(selection::is_waiting(&self.waiting)
-                    || self.waiter.observe() == Observed::Waiting),
-            )
+            .field("waiting", &waits)
             .finish()
     }
 }

@@ -15,19 +15,9 @@
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::selection::Arm;
 use super::waiter::{Entry, Token};
-use super::zero::Rendezvous;
 use super::{Channel, Flavour};
 use crate::runtime::wait::Wait;
 use crate::sync::Arc;
-
-/// `channel` and its rendezvous state, if it is a rendezvous channel.
-#[inline]
-fn rendezvous_of<T>(channel: &Channel<T>) -> Option<(&Channel<T>, &Rendezvous<T>)> {
-    match &channel.flavour {
-        Flavour::Zero(zero) => Some((channel, zero)),
-        _ => None,
-    }
-}
 
 /// Where a receive arm's registration stands between polls.
 #[derive(Default)]
@@ -68,13 +58,6 @@ impl<'a, T> RecvArm<'a, T> {
             wait,
             result: None,
         }
-    }
-
-    /// The arm's channel and its rendezvous state, if it is a rendezvous
-    /// channel (the plain future waits there with its inline waiter).
-    #[inline]
-    pub(crate) fn rendezvous(&self) -> Option<(&'a Channel<T>, &'a Rendezvous<T>)> {
-        rendezvous_of(self.channel?)
     }
 
     /// Gives up the registration to keep it between polls.
@@ -237,12 +220,6 @@ impl<'a, T> SendArm<'a, T> {
             state,
             result: None,
         }
-    }
-
-    /// As [`RecvArm::rendezvous`].
-    #[inline]
-    pub(crate) fn rendezvous(&self) -> Option<(&'a Channel<T>, &'a Rendezvous<T>)> {
-        rendezvous_of(self.channel?)
     }
 
     /// The result, once the arm completed.

@@ -52,6 +52,9 @@ use crate::sync::{Arc, Mutex, MutexGuard};
 /// A rendezvous channel's shared state.
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
+    /// The channel's number, named to a simulation by the wake-ups of
+    /// plain waiters (`runtime::hooks::waking_from_channel`).
+    id: u64,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
     /// Mirrors `inner.leftovers.len()`, for lock-free `len`.
@@ -127,9 +130,10 @@ struct Inner<T> {
 }
 
 impl<T> Rendezvous<T> {
-    /// A new, open rendezvous channel.
-    pub(crate) fn new() -> Self {
+    /// A new, open rendezvous channel, number `id`.
+    pub(crate) fn new(id: u64) -> Self {
         Rendezvous {
+            id,
             inner: Mutex::new(Inner {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
@@ -167,7 +171,7 @@ impl<T> Rendezvous<T> {
                 Waiter::Inline(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    let wakeup = unsafe { waiter.hand_over(value) };
+                    let wakeup = unsafe { waiter.hand_over(value, self.id) };
                     self.changed(inner);
                     return Ok(Woken::Inline(wakeup));
                 }
@@ -195,7 +199,7 @@ impl<T> Rendezvous<T> {
                 Waiter::Inline(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    let (value, wakeup) = unsafe { waiter.take_offer() };
+                    let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
                     self.changed(inner);
                     return Some((value, Woken::Inline(wakeup)));
                 }
@@ -353,7 +357,7 @@ impl<T> Rendezvous<T> {
                     Waiter::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
                     // SAFETY: we hold the lock and drained the waiter out
                     // of its queue under it.
-                    Waiter::Inline(waiter) => Some(Woken::Inline(unsafe { waiter.close() })),
+                    Waiter::Inline(waiter) => Some(Woken::Inline(unsafe { waiter.close(self.id) })),
                 })
                 .collect()
         };
@@ -545,8 +549,8 @@ impl<T> Rendezvous<T> {
         }
     }
 
-    /// Polls a plain send waiting in `waiter`; `value` is the value to send
-    /// on the first poll (`None` once it is offered in the waiter).
+    /// Polls a plain send waiting in `waiter`, whose slot holds the value
+    /// to send until a receive takes it.
     ///
     /// # Safety
     ///
@@ -554,7 +558,6 @@ impl<T> Rendezvous<T> {
     pub(crate) unsafe fn poll_send(
         &self,
         waiter: &InlineWaiter<T>,
-        value: Option<T>,
         waker: &Waker,
     ) -> Poll<Result<(), SendError<T>>> {
         loop {
@@ -580,7 +583,9 @@ impl<T> Rendezvous<T> {
                 Observed::Idle => break,
             }
         }
-        let value = value.expect("hoare: a send future was polled after completion");
+        // SAFETY: slot rule 1: the waiter is idle, in no queue.
+        let value =
+            unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
         // Cloned outside the lock: a waker's clone is foreign code.
         let waker = waker.clone();
         let mut inner = self.lock();
@@ -638,6 +643,9 @@ impl<T> Rendezvous<T> {
     /// it still waits; if a sender handed it a value meanwhile, gives the
     /// value to the next waiting receiver or keeps it in the channel.
     pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
+        if waiter.observe() == Observed::Idle {
+            return;
+        }
         let mut inner = None;
         if waiter.observe() == Observed::Waiting {
             let mut locked = self.lock();
@@ -670,9 +678,10 @@ impl<T> Rendezvous<T> {
         }
     }
 
-    /// The plain send owning `waiter` is being dropped: unlinks it if it
-    /// still waits. Its offer, if not taken, was never sent; it stays in
-    /// the waiter and is dropped with the future, outside the lock.
+    /// The plain send owning `waiter` is being dropped (or withdrawn):
+    /// unlinks it if it still waits. Its offer, if not taken, was never
+    /// sent; it stays in the waiter's slot, for the caller to take or to
+    /// drop with the future, outside the lock.
     pub(crate) fn cancel_send(&self, waiter: &InlineWaiter<T>) {
         if waiter.observe() != Observed::Waiting {
             return;
