@@ -548,11 +548,12 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
 /// sender may still hold the select's entry while it wakes it); the same
 /// thread then sends on A, and its hand-off may pop the select's stale
 /// registration on A before the select withdraws it (its claim fails).
-/// The next wait of the select's thread, a receive on A awaited with the
-/// thread's waker, reuses the spare when the select's token was unique:
-/// it is completed by the send on A through its own entry and woken
-/// through the waker it set; the value is received and nobody sleeps
-/// forever.
+/// The next wait of the select's thread, a one-arm select receiving on A
+/// awaited with the thread's waker (a select, because a plain receive on
+/// a rendezvous channel waits inline and takes no token), reuses the spare
+/// when the select's token was unique: it is completed by the send on A
+/// through its own entry and woken through the waker it set; the value is
+/// received and nobody sleeps forever.
 ///
 /// Shown able to fail: making `Token::acquire` reuse the spare without
 /// storing the new waker (the recycled token keeps none) leaves the
@@ -581,7 +582,10 @@ fn recycled_token_is_never_completed_through_a_stale_registration() {
             }
         });
         assert_eq!(first, 2, "the send on A comes after the one on B");
-        assert_eq!(hoare::block_on(rx_a.recv()), Ok(1));
+        let second = hoare::block_on(async {
+            hoare::select! { recv(rx_a) -> m => m }
+        });
+        assert_eq!(second, Ok(1));
         sender.join().unwrap();
     });
 }
