@@ -142,6 +142,41 @@ fn plain_send_meets_a_receiving_select() {
     });
 }
 
+/// A plain receive and a receiving select wait in the same rendezvous
+/// queue, and the plain one is dropped: its cancellation unlinks only its
+/// own waiter, so the select still waits and gets the value; if the plain
+/// receive was handed the value before its drop, it gave it back, and the
+/// value is received once (here a second send completes the select).
+///
+/// Shown able to fail: making `Rendezvous::cancel_recv` unlink every
+/// waiter of the queue (its `retain` keeping none) strands the select's
+/// entry, and the select sleeps beside a waiting send (loom deadlock).
+#[test]
+fn plain_receive_dropped_beside_a_waiting_select_strands_nobody() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let plain_rx = rx.clone();
+        let plain = thread::spawn(move || {
+            let mut recv = pin!(plain_rx.recv());
+            let polled = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            // Wait (or take the value at once), then give up.
+            matches!(polled, Poll::Ready(Ok(_)))
+        });
+        let select = thread::spawn(move || {
+            hoare::block_on(async {
+                hoare::select! { recv(rx) -> m => m.unwrap() }
+            })
+        });
+        assert_eq!(tx.send_blocking(1), Ok(()));
+        let plain_took_it = plain.join().unwrap();
+        if plain_took_it {
+            assert_eq!(tx.send_blocking(2), Ok(()));
+        }
+        let got = select.join().unwrap();
+        assert_eq!(got, if plain_took_it { 2 } else { 1 });
+    });
+}
+
 /// The close (the last sender's drop) wakes a waiting plain receive,
 /// which then fails: it never sleeps through the close.
 ///
