@@ -14,7 +14,7 @@ use support::{channel, counting_waker, poll_once, poll_with, DropCounter, FLAVOU
 #[test]
 fn rendezvous_send_waits_for_a_receiver() {
     let (tx, rx) = chan::bounded::<u32>(0);
-    let mut send = tx.send(1);
+    let mut send = Box::pin(tx.send(1));
     assert!(
         poll_once(&mut send).is_pending(),
         "a rendezvous send must wait for a receiver"
@@ -31,7 +31,7 @@ fn rendezvous_send_waits_for_a_receiver() {
 fn rendezvous_try_send_succeeds_exactly_when_a_receiver_waits() {
     let (tx, rx) = chan::bounded::<u32>(0);
     assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending());
     assert_eq!(tx.try_send(2), Ok(()));
     assert_eq!(poll_once(&mut recv), Poll::Ready(Ok(2)));
@@ -42,7 +42,7 @@ fn rendezvous_try_send_succeeds_exactly_when_a_receiver_waits() {
 fn rendezvous_try_recv_succeeds_exactly_when_a_sender_waits() {
     let (tx, rx) = chan::bounded::<u32>(0);
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-    let mut send = tx.send(5);
+    let mut send = Box::pin(tx.send(5));
     assert!(poll_once(&mut send).is_pending());
     assert_eq!(rx.try_recv(), Ok(5));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
@@ -51,7 +51,7 @@ fn rendezvous_try_recv_succeeds_exactly_when_a_sender_waits() {
 #[test]
 fn rendezvous_value_of_dropped_matched_receive_stays_buffered() {
     let (tx, rx) = chan::bounded::<u32>(0);
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending());
     assert_eq!(tx.try_send(9), Ok(()), "the waiting receive is matched");
     drop(recv);
@@ -68,8 +68,8 @@ fn rendezvous_value_of_dropped_matched_receive_stays_buffered() {
 #[test]
 fn rendezvous_value_of_dropped_matched_receive_goes_to_next_receiver() {
     let (tx, rx) = chan::bounded::<u32>(0);
-    let mut first = rx.recv();
-    let mut second = rx.recv();
+    let mut first = Box::pin(rx.recv());
+    let mut second = Box::pin(rx.recv());
     assert!(poll_once(&mut first).is_pending());
     assert!(poll_once(&mut second).is_pending());
     tx.try_send(4).unwrap();
@@ -81,11 +81,11 @@ fn rendezvous_value_of_dropped_matched_receive_goes_to_next_receiver() {
 #[test]
 fn rendezvous_leftover_is_received_before_waiting_senders() {
     let (tx, rx) = chan::bounded::<u32>(0);
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_once(&mut recv).is_pending());
     tx.try_send(1).unwrap();
     drop(recv);
-    let mut send = tx.send(2);
+    let mut send = Box::pin(tx.send(2));
     assert!(poll_once(&mut send).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
     assert_eq!(rx.try_recv(), Ok(2));
@@ -164,7 +164,7 @@ fn messages_from_one_sender_arrive_in_order() {
 fn waiting_receivers_are_served_in_arrival_order() {
     for cap in FLAVOURS {
         let (tx, rx) = channel::<u32>(cap);
-        let mut receives: Vec<_> = (0..3).map(|_| rx.recv()).collect();
+        let mut receives: Vec<_> = (0..3).map(|_| Box::pin(rx.recv())).collect();
         for recv in &mut receives {
             assert!(poll_once(recv).is_pending());
         }
@@ -195,7 +195,7 @@ fn waiting_receivers_are_woken_in_arrival_order() {
     for cap in [Some(1), Some(16), None] {
         let (tx, rx) = channel::<u32>(cap);
         let wakers: Vec<_> = (0..3).map(|_| counting_waker()).collect();
-        let mut receives: Vec<_> = (0..3).map(|_| rx.recv()).collect();
+        let mut receives: Vec<_> = (0..3).map(|_| Box::pin(rx.recv())).collect();
         for (recv, (_, waker)) in receives.iter_mut().zip(&wakers) {
             assert!(poll_with(recv, waker).is_pending());
         }
@@ -219,7 +219,7 @@ fn waiting_senders_are_served_in_arrival_order() {
         if cap == Some(1) {
             tx.try_send(100).unwrap();
         }
-        let mut sends: Vec<_> = (0..3).map(|i| tx.send(i)).collect();
+        let mut sends: Vec<_> = (0..3).map(|i| Box::pin(tx.send(i))).collect();
         for send in &mut sends {
             assert!(poll_once(send).is_pending());
         }
@@ -274,7 +274,7 @@ fn close_wakes_waiting_senders_with_their_values() {
             tx.try_send("filler".into()).unwrap();
         }
         let (count, waker) = counting_waker();
-        let mut send = tx.send("mine".to_string());
+        let mut send = Box::pin(tx.send("mine".to_string()));
         assert!(poll_with(&mut send, &waker).is_pending());
         rx.close();
         assert_eq!(
@@ -294,7 +294,7 @@ fn close_wakes_waiting_receivers() {
     for cap in FLAVOURS {
         let (tx, rx) = channel::<u32>(cap);
         let (count, waker) = counting_waker();
-        let mut recv = rx.recv();
+        let mut recv = Box::pin(rx.recv());
         assert!(poll_with(&mut recv, &waker).is_pending());
         tx.close();
         assert_eq!(count.wakes.load(Ordering::SeqCst), 1);
@@ -323,7 +323,7 @@ fn dropping_the_last_receiver_closes_and_drops_buffered_messages_once() {
         let (tx, rx) = channel::<DropCounter>(cap);
         if cap == Some(0) {
             // A rendezvous channel buffers only a dropped receive's value.
-            let mut recv = rx.recv();
+            let mut recv = Box::pin(rx.recv());
             assert!(poll_once(&mut recv).is_pending());
             tx.try_send(DropCounter::new(0, &drops)).unwrap();
             drop(recv);
@@ -452,7 +452,7 @@ fn the_newest_waker_is_woken() {
     let (tx, rx) = chan::bounded::<u32>(1);
     let (old, old_waker) = counting_waker();
     let (new, new_waker) = counting_waker();
-    let mut recv = rx.recv();
+    let mut recv = Box::pin(rx.recv());
     assert!(poll_with(&mut recv, &old_waker).is_pending());
     assert!(poll_with(&mut recv, &new_waker).is_pending());
     tx.try_send(1).unwrap();
@@ -466,8 +466,8 @@ fn a_woken_receive_that_is_dropped_passes_the_wake_on() {
         let (tx, rx) = channel::<u32>(cap);
         let (first_count, first_waker) = counting_waker();
         let (second_count, second_waker) = counting_waker();
-        let mut first = rx.recv();
-        let mut second = rx.recv();
+        let mut first = Box::pin(rx.recv());
+        let mut second = Box::pin(rx.recv());
         assert!(poll_with(&mut first, &first_waker).is_pending());
         assert!(poll_with(&mut second, &second_waker).is_pending());
         tx.try_send(1).unwrap();
@@ -491,8 +491,8 @@ fn a_woken_send_that_is_dropped_was_sent_and_the_next_waits_its_turn() {
     tx.try_send(0).unwrap();
     let (first_count, first_waker) = counting_waker();
     let (second_count, second_waker) = counting_waker();
-    let mut first = tx.send(1);
-    let mut second = tx.send(2);
+    let mut first = Box::pin(tx.send(1));
+    let mut second = Box::pin(tx.send(2));
     assert!(poll_with(&mut first, &first_waker).is_pending());
     assert!(poll_with(&mut second, &second_waker).is_pending());
     assert_eq!(rx.try_recv(), Ok(0));
@@ -517,7 +517,7 @@ fn dropping_a_pending_send_leaves_the_value_unsent() {
         if cap == Some(1) {
             tx.try_send(DropCounter::new(0, &drops)).unwrap();
         }
-        let mut send = tx.send(DropCounter::new(1, &drops));
+        let mut send = Box::pin(tx.send(DropCounter::new(1, &drops)));
         assert!(poll_once(&mut send).is_pending());
         drop(send);
         assert_eq!(

@@ -85,7 +85,7 @@ fn dropped_pending_receives_lose_and_duplicate_nothing() {
                     thread::spawn(move || loop {
                         if r % 2 == 0 {
                             // Abandon a pending receive now and then.
-                            let mut recv = rx.recv();
+                            let mut recv = Box::pin(rx.recv());
                             match poll_once(&mut recv) {
                                 Poll::Ready(Ok(_value)) => {
                                     received.fetch_add(1, Ordering::SeqCst);
@@ -142,7 +142,7 @@ fn dropped_pending_sends_lose_and_duplicate_nothing() {
                     thread::spawn(move || {
                         for i in 0..PER_SENDER {
                             let id = p * PER_SENDER + i;
-                            let mut send = tx.send(ledger.message(id));
+                            let mut send = Box::pin(tx.send(ledger.message(id)));
                             let completed = match poll_once(&mut send) {
                                 Poll::Ready(result) => result.is_ok(),
                                 // Abandon every other pending send; finish the rest.

@@ -35,9 +35,9 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// Rendezvous: a sender and a receiver meet exactly once, whichever
 /// arrives first.
 ///
-/// Shown able to fail: making `Rendezvous::register_recv` ignore a
-/// waiting sender (so a receiver that arrives second registers too) leaves
-/// both parked (loom deadlock).
+/// Shown able to fail: making a plain receive ignore a waiting sender
+/// (`Rendezvous::poll_recv` skipping `take_from_sender`, so a receiver that
+/// arrives second registers too) leaves both parked (loom deadlock).
 #[test]
 fn rendezvous_meets_once() {
     loom::model(|| {
@@ -169,8 +169,10 @@ fn sending_select_meets_receiving_select() {
     });
 }
 
-/// A rendezvous receive that is dropped while a sender hands it a value:
-/// the value is received by the next receive, never lost.
+/// A receiving select on a rendezvous channel that is dropped while a
+/// sender hands it a value: the value is received by the next receive,
+/// never lost. (The plain receive's version of this race is
+/// `inline_waiter::dropped_plain_receive_gives_the_value_back`.)
 ///
 /// Shown able to fail: dropping the value in `RecvArm::pass_on` instead of
 /// calling `give_back` loses it in the interleaving where the hand-off
@@ -185,7 +187,9 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
         let (tx, rx) = chan::bounded::<u32>(0);
         let receiver = rx.clone();
         let waiter = thread::spawn(move || {
-            let mut recv = pin!(receiver.recv());
+            let mut select = hoare::Select::new();
+            select.recv(&receiver);
+            let mut recv = pin!(select.select());
             let mut cx = Context::from_waker(Waker::noop());
             // Register, then give up.
             let polled = recv.as_mut().poll(&mut cx);
@@ -544,11 +548,12 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
 /// sender may still hold the select's entry while it wakes it); the same
 /// thread then sends on A, and its hand-off may pop the select's stale
 /// registration on A before the select withdraws it (its claim fails).
-/// The next wait of the select's thread, a receive on A awaited with the
-/// thread's waker, reuses the spare when the select's token was unique:
-/// it is completed by the send on A through its own entry and woken
-/// through the waker it set; the value is received and nobody sleeps
-/// forever.
+/// The next wait of the select's thread, a one-arm select receiving on A
+/// awaited with the thread's waker (a select, because a plain receive on
+/// a rendezvous channel waits inline and takes no token), reuses the spare
+/// when the select's token was unique: it is completed by the send on A
+/// through its own entry and woken through the waker it set; the value is
+/// received and nobody sleeps forever.
 ///
 /// Shown able to fail: making `Token::acquire` reuse the spare without
 /// storing the new waker (the recycled token keeps none) leaves the
@@ -577,7 +582,10 @@ fn recycled_token_is_never_completed_through_a_stale_registration() {
             }
         });
         assert_eq!(first, 2, "the send on A comes after the one on B");
-        assert_eq!(hoare::block_on(rx_a.recv()), Ok(1));
+        let second = hoare::block_on(async {
+            hoare::select! { recv(rx_a) -> m => m }
+        });
+        assert_eq!(second, Ok(1));
         sender.join().unwrap();
     });
 }

@@ -71,10 +71,11 @@ fn idle_process_footprint() {
         size_of::<u64>() + size_of::<usize>()
     );
     println!(
-        "waiter: Registration {} B (in the wait queue's VecDeque of capacity 1), Arc<Entry<u64>> {} B (rendezvous), Arc<Token> {} B",
+        "waiter: Registration {} B (in the wait queue's VecDeque of capacity 1), Arc<Entry<u64>> {} B (a select arm on a rendezvous), Arc<Token> {} B; a plain rendezvous wait: InlineWaiter<u64> {} B inside the future",
         size_of::<Registration>(),
         arc_bytes::<Entry<u64>>(),
         arc_bytes::<Token>(),
+        size_of::<super::inline_waiter::InlineWaiter<u64>>(),
     );
     for (flavour, bytes) in allocation() {
         println!("channel allocation, {flavour}: {bytes} B");

@@ -25,7 +25,11 @@
 //! registers an entry carrying a token in the channel's wait queue, and a
 //! counterpart must win the token to complete it (`waiter.rs` states the
 //! protocol). That is what lets a `select!` wait on many channels and be
-//! completed by exactly one counterpart.
+//! completed by exactly one counterpart. The one exception is a plain
+//! `send`/`recv` future on a rendezvous channel: it waits inside itself,
+//! and the channel's lock alone decides who completes it
+//! (`inline_waiter.rs`). Those two futures are therefore `!Unpin`: pin
+//! them (`std::pin::pin!`, `Box::pin`) to poll them by hand.
 //!
 //! # Semantics
 //!
@@ -57,6 +61,7 @@ mod closed;
 mod error;
 #[cfg(test)]
 mod footprint;
+mod inline_waiter;
 mod iter;
 mod list;
 mod many;
@@ -84,11 +89,13 @@ pub use weak::WeakSender;
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
-use crate::runtime::wait::{ChannelFacts, ChannelKind};
+use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::runtime::watched_channels;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
+use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
+use selection::Arm;
 use selection::{One, Waiting};
 
 /// The implementation behind a channel.
@@ -417,8 +424,8 @@ impl<T> Channel<T> {
     }
 }
 
-fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
-    let id = crate::runtime::hooks::next_channel_id();
+/// A channel of `flavour` numbered `id` (`runtime::hooks::next_channel_id`).
+fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Channel {
         facts: {
             let facts = ChannelFacts::new(id, Channel::kind(&flavour));
@@ -461,7 +468,8 @@ fn new_channel<T>(flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 #[track_caller]
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     if cap == 0 {
-        return new_channel(Flavour::Zero(zero::Rendezvous::new()));
+        let id = crate::runtime::hooks::next_channel_id();
+        return new_channel(id, Flavour::Zero(zero::Rendezvous::new(id)));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
     let fits = cap
@@ -479,7 +487,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring)))
     };
     match ring {
-        Ok(flavour) => new_channel(flavour),
+        Ok(flavour) => new_channel(crate::runtime::hooks::next_channel_id(), flavour),
         Err(error) => panic!(
             "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \
              not be allocated ({error}); use a smaller capacity or chan::unbounded()",
@@ -499,7 +507,10 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    new_channel(Flavour::List(Box::new(list::Linked::new())))
+    new_channel(
+        crate::runtime::hooks::next_channel_id(),
+        Flavour::List(Box::new(list::Linked::new())),
+    )
 }
 
 /// The sending half of a channel. Cloning makes another sender of the same
@@ -567,9 +578,18 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
+        let shared = &*self.shared;
         SendFuture {
-            arm: ManuallyDrop::new(SendArm::new(Some(&self.shared), Some(value))),
-            waiting: ManuallyDrop::new(Waiting::new()),
+            wait: match shared.flavour {
+                Flavour::Zero(_) => PlainWait::Inline {
+                    channel: shared,
+                    waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
+                },
+                _ => PlainWait::Arm {
+                    arm: ManuallyDrop::new(SendArm::new(Some(shared), Some(value))),
+                    waiting: ManuallyDrop::new(Waiting::new()),
+                },
+            },
         }
     }
 
@@ -739,9 +759,18 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn recv(&self) -> RecvFuture<'_, T> {
+        let shared = &*self.shared;
         RecvFuture {
-            arm: ManuallyDrop::new(RecvArm::new(Some(&self.shared))),
-            waiting: ManuallyDrop::new(Waiting::new()),
+            wait: match shared.flavour {
+                Flavour::Zero(_) => PlainWait::Inline {
+                    channel: shared,
+                    waiter: ManuallyDrop::new(InlineWaiter::new(None)),
+                },
+                _ => PlainWait::Arm {
+                    arm: ManuallyDrop::new(RecvArm::new(Some(shared))),
+                    waiting: ManuallyDrop::new(Waiting::new()),
+                },
+            },
         }
     }
 
@@ -1009,24 +1038,91 @@ impl<T> FusedStream for Receiver<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
-    // Both dropped by hand (see `Drop`): a completed future's drop is then
-    // one inline check, not a call to drop glue that tests every field.
-    arm: ManuallyDrop<SendArm<'a, T>>,
-    waiting: ManuallyDrop<Waiting>,
+    wait: PlainWait<'a, T, SendArm<'a, T>>,
+}
+
+/// How a plain `send`/`recv` future waits, chosen by the channel's flavour
+/// when the future is made.
+enum PlainWait<'a, T, A> {
+    /// A buffered channel: a one-arm selection (`selection::poll_one`).
+    /// Both fields are dropped by hand (see the futures' `Drop`): a
+    /// completed future's drop is then one inline check, not a call to
+    /// drop glue that tests every field.
+    Arm {
+        arm: ManuallyDrop<A>,
+        waiting: ManuallyDrop<Waiting>,
+    },
+    /// A rendezvous channel: the future waits in `waiter`, which the
+    /// channel's queue points at while it waits (see `inline_waiter`): the
+    /// future is `!Unpin`, and its drop cancels the waiter before freeing
+    /// it (by hand too, out of line: [`drop_inline`]). A send's value sits
+    /// in the waiter's slot from the start.
+    Inline {
+        channel: &'a Channel<T>,
+        waiter: ManuallyDrop<InlineWaiter<T>>,
+    },
+}
+
+/// The rendezvous state of a channel that a plain future waits on inline.
+fn rendezvous<T>(channel: &Channel<T>) -> &zero::Rendezvous<T> {
+    match &channel.flavour {
+        Flavour::Zero(zero) => zero,
+        _ => unreachable!("hoare: an inline wait on a channel that is not a rendezvous"),
+    }
+}
+
+/// Runs one step of a plain operation on a rendezvous channel with the
+/// runtime's bookkeeping around it: the cooperative budget, the host's
+/// note of the channel touched, and what the process waits on while
+/// pending (dumps, deadlock reports).
+#[inline]
+fn poll_inline<T, R>(
+    channel: &Channel<T>,
+    cx: &mut Context<'_>,
+    wait: Wait,
+    step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
+) -> Poll<R> {
+    if crate::runtime::budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    channel.touch();
+    match step(rendezvous(channel), cx.waker()) {
+        Poll::Ready(outcome) => {
+            crate::runtime::budget::consume();
+            Poll::Ready(outcome)
+        }
+        Poll::Pending => {
+            channel.watch();
+            crate::runtime::hooks::note_waiting(cx.waker(), || [wait]);
+            Poll::Pending
+        }
+    }
 }
 
 impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
-            Poll::Ready(()) => Poll::Ready(
-                this.arm
-                    .take_result()
-                    .expect("hoare: a send future was polled after completion"),
-            ),
-            Poll::Pending => Poll::Pending,
+        // SAFETY: nothing is moved out of the future: an inline waiter is
+        // used where it lies, and the arm's fields are not structurally
+        // pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                poll_inline(channel, cx, Wait::Send(channel.facts), |zero, waker| {
+                    // SAFETY: `waiter` is pinned in this future, serves
+                    // this channel only, and `Drop` cancels it before
+                    // freeing it.
+                    unsafe { zero.poll_send(waiter, waker) }
+                })
+            }
+            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
+                Poll::Ready(()) => Poll::Ready(
+                    arm.take_result()
+                        .expect("hoare: a send future was polled after completion"),
+                ),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }
@@ -1034,24 +1130,89 @@ impl<T> Future for SendFuture<'_, T> {
 impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // A future that completed without waiting (the common case) holds
-        // nothing that needs dropping: one check, inline.
-        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
-            self.drop_slow();
+        match &mut self.wait {
+            PlainWait::Inline { channel, waiter } => {
+                drop_inline(waiter, |waiter| rendezvous(channel).cancel_send(waiter));
+            }
+            // A future that completed without waiting (the common case)
+            // holds nothing that needs dropping: one check, inline.
+            PlainWait::Arm { arm, waiting } => {
+                if selection::is_waiting(waiting) || arm.needs_drop() {
+                    drop_arm(&mut **arm, waiting);
+                }
+            }
         }
     }
 }
 
+/// A plain future's drop on a rendezvous channel: `cancel` (the flavour's
+/// `cancel_send` or `cancel_recv`) unlinks the waiter or settles what a
+/// counterpart did, then the waiter is dropped in place.
+#[inline(never)]
+fn drop_inline<T>(
+    waiter: &mut ManuallyDrop<InlineWaiter<T>>,
+    cancel: impl FnOnce(&InlineWaiter<T>),
+) {
+    cancel(waiter);
+    // SAFETY: only the futures' `drop` calls this, once; the waiter is in
+    // no queue any more (`cancel`) and is not used again.
+    unsafe { ManuallyDrop::drop(waiter) };
+}
+
+/// A plain future's drop when it is registered as an arm or holds
+/// something: withdraws it, then drops the arm and the waiting state in
+/// place.
+#[inline(never)]
+fn drop_arm<A: Arm>(arm: &mut A, waiting: &mut ManuallyDrop<Waiting>) {
+    selection::cancel(&mut One(&mut *arm), waiting);
+    // SAFETY: only the futures' `drop` calls this, once; neither is used
+    // again (the `ManuallyDrop` wrapping `arm` is the caller's field).
+    unsafe {
+        std::ptr::drop_in_place(arm);
+        ManuallyDrop::drop(waiting);
+    }
+}
+
 impl<T> SendFuture<'_, T> {
-    /// [`Drop`] when the future is registered or holds something: withdraws
-    /// it, then drops the arm and the waiting state in place.
-    #[inline(never)]
-    fn drop_slow(&mut self) {
-        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
-        // SAFETY: only `drop` calls this, once; neither field is used again.
-        unsafe {
-            ManuallyDrop::drop(&mut self.arm);
-            ManuallyDrop::drop(&mut self.waiting);
+    /// Withdraws a pending send (its deadline passed): `Some(value)` if it
+    /// was never sent, `None` if a receiver took it meanwhile (it was
+    /// sent). The future is left empty.
+    pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<T> {
+        // SAFETY: as in `poll`: nothing moves out of the future.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                rendezvous(channel).cancel_send(waiter);
+                if waiter.observe() == Observed::Done {
+                    waiter.reset();
+                    return None;
+                }
+                // SAFETY: slot rule 1: `cancel_send` left the waiter idle
+                // (or it was woken by the close): no queue holds it.
+                let offer = unsafe { waiter.take() };
+                waiter.reset();
+                offer
+            }
+            PlainWait::Arm { arm, waiting } => {
+                selection::cancel(&mut One(&mut **arm), waiting);
+                arm.take_unsent()
+            }
+        }
+    }
+
+    /// Whether the channel is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        match &self.wait {
+            PlainWait::Inline { channel, .. } => channel.is_closed(),
+            PlainWait::Arm { arm, .. } => arm.is_closed(),
+        }
+    }
+
+    /// Whether the future waits (for `Debug`).
+    fn waits(&self) -> bool {
+        match &self.wait {
+            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
         }
     }
 }
@@ -1059,7 +1220,7 @@ impl<T> SendFuture<'_, T> {
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &selection::is_waiting(&self.waiting))
+            .field("waiting", &self.waits())
             .finish()
     }
 }
@@ -1075,23 +1236,29 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
-    // As in `SendFuture`.
-    arm: ManuallyDrop<RecvArm<'a, T>>,
-    waiting: ManuallyDrop<Waiting>,
+    wait: PlainWait<'a, T, RecvArm<'a, T>>,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        match selection::poll_one(&mut *this.arm, &mut this.waiting, cx) {
-            Poll::Ready(()) => Poll::Ready(
-                this.arm
-                    .take_result()
-                    .expect("hoare: a recv future was polled after completion"),
-            ),
-            Poll::Pending => Poll::Pending,
+        // SAFETY: as in `SendFuture::poll`.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &mut this.wait {
+            PlainWait::Inline { channel, waiter } => {
+                poll_inline(channel, cx, Wait::Recv(channel.facts), |zero, waker| {
+                    // SAFETY: as in `SendFuture::poll`.
+                    unsafe { zero.poll_recv(waiter, waker) }
+                })
+            }
+            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
+                Poll::Ready(()) => Poll::Ready(
+                    arm.take_result()
+                        .expect("hoare: a recv future was polled after completion"),
+                ),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 }
@@ -1099,37 +1266,31 @@ impl<T> Future for RecvFuture<'_, T> {
 impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        // As in `SendFuture`'s.
-        if selection::is_waiting(&self.waiting) || self.arm.needs_drop() {
-            self.drop_slow();
-        }
-    }
-}
-
-impl<T> RecvFuture<'_, T> {
-    /// As `SendFuture::drop_slow`.
-    #[inline(never)]
-    fn drop_slow(&mut self) {
-        selection::cancel(&mut One(&mut *self.arm), &mut self.waiting);
-        // SAFETY: only `drop` calls this, once; neither field is used again.
-        unsafe {
-            ManuallyDrop::drop(&mut self.arm);
-            ManuallyDrop::drop(&mut self.waiting);
+        match &mut self.wait {
+            PlainWait::Inline { channel, waiter } => {
+                drop_inline(waiter, |waiter| rendezvous(channel).cancel_recv(waiter));
+            }
+            // As in `SendFuture`'s.
+            PlainWait::Arm { arm, waiting } => {
+                if selection::is_waiting(waiting) || arm.needs_drop() {
+                    drop_arm(&mut **arm, waiting);
+                }
+            }
         }
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waits = match &self.wait {
+            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
+        };
         f.debug_struct("RecvFuture")
-            .field("waiting", &selection::is_waiting(&self.waiting))
+            .field("waiting", &waits)
             .finish()
     }
 }
-
-// The futures hold their message by value and never pin it in place.
-impl<T> Unpin for SendFuture<'_, T> {}
-impl<T> Unpin for RecvFuture<'_, T> {}
 
 /// The blocking iterator of [`Receiver::iter`]: yields messages until the
 /// channel is closed and empty.

@@ -13,8 +13,10 @@
 //! * `Timeout` is returned only after a poll made once the deadline had
 //!   passed still found the operation pending: never early.
 //! * On timeout the waiting operation is withdrawn through the normal
-//!   cancel path (`selection::cancel`), which decides, with one transition of
-//!   the operation's token, whether a counterpart got there first. A send
+//!   cancel path (the future's withdrawal: on a rendezvous channel its
+//!   inline waiter is unlinked under the channel's lock, elsewhere
+//!   `selection::cancel` makes one transition of the operation's token),
+//!   which decides whether a counterpart got there first. A send
 //!   whose value a receiver took in that instant (a rendezvous hand-off,
 //!   or a value moved into a freed slot of a bounded ring) has been sent:
 //!   the arm no longer holds the value and the call returns `Ok(())`. A
@@ -32,7 +34,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::error::{RecvError, RecvTimeoutError, SendTimeoutError};
-use super::selection::{self, One};
 use super::{Receiver, SendFuture, Sender};
 use crate::runtime::blocked_threads::Recording;
 use crate::runtime::context::assert_may_block;
@@ -147,18 +148,16 @@ impl<T> Sender<T> {
         if let Some(outcome) = poll_until(future.as_mut(), deadline) {
             return outcome.map_err(SendTimeoutError::from);
         }
-        withdraw_send(&mut future)
+        withdraw_send(future.as_mut())
     }
 }
 
 /// The deadline of a pending send passed: withdraws it. Whether a receiver
-/// took the value meanwhile is decided by the operation's token (module
-/// docs): `Ok(())` if it did (the value was sent), else the value back.
-fn withdraw_send<T>(future: &mut SendFuture<'_, T>) -> Result<(), SendTimeoutError<T>> {
-    selection::cancel(&mut One(&mut *future.arm), &mut future.waiting);
-    let closed = future.arm.is_closed();
-    match future.arm.take_unsent() {
-        Some(value) if closed => Err(SendTimeoutError::Closed(value)),
+/// took the value meanwhile is decided by the withdrawal (module docs):
+/// `Ok(())` if it did (the value was sent), else the value back.
+fn withdraw_send<T>(mut future: Pin<&mut SendFuture<'_, T>>) -> Result<(), SendTimeoutError<T>> {
+    match future.as_mut().withdraw() {
+        Some(value) if future.is_closed() => Err(SendTimeoutError::Closed(value)),
         Some(value) => Err(SendTimeoutError::Timeout(value)),
         None => Ok(()),
     }
@@ -241,31 +240,31 @@ mod tests {
     use crate::chan;
 
     /// Polls `future` once; it must be pending (registered).
-    fn register<T>(future: &mut SendFuture<'_, T>) {
-        let poll = Pin::new(future).poll(&mut Context::from_waker(Waker::noop()));
+    fn register<T>(future: Pin<&mut SendFuture<'_, T>>) {
+        let poll = future.poll(&mut Context::from_waker(Waker::noop()));
         assert!(matches!(poll, Poll::Pending), "the send should wait");
     }
 
     #[test]
     fn a_rendezvous_send_taken_as_its_deadline_passes_reports_ok() {
         let (tx, rx) = chan::bounded(0);
-        let mut send = tx.send(7);
-        register(&mut send);
+        let mut send = Box::pin(tx.send(7));
+        register(send.as_mut());
         // A receiver takes the value from the waiting send...
         assert_eq!(rx.try_recv(), Ok(7));
         // ... in the instant before the timed-out send withdraws.
-        assert_eq!(withdraw_send(&mut send), Ok(()));
+        assert_eq!(withdraw_send(send.as_mut()), Ok(()));
     }
 
     #[test]
     fn a_bounded_send_moved_into_a_freed_slot_as_its_deadline_passes_reports_ok() {
         let (tx, rx) = chan::bounded(1);
         tx.try_send(1).unwrap();
-        let mut send = tx.send(2);
-        register(&mut send);
+        let mut send = Box::pin(tx.send(2));
+        register(send.as_mut());
         // The receive frees the slot and moves the waiting value into it.
         assert_eq!(rx.try_recv(), Ok(1));
-        assert_eq!(withdraw_send(&mut send), Ok(()));
+        assert_eq!(withdraw_send(send.as_mut()), Ok(()));
         assert_eq!(rx.try_recv(), Ok(2));
     }
 
@@ -276,9 +275,12 @@ mod tests {
             for i in 0..cap {
                 tx.try_send(i).unwrap();
             }
-            let mut send = tx.send(9);
-            register(&mut send);
-            assert_eq!(withdraw_send(&mut send), Err(SendTimeoutError::Timeout(9)));
+            let mut send = Box::pin(tx.send(9));
+            register(send.as_mut());
+            assert_eq!(
+                withdraw_send(send.as_mut()),
+                Err(SendTimeoutError::Timeout(9))
+            );
             drop(send);
             assert_eq!(
                 rx.try_iter().collect::<Vec<_>>(),
@@ -290,9 +292,12 @@ mod tests {
     #[test]
     fn a_send_woken_by_a_close_as_its_deadline_passes_reports_closed() {
         let (tx, rx) = chan::bounded(0);
-        let mut send = tx.send(3);
-        register(&mut send);
+        let mut send = Box::pin(tx.send(3));
+        register(send.as_mut());
         rx.close();
-        assert_eq!(withdraw_send(&mut send), Err(SendTimeoutError::Closed(3)));
+        assert_eq!(
+            withdraw_send(send.as_mut()),
+            Err(SendTimeoutError::Closed(3))
+        );
     }
 }

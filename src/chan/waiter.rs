@@ -16,6 +16,12 @@
 //! allocates nothing, and with the thread's recycled token (see
 //! [`Token::recycle`]) a plain receive waits with no allocation at all.
 //!
+//! A plain `send`/`recv` future on a rendezvous channel does not use this
+//! protocol: it waits with an inline waiter inside itself, decided by the
+//! channel's lock alone (see [`super::inline_waiter`]). Select arms, the
+//! receiver's stream and every operation on a buffered channel use tokens;
+//! a rendezvous channel's queues hold both kinds side by side.
+//!
 //! Within one wait, a token's state word leaves `WAITING` once, for good
 //! (a token is reset to `WAITING` for a later wait only by
 //! [`Token::acquire`], after [`Token::recycle`] found that no queue, entry

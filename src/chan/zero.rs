@@ -26,13 +26,25 @@
 //! * **Close** selects every waiter without touching slots; each then
 //!   retries, and sees the channel closed (senders get their value back).
 //!
+//! * **Two kinds of waiter.** A select arm (and the receiver's stream)
+//!   registers an [`Entry`] under its token, and is completed by winning
+//!   the token. A plain `send`/`recv` future registers a pointer to the
+//!   [`InlineWaiter`] inside it (the protocol of
+//!   [`super::inline_waiter`]), completed under the lock with no token:
+//!   the queue holds both side by side, in arrival order, and every step
+//!   above treats them alike (a plain waiter in a queue is always still
+//!   waiting).
+//!
 //! All slot accesses here happen under the lock, which is rule 2 of the
-//! slot protocol in [`super::waiter`]. `version` counts state changes under
+//! slot protocol in [`super::waiter`] and of [`super::inline_waiter`]. `version` counts state changes under
 //! the lock for a select's double collect.
 
 use std::collections::VecDeque;
 
-use super::error::{TryRecvError, TrySendError};
+use std::task::{Poll, Waker};
+
+use super::error::{RecvError, SendError, TryRecvError, TrySendError};
+use super::inline_waiter::{InlineRef, InlineWaiter, Observed, Wakeup};
 use super::waiter::{Entry, Token};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
@@ -40,6 +52,9 @@ use crate::sync::{Arc, Mutex, MutexGuard};
 /// A rendezvous channel's shared state.
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
+    /// The channel's number, named to a simulation by the wake-ups of
+    /// plain waiters (`runtime::hooks::waking_from_channel`).
+    id: u64,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
     /// Mirrors `inner.leftovers.len()`, for lock-free `len`.
@@ -48,28 +63,77 @@ pub(crate) struct Rendezvous<T> {
     version: AtomicUsize,
 }
 
+/// One waiting operation in a queue of the channel.
+enum Waiter<T> {
+    /// A select arm, registered under its token (the protocol of
+    /// [`super::waiter`]).
+    Arm(Arc<Entry<T>>),
+    /// A plain `send`/`recv`, waiting inside its pinned future (the
+    /// protocol of [`super::inline_waiter`]). Every waiter of this kind in
+    /// a queue is `WAITING`: each of its transitions happens under the
+    /// lock, with its removal from the queue.
+    Inline(InlineRef<T>),
+}
+
+impl<T> Waiter<T> {
+    /// Whether this waiter could still be completed by an operation of the
+    /// select owning `own` (`None` for a plain operation): a select never
+    /// meets itself.
+    fn can_meet(&self, own: Option<&Token>) -> bool {
+        match self {
+            Waiter::Arm(entry) => {
+                own.is_none_or(|own| !entry.belongs_to(own)) && entry.token().is_waiting()
+            }
+            Waiter::Inline(_) => true,
+        }
+    }
+
+    /// Whether this is a registration of the select owning `token`.
+    fn belongs_to(&self, token: &Token) -> bool {
+        matches!(self, Waiter::Arm(entry) if entry.belongs_to(token))
+    }
+}
+
+/// Whom to wake once the lock is released.
+enum Woken<T> {
+    /// A select arm's entry, selected.
+    Arm(Arc<Entry<T>>),
+    /// A plain operation, whose waker was taken out of its waiter.
+    Inline(Wakeup),
+}
+
+impl<T> Woken<T> {
+    fn wake(self) {
+        match self {
+            Woken::Arm(entry) => entry.wake(),
+            Woken::Inline(wakeup) => wakeup.wake(),
+        }
+    }
+}
+
 /// Appends a waiter. Most rendezvous channels never have more than one
 /// waiter on a side: the first registration makes room for one
 /// (`push_back` would make room for four), which saves memory per idle
 /// channel; more waiters grow the queue as usual.
-fn push_waiter<T>(queue: &mut VecDeque<Arc<Entry<T>>>, entry: Arc<Entry<T>>) {
+fn push_waiter<T>(queue: &mut VecDeque<Waiter<T>>, waiter: Waiter<T>) {
     if queue.capacity() == 0 {
         queue.reserve_exact(1);
     }
-    queue.push_back(entry);
+    queue.push_back(waiter);
 }
 
 struct Inner<T> {
-    senders: VecDeque<Arc<Entry<T>>>,
-    receivers: VecDeque<Arc<Entry<T>>>,
+    senders: VecDeque<Waiter<T>>,
+    receivers: VecDeque<Waiter<T>>,
     leftovers: VecDeque<T>,
     closed: bool,
 }
 
 impl<T> Rendezvous<T> {
-    /// A new, open rendezvous channel.
-    pub(crate) fn new() -> Self {
+    /// A new, open rendezvous channel, number `id`.
+    pub(crate) fn new(id: u64) -> Self {
         Rendezvous {
+            id,
             inner: Mutex::new(Inner {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
@@ -100,14 +164,24 @@ impl<T> Rendezvous<T> {
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
     /// entry to wake (after unlocking); otherwise gives the value back.
-    fn hand_to_receiver(&self, inner: &mut Inner<T>, mut value: T) -> Result<Arc<Entry<T>>, T> {
-        while let Some(entry) = inner.receivers.pop_front() {
+    fn hand_to_receiver(&self, inner: &mut Inner<T>, mut value: T) -> Result<Woken<T>, T> {
+        while let Some(waiter) = inner.receivers.pop_front() {
+            let entry = match waiter {
+                Waiter::Arm(entry) => entry,
+                Waiter::Inline(waiter) => {
+                    // SAFETY: we hold the lock and took the waiter out of
+                    // its queue under it.
+                    let wakeup = unsafe { waiter.hand_over(value, self.id) };
+                    self.changed(inner);
+                    return Ok(Woken::Inline(wakeup));
+                }
+            };
             // SAFETY: rule 2: we hold the lock of the channel the entry is
             // registered with, and touch the slot before the CAS.
             unsafe { entry.put(value) };
             if entry.try_select() {
                 self.changed(inner);
-                return Ok(entry);
+                return Ok(Woken::Arm(entry));
             }
             // SAFETY: rule 2 again: the CAS failed, we put back what we moved.
             value = unsafe { entry.take() }.expect("hoare: a rendezvous slot lost its value");
@@ -118,8 +192,18 @@ impl<T> Rendezvous<T> {
 
     /// Takes the value of the oldest waiting sender, returning it with the
     /// entry to wake (after unlocking).
-    fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Arc<Entry<T>>)> {
-        while let Some(entry) = inner.senders.pop_front() {
+    fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Woken<T>)> {
+        while let Some(waiter) = inner.senders.pop_front() {
+            let entry = match waiter {
+                Waiter::Arm(entry) => entry,
+                Waiter::Inline(waiter) => {
+                    // SAFETY: we hold the lock and took the waiter out of
+                    // its queue under it.
+                    let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
+                    self.changed(inner);
+                    return Some((value, Woken::Inline(wakeup)));
+                }
+            };
             // SAFETY: rule 2: under the lock, before the CAS.
             let Some(value) = (unsafe { entry.take() }) else {
                 // A sender's entry always holds its offer while registered.
@@ -127,7 +211,7 @@ impl<T> Rendezvous<T> {
             };
             if entry.try_select() {
                 self.changed(inner);
-                return Some((value, entry));
+                return Some((value, Woken::Arm(entry)));
             }
             // SAFETY: rule 2: the CAS failed, put the value back for its owner.
             unsafe { entry.put(value) };
@@ -142,9 +226,9 @@ impl<T> Rendezvous<T> {
             return Err(TrySendError::Closed(value));
         }
         match self.hand_to_receiver(&mut inner, value) {
-            Ok(entry) => {
+            Ok(woken) => {
                 drop(inner);
-                entry.wake();
+                woken.wake();
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
@@ -158,9 +242,9 @@ impl<T> Rendezvous<T> {
             self.changed(&inner);
             return Ok(value);
         }
-        if let Some((value, entry)) = self.take_from_sender(&mut inner) {
+        if let Some((value, woken)) = self.take_from_sender(&mut inner) {
             drop(inner);
-            entry.wake();
+            woken.wake();
             return Ok(value);
         }
         if inner.closed {
@@ -175,17 +259,14 @@ impl<T> Rendezvous<T> {
     /// select never meets itself.
     pub(crate) fn register_recv(&self, entry: &Arc<Entry<T>>) -> bool {
         let mut inner = self.lock();
-        let own = entry.token();
+        let own = Some(&**entry.token());
         let ready = inner.closed
             || !inner.leftovers.is_empty()
-            || inner
-                .senders
-                .iter()
-                .any(|sender| !sender.belongs_to(own) && sender.token().is_waiting());
+            || inner.senders.iter().any(|sender| sender.can_meet(own));
         if ready {
             return false;
         }
-        push_waiter(&mut inner.receivers, entry.clone());
+        push_waiter(&mut inner.receivers, Waiter::Arm(entry.clone()));
         self.changed(&inner);
         true
     }
@@ -195,16 +276,16 @@ impl<T> Rendezvous<T> {
     /// slot for the caller to take back).
     pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
         let mut inner = self.lock();
-        let own = entry.token();
+        let own = Some(&**entry.token());
         let ready = inner.closed
             || inner
                 .receivers
                 .iter()
-                .any(|receiver| !receiver.belongs_to(own) && receiver.token().is_waiting());
+                .any(|receiver| receiver.can_meet(own));
         if ready {
             return false;
         }
-        push_waiter(&mut inner.senders, entry.clone());
+        push_waiter(&mut inner.senders, Waiter::Arm(entry.clone()));
         self.changed(&inner);
         true
     }
@@ -213,7 +294,7 @@ impl<T> Rendezvous<T> {
     pub(crate) fn unregister_recv(&self, token: &Token) {
         let mut inner = self.lock();
         let before = inner.receivers.len();
-        inner.receivers.retain(|entry| !entry.belongs_to(token));
+        inner.receivers.retain(|waiter| !waiter.belongs_to(token));
         if inner.receivers.len() != before {
             self.changed(&inner);
         }
@@ -224,7 +305,7 @@ impl<T> Rendezvous<T> {
     pub(crate) fn unregister_send(&self, token: &Token) {
         let mut inner = self.lock();
         let before = inner.senders.len();
-        inner.senders.retain(|entry| !entry.belongs_to(token));
+        inner.senders.retain(|waiter| !waiter.belongs_to(token));
         if inner.senders.len() != before {
             self.changed(&inner);
         }
@@ -234,21 +315,28 @@ impl<T> Rendezvous<T> {
     /// the next waiting receiver, or keep it for the next receive.
     pub(crate) fn give_back(&self, value: T) {
         let mut inner = self.lock();
-        match self.hand_to_receiver(&mut inner, value) {
-            Ok(entry) => {
-                drop(inner);
-                entry.wake();
-            }
+        let woken = self.give_back_locked(&mut inner, value);
+        drop(inner);
+        if let Some(woken) = woken {
+            woken.wake();
+        }
+    }
+
+    /// [`Self::give_back`] under the lock: whom to wake after unlocking.
+    fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
+        match self.hand_to_receiver(inner, value) {
+            Ok(woken) => Some(woken),
             Err(value) => {
                 inner.leftovers.push_back(value);
-                self.changed(&inner);
+                self.changed(inner);
+                None
             }
         }
     }
 
     /// Closes the channel; `true` if this call closed it. Wakes every waiter.
     pub(crate) fn close(&self) -> bool {
-        let woken: Vec<Arc<Entry<T>>> = {
+        let woken: Vec<Woken<T>> = {
             let mut inner = self.lock();
             if inner.closed {
                 return false;
@@ -265,11 +353,16 @@ impl<T> Rendezvous<T> {
             self.changed(inner);
             waiters
                 .into_iter()
-                .filter(|entry| entry.try_select())
+                .filter_map(|waiter| match waiter {
+                    Waiter::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
+                    // SAFETY: we hold the lock and drained the waiter out
+                    // of its queue under it.
+                    Waiter::Inline(waiter) => Some(Woken::Inline(unsafe { waiter.close(self.id) })),
+                })
                 .collect()
         };
-        for entry in woken {
-            entry.wake();
+        for waiter in woken {
+            waiter.wake();
         }
         true
     }
@@ -308,7 +401,7 @@ impl<T> Rendezvous<T> {
         self.lock()
             .receivers
             .iter()
-            .any(|entry| entry.token().is_waiting())
+            .any(|receiver| receiver.can_meet(None))
     }
 }
 
@@ -386,5 +479,221 @@ impl<T> Rendezvous<T> {
         // SAFETY: slot rule 3: the selecting receiver finished with the
         // slot before its CAS.
         unsafe { entry.take() }
+    }
+}
+
+/// # The plain operations
+///
+/// How a plain `send`/`recv` future waits on a rendezvous channel: with an
+/// [`InlineWaiter`] inside the pinned future (the protocol of
+/// [`super::inline_waiter`]), so that each side of a meeting takes the
+/// lock once and allocates nothing. A waiting receive is handed the value
+/// into its slot; a waiting send's offer is taken out of its slot.
+impl<T> Rendezvous<T> {
+    /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
+    /// or `Pending`, registered to be woken through `waker`.
+    ///
+    /// # Safety
+    ///
+    /// `waiter` belongs to the future being polled, is pinned (it does not
+    /// move until it is dropped), and is used with this channel only; its
+    /// owner calls [`Self::cancel_recv`] before freeing it.
+    pub(crate) unsafe fn poll_recv(
+        &self,
+        waiter: &InlineWaiter<T>,
+        waker: &Waker,
+    ) -> Poll<Result<T, RecvError>> {
+        loop {
+            match waiter.observe() {
+                Observed::Done => {
+                    // SAFETY: slot rule 1: observed `DONE` (Acquire).
+                    let value = unsafe { waiter.take() };
+                    waiter.reset();
+                    return Poll::Ready(Ok(
+                        value.expect("hoare: a completed receive holds its value")
+                    ));
+                }
+                // Woken by the close: receive again, which takes a value
+                // left over before the close or fails.
+                Observed::Closed => waiter.reset(),
+                Observed::Waiting => {
+                    if self.keep_newest_waker(waiter, waker) {
+                        return Poll::Pending;
+                    }
+                    continue;
+                }
+                Observed::Idle => {}
+            }
+            // Cloned outside the lock: a waker's clone is foreign code.
+            let waker = waker.clone();
+            let mut inner = self.lock();
+            if let Some(value) = inner.leftovers.pop_front() {
+                self.changed(&inner);
+                return Poll::Ready(Ok(value));
+            }
+            if let Some((value, woken)) = self.take_from_sender(&mut inner) {
+                drop(inner);
+                woken.wake();
+                return Poll::Ready(Ok(value));
+            }
+            if inner.closed {
+                return Poll::Ready(Err(RecvError));
+            }
+            // SAFETY: we hold the lock, the waiter is idle (observed above,
+            // and only its owner, us, moves it out of idle), and it is
+            // pinned (the caller's contract).
+            unsafe { waiter.register(None, waker) };
+            push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+            self.changed(&inner);
+            return Poll::Pending;
+        }
+    }
+
+    /// Polls a plain send waiting in `waiter`, whose slot holds the value
+    /// to send until a receive takes it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::poll_recv`], with [`Self::cancel_send`].
+    pub(crate) unsafe fn poll_send(
+        &self,
+        waiter: &InlineWaiter<T>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendError<T>>> {
+        loop {
+            match waiter.observe() {
+                Observed::Done => {
+                    waiter.reset();
+                    return Poll::Ready(Ok(()));
+                }
+                Observed::Closed => {
+                    // SAFETY: slot rule 1: observed `CLOSED` (Acquire).
+                    let value = unsafe { waiter.take() };
+                    waiter.reset();
+                    return Poll::Ready(Err(SendError(
+                        value.expect("hoare: a send woken by the close keeps its offer"),
+                    )));
+                }
+                Observed::Waiting => {
+                    if self.keep_newest_waker(waiter, waker) {
+                        return Poll::Pending;
+                    }
+                    continue;
+                }
+                Observed::Idle => break,
+            }
+        }
+        // SAFETY: slot rule 1: the waiter is idle, in no queue.
+        let value =
+            unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+        // Cloned outside the lock: a waker's clone is foreign code.
+        let waker = waker.clone();
+        let mut inner = self.lock();
+        if inner.closed {
+            drop(inner);
+            return Poll::Ready(Err(SendError(value)));
+        }
+        match self.hand_to_receiver(&mut inner, value) {
+            Ok(woken) => {
+                drop(inner);
+                woken.wake();
+                Poll::Ready(Ok(()))
+            }
+            Err(value) => {
+                // SAFETY: as in `poll_recv`.
+                unsafe { waiter.register(Some(value), waker) };
+                push_waiter(&mut inner.senders, Waiter::Inline(waiter.as_ref()));
+                self.changed(&inner);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// A waiting plain operation is polled again before its counterpart
+    /// came: stores `waker` if it is not the one stored (the newest waker
+    /// wins). `true` if still waiting; `false` if a counterpart completed
+    /// or closed it meanwhile (the caller looks at it again).
+    fn keep_newest_waker(&self, waiter: &InlineWaiter<T>, waker: &Waker) -> bool {
+        {
+            let _inner = self.lock();
+            if waiter.observe() != Observed::Waiting {
+                return false;
+            }
+            // SAFETY: slot rule 2: under the lock, while `WAITING`.
+            if unsafe { waiter.will_wake(waker) } {
+                return true;
+            }
+        }
+        // A different waker: clone it outside the lock (foreign code).
+        let new = waker.clone();
+        let inner = self.lock();
+        if waiter.observe() != Observed::Waiting {
+            drop(inner);
+            return false;
+        }
+        // SAFETY: slot rule 2, as above.
+        let old = unsafe { waiter.replace_waker(new) };
+        drop(inner);
+        // The old waker's drop is foreign code too: after unlocking.
+        drop(old);
+        true
+    }
+
+    /// The plain receive owning `waiter` is being dropped: unlinks it if
+    /// it still waits; if a sender handed it a value meanwhile, gives the
+    /// value to the next waiting receiver or keeps it in the channel.
+    pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
+        if waiter.observe() == Observed::Idle {
+            return;
+        }
+        let mut inner = None;
+        if waiter.observe() == Observed::Waiting {
+            let mut locked = self.lock();
+            if waiter.observe() == Observed::Waiting {
+                locked.receivers.retain(
+                    |receiver| !matches!(receiver, Waiter::Inline(inline) if inline.is(waiter)),
+                );
+                // SAFETY: under the lock, removed from its queue.
+                unsafe { waiter.unlink() };
+                self.changed(&locked);
+                return;
+            }
+            // Completed while we took the lock: the counterpart finished
+            // with the waiter under it; handle the outcome under it too.
+            inner = Some(locked);
+        }
+        if waiter.observe() != Observed::Done {
+            return;
+        }
+        // SAFETY: slot rule 1: observed `DONE`.
+        let Some(value) = (unsafe { waiter.take() }) else {
+            return;
+        };
+        waiter.reset();
+        let mut inner = inner.unwrap_or_else(|| self.lock());
+        let woken = self.give_back_locked(&mut inner, value);
+        drop(inner);
+        if let Some(woken) = woken {
+            woken.wake();
+        }
+    }
+
+    /// The plain send owning `waiter` is being dropped (or withdrawn):
+    /// unlinks it if it still waits. Its offer, if not taken, was never
+    /// sent; it stays in the waiter's slot, for the caller to take or to
+    /// drop with the future, outside the lock.
+    pub(crate) fn cancel_send(&self, waiter: &InlineWaiter<T>) {
+        if waiter.observe() != Observed::Waiting {
+            return;
+        }
+        let mut inner = self.lock();
+        if waiter.observe() == Observed::Waiting {
+            inner
+                .senders
+                .retain(|sender| !matches!(sender, Waiter::Inline(inline) if inline.is(waiter)));
+            // SAFETY: under the lock, removed from its queue.
+            unsafe { waiter.unlink() };
+            self.changed(&inner);
+        }
     }
 }

@@ -1,0 +1,210 @@
+//! Loom models of the inline waiter: a plain `send`/`recv` future on a
+//! rendezvous channel waits inside itself, and the channel's queue points
+//! at it (`src/chan/inline_waiter.rs` states the protocol).
+//!
+//! Each model drives the real channel code and checks one invariant: a
+//! hand-off in either direction completes both sides, a waiter dropped
+//! while a counterpart completes it loses nothing, doubles nothing and is
+//! never freed while a queue points at it (the waiter's drop asserts
+//! that under loom), a select arm and a plain operation meet in one queue,
+//! and a close wakes every waiting plain operation.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use hoare::chan::{self, RecvError, SendError, TryRecvError};
+use loom::thread;
+use loom_tests::DropCounter;
+
+/// A plain receive that waits is handed the value straight into its
+/// waiter by the send that finds it (and if the send comes first, the
+/// receive takes the waiting send's offer): both complete, with the value,
+/// whichever arrives first.
+///
+/// Shown able to fail: completing the receive as closed instead of done in
+/// `InlineRef::hand_over` (`waiter.finish(DONE, ..)` made
+/// `waiter.finish(CLOSED, ..)`) makes the woken receive wait again beside a
+/// sender that has finished (loom deadlock).
+#[test]
+fn waiting_plain_receive_is_handed_the_value() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let receiver = thread::spawn(move || rx.recv_blocking());
+        assert_eq!(tx.send_blocking(5), Ok(()));
+        assert_eq!(receiver.join().unwrap(), Ok(5));
+    });
+}
+
+/// A plain send that waits offers its value in its waiter; the receive
+/// that finds it takes the offer and completes the send: both complete,
+/// with the value, whichever arrives first.
+///
+/// Shown able to fail: completing the send as closed instead of done in
+/// `InlineRef::take_offer` makes the woken send look for its offer to give
+/// back, which the receive took (a panic: "a send woken by the close keeps
+/// its offer").
+#[test]
+fn waiting_plain_send_is_taken_by_a_receive() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send_blocking(6));
+        assert_eq!(rx.recv_blocking(), Ok(6));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A waiting plain send is dropped while a receive takes its offer: the
+/// value is received once or dropped once with the future, never both,
+/// never neither, and the future never frees a waiter a queue still
+/// points at (the waiter's drop checks that under loom).
+///
+/// Shown able to fail: skipping the unlink in `Rendezvous::cancel_send`
+/// (its check under the lock, `if waiter.observe() == Observed::Waiting`,
+/// made `if false`) frees the waiter while the queue points at it (the
+/// waiter's drop assertion).
+#[test]
+fn dropped_plain_send_is_sent_once_or_not_at_all() {
+    loom::model(|| {
+        let drops = DropCounter::new();
+        let (tx, rx) = chan::bounded(0);
+        let value = drops.value();
+        let sending = tx.clone();
+        let sender = thread::spawn(move || {
+            let tx = sending;
+            let mut send = pin!(tx.send(value));
+            let polled = send.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            // Register (or, if the receive waits already, complete), then
+            // give up.
+            matches!(polled, Poll::Ready(Ok(())))
+        });
+        let received = rx.try_recv();
+        let sent_at_once = sender.join().unwrap();
+        match received {
+            Ok(value) => {
+                assert!(!sent_at_once, "a value received twice");
+                drop(value);
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Closed) => panic!("the channel is open while tx lives"),
+        }
+        drop(tx);
+        assert_eq!(drops.drops(), 1, "the value is received or dropped, once");
+    });
+}
+
+/// A plain receive waits, and its thread drops it while a plain send hands
+/// it a value: the value goes back into the channel (the next receive gets
+/// it), never lost.
+///
+/// Shown able to fail: dropping the handed-off value in
+/// `Rendezvous::cancel_recv` instead of giving it back
+/// (`give_back_locked`) loses it in the interleaving where the hand-off
+/// wins the race with the drop (the model's assertion).
+#[test]
+fn dropped_plain_receive_gives_the_value_back() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let receiver = rx.clone();
+        let waiter = thread::spawn(move || {
+            let mut recv = pin!(receiver.recv());
+            let polled = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            polled.is_ready()
+        });
+        let sent = tx.try_send(4).is_ok();
+        let got_directly = waiter.join().unwrap();
+        if sent && !got_directly {
+            assert_eq!(rx.try_recv(), Ok(4), "the dropped receive's value stays");
+        } else {
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        }
+    });
+}
+
+/// A plain send and a receiving select meet on one channel, whichever
+/// waits: the select's registration check counts a waiting plain send as
+/// a counterpart, and a plain send finds a waiting select's entry.
+///
+/// Shown able to fail: making `Waiter::can_meet` in `zero.rs` ignore plain
+/// waiters (`Waiter::Inline(_) => false`) lets the select register beside
+/// a waiting plain send, and both wait for ever (loom deadlock).
+#[test]
+fn plain_send_meets_a_receiving_select() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send_blocking(8));
+        let got = hoare::block_on(async {
+            hoare::select! { recv(rx) -> m => m.unwrap() }
+        });
+        assert_eq!(got, 8);
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A plain receive and a receiving select wait in the same rendezvous
+/// queue, and the plain one is dropped: its cancellation unlinks only its
+/// own waiter, so the select still waits and gets the value; if the plain
+/// receive was handed the value before its drop, it gave it back, and the
+/// value is received once (here a second send completes the select).
+///
+/// Shown able to fail: making `Rendezvous::cancel_recv` unlink every
+/// waiter of the queue (its `retain` keeping none) strands the select's
+/// entry, and the select sleeps beside a waiting send (loom deadlock).
+#[test]
+fn plain_receive_dropped_beside_a_waiting_select_strands_nobody() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let plain_rx = rx.clone();
+        let plain = thread::spawn(move || {
+            let mut recv = pin!(plain_rx.recv());
+            let polled = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            // Wait (or take the value at once), then give up.
+            matches!(polled, Poll::Ready(Ok(_)))
+        });
+        let select = thread::spawn(move || {
+            hoare::block_on(async {
+                hoare::select! { recv(rx) -> m => m.unwrap() }
+            })
+        });
+        assert_eq!(tx.send_blocking(1), Ok(()));
+        let plain_took_it = plain.join().unwrap();
+        if plain_took_it {
+            assert_eq!(tx.send_blocking(2), Ok(()));
+        }
+        let got = select.join().unwrap();
+        assert_eq!(got, if plain_took_it { 2 } else { 1 });
+    });
+}
+
+/// The close (the last sender's drop) wakes a waiting plain receive,
+/// which then fails: it never sleeps through the close.
+///
+/// Shown able to fail: skipping plain waiters in `Rendezvous::close`
+/// (`Waiter::Inline(waiter) => Some(..)` made `Waiter::Inline(_) => None`)
+/// leaves the receive parked (loom deadlock).
+#[test]
+fn close_wakes_a_waiting_plain_receive() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let receiver = thread::spawn(move || rx.recv_blocking());
+        drop(tx);
+        assert_eq!(receiver.join().unwrap(), Err(RecvError));
+    });
+}
+
+/// The close (the last receiver's drop) wakes a waiting plain send, which
+/// fails with its value back.
+///
+/// Shown able to fail: the same change as for
+/// `close_wakes_a_waiting_plain_receive` leaves the send parked (loom
+/// deadlock).
+#[test]
+fn close_wakes_a_waiting_plain_send_with_its_value() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send_blocking(3));
+        drop(rx);
+        assert_eq!(sender.join().unwrap(), Err(SendError(3)));
+    });
+}

@@ -1,0 +1,340 @@
+//! Inline waiters: a plain `send`/`recv` future waits inside itself.
+//!
+//! # Why
+//!
+//! A `select!` waits on several channels at once and needs one shared
+//! [`Token`](super::waiter::Token) that exactly one counterpart can win
+//! (see [`super::waiter`]). A plain `send` or `recv` waits on one channel:
+//! the channel's own lock already decides who completes it. Its waiter
+//! therefore needs no token and no allocation: it is an [`InlineWaiter`]
+//! held by value inside the pinned future, and the channel's queue holds a
+//! pointer to it ([`InlineRef`]). A counterpart hands the value straight
+//! into the waiter's slot (or takes the offered value out of it) and wakes
+//! the owner, who then returns without touching the channel again: one
+//! short lock for each side of a meeting. This is the shape of Go's
+//! `sudog` (a goroutine's waiter lives on its stack) and of kanal's
+//! `AsyncSignal` (the signal lives in the pinned future); the code and the
+//! words are ours.
+//!
+//! # States
+//!
+//! ```text
+//!          owner, under the lock: register
+//!   IDLE ──────────────────────────────────▶ WAITING
+//!    ▲                                          │ │
+//!    │ owner, under the lock: unlink            │ │ counterpart, under the
+//!    └──────────────────────────────────────────┘ │ lock: complete / close
+//!                                                 ▼
+//!                                           DONE | CLOSED
+//! ```
+//!
+//! * `IDLE`: not in any queue. Only the owner touches the waiter (a
+//!   send future keeps its value in the slot until its first poll).
+//! * `WAITING`: its pointer sits in exactly one queue of one channel.
+//! * `DONE`: a counterpart completed it: a receive's slot holds the value
+//!   handed to it; a send's offer was taken.
+//! * `CLOSED`: the channel closed while it waited: a receive's slot is
+//!   empty, a send's slot still holds its offer.
+//!
+//! Every transition happens under the lock of the channel whose queue
+//! holds (or will hold) the pointer; the owner may read the state without
+//! the lock.
+//!
+//! # Who may touch the slot and the waker
+//!
+//! 1. The owner, while the state is `IDLE`, `DONE` or `CLOSED` as it
+//!    observed with an `Acquire` load: the waiter is in no queue, and the
+//!    counterpart that completed it stored the state with `Release` as its
+//!    very last access to the waiter.
+//! 2. Anyone holding the channel's lock while the state is `WAITING` (the
+//!    owner replacing its waker, a counterpart completing it). A
+//!    counterpart takes the pointer out of the queue, finishes with the
+//!    slot, takes the waker *out*, and only then stores `DONE` or
+//!    `CLOSED`. It wakes, after unlocking, with the waker it took out:
+//!    once the state has left `WAITING` the owner may return and free the
+//!    waiter at any moment, so nothing may reach the waiter after that
+//!    store.
+//!
+//! # Cancellation: one owner per drop path
+//!
+//! The future's drop is the only place the waiter is freed. If it finds
+//! the state `WAITING`, it takes the channel's lock and looks again: still
+//! `WAITING` means no counterpart has the pointer, so it unlinks it (and a
+//! send's offer was never sent); anything else means a counterpart already
+//! finished with it, under that same lock, and the drop handles the
+//! outcome as a poll would (a receive gives a handed-off value back to the
+//! channel). The waiter is never freed while its pointer is in a queue.
+//!
+//! # Waking and foreign code
+//!
+//! A waker's `clone` and `drop` are foreign code; none runs under a
+//! channel lock. The owner clones its waker before taking the lock to
+//! register, and when a later poll brings a different waker it clones it
+//! outside the lock and swaps it in under the lock, dropping the old one
+//! after unlocking. A counterpart wakes after unlocking, through
+//! [`Wakeup::wake`].
+
+use std::marker::PhantomPinned;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::UnsafeCell;
+
+/// Not in any queue.
+const IDLE: usize = 0;
+/// In one channel's queue, waiting for a counterpart.
+const WAITING: usize = 1;
+/// Completed by a counterpart (value handed over, or offer taken).
+const DONE: usize = 2;
+/// Woken by the channel's close, not completed.
+const CLOSED: usize = 3;
+
+/// What the owner observes of its waiter (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Observed {
+    /// Not registered.
+    Idle,
+    /// Registered, not yet completed.
+    Waiting,
+    /// Completed by a counterpart.
+    Done,
+    /// Woken by a close.
+    Closed,
+}
+
+/// A plain operation's waiter, held inside its pinned future.
+pub(crate) struct InlineWaiter<T> {
+    state: AtomicUsize,
+    /// A waiting receive's handed-off value, or a waiting send's offer.
+    slot: UnsafeCell<Option<T>>,
+    /// The waker of the owner's latest poll, while registered.
+    waker: UnsafeCell<Option<Waker>>,
+    /// Queues point at the waiter: it must not move once registered.
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the waiter moves a `T` between threads through `slot` (so
+// `T: Send` is required); its cells are accessed under the rules of "Who
+// may touch the slot and the waker", never by two threads at once.
+unsafe impl<T: Send> Send for InlineWaiter<T> {}
+// SAFETY: as above: a shared reference reaches the cells only under
+// those rules.
+unsafe impl<T: Send> Sync for InlineWaiter<T> {}
+
+impl<T> InlineWaiter<T> {
+    /// An idle waiter; a send's `offer` waits in the slot until the first
+    /// poll offers it.
+    pub(crate) fn new(offer: Option<T>) -> Self {
+        InlineWaiter {
+            state: AtomicUsize::new(IDLE),
+            slot: UnsafeCell::new(offer),
+            waker: UnsafeCell::new(None),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The state, as the owner sees it without the lock.
+    #[inline]
+    pub(crate) fn observe(&self) -> Observed {
+        // Acquire pairs with the counterpart's Release store of `DONE` or
+        // `CLOSED`, its last access to the waiter (rule 1).
+        match self.state.load(Ordering::Acquire) {
+            IDLE => Observed::Idle,
+            WAITING => Observed::Waiting,
+            DONE => Observed::Done,
+            _ => Observed::Closed,
+        }
+    }
+
+    /// Owner side: takes what the slot holds.
+    ///
+    /// # Safety
+    ///
+    /// Rule 1 or 2 of the module docs: the state is not `WAITING` as the
+    /// owner observed it, or the caller holds the channel's lock.
+    pub(crate) unsafe fn take(&self) -> Option<T> {
+        // SAFETY: exclusive access is the caller's contract.
+        self.slot.with_mut(|slot| unsafe { (*slot).take() })
+    }
+
+    /// Owner side, after observing `DONE` or `CLOSED` (and taking what the
+    /// slot held): ready for another registration.
+    pub(crate) fn reset(&self) {
+        // Relaxed: only the owner reads the state while it is `IDLE`, and
+        // the registration that leaves `IDLE` again happens under the lock.
+        self.state.store(IDLE, Ordering::Relaxed);
+    }
+
+    /// Owner side, under the channel's lock: fills the slot with `offer`
+    /// (a send's value; `None` for a receive), stores `waker`, and marks
+    /// the waiter `WAITING`. The caller then pushes [`Self::as_ref`] onto
+    /// a queue before unlocking.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock of the channel whose queue will hold the
+    /// waiter, the waiter is `IDLE`, and it will not move until it is
+    /// `IDLE` again or dropped (it is pinned).
+    pub(crate) unsafe fn register(&self, offer: Option<T>, waker: Waker) {
+        // SAFETY: rule 1: the waiter is idle, in no queue.
+        self.slot.with_mut(|slot| unsafe { *slot = offer });
+        // SAFETY: as above.
+        self.waker.with_mut(|slot| unsafe { *slot = Some(waker) });
+        // Relaxed: counterparts read the state only under the lock we hold.
+        self.state.store(WAITING, Ordering::Relaxed);
+    }
+
+    /// Owner side, under the channel's lock, after taking the pointer out
+    /// of its queue: back to `IDLE`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock and removed the waiter from its
+    /// queue.
+    pub(crate) unsafe fn unlink(&self) {
+        // Relaxed: as in `register`.
+        self.state.store(IDLE, Ordering::Relaxed);
+    }
+
+    /// Owner side, under the channel's lock while `WAITING`: whether the
+    /// stored waker would wake the same task as `waker`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the channel's lock and the state is `WAITING`.
+    pub(crate) unsafe fn will_wake(&self, waker: &Waker) -> bool {
+        // SAFETY: rule 2: the caller holds the lock while `WAITING`.
+        self.waker
+            .with(|slot| unsafe { matches!(&*slot, Some(current) if current.will_wake(waker)) })
+    }
+
+    /// Owner side, under the channel's lock while `WAITING`: stores the
+    /// newest waker, returning the old one (to drop after unlocking).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::will_wake`].
+    pub(crate) unsafe fn replace_waker(&self, waker: Waker) -> Option<Waker> {
+        // SAFETY: rule 2.
+        self.waker
+            .with_mut(|slot| unsafe { (*slot).replace(waker) })
+    }
+
+    /// The pointer a queue holds while the waiter waits.
+    pub(crate) fn as_ref(&self) -> InlineRef<T> {
+        InlineRef(NonNull::from(self))
+    }
+}
+
+impl<T> Drop for InlineWaiter<T> {
+    fn drop(&mut self) {
+        // The owner's cancellation unlinks a waiting waiter before freeing
+        // it ("Cancellation"); a queue left pointing here would be a
+        // use-after-free. Checked in debug builds and under loom.
+        if cfg!(any(debug_assertions, loom)) {
+            assert_ne!(
+                self.observe(),
+                Observed::Waiting,
+                "hoare: an inline waiter was freed while a queue points at it"
+            );
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for InlineWaiter<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InlineWaiter")
+            .field("state", &self.observe())
+            .finish()
+    }
+}
+
+/// A queue's pointer to a registered [`InlineWaiter`].
+pub(crate) struct InlineRef<T>(NonNull<InlineWaiter<T>>);
+
+// SAFETY: the pointer is dereferenced only under the lock of the channel
+// whose queue holds it, while the waiter is `WAITING` (so its owner keeps
+// it alive and in place: see "Cancellation"); the waiter is `Send + Sync`
+// for `T: Send`.
+unsafe impl<T: Send> Send for InlineRef<T> {}
+
+impl<T> InlineRef<T> {
+    /// Whether this points at `waiter`.
+    pub(crate) fn is(&self, waiter: &InlineWaiter<T>) -> bool {
+        std::ptr::eq(self.0.as_ptr(), waiter)
+    }
+
+    /// Counterpart side: puts `value` in a waiting receive's slot and
+    /// completes it. The caller took `self` out of the queue of channel
+    /// number `channel` (named to a simulation by the wake-up).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock of the channel whose queue held `self`,
+    /// and took it out of that queue under the same lock hold.
+    pub(crate) unsafe fn hand_over(self, value: T, channel: u64) -> Wakeup {
+        // SAFETY: the owner cannot unlink or free a `WAITING` waiter
+        // without the lock we hold; rule 2 for the slot.
+        let waiter = unsafe { self.0.as_ref() };
+        // SAFETY: rule 2.
+        waiter.slot.with_mut(|slot| unsafe { *slot = Some(value) });
+        waiter.finish(DONE, channel)
+    }
+
+    /// Counterpart side: takes a waiting send's offer and completes it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::hand_over`].
+    pub(crate) unsafe fn take_offer(self, channel: u64) -> (T, Wakeup) {
+        // SAFETY: as in `hand_over`.
+        let waiter = unsafe { self.0.as_ref() };
+        // SAFETY: rule 2.
+        let value = waiter
+            .slot
+            .with_mut(|slot| unsafe { (*slot).take() })
+            .expect("hoare: a waiting send's slot holds its offer");
+        (value, waiter.finish(DONE, channel))
+    }
+
+    /// Counterpart side (`close`): wakes the waiter without completing it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::hand_over`].
+    pub(crate) unsafe fn close(self, channel: u64) -> Wakeup {
+        // SAFETY: as in `hand_over`.
+        unsafe { self.0.as_ref() }.finish(CLOSED, channel)
+    }
+}
+
+impl<T> InlineWaiter<T> {
+    /// The counterpart's last steps: takes the waker out, then publishes
+    /// `state`. Nothing may touch the waiter afterwards.
+    fn finish(&self, state: usize, channel: u64) -> Wakeup {
+        // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`.
+        let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+        // Release pairs with the owner's Acquire in `observe`: the slot
+        // write (or take) and the waker's take happen before it.
+        self.state.store(state, Ordering::Release);
+        Wakeup { waker, channel }
+    }
+}
+
+/// A wake-up taken out of a completed inline waiter, to run after
+/// unlocking.
+#[must_use = "a waiter completed without its wake-up sleeps for ever"]
+pub(crate) struct Wakeup {
+    waker: Option<Waker>,
+    channel: u64,
+}
+
+impl Wakeup {
+    /// Wakes the owner, naming the channel to a simulation.
+    pub(crate) fn wake(self) {
+        if let Some(waker) = self.waker {
+            crate::runtime::hooks::waking_from_channel(self.channel, || waker.wake());
+        }
+    }
+}
