@@ -76,10 +76,6 @@ async fn surface() {
     is_debug_unpin::<Sender<Opaque>>();
     is_debug_unpin::<Receiver<Opaque>>();
     is_debug_unpin::<JoinHandle<Opaque>>();
-    // The futures are `Send + Sync` for a `Send + Sync` message, and may be
-    // `!Unpin` (a rendezvous wait lives inside them): no `Unpin` here.
-    is_send_sync::<chan::SendFuture<'static, u8>>();
-    is_send_sync::<chan::RecvFuture<'static, u8>>();
     let e = SendError(5u8);
     let v: u8 = e.0;
     let v: u8 = SendError(5u8).into_inner();

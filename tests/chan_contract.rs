@@ -200,3 +200,13 @@ fn iter_on_threads_ends_when_closed_and_empty() {
         assert_eq!(h.join().unwrap(), (0..100).sum());
     });
 }
+
+/// The send and receive futures are `Send + Sync` when the message is, so
+/// a process holding one across an `.await` can move between workers.
+/// (They may be `!Unpin`: a rendezvous wait lives inside them.)
+#[test]
+fn send_and_recv_futures_are_send_and_sync_for_a_send_message() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<hoare::chan::SendFuture<'static, u8>>();
+    is_send_sync::<hoare::chan::RecvFuture<'static, u8>>();
+}
