@@ -179,7 +179,7 @@ impl<T> Arm for RecvArm<'_, T> {
     fn discard(&mut self) {}
 
     fn wait(&self) -> Option<Wait> {
-        Some(Wait::Recv(self.channel?.facts))
+        Some(Wait::Recv(self.channel?.facts()))
     }
 }
 
@@ -459,6 +459,6 @@ impl<T> Arm for SendArm<'_, T> {
     }
 
     fn wait(&self) -> Option<Wait> {
-        Some(Wait::Send(self.channel?.facts))
+        Some(Wait::Send(self.channel?.facts()))
     }
 }

@@ -485,8 +485,9 @@ impl ChannelInfo {
     }
 
     /// How many messages it held when the dump was taken (`Sender::len`);
-    /// `None` if the dump could not reach it (it was being dropped, or it
-    /// was made outside the simulation being dumped).
+    /// `None` if the dump could not reach it: it was being dropped, or its
+    /// id belongs to another numbering (made outside the simulation being
+    /// dumped, or inside a simulation for a runtime's dump).
     pub fn len(&self) -> Option<usize> {
         self.len
     }

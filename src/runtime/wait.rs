@@ -42,7 +42,9 @@ pub enum ChannelKind {
 
 /// A channel as a wait names it: its id and kind, and both packed ahead
 /// of time (when they fit) into the bits a task's wait slot stores, so a
-/// wait on a channel records one precomputed word. Made once per channel.
+/// wait on a channel records one precomputed word. Made by a wait that
+/// returns `Pending` (`chan::Channel::facts`), from the id and the packed
+/// word the channel keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChannelFacts {
     pub(crate) id: u64,
@@ -63,14 +65,6 @@ impl ChannelFacts {
             kind,
             packed: crate::runtime::task::wait_slot::pack_channel(id, kind),
             outside: false,
-        }
-    }
-
-    /// The same facts, for a channel made where no host was installed.
-    pub(crate) fn made_outside_a_host(self) -> ChannelFacts {
-        ChannelFacts {
-            outside: true,
-            ..self
         }
     }
 }
