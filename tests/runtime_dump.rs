@@ -83,6 +83,27 @@ fn send_on_a_full_bounded_channel_names_the_channel_and_capacity() {
     );
 }
 
+/// A capacity too large for the one word a wait records (more than 16
+/// bits) takes the other path through the records: the same words.
+#[test]
+fn a_receive_on_a_very_large_channel_names_its_capacity() {
+    let runtime = runtime();
+    let (_tx, rx) = chan::bounded::<u8>(100_000);
+    let id = channel_id(&rx);
+    let (_handle, _) = spawn_named!(runtime, "receiver", async move { rx.recv().await });
+    let process = blocked(|| runtime.dump(), "receiver");
+    assert_eq!(
+        process.waits_on(),
+        [format!("recv on channel #{id} (bounded(100000))")]
+    );
+    let dump = runtime.dump();
+    let channel = dump.channels().iter().find(|c| c.id() == id).unwrap();
+    assert_eq!(
+        (channel.capacity(), channel.len()),
+        (Some(100_000), Some(0))
+    );
+}
+
 #[test]
 fn select_over_several_channels_gives_one_entry_per_enabled_arm() {
     let runtime = runtime();

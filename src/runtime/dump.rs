@@ -254,7 +254,7 @@ impl Dump {
         }
         let received_on: HashSet<u64> = waits()
             .filter_map(|wait| match wait {
-                Wait::Recv(channel) => Some(channel.id),
+                Wait::Recv(channel) => Some(channel.id()),
                 _ => None,
             })
             .collect();
@@ -423,9 +423,9 @@ impl ChannelInfo {
                     Wait::Send(channel) => (channel, false),
                     _ => continue,
                 };
-                let info = channels.entry(channel.id).or_insert_with(|| ChannelInfo {
-                    id: channel.id,
-                    kind: channel.kind,
+                let info = channels.entry(channel.id()).or_insert_with(|| ChannelInfo {
+                    id: channel.id(),
+                    kind: channel.kind(),
                     len: None,
                     receivers: Vec::new(),
                     senders: Vec::new(),
