@@ -119,6 +119,10 @@ pub(crate) enum Flavour<T> {
 }
 
 /// What every handle of one channel shares.
+///
+/// `repr(C)`, in this order: the flavour, which every operation touches,
+/// stays at the offset it had before the registry's link was added (40
+/// bytes in), after the few words a wait reads and nobody writes.
 #[repr(C)]
 pub(crate) struct Channel<T> {
     /// The channel's number, unique within its domain (see `domain`), as
@@ -406,10 +410,8 @@ impl<T> Channel<T> {
     }
 
     /// The channel as a wait names it (made on a wait's slow path, when it
-    /// returns `Pending`): a copy of the packed word, from a line of the
-    /// channel nobody writes. (Reading the kind from the flavour instead
-    /// would touch the lines the counterparts keep writing: 3-4% of a
-    /// ping-pong round trip, measured.)
+    /// returns `Pending`): a copy of the packed word. It does not read the
+    /// flavour, whose lines the channel's counterparts keep writing.
     #[inline]
     pub(crate) fn facts(&self) -> ChannelFacts {
         let outside = self.domain == 0;
