@@ -83,6 +83,27 @@ fn send_on_a_full_bounded_channel_names_the_channel_and_capacity() {
     );
 }
 
+/// A capacity too large for the one word a wait records (more than 16
+/// bits) takes the other path through the records: the same words.
+#[test]
+fn a_receive_on_a_very_large_channel_names_its_capacity() {
+    let runtime = runtime();
+    let (_tx, rx) = chan::bounded::<u8>(100_000);
+    let id = channel_id(&rx);
+    let (_handle, _) = spawn_named!(runtime, "receiver", async move { rx.recv().await });
+    let process = blocked(|| runtime.dump(), "receiver");
+    assert_eq!(
+        process.waits_on(),
+        [format!("recv on channel #{id} (bounded(100000))")]
+    );
+    let dump = runtime.dump();
+    let channel = dump.channels().iter().find(|c| c.id() == id).unwrap();
+    assert_eq!(
+        (channel.capacity(), channel.len()),
+        (Some(100_000), Some(0))
+    );
+}
+
 #[test]
 fn select_over_several_channels_gives_one_entry_per_enabled_arm() {
     let runtime = runtime();
@@ -154,6 +175,36 @@ fn select_with_every_arm_disabled_waits_forever() {
 }
 
 #[test]
+fn an_empty_select_waits_forever() {
+    let runtime = runtime();
+    let (_handle, _) = spawn_named!(runtime, "empty", async move {
+        hoare::select! {}
+    });
+    let process = blocked(|| runtime.dump(), "empty");
+    assert_eq!(
+        process.waits_on(),
+        ["select with every arm disabled (forever)"]
+    );
+    let report = hoare::sim::Builder::new()
+        .seed(0)
+        .try_run(async {
+            let empty = ProcessBuilder::new().name("empty");
+            empty
+                .spawn(async {
+                    hoare::select! {}
+                })
+                .await
+                .unwrap()
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(
+        report.contains("select with every arm disabled (forever)"),
+        "the deadlock report uses the same words:\n{report}"
+    );
+}
+
+#[test]
 fn a_future_outside_hoare_is_unknown() {
     let runtime = runtime();
     let (_handle, _) = spawn_named!(runtime, "foreign", std::future::pending::<()>());
@@ -192,6 +243,38 @@ fn a_process_not_polled_yet_is_runnable_and_waits_on_nothing() {
         assert!(!process.is_blocked(), "{dump}");
         assert!(process.waits_on().is_empty(), "{dump}");
     }
+}
+
+#[test]
+fn a_woken_process_not_polled_again_yet_is_not_blocked() {
+    let runtime = Runtime::builder().workers(1).build().unwrap();
+    let (to_waiter, inbox) = chan::bounded::<u8>(1);
+    let (waiter, _) = spawn_named!(runtime, "waiter", async move { inbox.recv().await });
+    blocked(|| runtime.dump(), "waiter");
+    // Occupy the only worker, then wake the waiter: it stays unpolled.
+    let (hog_started, started) = chan::bounded::<()>(1);
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let hog = runtime.spawn(async move {
+        hog_started.try_send(()).unwrap();
+        let _ = released.recv_timeout(DEADLINE);
+    });
+    started.recv_blocking().unwrap();
+    to_waiter.try_send(7).unwrap();
+    let dump = runtime.dump();
+    let waiter_info = dump
+        .processes()
+        .iter()
+        .find(|p| p.name() == Some("waiter"))
+        .unwrap_or_else(|| panic!("the waiter is listed:\n{dump}"));
+    assert!(
+        !waiter_info.is_blocked(),
+        "woken since its last poll:\n{dump}"
+    );
+    assert!(waiter_info.waits_on().is_empty(), "{dump}");
+    assert_eq!(waiter_info.blocked_for(), None, "{dump}");
+    release.send(()).unwrap();
+    runtime.block_on(hog).unwrap();
+    assert_eq!(runtime.block_on(waiter).unwrap(), Ok(7));
 }
 
 #[test]

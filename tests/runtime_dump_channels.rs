@@ -377,3 +377,54 @@ fn a_thread_sleeping_within_the_stall_duration_is_progress_on_its_way() {
         panic!("a stall was reported:\n{dump}");
     };
 }
+
+/// Channels waited on come and go (the last handle of each dropped by the
+/// process or thread that waited on it, on its own thread) while another
+/// thread takes dumps without pause. A dump reads only live channels
+/// (valgrind, which runs this suite, reports any read of a freed one),
+/// and every length it gives is one the channel could have had.
+#[test]
+fn dumps_taken_while_waited_on_channels_are_dropped_read_only_live_channels() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    support::within(120, || {
+        let runtime = Arc::new(runtime());
+        let stop = Arc::new(AtomicBool::new(false));
+        let dumper = {
+            let (runtime, stop) = (runtime.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut dumps = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let dump = runtime.dump();
+                    for channel in dump.channels() {
+                        assert!(channel.len().is_none_or(|len| len <= 1), "{dump}");
+                    }
+                    dumps += 1;
+                }
+                dumps
+            })
+        };
+        for round in 0..100u64 {
+            let (tx, rx) = chan::bounded::<Box<u64>>(round as usize % 2);
+            let id = channel_id(&tx);
+            let waiter = runtime.spawn(async move { rx.recv().await });
+            let (thread_tx, thread_rx) = chan::bounded::<Box<u64>>(1);
+            let thread_id = channel_id(&thread_tx);
+            let sleeper = std::thread::spawn(move || thread_rx.recv_blocking());
+            wait_for(
+                "both waiting",
+                || runtime.dump(),
+                |dump| {
+                    let waiting = |id| channel(dump, id).is_some_and(|c| c.len() == Some(0));
+                    (waiting(id) && waiting(thread_id)).then_some(())
+                },
+            );
+            tx.send_blocking(Box::new(round)).unwrap();
+            thread_tx.send_blocking(Box::new(round)).unwrap();
+            drop((tx, thread_tx));
+            assert_eq!(runtime.block_on(waiter).unwrap().map(|b| *b), Ok(round));
+            assert_eq!(sleeper.join().unwrap().map(|b| *b), Ok(round));
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(dumper.join().unwrap() > 0);
+    });
+}

@@ -75,6 +75,7 @@ mod zero;
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -89,9 +90,11 @@ pub use weak::WeakSender;
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
+use crate::runtime::task::wait_slot::pack_channel;
 use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
+#[cfg(not(loom))]
 use crate::runtime::watched_channels;
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
@@ -123,33 +126,41 @@ pub(crate) enum Flavour<T> {
 }
 
 /// What every handle of one channel shares.
+///
+/// `repr(C)`, in this order: the flavour, which every operation touches,
+/// stays at the offset it had before the registry's link was added (40
+/// bytes in), after the few words a wait reads and nobody writes.
+#[repr(C)]
 pub(crate) struct Channel<T> {
-    /// The channel's number (unique within the process, or within its
-    /// simulation: `runtime::hooks::next_channel_id`) and kind, as waits on
-    /// the channel name them (dumps, reports).
-    pub(crate) facts: ChannelFacts,
+    /// The channel's number, unique within its domain (see `domain`), as
+    /// waits on the channel name it (dumps, reports) with its kind
+    /// ([`Channel::facts`]).
+    id: u64,
+    /// The id and kind packed for a wait slot (`ChannelFacts::packed`),
+    /// computed once: a wait that returns `Pending` stores this word.
+    packed: Option<NonZeroUsize>,
+    /// The channel's place in the dumps' registry of channels waited on
+    /// (`runtime::watched_channels`): listed by the first wait on it. Not
+    /// under loom: no model takes a dump.
+    #[cfg(not(loom))]
+    link: watched_channels::Link,
+    pub(crate) flavour: Flavour<T>,
     /// Live `Sender`s; the last one to go closes the channel.
     senders: AtomicUsize,
     /// Live `Receiver`s; the last one to go closes and drains the channel.
     receivers: AtomicUsize,
     /// Pending `Sender::closed` futures, woken by the close.
     close_waiters: closed::CloseWaiters,
-    /// Whether the channel is in the dumps' registry
-    /// (`runtime::watched_channels`): set by the first wait on it.
-    watched: AtomicBool,
-    pub(crate) flavour: Flavour<T>,
+    /// The numbering `id` belongs to (`runtime::hooks::domain` where the
+    /// channel was made): 0 outside a simulation, else the simulation's.
+    domain: u64,
 }
 
 impl<T> Drop for Channel<T> {
     fn drop(&mut self) {
-        // Never set under loom (`watch`), and a load here would only add
-        // an interleaving point to every model.
+        // Before any field is dropped: from here on no dump may probe it.
         #[cfg(not(loom))]
-        // Relaxed: the last handle's drop synchronised with every earlier
-        // use of the channel (the `Arc`), the `watch` that set it included.
-        if self.watched.load(Ordering::Relaxed) {
-            watched_channels::unwatch(self as *const Self as usize);
-        }
+        watched_channels::unlist(&self.link);
     }
 }
 
@@ -348,52 +359,83 @@ impl<T> Channel<T> {
 
     /// Lists the channel for dumps (see `runtime::watched_channels`), once:
     /// a wait is about to register on it. Its later waits pay one load.
-    /// Not under loom: no model takes a dump, and the flag's load would be
-    /// one more point for loom to interleave at.
+    /// Not under loom: no model takes a dump.
     #[inline]
     pub(crate) fn watch(&self) {
         #[cfg(not(loom))]
-        // Relaxed: two first waits racing both list it, which is harmless
-        // (the second replaces the first's identical entry).
-        if !self.watched.load(Ordering::Relaxed) {
+        if !self.link.is_listed() {
             self.watch_first();
         }
     }
 
+    #[cfg(not(loom))]
     #[cold]
     #[inline(never)]
-    #[cfg_attr(loom, allow(dead_code))]
     fn watch_first(&self) {
-        let domain = if self.facts.outside {
-            0
-        } else {
-            crate::runtime::hooks::domain()
-        };
-        watched_channels::watch(self as *const Self as usize, domain, Channel::<T>::probe);
-        self.watched.store(true, Ordering::Relaxed);
+        // Derived from the whole channel, so that the probe may step back
+        // from the link to the channel.
+        let channel: *const Self = self;
+        let link = channel
+            .wrapping_byte_add(std::mem::offset_of!(Self, link))
+            .cast::<watched_channels::Link>();
+        // SAFETY: `link` is this channel's link, with the channel's
+        // provenance; the channel sits in its `Arc` and never moves, and
+        // its `Drop` unlists it before any field is dropped.
+        unsafe { watched_channels::list(link) };
     }
 
-    /// The registry's probe: the channel's facts and length.
+    /// The registry's probe (`watched_channels::Probe`): the channel's
+    /// domain, id and length.
     ///
     /// # Safety
     ///
-    /// `channel` is the address of a `Channel<T>` that has not begun to
-    /// drop and cannot meanwhile (the registry's lock). It may be called on
-    /// any thread, whatever `T`: it reads counters and never touches a
-    /// message. It takes no lock of the channel (every flavour's `len` is
-    /// lock-free): the registry's lock is taken by `watch` on paths that
-    /// may hold a channel's lock, so a probe that took one could deadlock.
-    #[cfg_attr(loom, allow(dead_code))]
-    unsafe fn probe(channel: *const ()) -> (ChannelFacts, usize) {
-        // SAFETY: the caller's contract.
-        let channel = unsafe { &*channel.cast::<Channel<T>>() };
-        (channel.facts, channel.flavour_len())
+    /// `link` is the `link` field of a `Channel<T>`, with provenance over
+    /// the whole channel, and the channel has not begun to drop and cannot
+    /// meanwhile (the registry's lock). It may be called on any thread,
+    /// whatever `T`: it reads counters and never touches a message. It
+    /// takes no lock of the channel (every flavour's `len` is lock-free):
+    /// the registry's lock is taken by `watch` on paths that may hold a
+    /// channel's lock, so a probe that took one could deadlock.
+    #[cfg(not(loom))]
+    unsafe fn probe(link: *const watched_channels::Link) -> watched_channels::Reading {
+        let channel = link
+            .wrapping_byte_sub(std::mem::offset_of!(Self, link))
+            .cast::<Self>();
+        // SAFETY: the caller's contract: `link` lies in a live channel.
+        let channel = unsafe { &*channel };
+        watched_channels::Reading {
+            domain: channel.domain,
+            id: channel.id,
+            len: channel.flavour_len(),
+        }
     }
 
     /// The channel's number.
     #[inline]
     pub(crate) fn id(&self) -> u64 {
-        self.facts.id
+        self.id
+    }
+
+    /// The channel as a wait names it (made on a wait's slow path, when it
+    /// returns `Pending`): a copy of the packed word. It does not read the
+    /// flavour, whose lines the channel's counterparts keep writing. Out
+    /// of line: inlined into the operations' `poll`, the hottest code of a
+    /// channel, its handful of instructions cost some 3-4% more CPU time
+    /// per ping-pong round trip (measured).
+    #[inline(never)]
+    pub(crate) fn facts(&self) -> ChannelFacts {
+        let outside = self.domain == 0;
+        match self.packed {
+            Some(packed) => ChannelFacts::packed(packed, outside),
+            None => self.spelled_facts(),
+        }
+    }
+
+    /// [`Channel::facts`] of a channel whose id and kind do not pack.
+    #[cold]
+    #[inline(never)]
+    fn spelled_facts(&self) -> ChannelFacts {
+        ChannelFacts::new(self.id, Channel::kind(&self.flavour)).made_outside(self.domain == 0)
     }
 
     /// Tells a listening host (the simulation's exploration) that the
@@ -427,18 +469,14 @@ impl<T> Channel<T> {
 /// A channel of `flavour` numbered `id` (`runtime::hooks::next_channel_id`).
 fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Channel {
-        facts: {
-            let facts = ChannelFacts::new(id, Channel::kind(&flavour));
-            if crate::runtime::hooks::is_hosted() {
-                facts
-            } else {
-                facts.made_outside_a_host()
-            }
-        },
+        id,
+        domain: crate::runtime::hooks::domain(),
+        packed: pack_channel(id, Channel::kind(&flavour)),
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
         close_waiters: closed::CloseWaiters::new(),
-        watched: AtomicBool::new(false),
+        #[cfg(not(loom))]
+        link: watched_channels::Link::new(Channel::<T>::probe),
         flavour,
     });
     (
@@ -1109,7 +1147,7 @@ impl<T> Future for SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Send(channel.facts), |zero, waker| {
+                poll_inline(channel, cx, Wait::Send(channel.facts()), |zero, waker| {
                     // SAFETY: `waiter` is pinned in this future, serves
                     // this channel only, and `Drop` cancels it before
                     // freeing it.
@@ -1247,7 +1285,7 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Recv(channel.facts), |zero, waker| {
+                poll_inline(channel, cx, Wait::Recv(channel.facts()), |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
                     unsafe { zero.poll_recv(waiter, waker) }
                 })

@@ -178,8 +178,9 @@ impl<T> Arm for RecvArm<'_, T> {
 
     fn discard(&mut self) {}
 
+    #[inline]
     fn wait(&self) -> Option<Wait> {
-        Some(Wait::Recv(self.channel?.facts))
+        Some(Wait::Recv(self.channel?.facts()))
     }
 }
 
@@ -458,7 +459,8 @@ impl<T> Arm for SendArm<'_, T> {
         self.state = SendState::Empty;
     }
 
+    #[inline]
     fn wait(&self) -> Option<Wait> {
-        Some(Wait::Send(self.channel?.facts))
+        Some(Wait::Send(self.channel?.facts()))
     }
 }

@@ -229,8 +229,8 @@ fn registration_order_mattered(arms: &(impl Arms + ?Sized)) -> bool {
             continue;
         }
         match arm.wait() {
-            Some(Wait::Recv(facts) | Wait::Send(facts)) if !channels.contains(&facts.id) => {
-                channels.push(facts.id);
+            Some(Wait::Recv(facts) | Wait::Send(facts)) if !channels.contains(&facts.id()) => {
+                channels.push(facts.id());
             }
             _ => return true,
         }

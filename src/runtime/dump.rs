@@ -254,7 +254,7 @@ impl Dump {
         }
         let received_on: HashSet<u64> = waits()
             .filter_map(|wait| match wait {
-                Wait::Recv(channel) => Some(channel.id),
+                Wait::Recv(channel) => Some(channel.id()),
                 _ => None,
             })
             .collect();
@@ -423,9 +423,9 @@ impl ChannelInfo {
                     Wait::Send(channel) => (channel, false),
                     _ => continue,
                 };
-                let info = channels.entry(channel.id).or_insert_with(|| ChannelInfo {
-                    id: channel.id,
-                    kind: channel.kind,
+                let info = channels.entry(channel.id()).or_insert_with(|| ChannelInfo {
+                    id: channel.id(),
+                    kind: channel.kind(),
                     len: None,
                     receivers: Vec::new(),
                     senders: Vec::new(),
@@ -485,8 +485,9 @@ impl ChannelInfo {
     }
 
     /// How many messages it held when the dump was taken (`Sender::len`);
-    /// `None` if the dump could not reach it (it was being dropped, or it
-    /// was made outside the simulation being dumped).
+    /// `None` if the dump could not reach it: it was being dropped, or its
+    /// id belongs to another numbering (made outside the simulation being
+    /// dumped, or inside a simulation for a runtime's dump).
     pub fn len(&self) -> Option<usize> {
         self.len
     }

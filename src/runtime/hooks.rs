@@ -105,11 +105,6 @@ pub(crate) fn install(host: Rc<dyn Host>) -> Result<Installed, Rc<dyn Host>> {
     })
 }
 
-/// Whether a host is installed on this thread.
-pub(crate) fn is_hosted() -> bool {
-    HOST.with(|slot| slot.borrow().is_some())
-}
-
 /// Runs `f` with the host, if any. Shared borrow: a host's method may call
 /// back into the hooks, but never [`install`].
 fn with_host<R>(f: impl FnOnce(Option<&dyn Host>) -> R) -> R {

@@ -23,6 +23,7 @@
 use std::fmt;
 use std::num::NonZeroUsize;
 
+use crate::runtime::task::wait_slot;
 use crate::time::Instant;
 
 /// The words for a process that waits on something hoare does not know.
@@ -40,37 +41,78 @@ pub enum ChannelKind {
     Unbounded,
 }
 
-/// A channel as a wait names it: its id and kind, and both packed ahead
-/// of time (when they fit) into the bits a task's wait slot stores, so a
-/// wait on a channel records one precomputed word. Made once per channel.
+/// A channel as a wait names it: its id and kind, packed (when they fit)
+/// into the bits a task's wait slot stores, so a wait on a channel records
+/// one word the channel computed once. Made by a wait that returns
+/// `Pending` (`chan::Channel::facts`): a copy of that word, or, when the
+/// id and kind do not fit, both spelled out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChannelFacts {
-    pub(crate) id: u64,
-    pub(crate) kind: ChannelKind,
-    /// `task::wait_slot`'s payload for this channel (tag bits clear), or
-    /// `None` if it does not fit.
-    pub(crate) packed: Option<NonZeroUsize>,
+    named: Named,
     /// Made where no host (simulation) was installed: inside a simulation,
     /// a wait on it may be meant to be fed from outside, which a closed
     /// world cannot do. Not packed: only a host's reports use it.
     pub(crate) outside: bool,
 }
 
+/// How [`ChannelFacts`] hold the id and kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    /// `task::wait_slot`'s payload for the channel (tag bits clear).
+    Packed(NonZeroUsize),
+    /// Too large for the payload.
+    Spelled { id: u64, kind: ChannelKind },
+}
+
 impl ChannelFacts {
     pub(crate) fn new(id: u64, kind: ChannelKind) -> ChannelFacts {
+        let named = match wait_slot::pack_channel(id, kind) {
+            Some(packed) => Named::Packed(packed),
+            None => Named::Spelled { id, kind },
+        };
         ChannelFacts {
-            id,
-            kind,
-            packed: crate::runtime::task::wait_slot::pack_channel(id, kind),
+            named,
             outside: false,
         }
     }
 
-    /// The same facts, for a channel made where no host was installed.
-    pub(crate) fn made_outside_a_host(self) -> ChannelFacts {
+    /// The facts of a channel whose id and kind `pack_channel` packed.
+    #[inline]
+    pub(crate) fn packed(packed: NonZeroUsize, outside: bool) -> ChannelFacts {
         ChannelFacts {
-            outside: true,
-            ..self
+            named: Named::Packed(packed),
+            outside,
+        }
+    }
+
+    /// The same facts, for a channel made where no host was installed if
+    /// `outside`.
+    pub(crate) fn made_outside(self, outside: bool) -> ChannelFacts {
+        ChannelFacts { outside, ..self }
+    }
+
+    /// The channel's number.
+    pub(crate) fn id(&self) -> u64 {
+        match self.named {
+            Named::Packed(packed) => wait_slot::unpack_id(packed.get()),
+            Named::Spelled { id, .. } => id,
+        }
+    }
+
+    /// The channel's kind.
+    pub(crate) fn kind(&self) -> ChannelKind {
+        match self.named {
+            Named::Packed(packed) => wait_slot::unpack_kind(packed.get()),
+            Named::Spelled { kind, .. } => kind,
+        }
+    }
+
+    /// The wait slot's payload for the channel, if the facts fit in it.
+    #[inline]
+    pub(crate) fn payload(&self) -> Option<NonZeroUsize> {
+        match self.named {
+            Named::Packed(packed) => Some(packed),
+            Named::Spelled { .. } => None,
         }
     }
 }
@@ -104,8 +146,12 @@ impl fmt::Display for ChannelKind {
 impl fmt::Display for Wait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Wait::Recv(channel) => write!(f, "recv on channel #{} ({})", channel.id, channel.kind),
-            Wait::Send(channel) => write!(f, "send on channel #{} ({})", channel.id, channel.kind),
+            Wait::Recv(channel) => {
+                write!(f, "recv on channel #{} ({})", channel.id(), channel.kind())
+            }
+            Wait::Send(channel) => {
+                write!(f, "send on channel #{} ({})", channel.id(), channel.kind())
+            }
             Wait::Sleep { deadline } => {
                 let left = deadline.saturating_duration_since(crate::time::clock::now());
                 write!(f, "sleep with {left:?} left")

@@ -620,9 +620,25 @@ pub mod __private {
         selection::select_now_and_discard(arms, biased).unwrap_or(DEFAULT)
     }
 
-    /// Never completes.
-    pub fn pending() -> std::future::Pending<()> {
-        std::future::pending()
+    /// Never completes: `select! {}` and a select without arms. Dumps
+    /// and deadlock reports show it as a select with every arm disabled.
+    pub fn pending() -> Forever {
+        Forever
+    }
+
+    /// The future of [`pending`].
+    #[derive(Debug)]
+    pub struct Forever;
+
+    impl Future for Forever {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            crate::runtime::hooks::note_waiting(cx.waker(), || {
+                [crate::runtime::wait::Wait::Forever]
+            });
+            Poll::Pending
+        }
     }
 
     /// The future of a `select!` without `default`.

@@ -216,8 +216,8 @@ fn list<'a>(word: *mut ()) -> &'a WaitList {
 #[inline]
 fn encode(wait: Wait) -> Option<*mut ()> {
     let (tag, payload) = match wait {
-        Wait::Recv(channel) => (RECV, channel.packed?.get()),
-        Wait::Send(channel) => (SEND, channel.packed?.get()),
+        Wait::Recv(channel) => (RECV, channel.payload()?.get()),
+        Wait::Send(channel) => (SEND, channel.payload()?.get()),
         Wait::Sleep { deadline } => (SLEEP, fit(deadline.as_nanos(), PAYLOAD_BITS)?),
         Wait::Join { process } => (JOIN, fit(process, PAYLOAD_BITS)?),
         Wait::Forever => (FOREVER, 0),
@@ -263,13 +263,26 @@ pub(crate) fn pack_channel(channel: u64, kind: ChannelKind) -> Option<NonZeroUsi
 }
 
 fn unpack_channel(payload: usize) -> ChannelFacts {
+    match NonZeroUsize::new(payload) {
+        Some(packed) => ChannelFacts::packed(packed, false),
+        // A rendezvous channel numbered 0: never made, but decodable.
+        None => ChannelFacts::new(0, ChannelKind::Rendezvous),
+    }
+}
+
+/// The id a channel payload ([`pack_channel`]) holds.
+pub(crate) fn unpack_id(payload: usize) -> u64 {
+    (payload >> (KIND_BITS + CAPACITY_BITS)) as u64
+}
+
+/// The kind a channel payload ([`pack_channel`]) holds.
+pub(crate) fn unpack_kind(payload: usize) -> ChannelKind {
     let capacity = (payload >> KIND_BITS) & ((1 << CAPACITY_BITS) - 1);
-    let kind = match payload & ((1 << KIND_BITS) - 1) {
+    match payload & ((1 << KIND_BITS) - 1) {
         0 => ChannelKind::Rendezvous,
         1 => ChannelKind::Bounded(capacity),
         _ => ChannelKind::Unbounded,
-    };
-    ChannelFacts::new((payload >> (KIND_BITS + CAPACITY_BITS)) as u64, kind)
+    }
 }
 
 #[cfg(all(test, not(loom)))]
