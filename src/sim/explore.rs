@@ -18,14 +18,15 @@
 //! the point's backtrack set, as in dynamic partial-order reduction
 //! (Flanagan and Godefroid, "Dynamic partial-order reduction for model
 //! checking software", POPL 2005). After each run, for each step `j` of a
-//! process `p` it finds the latest earlier step `i` of another process that
-//! is dependent with `j` (see `footprint`), may be reordered with it (no
-//! time jump between them) and does not happen before `p`'s previous step
-//! (vector clocks over the dependences, program order and spawning); then
-//! `p` joins the backtrack set of the choice before `i`, or, if `p` was not
-//! runnable there, every runnable process does. A run that ends with the
-//! main future's completion (dependent with everything) adds every process
-//! still runnable before that last step. Other choices (a select's arm
+//! process `p` it finds the earlier steps `i` of other processes that are
+//! dependent with `j` (see `footprint`), may be reordered with it (no
+//! time jump between them) and do not happen before `p`'s previous step
+//! (vector clocks over the dependences, program order and spawning): each
+//! such step after `p`'s previous step, and the latest one before it (see
+//! below); then `p` joins the backtrack set of the choice before `i`, or,
+//! if `p` was not runnable there, every runnable process does. A run that
+//! ends with the main future's completion (dependent with everything) adds
+//! every process still runnable before that last step. Other choices (a select's arm
 //! order, same-instant timers, `buggify!`) have every option in their
 //! backtrack set, and the step that makes one counts as dependent with
 //! every other step; except a select's order that could not change the
@@ -55,6 +56,18 @@
 //!   class, and a select over independent channels does not multiply the
 //!   schedules by the orders of its arms. (This plays the part of a sleep
 //!   set for arm orders: the other options are known to repeat the run.)
+//! * **Every race since the process's previous step.** Flanagan and
+//!   Godefroid look for the latest race of a process's next step at every
+//!   state of the run, not only where the step ran. So for step `j` of
+//!   `p`, every race with a step after `p`'s previous step (or its
+//!   spawning) is reversed, each of them the latest at the state just
+//!   after it, and before that only the latest one. Reversing only the
+//!   latest race of `j` loses schedules when `p` waited meanwhile (it
+//!   could not run before the step that woke it, or before the steps of a
+//!   process it joined): the generated programs of the tests found a send
+//!   racing a close made after a join, and a main future's last step
+//!   (dependent with every step) racing a close behind a yielding
+//!   process's steps, where every run with the other order was missed.
 //! * **No sleep sets** for process choices. The backtrack sets alone are
 //!   sound; sleep sets would only save further runs.
 //!
@@ -374,6 +387,15 @@ fn add_backtracks(
                 .filter(|&&during| during > 0)
                 .map(|&during| &clocks[during as usize - 1]),
         };
+        // The steps after `process`'s previous step (or its spawning).
+        let window = match previous_of.get(&process) {
+            Some(&previous) => previous,
+            None => footprints
+                .spawned_during
+                .get(&process)
+                .map_or(0, |&during| during as usize)
+                .saturating_sub(1),
+        };
         for i in (0..j).rev() {
             if steps[i + 1].after_jump {
                 break;
@@ -400,7 +422,14 @@ fn add_backtracks(
                     add_at(path, start, process);
                 }
             }
-            break;
+            // Flanagan and Godefroid look for the latest race of
+            // `process`'s next step at every state of the run, not only
+            // where the step ran: so every race with a step after
+            // `process`'s previous one counts (at the state just after
+            // it, it was the latest), and before that, the latest one.
+            if i <= window {
+                break;
+            }
         }
         previous_of.insert(process, j);
     }
@@ -453,6 +482,9 @@ fn happens_before(footprints: &Footprints) -> Vec<BTreeMap<u64, usize>> {
     }
     clocks
 }
+
+#[cfg(test)]
+mod generated;
 
 #[cfg(test)]
 mod tests {
@@ -643,6 +675,63 @@ mod tests {
             .clone();
         config.reduce = reduce;
         config
+    }
+
+    /// Found by the generated programs (`generated`): the main future's
+    /// send races a close that a process can make only once a join
+    /// returns, and the joined process's end is in turn ordered by a race
+    /// on a second channel. Every run where the close comes first has the
+    /// two closes of the second channel in the other order too.
+    async fn a_close_behind_a_join_racing_a_send() -> Vec<u32> {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let (other_tx, other_rx) = chan::bounded::<u32>(1);
+        let first = crate::spawn(async move { other_rx.close() });
+        let second = crate::spawn(async move { other_tx.close() });
+        let third = crate::spawn(async move {
+            let first = first.await.unwrap();
+            (first, rx.close())
+        });
+        let second = second.await.unwrap();
+        let sent = tx.send(1).await.is_ok();
+        let (first, third) = third.await.unwrap();
+        [sent, first, second, third].map(u32::from).to_vec()
+    }
+
+    #[test]
+    fn a_step_enabled_by_a_join_still_races_the_steps_before_the_join() {
+        assert_reduction_keeps_results(
+            a_close_behind_a_join_racing_a_send,
+            &[Some(0), Some(1), Some(2), None],
+        );
+    }
+
+    /// Found by the generated programs too: the main future waits for a
+    /// process that only yields, then sends on a channel that another
+    /// process closes, in its last step. The race of that step with the
+    /// close lies behind the yielding process's steps, which the last
+    /// step (dependent with every step) also races with.
+    async fn a_send_behind_a_join_of_a_yielding_process() -> Vec<u32> {
+        let (tx, _rx) = chan::bounded::<u32>(1);
+        let closer = {
+            let tx = tx.clone();
+            crate::spawn(async move { tx.close() })
+        };
+        let yielder = crate::spawn(async {
+            crate::yield_now().await;
+            crate::yield_now().await;
+        });
+        yielder.await.unwrap();
+        let sent = tx.try_send(1).is_ok();
+        let closed = closer.await.unwrap();
+        [sent, closed].map(u32::from).to_vec()
+    }
+
+    #[test]
+    fn a_step_races_every_step_made_while_its_process_waited() {
+        assert_reduction_keeps_results(
+            a_send_behind_a_join_of_a_yielding_process,
+            &[Some(0), Some(1), Some(2), None],
+        );
     }
 
     #[test]
