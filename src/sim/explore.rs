@@ -42,7 +42,12 @@
 //!   "Bounded partial-order reduction" (OOPSLA 2013), `p` is also added
 //!   where that run of steps began. Their soundness argument is for
 //!   preemption bounding; we apply the rule to our deviation bound without
-//!   a proof of our own, and test it against the unreduced search.
+//!   a proof of our own, and test it against the unreduced search. That
+//!   test found the rule too narrow: the cheap way into a reversed race
+//!   can be a preemption at any earlier choice where `p` could run (at
+//!   another process's yield, with the default choices after it doing
+//!   the rest), so under a bound `p` is also added at every choice since
+//!   its previous step where it was runnable.
 //! * **Inert select orders.** A select's order decides only which of
 //!   several ready arms wins, and where two of its arms wait in one
 //!   channel's queue, which is served first. The selection reports, once
@@ -421,6 +426,18 @@ fn add_backtracks(
                 if start < i {
                     add_at(path, start, process);
                 }
+                // And wherever `process` was runnable between its
+                // previous step and `i`: a preemption there may be the
+                // cheaper way into the reversed race (at a yield of
+                // another process, say, with the default choices after it
+                // doing the rest).
+                for k in window + 1..i {
+                    if let Some(&node) = node_at_step.get(&(k as u64 + 1)) {
+                        if path[node].options.contains(&process) {
+                            path[node].backtrack.insert(process);
+                        }
+                    }
+                }
             }
             // Flanagan and Godefroid look for the latest race of
             // `process`'s next step at every state of the run, not only
@@ -731,6 +748,49 @@ mod tests {
         assert_reduction_keeps_results(
             a_send_behind_a_join_of_a_yielding_process,
             &[Some(0), Some(1), Some(2), None],
+        );
+    }
+
+    /// Found by the generated programs (seed 1886), at bound 2 only. The
+    /// run that matters preempts `P1` at its yield for `P2` (whose
+    /// `try_recv` is the only receiver of `a`, so its end closes `a`
+    /// before the main future's send on it), and then needs no third
+    /// deviation: the main future fills `b` and waits, and `P3`, the
+    /// lowest-numbered process, takes `P1`'s value. `P2` races with no
+    /// step at that yield; it races with the main future's later send.
+    async fn a_race_reached_by_preempting_at_an_earlier_yield() -> Vec<u32> {
+        let (a_tx, a_rx) = chan::bounded::<u32>(2);
+        let (b_tx, b_rx) = chan::bounded::<u32>(2);
+        let p3 = {
+            let b_rx = b_rx.clone();
+            crate::spawn(async move { b_rx.recv().await.unwrap_or(0) })
+        };
+        let p2 = crate::spawn(async move { a_rx.try_recv().unwrap_or(0) });
+        let p1 = {
+            let (a_tx, b_tx) = (a_tx.clone(), b_tx.clone());
+            crate::spawn(async move {
+                let arm = crate::select! {
+                    send(b_tx, 110) -> _ => 1,
+                    send(a_tx, 110) -> _ => 2,
+                };
+                crate::yield_now().await;
+                (arm, b_rx.recv().await.unwrap_or(0))
+            })
+        };
+        crate::yield_now().await;
+        b_tx.send(101).await.unwrap();
+        b_tx.send(102).await.unwrap();
+        let sent = u32::from(a_tx.send(103).await.is_ok());
+        drop((a_tx, b_tx));
+        let (arm, got) = p1.await.unwrap();
+        vec![sent, arm, got, p2.await.unwrap(), p3.await.unwrap()]
+    }
+
+    #[test]
+    fn under_a_bound_a_race_is_also_reversed_at_the_earlier_choices() {
+        assert_reduction_keeps_results(
+            a_race_reached_by_preempting_at_an_earlier_yield,
+            &[Some(0), Some(1), Some(2), Some(3), None],
         );
     }
 
