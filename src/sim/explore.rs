@@ -18,14 +18,15 @@
 //! the point's backtrack set, as in dynamic partial-order reduction
 //! (Flanagan and Godefroid, "Dynamic partial-order reduction for model
 //! checking software", POPL 2005). After each run, for each step `j` of a
-//! process `p` it finds the latest earlier step `i` of another process that
-//! is dependent with `j` (see `footprint`), may be reordered with it (no
-//! time jump between them) and does not happen before `p`'s previous step
-//! (vector clocks over the dependences, program order and spawning); then
-//! `p` joins the backtrack set of the choice before `i`, or, if `p` was not
-//! runnable there, every runnable process does. A run that ends with the
-//! main future's completion (dependent with everything) adds every process
-//! still runnable before that last step. Other choices (a select's arm
+//! process `p` it finds the earlier steps `i` of other processes that are
+//! dependent with `j` (see `footprint`), may be reordered with it (no
+//! time jump between them) and do not happen before `p`'s previous step
+//! (vector clocks over the dependences, program order and spawning): each
+//! such step after `p`'s previous step, and the latest one before it (see
+//! below); then `p` joins the backtrack set of the choice before `i`, or,
+//! if `p` was not runnable there, every runnable process does. A run that
+//! ends with the main future's completion (dependent with everything) adds
+//! every process still runnable before that last step. Other choices (a select's arm
 //! order, same-instant timers, `buggify!`) have every option in their
 //! backtrack set, and the step that makes one counts as dependent with
 //! every other step; except a select's order that could not change the
@@ -41,7 +42,12 @@
 //!   "Bounded partial-order reduction" (OOPSLA 2013), `p` is also added
 //!   where that run of steps began. Their soundness argument is for
 //!   preemption bounding; we apply the rule to our deviation bound without
-//!   a proof of our own, and test it against the unreduced search.
+//!   a proof of our own, and test it against the unreduced search. That
+//!   test found the rule too narrow: the cheap way into a reversed race
+//!   can be a preemption at any earlier choice where `p` could run (at
+//!   another process's yield, with the default choices after it doing
+//!   the rest), so under a bound `p` is also added at every choice since
+//!   its previous step where it was runnable.
 //! * **Inert select orders.** A select's order decides only which of
 //!   several ready arms wins, and where two of its arms wait in one
 //!   channel's queue, which is served first. The selection reports, once
@@ -55,6 +61,18 @@
 //!   class, and a select over independent channels does not multiply the
 //!   schedules by the orders of its arms. (This plays the part of a sleep
 //!   set for arm orders: the other options are known to repeat the run.)
+//! * **Every race since the process's previous step.** Flanagan and
+//!   Godefroid look for the latest race of a process's next step at every
+//!   state of the run, not only where the step ran. So for step `j` of
+//!   `p`, every race with a step after `p`'s previous step (or its
+//!   spawning) is reversed, each of them the latest at the state just
+//!   after it, and before that only the latest one. Reversing only the
+//!   latest race of `j` loses schedules when `p` waited meanwhile (it
+//!   could not run before the step that woke it, or before the steps of a
+//!   process it joined): the generated programs of the tests found a send
+//!   racing a close made after a join, and a main future's last step
+//!   (dependent with every step) racing a close behind a yielding
+//!   process's steps, where every run with the other order was missed.
 //! * **No sleep sets** for process choices. The backtrack sets alone are
 //!   sound; sleep sets would only save further runs.
 //!
@@ -374,6 +392,15 @@ fn add_backtracks(
                 .filter(|&&during| during > 0)
                 .map(|&during| &clocks[during as usize - 1]),
         };
+        // The steps after `process`'s previous step (or its spawning).
+        let window = match previous_of.get(&process) {
+            Some(&previous) => previous,
+            None => footprints
+                .spawned_during
+                .get(&process)
+                .map_or(0, |&during| during as usize)
+                .saturating_sub(1),
+        };
         for i in (0..j).rev() {
             if steps[i + 1].after_jump {
                 break;
@@ -399,8 +426,27 @@ fn add_backtracks(
                 if start < i {
                     add_at(path, start, process);
                 }
+                // And wherever `process` was runnable between its
+                // previous step and `i`: a preemption there may be the
+                // cheaper way into the reversed race (at a yield of
+                // another process, say, with the default choices after it
+                // doing the rest).
+                for k in window + 1..i {
+                    if let Some(&node) = node_at_step.get(&(k as u64 + 1)) {
+                        if path[node].options.contains(&process) {
+                            path[node].backtrack.insert(process);
+                        }
+                    }
+                }
             }
-            break;
+            // Flanagan and Godefroid look for the latest race of
+            // `process`'s next step at every state of the run, not only
+            // where the step ran: so every race with a step after
+            // `process`'s previous one counts (at the state just after
+            // it, it was the latest), and before that, the latest one.
+            if i <= window {
+                break;
+            }
         }
         previous_of.insert(process, j);
     }
@@ -453,6 +499,9 @@ fn happens_before(footprints: &Footprints) -> Vec<BTreeMap<u64, usize>> {
     }
     clocks
 }
+
+#[cfg(test)]
+mod generated;
 
 #[cfg(test)]
 mod tests {
@@ -643,6 +692,106 @@ mod tests {
             .clone();
         config.reduce = reduce;
         config
+    }
+
+    /// Found by the generated programs (`generated`): the main future's
+    /// send races a close that a process can make only once a join
+    /// returns, and the joined process's end is in turn ordered by a race
+    /// on a second channel. Every run where the close comes first has the
+    /// two closes of the second channel in the other order too.
+    async fn a_close_behind_a_join_racing_a_send() -> Vec<u32> {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let (other_tx, other_rx) = chan::bounded::<u32>(1);
+        let first = crate::spawn(async move { other_rx.close() });
+        let second = crate::spawn(async move { other_tx.close() });
+        let third = crate::spawn(async move {
+            let first = first.await.unwrap();
+            (first, rx.close())
+        });
+        let second = second.await.unwrap();
+        let sent = tx.send(1).await.is_ok();
+        let (first, third) = third.await.unwrap();
+        [sent, first, second, third].map(u32::from).to_vec()
+    }
+
+    #[test]
+    fn a_step_enabled_by_a_join_still_races_the_steps_before_the_join() {
+        assert_reduction_keeps_results(
+            a_close_behind_a_join_racing_a_send,
+            &[Some(0), Some(1), Some(2), None],
+        );
+    }
+
+    /// Found by the generated programs too: the main future waits for a
+    /// process that only yields, then sends on a channel that another
+    /// process closes, in its last step. The race of that step with the
+    /// close lies behind the yielding process's steps, which the last
+    /// step (dependent with every step) also races with.
+    async fn a_send_behind_a_join_of_a_yielding_process() -> Vec<u32> {
+        let (tx, _rx) = chan::bounded::<u32>(1);
+        let closer = {
+            let tx = tx.clone();
+            crate::spawn(async move { tx.close() })
+        };
+        let yielder = crate::spawn(async {
+            crate::yield_now().await;
+            crate::yield_now().await;
+        });
+        yielder.await.unwrap();
+        let sent = tx.try_send(1).is_ok();
+        let closed = closer.await.unwrap();
+        [sent, closed].map(u32::from).to_vec()
+    }
+
+    #[test]
+    fn a_step_races_every_step_made_while_its_process_waited() {
+        assert_reduction_keeps_results(
+            a_send_behind_a_join_of_a_yielding_process,
+            &[Some(0), Some(1), Some(2), None],
+        );
+    }
+
+    /// Found by the generated programs (seed 1886), at bound 2 only. The
+    /// run that matters preempts `P1` at its yield for `P2` (whose
+    /// `try_recv` is the only receiver of `a`, so its end closes `a`
+    /// before the main future's send on it), and then needs no third
+    /// deviation: the main future fills `b` and waits, and `P3`, the
+    /// lowest-numbered process, takes `P1`'s value. `P2` races with no
+    /// step at that yield; it races with the main future's later send.
+    async fn a_race_reached_by_preempting_at_an_earlier_yield() -> Vec<u32> {
+        let (a_tx, a_rx) = chan::bounded::<u32>(2);
+        let (b_tx, b_rx) = chan::bounded::<u32>(2);
+        let p3 = {
+            let b_rx = b_rx.clone();
+            crate::spawn(async move { b_rx.recv().await.unwrap_or(0) })
+        };
+        let p2 = crate::spawn(async move { a_rx.try_recv().unwrap_or(0) });
+        let p1 = {
+            let (a_tx, b_tx) = (a_tx.clone(), b_tx.clone());
+            crate::spawn(async move {
+                let arm = crate::select! {
+                    send(b_tx, 110) -> _ => 1,
+                    send(a_tx, 110) -> _ => 2,
+                };
+                crate::yield_now().await;
+                (arm, b_rx.recv().await.unwrap_or(0))
+            })
+        };
+        crate::yield_now().await;
+        b_tx.send(101).await.unwrap();
+        b_tx.send(102).await.unwrap();
+        let sent = u32::from(a_tx.send(103).await.is_ok());
+        drop((a_tx, b_tx));
+        let (arm, got) = p1.await.unwrap();
+        vec![sent, arm, got, p2.await.unwrap(), p3.await.unwrap()]
+    }
+
+    #[test]
+    fn under_a_bound_a_race_is_also_reversed_at_the_earlier_choices() {
+        assert_reduction_keeps_results(
+            a_race_reached_by_preempting_at_an_earlier_yield,
+            &[Some(0), Some(1), Some(2), Some(3), None],
+        );
     }
 
     #[test]
