@@ -105,3 +105,73 @@ fn a_waker_whose_clone_panics_leaves_the_channel_usable() {
         );
     });
 }
+
+/// A waker whose `wake` panics; its clones do too.
+struct PanicsOnWake;
+
+impl std::task::Wake for PanicsOnWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("a waker's wake panicked");
+    }
+}
+
+/// A waker that counts its wakes.
+struct CountsWakes(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountsWakes {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Whichever flavour, a close whose first wake-up panics still wakes
+/// every other waiter (they are closed, and would otherwise sleep for
+/// ever), then passes the panic on to the closer.
+#[test]
+fn a_panicking_wake_in_close_does_not_strand_the_other_waiters() {
+    use std::sync::Arc;
+    for capacity in [Some(0), Some(1), Some(3), None] {
+        let (tx, rx) = match capacity {
+            Some(n) => chan::bounded::<u8>(n),
+            None => chan::unbounded::<u8>(),
+        };
+        let rx2 = rx.clone();
+        let counter = Arc::new(CountsWakes(std::sync::atomic::AtomicUsize::new(0)));
+        let bad = Waker::from(Arc::new(PanicsOnWake));
+        let good = Waker::from(counter.clone());
+        let mut first = Box::pin(rx.recv());
+        let mut second = Box::pin(rx2.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&bad))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&good))
+            .is_pending());
+        let mut closed = Box::pin(tx.closed());
+        assert!(closed
+            .as_mut()
+            .poll(&mut Context::from_waker(&bad))
+            .is_pending());
+        let mut closed_too = Box::pin(tx.closed());
+        assert!(closed_too
+            .as_mut()
+            .poll(&mut Context::from_waker(&good))
+            .is_pending());
+        let outcome = catch_unwind(AssertUnwindSafe(|| tx.close()));
+        assert!(
+            outcome.is_err(),
+            "{capacity:?}: the wake's panic reaches the closer"
+        );
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            2,
+            "{capacity:?}: the other receive and the other `closed()` are woken"
+        );
+        let noop = noop_waker();
+        let mut cx = Context::from_waker(&noop);
+        assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(Err(_))));
+        assert!(closed_too.as_mut().poll(&mut cx).is_ready());
+    }
+}

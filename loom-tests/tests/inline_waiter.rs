@@ -13,8 +13,9 @@
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
-use hoare::chan::{self, RecvError, SendError, TryRecvError};
+use hoare::chan::{self, RecvError, SendError, SendTimeoutError, TryRecvError};
 use loom::thread;
 use loom_tests::DropCounter;
 
@@ -24,8 +25,8 @@ use loom_tests::DropCounter;
 /// whichever arrives first.
 ///
 /// Shown able to fail: completing the receive as closed instead of done in
-/// `InlineRef::hand_over` (`waiter.finish(DONE, ..)` made
-/// `waiter.finish(CLOSED, ..)`) makes the woken receive wait again beside a
+/// `InlineRef::hand_over` (`self.finish(DONE, ..)` made
+/// `self.finish(CLOSED, ..)`) makes the woken receive wait again beside a
 /// sender that has finished (loom deadlock).
 #[test]
 fn waiting_plain_receive_is_handed_the_value() {
@@ -198,7 +199,10 @@ fn close_wakes_a_waiting_plain_receive() {
 ///
 /// Shown able to fail: the same change as for
 /// `close_wakes_a_waiting_plain_receive` leaves the send parked (loom
-/// deadlock).
+/// deadlock). Publishing the outcome before taking the waker out
+/// (`InlineWaiter::finish` storing the state first) lets the send return
+/// and free its waiter while the closer still reads the waker: the
+/// waiter's drop touches its cells under loom, and loom reports the race.
 #[test]
 fn close_wakes_a_waiting_plain_send_with_its_value() {
     loom::model(|| {
@@ -206,5 +210,102 @@ fn close_wakes_a_waiting_plain_send_with_its_value() {
         let sender = thread::spawn(move || tx.send_blocking(3));
         drop(rx);
         assert_eq!(sender.join().unwrap(), Err(SendError(3)));
+    });
+}
+
+/// A send whose deadline has passed withdraws (`SendFuture::withdraw`)
+/// while a receive takes its offer: the send reports `Ok` exactly when
+/// the receive got the value, and the value is dropped exactly once.
+#[test]
+fn timed_send_withdrawing_races_a_receive() {
+    loom::model(|| {
+        let drops = DropCounter::new();
+        let (tx, rx) = chan::bounded(0);
+        let value = drops.value();
+        let keep_open = tx.clone();
+        let sender = thread::spawn(move || match tx.send_timeout(value, Duration::ZERO) {
+            Ok(()) => true,
+            Err(SendTimeoutError::Timeout(value)) => {
+                drop(value);
+                false
+            }
+            Err(SendTimeoutError::Closed(_)) => panic!("the channel was kept open"),
+        });
+        let received = rx.try_recv();
+        let sent = sender.join().unwrap();
+        match received {
+            Ok(value) => {
+                assert!(sent, "received, but the send reported a timeout");
+                drop(value);
+            }
+            Err(TryRecvError::Empty) => assert!(!sent, "reported sent, never received"),
+            Err(TryRecvError::Closed) => panic!("the channel was kept open"),
+        }
+        drop(keep_open);
+        assert_eq!(drops.drops(), 1);
+    });
+}
+
+/// A plain receive is handed a value while the channel closes and the
+/// receive is dropped, all racing: the value is received once or dropped
+/// once, and a receive after the close drains what was given back.
+#[test]
+fn close_racing_a_hand_off_and_the_receive_drop_loses_nothing() {
+    loom::model(|| {
+        let drops = DropCounter::new();
+        let (tx, rx) = chan::bounded(0);
+        let plain_rx = rx.clone();
+        let plain = thread::spawn(move || {
+            let mut recv = pin!(plain_rx.recv());
+            match recv.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(Ok(value)) => {
+                    drop(value);
+                    1
+                }
+                _ => 0,
+            }
+        });
+        let closer_tx = tx.clone();
+        let closer = thread::spawn(move || {
+            closer_tx.close();
+        });
+        let sent = tx.try_send(drops.value()).is_ok();
+        let got_directly = plain.join().unwrap();
+        closer.join().unwrap();
+        let mut later = 0;
+        while let Ok(value) = rx.try_recv() {
+            drop(value);
+            later += 1;
+        }
+        assert_eq!(got_directly + later, usize::from(sent));
+        assert_eq!(drops.drops(), 1);
+    });
+}
+
+/// A plain receive that was handed a value and is dropped before returning
+/// it gives the value to a second plain receive waiting in the queue.
+///
+/// Shown able to fail: keeping every given-back value in `leftovers`
+/// (`give_back_locked` not trying `hand_to_receiver` first) strands the
+/// second receive, which waits with the value beside it (loom deadlock).
+#[test]
+fn dropped_plain_receive_passes_the_value_to_a_waiting_plain_receive() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let first_rx = rx.clone();
+        let first = thread::spawn(move || {
+            let mut recv = pin!(first_rx.recv());
+            recv.as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_ready()
+        });
+        let second = thread::spawn(move || rx.recv_blocking());
+        tx.send_blocking(9).unwrap();
+        let first_got = first.join().unwrap();
+        if first_got {
+            tx.send_blocking(10).unwrap();
+        }
+        let got = second.join().unwrap().unwrap();
+        assert_eq!(got, if first_got { 10 } else { 9 });
     });
 }

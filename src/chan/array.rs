@@ -403,8 +403,15 @@ impl<T, S: Spacing> Ring<T, S> {
         let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
         let closed_now = tail & self.mark_bit == 0;
         if closed_now {
-            self.senders.notify_all();
+            // Both queues, even if a waker panics while the first is woken
+            // (each queue wakes all of its own: `waiter::wake_each`).
+            let senders = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.senders.notify_all()
+            }));
             self.receivers.notify_all();
+            if let Err(panic) = senders {
+                std::panic::resume_unwind(panic);
+            }
         }
         closed_now
     }

@@ -100,9 +100,7 @@ impl CloseWaiters {
         let entries = std::mem::take(&mut self.list.lock().entries);
         self.registered.fetch_sub(entries.len(), Ordering::Relaxed);
         // Wake outside the lock.
-        for (_, waker) in entries {
-            waker.wake();
-        }
+        super::waiter::wake_each(entries, |(_, waker)| waker.wake());
     }
 }
 

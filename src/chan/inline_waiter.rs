@@ -26,6 +26,9 @@
 //!    └──────────────────────────────────────────┘ │ lock: complete / close
 //!                                                 ▼
 //!                                           DONE | CLOSED
+//!                                                 │
+//!   IDLE ◀────────────────────────────────────────┘
+//!          owner, without the lock: reset (after reading the outcome)
 //! ```
 //!
 //! * `IDLE`: not in any queue. Only the owner touches the waiter (a
@@ -36,9 +39,12 @@
 //! * `CLOSED`: the channel closed while it waited: a receive's slot is
 //!   empty, a send's slot still holds its offer.
 //!
-//! Every transition happens under the lock of the channel whose queue
-//! holds (or will hold) the pointer; the owner may read the state without
-//! the lock.
+//! Every transition into or out of `WAITING` happens under the lock of the
+//! channel whose queue holds (or will hold) the pointer; the owner may read
+//! the state without the lock. The one move made without it is the
+//! owner's reset from `DONE` or `CLOSED` back to `IDLE`, once it has read
+//! the outcome: the waiter is then in no queue and no counterpart holds
+//! its pointer, so no one else reads the state.
 //!
 //! # Who may touch the slot and the waker
 //!
@@ -239,6 +245,15 @@ impl<T> Drop for InlineWaiter<T> {
                 "hoare: an inline waiter was freed while a queue points at it"
             );
         }
+        // Under loom, freeing the waiter counts as a write to its cells, so
+        // a counterpart that touches them after publishing the outcome (the
+        // use-after-free this protocol exists to rule out) is a race loom
+        // reports; dropping the fields alone is invisible to it.
+        #[cfg(loom)]
+        {
+            self.slot.with_mut(|_| ());
+            self.waker.with_mut(|_| ());
+        }
     }
 }
 
@@ -279,7 +294,8 @@ impl<T> InlineRef<T> {
         let waiter = unsafe { self.0.as_ref() };
         // SAFETY: rule 2.
         waiter.slot.with_mut(|slot| unsafe { *slot = Some(value) });
-        waiter.finish(DONE, channel)
+        // SAFETY: as above; `waiter` is not used again.
+        unsafe { self.finish(DONE, channel) }
     }
 
     /// Counterpart side: takes a waiting send's offer and completes it.
@@ -295,7 +311,8 @@ impl<T> InlineRef<T> {
             .slot
             .with_mut(|slot| unsafe { (*slot).take() })
             .expect("hoare: a waiting send's slot holds its offer");
-        (value, waiter.finish(DONE, channel))
+        // SAFETY: as in `hand_over`; `waiter` is not used again.
+        (value, unsafe { self.finish(DONE, channel) })
     }
 
     /// Counterpart side (`close`): wakes the waiter without completing it.
@@ -305,19 +322,27 @@ impl<T> InlineRef<T> {
     /// As for [`Self::hand_over`].
     pub(crate) unsafe fn close(self, channel: u64) -> Wakeup {
         // SAFETY: as in `hand_over`.
-        unsafe { self.0.as_ref() }.finish(CLOSED, channel)
+        unsafe { self.finish(CLOSED, channel) }
     }
-}
 
-impl<T> InlineWaiter<T> {
     /// The counterpart's last steps: takes the waker out, then publishes
-    /// `state`. Nothing may touch the waiter afterwards.
-    fn finish(&self, state: usize, channel: u64) -> Wakeup {
-        // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`.
-        let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+    /// `state`. Nothing may touch the waiter afterwards, and no reference
+    /// to it outlives the store: the owner may free it the moment it sees
+    /// the new state, so the store goes through the raw pointer (a `&self`
+    /// argument would still be live after it, as in rust-lang/rust#55005).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::hand_over`].
+    unsafe fn finish(self, state: usize, channel: u64) -> Wakeup {
+        let waiter = self.0.as_ptr();
+        // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`,
+        // so the owner keeps the waiter alive and in place until the store.
+        let waker = unsafe { (*waiter).waker.with_mut(|slot| (*slot).take()) };
         // Release pairs with the owner's Acquire in `observe`: the slot
         // write (or take) and the waker's take happen before it.
-        self.state.store(state, Ordering::Release);
+        // SAFETY: as above; this store is the last use of the pointer.
+        unsafe { (*waiter).state.store(state, Ordering::Release) };
         Wakeup { waker, channel }
     }
 }

@@ -42,6 +42,11 @@
 //!   slot in the instant before the hand-off; the waiting sender then
 //!   waits again at the head of the queue.) A sender whose value was moved
 //!   has sent, even if its future is dropped before it is polled again.
+//!   One exception, on rendezvous channels only: a receive that was handed
+//!   a value and is then dropped before returning it (cancelled by a
+//!   timeout, or a losing `select!` branch) gives the value back to the
+//!   channel, and messages received in the meantime, or given back by
+//!   other such receives dropped earlier, may come before it.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop
@@ -271,16 +276,25 @@ impl<T> Channel<T> {
 
     fn close(&self) -> bool {
         self.touch();
-        let closed_now = match &self.flavour {
-            Flavour::Zero(channel) => channel.close(),
-            Flavour::Array(channel) => channel.close(),
-            Flavour::SmallArray(channel) => channel.close(),
-            Flavour::List(channel) => channel.close(),
-        };
-        if closed_now {
+        // The flavour's wake-ups run wakers, foreign code that may panic:
+        // the `closed()` futures are woken all the same, then the panic
+        // goes on to the caller (the close itself is done by then).
+        let closed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &self.flavour {
+                Flavour::Zero(channel) => channel.close(),
+                Flavour::Array(channel) => channel.close(),
+                Flavour::SmallArray(channel) => channel.close(),
+                Flavour::List(channel) => channel.close(),
+            }));
+        // A panic came from a wake-up, after the flavour was marked closed
+        // by this call (a call that finds it closed wakes no one).
+        if closed.as_ref().map_or(true, |closed_now| *closed_now) {
             self.close_waiters.wake_all();
         }
-        closed_now
+        match closed {
+            Ok(closed_now) => closed_now,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     fn discard_all(&self) {

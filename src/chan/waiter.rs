@@ -421,6 +421,23 @@ impl<T> Entry<T> {
     }
 }
 
+/// Runs `wake` on each of `items`, all of them even if one panics: a
+/// waker's `wake` is foreign code, and a waiter that a close has already
+/// selected (or an inline waiter it has already closed) sleeps for ever if
+/// it is not woken. The first panic is resumed once every item was woken.
+pub(crate) fn wake_each<I: IntoIterator>(items: I, mut wake: impl FnMut(I::Item)) {
+    let mut first_panic = None;
+    for item in items {
+        let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wake(item)));
+        if let Err(panic) = woken {
+            first_panic.get_or_insert(panic);
+        }
+    }
+    if let Some(panic) = first_panic {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Wakes `token`'s owner on behalf of `channel` (named to the simulation,
 /// which reports a wake from outside it).
 fn wake_from(token: &Token, channel: u64) {
@@ -647,8 +664,6 @@ impl<W: Waiter> WaitQueue<W> {
                 .filter(|entry| entry.token().try_select(entry.arm()))
                 .collect()
         };
-        for entry in drained {
-            wake_from(entry.token(), entry.channel());
-        }
+        wake_each(drained, |entry| wake_from(entry.token(), entry.channel()));
     }
 }

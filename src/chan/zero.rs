@@ -23,8 +23,16 @@
 //!   `leftovers`, which later receives drain first: a sent value is never
 //!   lost. Invariant: `leftovers` is non-empty only while no receiver
 //!   waits (a waiting receiver would have been handed the value).
-//! * **Close** selects every waiter without touching slots; each then
-//!   retries, and sees the channel closed (senders get their value back).
+//! * **Close** selects every select arm's entry without touching slots;
+//!   each then retries, and sees the channel closed (senders get their
+//!   value back). A plain operation's inline waiter is marked `CLOSED`
+//!   instead: a plain send finds its offer still in its slot and fails
+//!   with it, a plain receive finds its slot empty and fails.
+//! * **Order of given-back values.** Values given back by receives dropped
+//!   after a hand-off go to the back of `leftovers` in the order the
+//!   receives were dropped, not the order they were sent: two receives
+//!   handed 1 and then 2 and dropped in the reverse order leave 2 before
+//!   1. The public docs state this exception to per-sender order.
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
@@ -45,7 +53,7 @@ use std::task::{Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::inline_waiter::{InlineRef, InlineWaiter, Observed, Wakeup};
-use super::waiter::{Entry, Token};
+use super::waiter::{wake_each, Entry, Token};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
@@ -361,9 +369,7 @@ impl<T> Rendezvous<T> {
                 })
                 .collect()
         };
-        for waiter in woken {
-            waiter.wake();
-        }
+        wake_each(woken, Woken::wake);
         true
     }
 
