@@ -1126,12 +1126,14 @@ fn rendezvous<T>(channel: &Channel<T>) -> &zero::Rendezvous<T> {
 /// Runs one step of a plain operation on a rendezvous channel with the
 /// runtime's bookkeeping around it: the cooperative budget, the host's
 /// note of the channel touched, and what the process waits on while
-/// pending (dumps, deadlock reports).
+/// pending (dumps, deadlock reports). `wait` names the operation; the
+/// channel's facts are read for it only when the step has to wait, not on
+/// a step that completes.
 #[inline]
 fn poll_inline<T, R>(
     channel: &Channel<T>,
     cx: &mut Context<'_>,
-    wait: Wait,
+    wait: fn(ChannelFacts) -> Wait,
     step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
 ) -> Poll<R> {
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
@@ -1145,7 +1147,7 @@ fn poll_inline<T, R>(
         }
         Poll::Pending => {
             channel.watch();
-            crate::runtime::hooks::note_waiting(cx.waker(), || [wait]);
+            crate::runtime::hooks::note_waiting(cx.waker(), || [wait(channel.facts())]);
             Poll::Pending
         }
     }
@@ -1161,7 +1163,7 @@ impl<T> Future for SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Send(channel.facts()), |zero, waker| {
+                poll_inline(channel, cx, Wait::Send, |zero, waker| {
                     // SAFETY: `waiter` is pinned in this future, serves
                     // this channel only, and `Drop` cancels it before
                     // freeing it.
@@ -1299,7 +1301,7 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Recv(channel.facts()), |zero, waker| {
+                poll_inline(channel, cx, Wait::Recv, |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
                     unsafe { zero.poll_recv(waiter, waker) }
                 })
