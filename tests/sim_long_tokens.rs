@@ -235,3 +235,66 @@ fn a_malformed_seeded_token_makes_replay_panic_with_the_reason() {
         );
     }
 }
+
+/// Two workers that take `steps / 2` turns each, counting how often the
+/// turn passes from one to the other; the run fails when it passed at
+/// least `switches` times. A failure that needs thousands of deviations.
+async fn many_switches(steps: u64, switches: u64) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    let last = Arc::new(AtomicU64::new(0));
+    let passed = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (1..=2)
+        .map(|id| {
+            let (last, passed) = (last.clone(), passed.clone());
+            hoare::spawn(async move {
+                for _ in 0..steps / 2 {
+                    if last.swap(id, Ordering::Relaxed) != id {
+                        passed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    hoare::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let passed = passed.load(Ordering::Relaxed);
+    assert!(passed < switches, "the turn passed too often");
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "a thousand shrinking replays of a long run: CI's release step runs it"
+)]
+fn a_failure_that_shrinks_to_an_oversized_schedule_reports_the_first_runs_seeded_token() {
+    support::within(300, || {
+        // Random passes the turn at about half of 12,000 steps; the
+        // failure needs 5,000 passes, so every failing schedule has more
+        // than 4,096 deviations: an explicit token over 16 KiB.
+        let program = || many_switches(12_000, 5_000);
+        let (result, first) = Builder::new().seed(0).try_run_traced(program());
+        assert!(result.is_err(), "seed 0 fails");
+        assert!(first.schedule().starts_with("v2."), "{}", first.schedule());
+        // `check` over seed 0 alone: it shrinks the failure and reports it.
+        std::env::set_var("HOARE_SIM_ITERS", "1");
+        let report = catch_unwind(|| Builder::new().check(program)).expect_err("seed 0 fails");
+        std::env::remove_var("HOARE_SIM_ITERS");
+        let report = report.downcast_ref::<String>().unwrap();
+        let token = report
+            .split("HOARE_SCHEDULE=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap();
+        assert!(token.starts_with("v2.s.random.0."), "{token}");
+        assert!(
+            report.contains("the run first found is reported"),
+            "{report:.2000}"
+        );
+        let error = Builder::new().replay(token).try_run(program()).unwrap_err();
+        assert!(matches!(error, SimError::Panic { .. }), "{error}");
+    });
+}
