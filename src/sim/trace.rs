@@ -364,19 +364,38 @@ fn fnv_line(hash: &mut u64, bytes: impl Iterator<Item = u8>) {
     }
 }
 
+/// How many events a failure report prints at most (see
+/// [`Trace::without_messages`]).
+pub(crate) const REPORTED_EVENTS: usize = 2_000;
+
 impl Trace {
     /// One event a line, a panic's message left out (a failure report
-    /// prints it once, above).
+    /// prints it once, above). A run of more than [`REPORTED_EVENTS`]
+    /// events shows its first and last `REPORTED_EVENTS / 2` with one line
+    /// between saying how many are left out: a million-step failure would
+    /// otherwise print a million lines. [`Trace::events`] and `Display`
+    /// always give them all.
     pub(crate) fn without_messages(&self) -> String {
+        let line = |event: &Event| match event {
+            Event::Panic { process, .. } => format!("p{process} panicked (the message is above)\n"),
+            event => format!("{event}\n"),
+        };
         let mut text = String::new();
-        for event in &self.events {
-            match event {
-                Event::Panic { process, .. } => {
-                    text.push_str(&format!("p{process} panicked (the message is above)\n"))
-                }
-                event => text.push_str(&format!("{event}\n")),
-            }
+        if self.events.len() <= REPORTED_EVENTS {
+            self.events
+                .iter()
+                .for_each(|event| text.push_str(&line(event)));
+            return text;
         }
+        let half = REPORTED_EVENTS / 2;
+        let (first, rest) = self.events.split_at(half);
+        let last = &rest[rest.len() - half..];
+        first.iter().for_each(|event| text.push_str(&line(event)));
+        text.push_str(&format!(
+            "... {} events left out here (replay the token and print its Trace to see them all)\n",
+            self.events.len() - 2 * half
+        ));
+        last.iter().for_each(|event| text.push_str(&line(event)));
         text
     }
 }
@@ -417,6 +436,41 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.fingerprint(), a.clone().fingerprint());
         assert_eq!(a.to_string(), "step 1: poll p0\nstep 2: poll p1\n");
+    }
+
+    fn polls(count: usize) -> Trace {
+        let mut trace = Trace::default();
+        for step in 1..=count {
+            trace.push(Event::Poll {
+                step: step as u64,
+                process: 0,
+            });
+        }
+        trace
+    }
+
+    #[test]
+    fn a_report_prints_every_event_of_a_short_run() {
+        let trace = polls(REPORTED_EVENTS);
+        assert_eq!(trace.without_messages(), trace.to_string());
+    }
+
+    #[test]
+    fn a_report_of_a_long_run_prints_its_first_and_last_events_and_counts_the_rest() {
+        let trace = polls(REPORTED_EVENTS + 10);
+        let report = trace.without_messages();
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines.len(), REPORTED_EVENTS + 1);
+        assert_eq!(lines[0], "step 1: poll p0");
+        assert_eq!(
+            lines[REPORTED_EVENTS / 2],
+            "... 10 events left out here (replay the token and print its Trace to see them all)"
+        );
+        assert_eq!(
+            *lines.last().unwrap(),
+            format!("step {}: poll p0", REPORTED_EVENTS + 10)
+        );
+        assert_eq!(trace.to_string().lines().count(), REPORTED_EVENTS + 10);
     }
 
     #[test]
