@@ -607,10 +607,30 @@ pub struct Sender<T> {
 /// ```
 pub struct Receiver<T> {
     shared: Arc<Channel<T>>,
-    /// The stream's registration between polls.
-    stream_wait: RecvWait<T>,
-    stream_waiting: Waiting,
-    stream_ended: bool,
+    /// The stream's registration between polls, boxed by the first
+    /// `poll_next` that has one to keep: most receivers are never polled
+    /// as a stream, and a receiver a process owns lies in its task block,
+    /// so it stays two words.
+    stream: Option<Box<StreamState<T>>>,
+}
+
+/// A [`Receiver`]'s state as a [`Stream`] between polls.
+struct StreamState<T> {
+    /// Where the pending `poll_next` is registered.
+    wait: RecvWait<T>,
+    waiting: Waiting,
+    /// The stream returned `None`: the channel is closed and drained.
+    ended: bool,
+}
+
+impl<T> StreamState<T> {
+    fn new() -> Self {
+        StreamState {
+            wait: RecvWait::default(),
+            waiting: Waiting::new(),
+            ended: false,
+        }
+    }
 }
 
 impl<T> Sender<T> {
@@ -784,9 +804,7 @@ impl<T> Receiver<T> {
     fn from_shared(shared: Arc<Channel<T>>) -> Self {
         Receiver {
             shared,
-            stream_wait: RecvWait::default(),
-            stream_waiting: Waiting::new(),
-            stream_ended: false,
+            stream: None,
         }
     }
 
@@ -977,8 +995,10 @@ impl<T> Receiver<T> {
     /// Withdraws the stream's pending registration, passing on anything a
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
-        let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut self.stream_wait));
-        selection::cancel(&mut One(&mut arm), &mut self.stream_waiting);
+        if let Some(state) = &mut self.stream {
+            let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut state.wait));
+            selection::cancel(&mut One(&mut arm), &mut state.waiting);
+        }
     }
 }
 
@@ -1052,29 +1072,40 @@ impl<T> Stream for Receiver<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        if this.stream_ended {
+        // Until it has something to keep, the state lives here; nothing
+        // points into it, so it may move into the box afterwards.
+        let mut unboxed = None;
+        let state = match &mut this.stream {
+            Some(state) => &mut **state,
+            None => unboxed.insert(StreamState::new()),
+        };
+        if state.ended {
             return Poll::Ready(None);
         }
-        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut this.stream_wait));
-        match selection::poll_one(&mut arm, &mut this.stream_waiting, cx) {
+        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut state.wait));
+        let polled = match selection::poll_one(&mut arm, &mut state.waiting, cx) {
             Poll::Ready(()) => match arm.take_result() {
-                Some(Ok(value)) => Poll::Ready(Some(value)),
+                Some(Ok(value)) => return Poll::Ready(Some(value)),
                 _ => {
-                    this.stream_ended = true;
+                    state.ended = true;
                     Poll::Ready(None)
                 }
             },
             Poll::Pending => {
-                this.stream_wait = arm.into_wait();
+                state.wait = arm.into_wait();
                 Poll::Pending
             }
+        };
+        if let Some(state) = unboxed {
+            this.stream = Some(Box::new(state));
         }
+        polled
     }
 }
 
 impl<T> FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        self.stream_ended
+        self.stream.as_ref().is_some_and(|state| state.ended)
     }
 }
 
