@@ -66,6 +66,7 @@ mod closed;
 mod error;
 #[cfg(test)]
 mod footprint;
+mod handles;
 mod inline_waiter;
 mod iter;
 mod list;
@@ -99,7 +100,6 @@ use crate::runtime::task::wait_slot::pack_channel;
 use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 #[cfg(not(loom))]
 use crate::runtime::watched_channels;
-use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
@@ -150,10 +150,9 @@ pub(crate) struct Channel<T> {
     #[cfg(not(loom))]
     link: watched_channels::Link,
     pub(crate) flavour: Flavour<T>,
-    /// Live `Sender`s; the last one to go closes the channel.
-    senders: AtomicUsize,
-    /// Live `Receiver`s; the last one to go closes and drains the channel.
-    receivers: AtomicUsize,
+    /// Live `Sender`s and `Receiver`s: the last sender to go closes the
+    /// channel, the last receiver closes and drains it.
+    handles: handles::Handles,
     /// Pending `Sender::closed` futures, woken by the close.
     close_waiters: closed::CloseWaiters,
     /// The numbering `id` belongs to (`runtime::hooks::domain` where the
@@ -486,8 +485,7 @@ fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
         id,
         domain: crate::runtime::hooks::domain(),
         packed: pack_channel(id, Channel::kind(&flavour)),
-        senders: AtomicUsize::new(1),
-        receivers: AtomicUsize::new(1),
+        handles: handles::Handles::new(),
         close_waiters: closed::CloseWaiters::new(),
         #[cfg(not(loom))]
         link: watched_channels::Link::new(Channel::<T>::probe),
@@ -1004,9 +1002,7 @@ impl<T> Receiver<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        // Relaxed: a new handle is made from a live one, so the count is
-        // already positive; nothing is published by the increment.
-        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        self.shared.handles.add_sender();
         Sender {
             shared: self.shared.clone(),
         }
@@ -1015,9 +1011,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        // AcqRel: the last sender's close must come after every other
-        // sender's sends (Acquire), which they published on release.
-        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.shared.handles.drop_sender() {
             self.shared.close();
         }
     }
@@ -1025,8 +1019,7 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
-        // Relaxed: as for `Sender::clone`.
-        self.shared.receivers.fetch_add(1, Ordering::Relaxed);
+        self.shared.handles.add_receiver();
         Receiver::from_shared(self.shared.clone())
     }
 }
@@ -1034,9 +1027,7 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         self.cancel_stream();
-        // AcqRel: the last receiver's discard must come after every other
-        // receiver's receives, which they published on release.
-        if self.shared.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.shared.handles.drop_receiver() {
             self.shared.close();
             self.shared.discard_all();
         }
