@@ -5,17 +5,30 @@
 //! (`Channel::close`, reached by `close()` and by the drop of the last
 //! `Sender` or the last `Receiver`).
 //!
+//! # The list
+//!
+//! Most channels never have a `closed()` future, so the list is not part
+//! of the channel: the channel holds one pointer, null until the first
+//! registration allocates the list and installs it (a compare-and-swap; a
+//! registration that loses the race frees its own list and uses the
+//! winner's). The list then stays until the channel is dropped, which
+//! frees it ([`CloseWaiters`]'s `Drop`: the channel's drop is the only
+//! owner, so nobody else can be looking at it).
+//!
 //! # No lost wake-up
 //!
 //! A future registers its waker, then looks at the channel again; the
-//! closer marks the channel closed, then wakes the list. Both sides are
-//! `SeqCst` (the flavours' close marks and `is_closed` loads are, and so
-//! are the list's `registered` count updates and loads), so in the one
-//! total order of those operations either the closer's look at the count
-//! comes after the registration (and it wakes the future), or the
-//! future's second look at the channel comes after the close mark (and it
-//! completes at once). The count lets a close that nobody waits for skip
-//! the lock.
+//! closer marks the channel closed, then looks for the list and wakes
+//! it. The close mark, the `is_closed` loads (the flavours make both
+//! `SeqCst`), the pointer's installation and every load of it are
+//! `SeqCst`, so all of them fall into one total order. If the closer
+//! found no list, the installation came after its look, hence after its
+//! close mark, and so does the registering future's second look at the
+//! channel, which then completes at once. If the closer found the list,
+//! it takes the entries under the list's lock: a registration under that
+//! lock before the closer's is taken and woken; one after it follows the
+//! closer's unlock, which follows the close mark, so its second look sees
+//! the channel closed. A close that nobody waits for pays one load.
 //!
 //! # Cancellation
 //!
@@ -28,14 +41,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{Channel, Sender};
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicPtr, Ordering};
 use crate::sync::Mutex;
 
-/// The wakers of a channel's pending `closed()` futures.
+/// The wakers of a channel's pending `closed()` futures (module docs).
 pub(crate) struct CloseWaiters {
-    /// How many entries `list` holds: lets `wake_all` skip the lock.
-    registered: AtomicUsize,
-    list: Mutex<WaiterList>,
+    /// The list, made by the first registration; null until then. Owned:
+    /// freed by `drop`.
+    list: AtomicPtr<Mutex<WaiterList>>,
 }
 
 #[derive(Default)]
@@ -45,18 +58,54 @@ struct WaiterList {
 }
 
 impl CloseWaiters {
-    /// An empty list.
+    /// An empty list (not allocated yet).
     pub(crate) fn new() -> Self {
         CloseWaiters {
-            registered: AtomicUsize::new(0),
-            list: Mutex::new(WaiterList::default()),
+            list: AtomicPtr::new(std::ptr::null_mut()),
         }
+    }
+
+    /// The list, if a registration made it.
+    fn existing(&self) -> Option<&Mutex<WaiterList>> {
+        // SeqCst: a look of the no-lost-wake-up argument (module docs);
+        // it also acquires the installer's initialisation of the list.
+        let list = self.list.load(Ordering::SeqCst);
+        // SAFETY: a non-null pointer is a list installed by `get_or_make`
+        // from `Box::into_raw`, freed only when `self` drops.
+        unsafe { list.as_ref() }
+    }
+
+    /// The list, made and installed if there is none yet.
+    fn get_or_make(&self) -> &Mutex<WaiterList> {
+        if let Some(list) = self.existing() {
+            return list;
+        }
+        let made = Box::into_raw(Box::new(Mutex::new(WaiterList::default())));
+        // SeqCst: the installation is in the total order of the module
+        // docs; success releases the list's initialisation, failure
+        // acquires the winner's.
+        let list = match self.list.compare_exchange(
+            std::ptr::null_mut(),
+            made,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        ) {
+            Ok(_) => made,
+            Err(winner) => {
+                // SAFETY: `made` lost the race and was never shared.
+                drop(unsafe { Box::from_raw(made) });
+                winner
+            }
+        };
+        // SAFETY: `list` is installed (by us or the winner) and freed
+        // only when `self` drops.
+        unsafe { &*list }
     }
 
     /// Stores `waker` under `key` (assigning a key on first use), or
     /// replaces the waker stored there (the newest waker wins).
     fn register(&self, key: &mut Option<u64>, waker: &Waker) {
-        let mut list = self.list.lock();
+        let mut list = self.get_or_make().lock();
         if let Some(key) = *key {
             if let Some((_, stored)) = list.entries.iter_mut().find(|(k, _)| *k == key) {
                 if !stored.will_wake(waker) {
@@ -68,24 +117,19 @@ impl CloseWaiters {
         let new_key = list.next_key;
         list.next_key += 1;
         list.entries.push((new_key, waker.clone()));
-        // SeqCst: before the caller's second look at the channel (module
-        // docs).
-        self.registered.fetch_add(1, Ordering::SeqCst);
         *key = Some(new_key);
     }
 
     /// Removes the entry under `key`, if the closer has not taken it.
     fn unregister(&self, key: u64) {
+        let Some(list) = self.existing() else {
+            return;
+        };
         let removed = {
-            let mut list = self.list.lock();
+            let mut list = list.lock();
             let position = list.entries.iter().position(|(k, _)| *k == key);
             position.map(|position| list.entries.swap_remove(position))
         };
-        if removed.is_some() {
-            // Relaxed: only the fast path of `wake_all` reads the count,
-            // and an entry gone from the list needs no wake-up.
-            self.registered.fetch_sub(1, Ordering::Relaxed);
-        }
         // The waker (foreign code) is dropped here, outside the lock.
         drop(removed);
     }
@@ -93,14 +137,26 @@ impl CloseWaiters {
     /// Wakes every registered future. Called once, after the channel's
     /// close mark is set.
     pub(crate) fn wake_all(&self) {
-        // SeqCst: after the close mark (module docs).
-        if self.registered.load(Ordering::SeqCst) == 0 {
+        let Some(list) = self.existing() else {
             return;
-        }
-        let entries = std::mem::take(&mut self.list.lock().entries);
-        self.registered.fetch_sub(entries.len(), Ordering::Relaxed);
+        };
+        let entries = std::mem::take(&mut list.lock().entries);
         // Wake outside the lock.
         super::waiter::wake_each(entries, |(_, waker)| waker.wake());
+    }
+}
+
+impl Drop for CloseWaiters {
+    fn drop(&mut self) {
+        // Acquire: pairs with the installation's release, though `&mut
+        // self` already orders every use of the list before this drop.
+        let list = self.list.load(Ordering::Acquire);
+        if !list.is_null() {
+            // SAFETY: installed from `Box::into_raw` by `get_or_make`;
+            // `&mut self` means nobody else holds a borrow of it, and it is
+            // freed only here, once.
+            drop(unsafe { Box::from_raw(list) });
+        }
     }
 }
 

@@ -35,6 +35,11 @@ fn allocation() -> [(&'static str, usize); 4] {
     ]
 }
 
+/// Bytes of the task block that would hold `future`.
+fn cell_bytes<F: std::future::Future>(_future: &F) -> usize {
+    size_of::<Cell<F>>()
+}
+
 #[test]
 fn idle_process_footprint() {
     let (tx, rx) = super::bounded::<u64>(1);
@@ -45,12 +50,13 @@ fn idle_process_footprint() {
     let recv_future = size_of_val(&other_rx.recv());
     println!("task header: {} B", size_of::<Header>());
     println!(
-        "task block for a process holding a receiver and awaiting recv: {} B (future {} B, recv future {} B)",
-        size_of_val(&process) + size_of::<Header>(),
+        "task block for a process holding a receiver and awaiting recv: {} B (header, future {} B, \
+         and the stage's tag; recv future {} B, Receiver {} B)",
+        cell_bytes(&process),
         size_of_val(&process),
         recv_future,
+        size_of::<super::Receiver<u64>>(),
     );
-    let _ = size_of::<Cell<std::future::Ready<()>>>();
     println!(
         "Channel<u64>: {} B, align {}; Arc allocation {} B",
         size_of::<Channel<u64>>(),

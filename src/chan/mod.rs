@@ -66,6 +66,7 @@ mod closed;
 mod error;
 #[cfg(test)]
 mod footprint;
+mod handles;
 mod inline_waiter;
 mod iter;
 mod list;
@@ -99,7 +100,6 @@ use crate::runtime::task::wait_slot::pack_channel;
 use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 #[cfg(not(loom))]
 use crate::runtime::watched_channels;
-use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
 use operation::{RecvArm, RecvWait, SendArm};
@@ -150,10 +150,9 @@ pub(crate) struct Channel<T> {
     #[cfg(not(loom))]
     link: watched_channels::Link,
     pub(crate) flavour: Flavour<T>,
-    /// Live `Sender`s; the last one to go closes the channel.
-    senders: AtomicUsize,
-    /// Live `Receiver`s; the last one to go closes and drains the channel.
-    receivers: AtomicUsize,
+    /// Live `Sender`s and `Receiver`s: the last sender to go closes the
+    /// channel, the last receiver closes and drains it.
+    handles: handles::Handles,
     /// Pending `Sender::closed` futures, woken by the close.
     close_waiters: closed::CloseWaiters,
     /// The numbering `id` belongs to (`runtime::hooks::domain` where the
@@ -486,8 +485,7 @@ fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
         id,
         domain: crate::runtime::hooks::domain(),
         packed: pack_channel(id, Channel::kind(&flavour)),
-        senders: AtomicUsize::new(1),
-        receivers: AtomicUsize::new(1),
+        handles: handles::Handles::new(),
         close_waiters: closed::CloseWaiters::new(),
         #[cfg(not(loom))]
         link: watched_channels::Link::new(Channel::<T>::probe),
@@ -607,10 +605,30 @@ pub struct Sender<T> {
 /// ```
 pub struct Receiver<T> {
     shared: Arc<Channel<T>>,
-    /// The stream's registration between polls.
-    stream_wait: RecvWait<T>,
-    stream_waiting: Waiting,
-    stream_ended: bool,
+    /// The stream's registration between polls, boxed by the first
+    /// `poll_next` that has one to keep: most receivers are never polled
+    /// as a stream, and a receiver a process owns lies in its task block,
+    /// so it stays two words.
+    stream: Option<Box<StreamState<T>>>,
+}
+
+/// A [`Receiver`]'s state as a [`Stream`] between polls.
+struct StreamState<T> {
+    /// Where the pending `poll_next` is registered.
+    wait: RecvWait<T>,
+    waiting: Waiting,
+    /// The stream returned `None`: the channel is closed and drained.
+    ended: bool,
+}
+
+impl<T> StreamState<T> {
+    fn new() -> Self {
+        StreamState {
+            wait: RecvWait::default(),
+            waiting: Waiting::new(),
+            ended: false,
+        }
+    }
 }
 
 impl<T> Sender<T> {
@@ -784,9 +802,7 @@ impl<T> Receiver<T> {
     fn from_shared(shared: Arc<Channel<T>>) -> Self {
         Receiver {
             shared,
-            stream_wait: RecvWait::default(),
-            stream_waiting: Waiting::new(),
-            stream_ended: false,
+            stream: None,
         }
     }
 
@@ -977,16 +993,16 @@ impl<T> Receiver<T> {
     /// Withdraws the stream's pending registration, passing on anything a
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
-        let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut self.stream_wait));
-        selection::cancel(&mut One(&mut arm), &mut self.stream_waiting);
+        if let Some(state) = &mut self.stream {
+            let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut state.wait));
+            selection::cancel(&mut One(&mut arm), &mut state.waiting);
+        }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        // Relaxed: a new handle is made from a live one, so the count is
-        // already positive; nothing is published by the increment.
-        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        self.shared.handles.add_sender();
         Sender {
             shared: self.shared.clone(),
         }
@@ -995,9 +1011,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        // AcqRel: the last sender's close must come after every other
-        // sender's sends (Acquire), which they published on release.
-        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.shared.handles.drop_sender() {
             self.shared.close();
         }
     }
@@ -1005,8 +1019,7 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
-        // Relaxed: as for `Sender::clone`.
-        self.shared.receivers.fetch_add(1, Ordering::Relaxed);
+        self.shared.handles.add_receiver();
         Receiver::from_shared(self.shared.clone())
     }
 }
@@ -1014,9 +1027,7 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         self.cancel_stream();
-        // AcqRel: the last receiver's discard must come after every other
-        // receiver's receives, which they published on release.
-        if self.shared.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.shared.handles.drop_receiver() {
             self.shared.close();
             self.shared.discard_all();
         }
@@ -1052,29 +1063,40 @@ impl<T> Stream for Receiver<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        if this.stream_ended {
+        // Until it has something to keep, the state lives here; nothing
+        // points into it, so it may move into the box afterwards.
+        let mut unboxed = None;
+        let state = match &mut this.stream {
+            Some(state) => &mut **state,
+            None => unboxed.insert(StreamState::new()),
+        };
+        if state.ended {
             return Poll::Ready(None);
         }
-        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut this.stream_wait));
-        match selection::poll_one(&mut arm, &mut this.stream_waiting, cx) {
+        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut state.wait));
+        let polled = match selection::poll_one(&mut arm, &mut state.waiting, cx) {
             Poll::Ready(()) => match arm.take_result() {
-                Some(Ok(value)) => Poll::Ready(Some(value)),
+                Some(Ok(value)) => return Poll::Ready(Some(value)),
                 _ => {
-                    this.stream_ended = true;
+                    state.ended = true;
                     Poll::Ready(None)
                 }
             },
             Poll::Pending => {
-                this.stream_wait = arm.into_wait();
+                state.wait = arm.into_wait();
                 Poll::Pending
             }
+        };
+        if let Some(state) = unboxed {
+            this.stream = Some(Box::new(state));
         }
+        polled
     }
 }
 
 impl<T> FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        self.stream_ended
+        self.stream.as_ref().is_some_and(|state| state.ended)
     }
 }
 

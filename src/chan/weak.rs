@@ -14,7 +14,6 @@
 use std::fmt;
 
 use super::{Receiver, Sender};
-use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
 
 /// A sender that does not keep its channel open. Upgrade it to send.
@@ -92,30 +91,12 @@ impl<T> WeakSender<T> {
     /// assert_eq!(rx.try_recv(), Ok("still open"));
     /// ```
     pub fn upgrade(&self) -> Option<Sender<T>> {
-        let senders = &self.shared.senders;
-        // Relaxed throughout: the count's read-modify-writes are totally
-        // ordered among themselves, which is all that decides whether we
-        // revived it (we never move it from 0); what the new sender sends
-        // is ordered by the channel itself, as for `Sender::clone`.
-        let mut count = senders.load(Ordering::Relaxed);
-        loop {
-            if count == 0 {
-                return None;
-            }
-            match senders.compare_exchange_weak(
-                count,
-                count + 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    return Some(Sender {
-                        shared: self.shared.clone(),
-                    })
-                }
-                Err(current) => count = current,
-            }
+        if !self.shared.handles.revive_sender() {
+            return None;
         }
+        Some(Sender {
+            shared: self.shared.clone(),
+        })
     }
 }
 
@@ -131,7 +112,7 @@ impl<T> fmt::Debug for WeakSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakSender")
             .field("flavour", &self.shared.flavour_name())
-            .field("senders", &self.shared.senders.load(Ordering::Relaxed))
+            .field("senders", &self.shared.handles.senders())
             .finish()
     }
 }

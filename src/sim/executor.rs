@@ -574,7 +574,7 @@ impl Host for SimContext {
             },
         );
         self.spawned.borrow_mut().push(process);
-        (task::Owner::Hosted(self.shared.clone()), process)
+        (task::Owner::hosted(self.shared.clone()), process)
     }
 
     fn touch(&self, object: Touched) {

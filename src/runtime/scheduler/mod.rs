@@ -109,7 +109,7 @@ impl Scheduler {
         // Relaxed: ids only need to be unique.
         let id = this.next_id.fetch_add(1, Ordering::Relaxed);
         let (list_reference, notified, join) =
-            task::allocate(future, task::Owner::Runtime(this.clone()), id, origin);
+            task::allocate(future, task::Owner::runtime(this.clone()), id, origin);
         match this.owned.bind(list_reference) {
             Ok(()) => context::schedule_spawned(this, notified),
             Err(list_reference) => {
@@ -125,11 +125,8 @@ impl Scheduler {
     /// to the back of the queue). The scheduler is the process's own, which
     /// the caller (`Owner::schedule`) checked is a runtime.
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
-        let owner = match &task.header().owner {
-            task::Owner::Runtime(owner) => owner.clone(),
-            task::Owner::Hosted(_) => {
-                unreachable!("hoare: a hosted process was queued on a runtime")
-            }
+        let Some(owner) = task.header().owner.scheduler() else {
+            unreachable!("hoare: a hosted process was queued on a runtime")
         };
         let shared: *const Scheduler = &*owner;
         let task = match context::try_schedule_local(shared, task, is_yield) {

@@ -15,8 +15,11 @@
 //! Drop paths: a process leaves the list either when it completes (its
 //! completing thread calls [`OwnedTasks::remove`] and drops the list's
 //! reference) or when the list is closed ([`OwnedTasks::close_and_drain`]
-//! hands the reference to the shutdown code). The `linked` flag, read and
-//! written only under the shard lock, decides which of the two happens.
+//! hands the reference to the shutdown code). Whether the process is
+//! still linked, read only under the shard lock, decides which of the two
+//! happens: a process is linked exactly when it is its shard's head or has
+//! a `prev` (the links carry no flag of their own, which would cost the
+//! header a word).
 
 use std::ptr::NonNull;
 
@@ -28,12 +31,12 @@ use crate::sync::Mutex;
 const SHARDS: usize = 32;
 
 /// A process's place in the list. Guarded by the lock of the shard that
-/// `Header::id` selects.
+/// `Header::id` selects. `prev` is `None` for the shard's head and for a
+/// process not linked (see [`OwnedTasks::remove`]).
 #[derive(Default)]
 pub(crate) struct Links {
     prev: Option<NonNull<Header>>,
     next: Option<NonNull<Header>>,
-    linked: bool,
 }
 
 struct Shard {
@@ -92,10 +95,9 @@ impl OwnedTasks {
         }
         // SAFETY: we hold the shard lock; `header` is live (our reference).
         let new = unsafe { links(header) };
-        debug_assert!(!new.linked);
+        debug_assert!(new.prev.is_none() && shard.head != Some(header));
         new.prev = None;
         new.next = shard.head;
-        new.linked = true;
         if let Some(old_head) = shard.head {
             // SAFETY: same shard lock; linked blocks are alive (list refs).
             unsafe { links(old_head) }.prev = Some(header);
@@ -112,11 +114,13 @@ impl OwnedTasks {
         let mut shard = self.shard(header).lock();
         // SAFETY: shard lock held; the caller keeps `header` alive.
         let this = unsafe { links(header) };
-        if !this.linked {
+        // Linked: the head, or after another process (`prev`). Unlinking
+        // clears `prev` and moves the head off this process, so a second
+        // call (or one after `close_and_drain`) finds it unlinked.
+        if this.prev.is_none() && shard.head != Some(header) {
             return false;
         }
         let (prev, next) = (this.prev.take(), this.next.take());
-        this.linked = false;
         match prev {
             // SAFETY: linked neighbours are alive and in this shard.
             Some(prev) => unsafe { links(prev) }.next = next,
@@ -158,7 +162,6 @@ impl OwnedTasks {
                 let this = unsafe { links(header) };
                 shard.head = this.next.take();
                 this.prev = None;
-                this.linked = false;
                 if let Some(next) = shard.head {
                     // SAFETY: as above.
                     unsafe { links(next) }.prev = None;

@@ -34,14 +34,40 @@ use crate::sync::Arc;
 
 /// Who runs a process: where a wake queues it, and whose list of live
 /// processes it leaves when it completes.
-pub(crate) enum Owner {
+///
+/// One word of the task header, a tagged pointer: untagged, the raw
+/// `Arc<Scheduler>` of a runtime; with the [`HOSTED`] bit, a box holding
+/// a host's `Arc<dyn Supervisor>` (the simulation; see `runtime::hooks`).
+/// A `std` `Arc` there, since a trait object cannot sit in loom's; no loom
+/// model runs a host. The box costs a host one small allocation per
+/// process, so that a runtime's process does not pay a second word for
+/// the trait object's vtable and the enum's tag. Both targets are at
+/// least 8-aligned, so the low bit is free. Never changes once made.
+pub(crate) struct Owner(NonNull<()>);
+
+/// The tag bit of a hosted [`Owner`].
+const HOSTED: usize = 1;
+
+const _: () = assert!(
+    std::mem::align_of::<Scheduler>() > HOSTED
+        && std::mem::align_of::<std::sync::Arc<dyn Supervisor>>() > HOSTED,
+    "an owner's tag bit must be free in both of its pointers"
+);
+
+/// What an [`Owner`] points at, borrowed from it.
+pub(crate) enum OwnerRef<'a> {
     /// A runtime's work-stealing scheduler.
-    Runtime(Arc<Scheduler>),
-    /// A host that schedules its processes itself (the simulation; see
-    /// `runtime::hooks`). A `std` `Arc`, since a trait object cannot sit
-    /// in loom's; no loom model runs a host.
-    Hosted(std::sync::Arc<dyn Supervisor>),
+    Runtime(&'a Scheduler),
+    /// A host that schedules its processes itself.
+    Hosted(&'a std::sync::Arc<dyn Supervisor>),
 }
+
+// SAFETY: an owner holds one counted reference to a `Scheduler` (`Send +
+// Sync`) or a `Box<std::sync::Arc<dyn Supervisor>>` (the trait requires
+// `Send + Sync`), and hands out only shared borrows of them.
+unsafe impl Send for Owner {}
+// SAFETY: as above; `&Owner` only reads the immutable word.
+unsafe impl Sync for Owner {}
 
 /// A host's side of the processes it owns: the task harness reports
 /// their wakes, completions and panics to it.
@@ -61,11 +87,58 @@ pub(crate) trait Supervisor: Send + Sync {
 }
 
 impl Owner {
+    /// A process run by `scheduler`'s runtime; takes over the reference.
+    pub(crate) fn runtime(scheduler: Arc<Scheduler>) -> Owner {
+        let raw = Arc::into_raw(scheduler).cast_mut().cast::<()>();
+        Owner(NonNull::new(raw).expect("an Arc's pointer is not null"))
+    }
+
+    /// A process run by the host `supervisor`.
+    pub(crate) fn hosted(supervisor: std::sync::Arc<dyn Supervisor>) -> Owner {
+        let raw = Box::into_raw(Box::new(supervisor)).cast::<()>();
+        let tagged = NonNull::new(raw.map_addr(|addr| addr | HOSTED));
+        Owner(tagged.expect("a box's pointer is not null"))
+    }
+
+    /// Which kind of owner this is, and a borrow of it.
+    #[inline]
+    pub(crate) fn get(&self) -> OwnerRef<'_> {
+        let raw = self.0.as_ptr();
+        if raw.addr() & HOSTED == 0 {
+            // SAFETY: an untagged word is the raw `Arc<Scheduler>` that
+            // `runtime` took over; its reference lives as long as `self`.
+            OwnerRef::Runtime(unsafe { &*raw.cast::<Scheduler>() })
+        } else {
+            let boxed = raw.map_addr(|addr| addr & !HOSTED);
+            // SAFETY: a tagged word is the box made by `hosted`, freed only
+            // when `self` drops.
+            OwnerRef::Hosted(unsafe { &*boxed.cast::<std::sync::Arc<dyn Supervisor>>() })
+        }
+    }
+
+    /// A new counted reference to the runtime's scheduler, if a runtime
+    /// owns the process.
+    pub(crate) fn scheduler(&self) -> Option<Arc<Scheduler>> {
+        match self.get() {
+            OwnerRef::Runtime(scheduler) => {
+                let raw: *const Scheduler = scheduler;
+                // SAFETY: `raw` came from `Arc::into_raw` (`runtime`) and
+                // `self` keeps that reference alive during the increment;
+                // the new reference is handed to `from_raw` at once.
+                Some(unsafe {
+                    Arc::increment_strong_count(raw);
+                    Arc::from_raw(raw)
+                })
+            }
+            OwnerRef::Hosted(_) => None,
+        }
+    }
+
     /// Queues a woken process with its owner (`is_yield`: it woke itself).
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
-        match &task.header().owner {
-            Owner::Runtime(_) => Scheduler::schedule(task, is_yield),
-            Owner::Hosted(supervisor) => {
+        match task.header().owner.get() {
+            OwnerRef::Runtime(_) => Scheduler::schedule(task, is_yield),
+            OwnerRef::Hosted(supervisor) => {
                 // Keep the host's side alive past the push.
                 let supervisor = supervisor.clone();
                 supervisor.schedule(task, is_yield);
@@ -76,17 +149,32 @@ impl Owner {
     /// The completed process `header` leaves the live list; whether the
     /// list held a reference to it.
     pub(crate) fn remove_live(&self, header: NonNull<Header>, id: u64) -> bool {
-        match self {
-            Owner::Runtime(shared) => shared.owned.remove(header),
-            Owner::Hosted(supervisor) => supervisor.remove_live(header, id),
+        match self.get() {
+            OwnerRef::Runtime(shared) => shared.owned.remove(header),
+            OwnerRef::Hosted(supervisor) => supervisor.remove_live(header, id),
         }
     }
 
     /// The host's side, if a host owns the process.
     pub(crate) fn supervisor(&self) -> Option<&dyn Supervisor> {
-        match self {
-            Owner::Runtime(_) => None,
-            Owner::Hosted(supervisor) => Some(&**supervisor),
+        match self.get() {
+            OwnerRef::Runtime(_) => None,
+            OwnerRef::Hosted(supervisor) => Some(&**supervisor),
+        }
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let raw = self.0.as_ptr();
+        if raw.addr() & HOSTED == 0 {
+            // SAFETY: the reference `runtime` took over, given back once.
+            drop(unsafe { Arc::from_raw(raw.cast::<Scheduler>().cast_const()) });
+        } else {
+            let boxed = raw.map_addr(|addr| addr & !HOSTED);
+            // SAFETY: the box `hosted` made, owned by this owner and freed
+            // once.
+            drop(unsafe { Box::from_raw(boxed.cast::<std::sync::Arc<dyn Supervisor>>()) });
         }
     }
 }

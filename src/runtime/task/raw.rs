@@ -34,7 +34,7 @@ use super::origin::Origin;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::wait_slot::WaitSlot;
 use super::waker::borrowed_waker;
-use super::{Notified, Owner};
+use super::{Notified, Owner, OwnerRef};
 use crate::runtime::scheduler::owned::Links;
 use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::UnsafeCell;
@@ -254,9 +254,9 @@ where
 /// read), the host's clock inside a host (the simulation's virtual time).
 #[inline]
 fn stamp_blocked_since(header: &Header) {
-    let now = match header.owner {
-        Owner::Runtime(_) => crate::runtime::coarse_clock::now(),
-        Owner::Hosted(_) => crate::time::clock::now(),
+    let now = match header.owner.get() {
+        OwnerRef::Runtime(_) => crate::runtime::coarse_clock::now(),
+        OwnerRef::Hosted(_) => crate::time::clock::now(),
     };
     // Relaxed: see the field.
     header
