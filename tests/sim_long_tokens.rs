@@ -239,6 +239,8 @@ fn a_malformed_seeded_token_makes_replay_panic_with_the_reason() {
 /// Two workers that take `steps / 2` turns each, counting how often the
 /// turn passes from one to the other; the run fails when it passed at
 /// least `switches` times. A failure that needs thousands of deviations.
+/// (Only the release-only test below uses it.)
+#[cfg(not(debug_assertions))]
 async fn many_switches(steps: u64, switches: u64) {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
