@@ -1,13 +1,27 @@
-//! The rendezvous flavour (`bounded(0)`): a sender and a receiver meet.
+//! The locked flavour: rendezvous (`bounded(0)`) and small buffers
+//! (`bounded(1)`, `bounded(2)`), one lock over the waiters and the buffer.
 //!
 //! # Algorithm
 //!
-//! Two FIFO queues of waiters, waiting senders and waiting receivers, under
-//! one lock (the shape of Go's `hchan` and crossbeam's zero flavour). At
-//! most one queue holds live waiters at a time: an arriving operation
-//! first tries to meet the oldest waiter of the other queue, and waits
-//! only if there is none.
+//! Two FIFO queues of waiters, waiting senders and waiting receivers, and a
+//! buffer of up to `capacity` values (none for a rendezvous), under one
+//! lock: the shape of Go's `hchan` (`runtime/chan.go`) and crossbeam's zero
+//! flavour; kanal (`src/internal.rs`) runs its bounded channels the same
+//! way, with waiters living in the waiting futures. The code and the
+//! words are ours. At most one queue holds live waiters at a time, and
+//! receivers wait only while the buffer is empty, senders only while it
+//! is full: an arriving operation first tries to meet the oldest waiter
+//! of the other queue, or the buffer, and waits only if neither can serve.
 //!
+//! * **Send** (`send_locked`): hand the value to the oldest waiting
+//!   receiver (the buffer is then empty, so nothing buffered is
+//!   overtaken), else buffer it if there is room, else wait.
+//! * **Receive** (`receive_locked`): take the oldest buffered value, then
+//!   move the oldest waiting sender's offer into the freed place and
+//!   complete that sender (Go's rule: the room goes to the senders that
+//!   waited for it, in order, under the same lock hold, so no later send
+//!   can take it first); with nothing buffered, take a waiting sender's
+//!   offer (a rendezvous); else wait.
 //! * **Hand-off to a waiting receiver.** The sender puts its value in the
 //!   receiver entry's slot, then claims the entry's token
 //!   ([`Entry::try_select`]); if the claim fails (the receiver's select
@@ -17,22 +31,29 @@
 //! * **Taking from a waiting sender.** The receiver takes the value out of
 //!   the sender entry's slot, then claims the token; on failure it puts the
 //!   value back and tries the next sender.
-//! * **Left-overs.** A receive that was handed a value can be dropped
-//!   before it returns it (its future, select or stream is dropped). The
-//!   value is then given to the next waiting receiver, or kept in
-//!   `leftovers`, which later receives drain first: a sent value is never
-//!   lost. Invariant: `leftovers` is non-empty only while no receiver
-//!   waits (a waiting receiver would have been handed the value).
+//! * **Given-back values.** A receive that was handed a value can be
+//!   dropped before it returns it (its future, select or stream is
+//!   dropped). The value is then given to the next waiting receiver, or
+//!   kept in the buffer, which later receives drain first: a sent value is
+//!   never lost. It goes after the values given back earlier and before
+//!   every value sent into the buffer (those were sent after it: a
+//!   receiver waited, so the buffer was empty); `given_back` counts them.
+//!   The buffer may then hold more than `capacity` values for a while;
+//!   sends wait until it is below `capacity` again. Invariant: the buffer
+//!   is non-empty only while no receiver waits.
 //! * **Close** selects every select arm's entry without touching slots;
 //!   each then retries, and sees the channel closed (senders get their
 //!   value back). A plain operation's inline waiter is marked `CLOSED`
 //!   instead: a plain send finds its offer still in its slot and fails
-//!   with it, a plain receive finds its slot empty and fails.
+//!   with it, a plain receive finds its slot empty and fails. Buffered
+//!   values stay for the receivers.
 //! * **Order of given-back values.** Values given back by receives dropped
-//!   after a hand-off go to the back of `leftovers` in the order the
-//!   receives were dropped, not the order they were sent: two receives
-//!   handed 1 and then 2 and dropped in the reverse order leave 2 before
-//!   1. The public docs state this exception to per-sender order.
+//!   after a hand-off are kept in the order the receives were dropped, not
+//!   the order they were sent: two receives handed 1 and then 2 and
+//!   dropped in the reverse order leave 2 before 1; and a value received
+//!   meanwhile (handed to another receive, or buffered after the hand-off
+//!   and received) comes before the given-back one. The public docs state
+//!   this exception to per-sender order.
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
@@ -43,9 +64,19 @@
 //!   above treats them alike (a plain waiter in a queue is always still
 //!   waiting).
 //!
+//! # Why small buffers live here
+//!
+//! On the lock-free ring (`array.rs`) a waiting operation registers an
+//! entry and is woken to retry, which costs a token, an allocation and a
+//! second pass over the ring per wait; with one or two places, most
+//! operations of a busy channel wait. Here a waiting send or receive is
+//! completed in place by its counterpart, one short lock for each side.
+//! Larger buffers keep the ring, whose operations mostly do not wait.
+//!
 //! All slot accesses here happen under the lock, which is rule 2 of the
-//! slot protocol in [`super::waiter`] and of [`super::inline_waiter`]. `version` counts state changes under
-//! the lock for a select's double collect.
+//! slot protocol in [`super::waiter`] and of [`super::inline_waiter`].
+//! `version` counts state changes under the lock for a select's double
+//! collect.
 
 use std::collections::VecDeque;
 
@@ -57,16 +88,23 @@ use super::waiter::{wake_each, Entry, Token};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
-/// A rendezvous channel's shared state.
+/// The largest capacity built on this flavour: a buffer of a value or two
+/// under the lock (see "Small buffers" in the module docs).
+pub(crate) const SMALL_CAPACITY: usize = 2;
+
+/// A rendezvous or small buffered channel's shared state.
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
+    /// How many sent values the buffer takes before a send waits: 0 (a
+    /// rendezvous) up to [`SMALL_CAPACITY`].
+    capacity: usize,
     /// The channel's number, named to a simulation by the wake-ups of
     /// plain waiters (`runtime::hooks::waking_from_channel`).
     id: u64,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
-    /// Mirrors `inner.leftovers.len()`, for lock-free `len`.
-    leftover_count: AtomicUsize,
+    /// Mirrors `inner.buffer.len()`, for lock-free `len`.
+    buffered: AtomicUsize,
     /// Bumped (under the lock) on every change a select could observe.
     version: AtomicUsize,
 }
@@ -133,23 +171,31 @@ fn push_waiter<T>(queue: &mut VecDeque<Waiter<T>>, waiter: Waiter<T>) {
 struct Inner<T> {
     senders: VecDeque<Waiter<T>>,
     receivers: VecDeque<Waiter<T>>,
-    leftovers: VecDeque<T>,
+    /// Values sent into room (at most `capacity` of them), after the
+    /// values given back by dropped receives (see the module docs).
+    buffer: VecDeque<T>,
+    /// How many values at the front of `buffer` were given back.
+    given_back: usize,
     closed: bool,
 }
 
 impl<T> Rendezvous<T> {
-    /// A new, open rendezvous channel, number `id`.
-    pub(crate) fn new(id: u64) -> Self {
+    /// A new, open channel, number `id`, with room for `capacity` values
+    /// (at most [`SMALL_CAPACITY`]; 0: a rendezvous).
+    pub(crate) fn new(id: u64, capacity: usize) -> Self {
+        debug_assert!(capacity <= SMALL_CAPACITY);
         Rendezvous {
             id,
+            capacity,
             inner: Mutex::new(Inner {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
-                leftovers: VecDeque::new(),
+                buffer: VecDeque::new(),
+                given_back: 0,
                 closed: false,
             }),
             closed: AtomicBool::new(false),
-            leftover_count: AtomicUsize::new(0),
+            buffered: AtomicUsize::new(0),
             version: AtomicUsize::new(0),
         }
     }
@@ -166,8 +212,7 @@ impl<T> Rendezvous<T> {
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
-        self.leftover_count
-            .store(inner.leftovers.len(), Ordering::Relaxed);
+        self.buffered.store(inner.buffer.len(), Ordering::Relaxed);
     }
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
@@ -227,32 +272,76 @@ impl<T> Rendezvous<T> {
         None
     }
 
-    /// Sends if a receiver is waiting.
+    /// A send under the lock of an open channel: hands `value` to the
+    /// oldest waiting receiver (`Ok` with whom to wake after unlocking),
+    /// or buffers it if there is room (`Ok(None)`), or gives it back: the
+    /// send must wait. A receiver waits only while the buffer is empty, so
+    /// the hand-off never overtakes a buffered value.
+    fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
+        match self.hand_to_receiver(inner, value) {
+            Ok(woken) => Ok(Some(woken)),
+            Err(value) if inner.buffer.len() < self.capacity => {
+                // Room for `capacity` values at the first, not four.
+                if inner.buffer.capacity() == 0 {
+                    inner.buffer.reserve_exact(self.capacity);
+                }
+                inner.buffer.push_back(value);
+                self.changed(inner);
+                Ok(None)
+            }
+            Err(value) => Err(value),
+        }
+    }
+
+    /// A receive under the lock: the oldest buffered value, whose place
+    /// then takes the offer of the oldest waiting sender (Go's rule: the
+    /// room goes to the senders that waited for it, in order), or else a
+    /// waiting sender's offer; with whom to wake after unlocking. `None`
+    /// if there is nothing to receive.
+    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Option<Woken<T>>)> {
+        let Some(value) = inner.buffer.pop_front() else {
+            return self
+                .take_from_sender(inner)
+                .map(|(value, woken)| (value, Some(woken)));
+        };
+        inner.given_back = inner.given_back.saturating_sub(1);
+        let mut woken = None;
+        if inner.buffer.len() < self.capacity {
+            if let Some((offer, sender)) = self.take_from_sender(inner) {
+                inner.buffer.push_back(offer);
+                woken = Some(sender);
+            }
+        }
+        self.changed(inner);
+        Some((value, woken))
+    }
+
+    /// Sends if a receiver is waiting or the buffer has room.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut inner = self.lock();
         if inner.closed {
             return Err(TrySendError::Closed(value));
         }
-        match self.hand_to_receiver(&mut inner, value) {
+        match self.send_locked(&mut inner, value) {
             Ok(woken) => {
                 drop(inner);
-                woken.wake();
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
         }
     }
 
-    /// Receives a left-over value, or from a waiting sender.
+    /// Receives a buffered value, or from a waiting sender.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
-        if let Some(value) = inner.leftovers.pop_front() {
-            self.changed(&inner);
-            return Ok(value);
-        }
-        if let Some((value, woken)) = self.take_from_sender(&mut inner) {
+        if let Some((value, woken)) = self.receive_locked(&mut inner) {
             drop(inner);
-            woken.wake();
+            if let Some(woken) = woken {
+                woken.wake();
+            }
             return Ok(value);
         }
         if inner.closed {
@@ -269,7 +358,7 @@ impl<T> Rendezvous<T> {
         let mut inner = self.lock();
         let own = Some(&**entry.token());
         let ready = inner.closed
-            || !inner.leftovers.is_empty()
+            || !inner.buffer.is_empty()
             || inner.senders.iter().any(|sender| sender.can_meet(own));
         if ready {
             return false;
@@ -286,6 +375,7 @@ impl<T> Rendezvous<T> {
         let mut inner = self.lock();
         let own = Some(&**entry.token());
         let ready = inner.closed
+            || inner.buffer.len() < self.capacity
             || inner
                 .receivers
                 .iter()
@@ -334,8 +424,13 @@ impl<T> Rendezvous<T> {
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
         match self.hand_to_receiver(inner, value) {
             Ok(woken) => Some(woken),
+            // After the values given back earlier, before every value sent
+            // into the buffer: those were sent after this one was handed
+            // over (a receiver waits only while the buffer is empty).
             Err(value) => {
-                inner.leftovers.push_back(value);
+                let at = inner.given_back;
+                inner.buffer.insert(at, value);
+                inner.given_back += 1;
                 self.changed(inner);
                 None
             }
@@ -373,15 +468,17 @@ impl<T> Rendezvous<T> {
         true
     }
 
-    /// Drops every left-over value (the last receiver is gone).
+    /// Drops every buffered value (the last receiver is gone), outside
+    /// the lock: a value's drop is foreign code.
     pub(crate) fn discard_all(&self) {
-        let leftovers = {
+        let buffer = {
             let mut inner = self.lock();
-            let leftovers = std::mem::take(&mut inner.leftovers);
+            let buffer = std::mem::take(&mut inner.buffer);
+            inner.given_back = 0;
             self.changed(&inner);
-            leftovers
+            buffer
         };
-        drop(leftovers);
+        drop(buffer);
     }
 
     /// Whether the channel is closed.
@@ -393,13 +490,26 @@ impl<T> Rendezvous<T> {
     /// Left-over values (see the module docs), a snapshot.
     pub(crate) fn len(&self) -> usize {
         // Relaxed: a snapshot by definition.
-        self.leftover_count.load(Ordering::Relaxed)
+        self.buffered.load(Ordering::Relaxed)
     }
 
     /// The state version for a select's double collect.
     pub(crate) fn version(&self) -> (usize, usize) {
         // SeqCst: see `changed`.
         (self.version.load(Ordering::SeqCst), 0)
+    }
+
+    /// How many sent values the buffer takes (0: a rendezvous).
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Whether a sender is waiting.
+    pub(crate) fn has_waiting_senders(&self) -> bool {
+        self.lock()
+            .senders
+            .iter()
+            .any(|sender| sender.can_meet(None))
     }
 
     /// Whether a receiver is waiting.
@@ -533,13 +643,11 @@ impl<T> Rendezvous<T> {
             // Cloned outside the lock: a waker's clone is foreign code.
             let waker = waker.clone();
             let mut inner = self.lock();
-            if let Some(value) = inner.leftovers.pop_front() {
-                self.changed(&inner);
-                return Poll::Ready(Ok(value));
-            }
-            if let Some((value, woken)) = self.take_from_sender(&mut inner) {
+            if let Some((value, woken)) = self.receive_locked(&mut inner) {
                 drop(inner);
-                woken.wake();
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
                 return Poll::Ready(Ok(value));
             }
             if inner.closed {
@@ -590,8 +698,11 @@ impl<T> Rendezvous<T> {
             }
         }
         // SAFETY: slot rule 1: the waiter is idle, in no queue.
-        let value =
-            unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+        let Some(value) = (unsafe { waiter.take() }) else {
+            // Polled again after it completed: it stays pending, as a
+            // completed select arm does.
+            return Poll::Pending;
+        };
         // Cloned outside the lock: a waker's clone is foreign code.
         let waker = waker.clone();
         let mut inner = self.lock();
@@ -599,10 +710,12 @@ impl<T> Rendezvous<T> {
             drop(inner);
             return Poll::Ready(Err(SendError(value)));
         }
-        match self.hand_to_receiver(&mut inner, value) {
+        match self.send_locked(&mut inner, value) {
             Ok(woken) => {
                 drop(inner);
-                woken.wake();
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
                 Poll::Ready(Ok(()))
             }
             Err(value) => {
