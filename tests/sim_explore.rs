@@ -314,3 +314,116 @@ fn two_senders_racing_to_a_waiting_select_are_both_explored() {
         assert_eq!(won.len(), 2, "capacity {capacity}: {won:?}");
     }
 }
+
+/// What one run of [`dropped_wait`] saw: whether the dropped operation
+/// had completed at its first poll, what the other process's `try_recv` or
+/// `try_send` did, and the value left in the channel at the end.
+type DroppedWaitOutcome = (bool, Option<u32>, Option<u32>);
+
+/// A process polls one plain operation on a `bounded(capacity)` channel
+/// (a send of 1 into a full channel, or a receive from an empty one),
+/// yields, and drops it; another yields twice and then makes the
+/// counterpart's `try_` operation. Each run records its outcome in `seen`.
+fn dropped_wait(
+    capacity: usize,
+    drop_a_send: bool,
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<DroppedWaitOutcome>>>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::Poll;
+    async move {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        if drop_a_send {
+            for value in 0..capacity as u32 {
+                tx.try_send(100 + value).unwrap();
+            }
+        }
+        let completed = Arc::new(AtomicBool::new(false));
+        let other = Arc::new(Mutex::new(None));
+        {
+            let (tx, rx, other) = (tx.clone(), rx.clone(), other.clone());
+            hoare::spawn(async move {
+                hoare::yield_now().await;
+                hoare::yield_now().await;
+                *other.lock().unwrap() = if drop_a_send {
+                    rx.try_recv().ok()
+                } else {
+                    tx.try_send(1).ok().map(|()| 1)
+                };
+            });
+        }
+        {
+            let (tx, rx, completed) = (tx.clone(), rx.clone(), completed.clone());
+            hoare::spawn(async move {
+                if drop_a_send {
+                    let mut send = Box::pin(tx.send(1));
+                    let ready =
+                        std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx).is_ready()))
+                            .await;
+                    completed.store(ready, Ordering::SeqCst);
+                    hoare::yield_now().await;
+                    drop(send);
+                } else {
+                    let mut recv = Box::pin(rx.recv());
+                    let ready =
+                        std::future::poll_fn(|cx| Poll::Ready(recv.as_mut().poll(cx).is_ready()))
+                            .await;
+                    completed.store(ready, Ordering::SeqCst);
+                    hoare::yield_now().await;
+                    drop(recv);
+                }
+            });
+        }
+        hoare::time::sleep(Duration::from_secs(1)).await;
+        let mut left = None;
+        while let Ok(value) = rx.try_recv() {
+            if value < 100 {
+                left = Some(value);
+            }
+        }
+        let other = *other.lock().unwrap();
+        seen.lock()
+            .unwrap()
+            .insert((completed.load(Ordering::SeqCst), other, left));
+    }
+}
+
+/// Dropping a waiting plain send or receive changes its channel (the
+/// waiter leaves its queue, or a handed value comes back), so `explore`
+/// must order the drop against the channel's other operations: every
+/// outcome that seeded random runs reach, the complete search reaches too.
+#[test]
+fn explore_orders_the_drop_of_a_waiting_send_or_receive_against_the_channels_other_operations() {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    let mut missed = Vec::new();
+    for capacity in [0, 1, 2] {
+        for drop_a_send in [true, false] {
+            let sampled: Arc<Mutex<BTreeSet<DroppedWaitOutcome>>> = Arc::default();
+            for seed in 0..200 {
+                Builder::new()
+                    .seed(seed)
+                    .run(dropped_wait(capacity, drop_a_send, sampled.clone()));
+            }
+            let explored_seen: Arc<Mutex<BTreeSet<DroppedWaitOutcome>>> = Arc::default();
+            let explored = Builder::new().max_preemptions(None).explore({
+                let seen = explored_seen.clone();
+                move || dropped_wait(capacity, drop_a_send, seen.clone())
+            });
+            assert!(explored.complete(), "{explored}");
+            let sampled = sampled.lock().unwrap().clone();
+            let explored_seen = explored_seen.lock().unwrap().clone();
+            assert!(sampled.len() >= 2, "the sampled runs differ: {sampled:?}");
+            if !explored_seen.is_superset(&sampled) {
+                missed.push(format!(
+                    "bounded({capacity}), dropping a {}: explore ({explored}) missed {:?}",
+                    if drop_a_send { "send" } else { "receive" },
+                    sampled.difference(&explored_seen).collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{missed:#?}");
+}

@@ -1177,7 +1177,9 @@ impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
         match &mut self.wait {
             PlainWait::Inline { channel, waiter } => {
-                drop_inline(waiter, |waiter| rendezvous(channel).cancel_send(waiter));
+                drop_inline(channel, waiter, |waiter| {
+                    rendezvous(channel).cancel_send(waiter)
+                });
             }
             // A future that completed without waiting (the common case)
             // holds nothing that needs dropping: one check, inline.
@@ -1193,11 +1195,21 @@ impl<T> Drop for SendFuture<'_, T> {
 /// A plain future's drop on a rendezvous channel: `cancel` (the flavour's
 /// `cancel_send` or `cancel_recv`) unlinks the waiter or settles what a
 /// counterpart did, then the waiter is dropped in place.
+///
+/// A drop that finds its waiter registered or completed changes the
+/// channel (it leaves a queue, or gives a value back), so it touches the
+/// channel for the simulation's exploration, as a select arm's withdrawal
+/// does: without it `explore` would take the drop for independent of the
+/// channel's other operations and miss the schedules that reorder them.
 #[inline(never)]
 fn drop_inline<T>(
+    channel: &Channel<T>,
     waiter: &mut ManuallyDrop<InlineWaiter<T>>,
     cancel: impl FnOnce(&InlineWaiter<T>),
 ) {
+    if waiter.observe() != Observed::Idle {
+        channel.touch();
+    }
     cancel(waiter);
     // SAFETY: only the futures' `drop` calls this, once; the waiter is in
     // no queue any more (`cancel`) and is not used again.
@@ -1227,6 +1239,10 @@ impl<T> SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
+                // Touched for exploration, as in `drop_inline`.
+                if waiter.observe() != Observed::Idle {
+                    channel.touch();
+                }
                 rendezvous(channel).cancel_send(waiter);
                 if waiter.observe() == Observed::Done {
                     waiter.reset();
@@ -1313,7 +1329,9 @@ impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
         match &mut self.wait {
             PlainWait::Inline { channel, waiter } => {
-                drop_inline(waiter, |waiter| rendezvous(channel).cancel_recv(waiter));
+                drop_inline(channel, waiter, |waiter| {
+                    rendezvous(channel).cancel_recv(waiter)
+                });
             }
             // As in `SendFuture`'s.
             PlainWait::Arm { arm, waiting } => {

@@ -78,7 +78,8 @@ pub(crate) fn test_name() -> String {
 
 /// The report of a failing run found by `caller` (`check` or `explore`):
 /// the failure once, its token as `HOARE_SCHEDULE=<token>` (and the seed
-/// where there is one), the replay command, and the trace a step a line.
+/// where there is one), the replay command, and the trace a step a line
+/// (of a very long run, its first and last steps: `Trace::without_messages`).
 pub(crate) fn failure_report(
     caller: &str,
     seed: Option<&str>,

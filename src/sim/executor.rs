@@ -48,9 +48,9 @@ use std::thread::ThreadId;
 use super::clock::VirtualClock;
 use super::error::SimError;
 use super::footprint::{Footprint, Footprints, Object, StepRecord};
-use super::schedule::{Deviation, Kind, Mode, Recorder, Schedule};
+use super::schedule::{Deviation, Kind, Mode, Recorder, Schedule, Token};
 use super::strategy::{self, Strategy};
-use super::trace::{Event, Trace};
+use super::trace::{Event, Seeded, Trace};
 use crate::chan::choice;
 use crate::runtime::budget;
 use crate::runtime::context::{ForbidBlocking, NoBlocking};
@@ -70,8 +70,8 @@ pub(crate) struct Config {
     pub(crate) seed: u64,
     pub(crate) strategy: Strategy,
     pub(crate) max_steps: u64,
-    /// The schedule to replay instead of seeded choices.
-    pub(crate) replay: Option<Schedule>,
+    /// The token to replay instead of seeded choices.
+    pub(crate) replay: Option<Token>,
     /// Deviations to take, defaults after them (`explore`, shrinking):
     /// used instead of seeded choices when there is no `replay`.
     pub(crate) prefix: Option<Vec<Deviation>>,
@@ -101,7 +101,7 @@ impl Config {
     /// that matter.
     fn mode(&self) -> Mode {
         match (&self.replay, &self.prefix, self.mode) {
-            (Some(schedule), _, _) => schedule.mode,
+            (Some(token), _, _) => token.mode(),
             (None, Some(_), Some(mode)) => mode,
             (None, Some(_), None) => Mode {
                 fine: false,
@@ -111,6 +111,24 @@ impl Config {
                 fine: true,
                 faults: self.faults,
             },
+        }
+    }
+
+    /// The seeded run this is, if any (a seeded token's replay is one):
+    /// what a long run's token names instead of its choices.
+    fn seeded(&self) -> Option<Seeded> {
+        match (&self.replay, &self.prefix) {
+            (None, None) => Some(Seeded {
+                strategy: self.strategy,
+                seed: self.seed,
+                from_token: false,
+            }),
+            (Some(Token::Seeded(run)), _) => Some(Seeded {
+                strategy: run.strategy,
+                seed: run.seed,
+                from_token: true,
+            }),
+            _ => None,
         }
     }
 
@@ -631,7 +649,7 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
         assertion: RefCell::new(None),
         buggify_sites: RefCell::new(BTreeMap::new()),
         recorder: RefCell::new(Recorder::new(match (&config.replay, &config.prefix) {
-            (Some(schedule), _) => strategy::replay(schedule),
+            (Some(token), _) => strategy::replay(token),
             (None, Some(prefix)) => strategy::prefix(prefix, config.lenient),
             (None, None) => strategy::seeded(config.strategy, config.seed),
         })),
@@ -691,12 +709,36 @@ pub(crate) fn run<F: Future>(config: &Config, future: F) -> (Result<F::Output, S
     let mut trace = cx.trace.replace(Trace::default());
     let recorder = cx
         .recorder
-        .replace(Recorder::new(strategy::replay(&Schedule {
-            mode,
-            deviations: Vec::new(),
-            total: 0,
-        })));
-    trace.finish(recorder.into_points(), cx.step.get(), mode);
+        .replace(Recorder::new(strategy::replay(&Token::Explicit(
+            Schedule {
+                mode,
+                deviations: Vec::new(),
+                total: 0,
+            },
+        ))));
+    trace.finish(recorder.into_points(), cx.step.get(), mode, config.seeded());
+    // A seeded token's replay made its count of choices (else a mismatch
+    // is already noted); that it made the same run shows in the trace.
+    let result = match (&config.replay, result) {
+        (Some(Token::Seeded(run)), result)
+            if !matches!(result, Err(SimError::ReplayMismatch { .. }))
+                && trace.fingerprint() != run.fingerprint =>
+        {
+            Err(SimError::ReplayMismatch {
+                step: cx.step.get(),
+                reason: format!(
+                    "the seeded run made the token's {} choices but ended with the trace \
+                     fingerprint {:016x}, not the token's {:016x}; the program, or hoare's \
+                     seeded strategies, changed since the token was made",
+                    run.total,
+                    trace.fingerprint(),
+                    run.fingerprint
+                ),
+                schedule: String::new(),
+            })
+        }
+        (_, result) => result,
+    };
     if let Some(footprints) = &cx.footprints {
         trace.set_footprints(footprints.take());
     }

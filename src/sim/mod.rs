@@ -107,7 +107,7 @@ pub use strategy::Strategy;
 pub use trace::{Event, Trace};
 
 use executor::Config;
-use schedule::Schedule;
+use schedule::Token;
 
 /// Records `value` (its `Debug` text) as an observation of the running
 /// simulation; outside a simulation it does nothing (and formats nothing).
@@ -288,9 +288,20 @@ impl Builder {
     /// run with [`SimError::ReplayMismatch`]; errors of a replay report
     /// seed 0.
     ///
+    /// An explicit token (`v1.`) holds the run's deviations from the
+    /// default choices; a seeded token (`v2.`, the token of a seeded run
+    /// whose explicit form would exceed 16 KiB) holds the strategy, the
+    /// seed, the run's number of choices and its trace fingerprint, and
+    /// replays by running that strategy again, failing with
+    /// [`SimError::ReplayMismatch`] if the run makes another number of
+    /// choices or ends with another fingerprint. Either stays small enough
+    /// for an environment variable however long the run
+    /// ([`Trace::schedule`] says more).
+    ///
     /// # Panics
     ///
-    /// If `token` is not a token (the message says what is wrong with it).
+    /// If `token` is not a token (the message says what is wrong with it,
+    /// and says when it is a token of another version of hoare).
     ///
     /// ```
     /// use hoare::sim::{Builder, SimError};
@@ -311,8 +322,8 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn replay(mut self, token: &str) -> Self {
-        match Schedule::parse(token) {
-            Ok(schedule) => self.config.replay = Some(schedule),
+        match Token::parse(token) {
+            Ok(token) => self.config.replay = Some(token),
             Err(reason) => panic!(
                 "hoare::sim::Builder::replay: {token:?} is not a replay token: {reason}; pass \
                  the text of a HOARE_SCHEDULE= report or of Trace::schedule() unchanged"

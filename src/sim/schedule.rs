@@ -36,6 +36,17 @@
 //! same token. `v1.4p2.0a1.7`: four defaults, process 2, at once arm 1
 //! first, seven defaults, end.
 //!
+//! That is the *explicit* form, about four characters per deviation. A
+//! long seeded run deviates at most of its choice points (a million-step
+//! random run of three busy processes, about 900,000 times: 3.7 MB), too
+//! much for an environment variable; when a seeded run's explicit token
+//! would be longer than 16 KiB, its token is of the *seeded* form, `v2.`,
+//! which names the strategy, the seed, the number of choice points and the
+//! trace fingerprint instead of the choices, and replays by running the
+//! seeded strategy again ([`seeded`] says why, and when each form is
+//! used). [`Token`] reads either; a token with another version tag is
+//! refused as one of another version of hoare.
+//!
 //! # Modes
 //!
 //! Two settings change which choice points a run has, so a token names
@@ -46,9 +57,13 @@
 //! a token without the item replays at `explore`'s granularity, where a
 //! poll runs until its process waits.
 
+mod seeded;
+
 use std::fmt;
 
 use super::strategy::{Request, Scheduler};
+
+pub(crate) use seeded::{SeededRun, EXPLICIT_LIMIT};
 
 /// What a choice point chooses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -293,6 +308,48 @@ impl Schedule {
     }
 }
 
+/// What a token names: the choices themselves (`v1.`), or the seeded run
+/// that makes them (`v2.`, see [`seeded`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    Explicit(Schedule),
+    Seeded(SeededRun),
+}
+
+impl Token {
+    /// Parses a token of either form; the error says what is wrong with it.
+    pub(crate) fn parse(token: &str) -> Result<Token, String> {
+        let tag = token.split('.').next().unwrap_or_default();
+        match tag {
+            VERSION => Schedule::parse(token).map(Token::Explicit),
+            seeded::VERSION => SeededRun::parse(token).map(Token::Seeded),
+            _ if tag.len() > 1
+                && tag.starts_with('v')
+                && tag[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Err(format!(
+                    "it is a token of another version of hoare (version tag `{tag}`); this \
+                     version reads `{VERSION}.` and `{}.` tokens: make the token again with this \
+                     version (rerun the seed or the search that found it)",
+                    seeded::VERSION
+                ))
+            }
+            _ => Err(format!(
+                "it does not start with a version tag (`{VERSION}.` or `{}.`)",
+                seeded::VERSION
+            )),
+        }
+    }
+
+    /// The mode the token's run is made in.
+    pub(crate) fn mode(&self) -> Mode {
+        match self {
+            Token::Explicit(schedule) => schedule.mode,
+            Token::Seeded(run) => run.mode,
+        }
+    }
+}
+
 /// Every choice of a run goes through here: the scheduler decides, the
 /// recorder keeps the choice points and the first mismatch with a
 /// replayed schedule.
@@ -448,5 +505,18 @@ mod tests {
         ] {
             assert!(Schedule::parse(token).is_err(), "{token:?} was accepted");
         }
+    }
+
+    #[test]
+    fn a_token_is_read_by_its_version_tag() {
+        assert!(matches!(Token::parse("v1.s.4p2.0"), Ok(Token::Explicit(_))));
+        assert!(matches!(
+            Token::parse("v2.s.random.7.9.1f0e6bd3c82a4457"),
+            Ok(Token::Seeded(_))
+        ));
+        let other = Token::parse("v3.s.4p2.0").unwrap_err();
+        assert!(other.contains("another version of hoare"), "{other}");
+        let none = Token::parse("s.4p2.0").unwrap_err();
+        assert!(none.contains("does not start with a version tag"), "{none}");
     }
 }

@@ -39,12 +39,19 @@
 //! a single preemption at the coarser steps. Such a schedule is reported
 //! only if it is smaller (no more deviations, no more steps); with one
 //! deviation and a passing default, it is a local minimum too.
+//!
+//! A shrunk schedule's token has the explicit form (its deviations). If
+//! that token is still longer than the explicit form's limit (a long
+//! seeded run whose failure needs thousands of deviations) while the run
+//! first found had a seeded token, which fits in an environment variable,
+//! the first run is reported instead, replayed from its token, and the
+//! summary says why: a report's token must be one a user can paste.
 
 use std::collections::BTreeSet;
 use std::future::Future;
 
 use super::executor::{self, Config};
-use super::schedule::{Deviation, Mode, Schedule};
+use super::schedule::{Deviation, Mode, Schedule, Token, EXPLICIT_LIMIT};
 use super::{SimError, Trace};
 
 /// The most replays one shrink may take.
@@ -107,12 +114,24 @@ pub(crate) struct Shrunk {
     pub(crate) replays: u32,
     /// Whether the budget ran out before a local minimum.
     pub(crate) exhausted: bool,
+    /// Whether the shrunk schedule's token was too long to report, so the
+    /// run first found is reported instead.
+    pub(crate) oversized: bool,
+    /// The deviations of the smallest failing schedule shrinking found.
+    pub(crate) smallest: u64,
 }
 
 impl Shrunk {
     /// One line for a report: what shrinking did.
     pub(crate) fn summary(&self) -> String {
         let (deviations, steps) = self.from;
+        if self.oversized {
+            return format!(
+                "shrinking ({} replays) found no failing schedule whose token is at most {} \
+                 characters (its best had {} deviations): the run first found is reported",
+                self.replays, EXPLICIT_LIMIT, self.smallest
+            );
+        }
         let end = if self.exhausted {
             "the replay budget ran out before a local minimum"
         } else {
@@ -145,6 +164,7 @@ where
 {
     let target = Signature::of(&error);
     let from = (trace.preemptions(), trace.steps());
+    let first_token = trace.schedule();
     let mut best = (error, trace);
     let mut replays = 0;
     let mut run = config.clone();
@@ -213,14 +233,44 @@ where
             best = found;
         }
     }
-    let (error, trace) = best;
-    let token = trace.schedule();
+    let (mut error, mut trace) = best;
+    let mut token = trace.schedule();
+    let smallest = trace.preemptions();
+    let oversized = token.len() > EXPLICIT_LIMIT && first_token.len() <= EXPLICIT_LIMIT;
+    if oversized {
+        // A long seeded run whose failure needs many deviations: its
+        // shrunk schedule has only the explicit form, which may not fit in
+        // an environment variable; the first run's seeded token does.
+        (error, trace) = first_again(config, make, &first_token);
+        token = trace.schedule();
+    }
     Shrunk {
         error: error.with_schedule(token),
         trace,
         from,
         replays,
         exhausted,
+        oversized,
+        smallest,
+    }
+}
+
+/// The run first found, again, from its token.
+fn first_again<F, Fut>(config: &Config, make: &F, token: &str) -> (SimError, Trace)
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+{
+    let mut run = config.clone();
+    run.prefix = None;
+    run.lenient = false;
+    run.replay = Some(Token::parse(token).expect("a run's own token parses"));
+    match executor::run(&run, make()) {
+        (Err(error), trace) => (error, trace),
+        (Ok(_), _) => panic!(
+            "hoare::sim: the failing run {token} passed when replayed for its report; the \
+             program has a source of nondeterminism outside the simulation"
+        ),
     }
 }
 

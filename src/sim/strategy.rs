@@ -1,7 +1,9 @@
 //! Who makes a run's choices: one [`Scheduler`] per strategy, each in its
 //! own small file (shuttle's layout): [`random`] (uniform), [`pct`]
-//! (priorities with change points) and [`replay`] (a token's deviations,
-//! defaults elsewhere; `explore` drives it with the prefixes it tries).
+//! (priorities with change points), [`replay`] (a token's deviations,
+//! defaults elsewhere; `explore` drives it with the prefixes it tries)
+//! and [`rerun`] (a seeded token: the seeded strategy again, held to the
+//! token's count of choices).
 //! The executor knows the trait, not the strategies; every decision goes
 //! through the [`Recorder`](super::schedule::Recorder), which keeps the
 //! choice points a token is made of.
@@ -23,11 +25,12 @@
 mod pct;
 mod random;
 mod replay;
+mod rerun;
 
 pub(crate) use random::Random;
 pub(crate) use replay::Replay;
 
-use super::schedule::{Deviation, Kind, Schedule};
+use super::schedule::{Deviation, Kind, Token};
 
 /// How a simulation picks the next process to poll.
 ///
@@ -98,12 +101,18 @@ pub(crate) fn seeded(strategy: Strategy, seed: u64) -> Box<dyn Scheduler> {
     }
 }
 
-/// The scheduler that replays `schedule` exactly.
-pub(crate) fn replay(schedule: &Schedule) -> Box<dyn Scheduler> {
-    Box::new(Replay::new(
-        schedule.deviations.clone(),
-        Some(schedule.total),
-    ))
+/// The scheduler that replays `token` exactly: its deviations, or its
+/// seeded run held to its count of choices.
+pub(crate) fn replay(token: &Token) -> Box<dyn Scheduler> {
+    match token {
+        Token::Explicit(schedule) => Box::new(Replay::new(
+            schedule.deviations.clone(),
+            Some(schedule.total),
+        )),
+        Token::Seeded(run) => {
+            Box::new(rerun::Rerun::new(seeded(run.strategy, run.seed), run.total))
+        }
+    }
 }
 
 /// The scheduler that takes `deviations` and the defaults after them;

@@ -15,7 +15,19 @@ use std::fmt;
 use std::time::Duration;
 
 use super::footprint::Footprints;
-use super::schedule::{ChoicePoint, Mode, Schedule};
+use super::schedule::{ChoicePoint, Mode, Schedule, SeededRun, EXPLICIT_LIMIT};
+use super::strategy::Strategy;
+
+/// The seeded run a trace is of: a seeded run, or the replay of a seeded
+/// token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seeded {
+    pub(crate) strategy: Strategy,
+    pub(crate) seed: u64,
+    /// Whether the run replayed a seeded token (its own token is then of
+    /// the seeded form whatever its length, so that it equals the token).
+    pub(crate) from_token: bool,
+}
 
 /// One thing that happened in a simulation.
 ///
@@ -148,6 +160,8 @@ pub struct Trace {
     steps: u64,
     /// The run's mode, which its token names.
     mode: Mode,
+    /// The seeded run this was, if any: a long one's token names it.
+    seeded: Option<Seeded>,
     /// What each step touched, when recorded (`explore`).
     footprints: Option<Footprints>,
     /// FNV-1a over the run's observations (`observe`, assertion
@@ -167,11 +181,19 @@ impl Trace {
         self.observed = Some(hash);
     }
 
-    /// The run is over: its choice points, its number of steps, its mode.
-    pub(crate) fn finish(&mut self, points: Vec<ChoicePoint>, steps: u64, mode: Mode) {
+    /// The run is over: its choice points, its number of steps, its mode,
+    /// and the seeded run it was, if any.
+    pub(crate) fn finish(
+        &mut self,
+        points: Vec<ChoicePoint>,
+        steps: u64,
+        mode: Mode,
+        seeded: Option<Seeded>,
+    ) {
         self.points = points;
         self.steps = steps;
         self.mode = mode;
+        self.seeded = seeded;
     }
 
     /// The mode the run was made in (shrinking replays in it).
@@ -193,13 +215,32 @@ impl Trace {
     }
 
     /// The run's replay token: `Builder::new().replay(&token)` reruns
-    /// exactly this run, with the same fingerprint, on any machine. It
-    /// starts with a version tag (`v1.`), then the run's mode when it has
-    /// one (`s.` for a seeded run, which may switch at every channel
-    /// operation; `f.` with faults; `sf.` both; none for `explore`'s
-    /// runs), uses only `[A-Za-z0-9._-]`, records only the run's
-    /// deviations from the default choices, run-length encoded, and is
-    /// canonical: a replay's own token is the token replayed.
+    /// exactly this run, with the same fingerprint, on any machine. It uses
+    /// only `[A-Za-z0-9._-]`, starts with a version tag, and is canonical:
+    /// a replay's own token is the token replayed. It has one of two forms:
+    ///
+    /// * **Explicit** (`v1.`): the run's mode when it has one (`s.` for a
+    ///   seeded run, which may switch at every channel operation; `f.`
+    ///   with faults; `sf.` both; none for `explore`'s runs), then only the
+    ///   run's deviations from the default choices, run-length encoded:
+    ///   about four characters per deviation, whatever the run's length.
+    ///   `explore`'s schedules, shrunk schedules and seeded runs with up to
+    ///   about 4,000 deviations (16 KiB) have this form.
+    /// * **Seeded** (`v2.`): for a seeded run (either strategy) whose
+    ///   explicit token would be longer than 16 KiB, and for the replay of
+    ///   such a token: the mode, the strategy, the seed, the number of
+    ///   choice points and the trace fingerprint, such as
+    ///   `v2.s.pct3.7.1795478.57dfbeabb20145b5`, a few dozen characters
+    ///   however long the run. It replays by running that seeded strategy
+    ///   again; a run that makes another number of choices, or ends with
+    ///   another fingerprint (the program changed, or another version of
+    ///   hoare's strategies chooses otherwise), fails with
+    ///   [`SimError::ReplayMismatch`](super::SimError::ReplayMismatch).
+    ///
+    /// A seeded run of a million steps among two or three busy processes
+    /// deviates at nearly every step, so its explicit token would take
+    /// about 4 MB; its seeded token fits an environment variable
+    /// (`HOARE_SCHEDULE`), whose limit on Linux is 128 KiB.
     ///
     /// ```
     /// use hoare::sim::Builder;
@@ -226,11 +267,22 @@ impl Trace {
     /// assert_eq!(replayed.schedule(), token);
     /// ```
     pub fn schedule(&self) -> String {
-        Schedule {
+        let explicit = Schedule {
             mode: self.mode,
             ..Schedule::of(&self.points)
         }
-        .token()
+        .token();
+        match self.seeded {
+            Some(seeded) if seeded.from_token || explicit.len() > EXPLICIT_LIMIT => SeededRun {
+                mode: self.mode,
+                strategy: seeded.strategy,
+                seed: seeded.seed,
+                total: self.points.len() as u64,
+                fingerprint: self.fingerprint(),
+            }
+            .token(),
+            _ => explicit,
+        }
     }
 
     /// How many of the run's choices were not the default (preemptions
@@ -312,19 +364,38 @@ fn fnv_line(hash: &mut u64, bytes: impl Iterator<Item = u8>) {
     }
 }
 
+/// How many events a failure report prints at most (see
+/// [`Trace::without_messages`]).
+pub(crate) const REPORTED_EVENTS: usize = 2_000;
+
 impl Trace {
     /// One event a line, a panic's message left out (a failure report
-    /// prints it once, above).
+    /// prints it once, above). A run of more than [`REPORTED_EVENTS`]
+    /// events shows its first and last `REPORTED_EVENTS / 2` with one line
+    /// between saying how many are left out: a million-step failure would
+    /// otherwise print a million lines. [`Trace::events`] and `Display`
+    /// always give them all.
     pub(crate) fn without_messages(&self) -> String {
+        let line = |event: &Event| match event {
+            Event::Panic { process, .. } => format!("p{process} panicked (the message is above)\n"),
+            event => format!("{event}\n"),
+        };
         let mut text = String::new();
-        for event in &self.events {
-            match event {
-                Event::Panic { process, .. } => {
-                    text.push_str(&format!("p{process} panicked (the message is above)\n"))
-                }
-                event => text.push_str(&format!("{event}\n")),
-            }
+        if self.events.len() <= REPORTED_EVENTS {
+            self.events
+                .iter()
+                .for_each(|event| text.push_str(&line(event)));
+            return text;
         }
+        let half = REPORTED_EVENTS / 2;
+        let (first, rest) = self.events.split_at(half);
+        let last = &rest[rest.len() - half..];
+        first.iter().for_each(|event| text.push_str(&line(event)));
+        text.push_str(&format!(
+            "... {} events left out here (replay the token and print its Trace to see them all)\n",
+            self.events.len() - 2 * half
+        ));
+        last.iter().for_each(|event| text.push_str(&line(event)));
         text
     }
 }
@@ -365,6 +436,41 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.fingerprint(), a.clone().fingerprint());
         assert_eq!(a.to_string(), "step 1: poll p0\nstep 2: poll p1\n");
+    }
+
+    fn polls(count: usize) -> Trace {
+        let mut trace = Trace::default();
+        for step in 1..=count {
+            trace.push(Event::Poll {
+                step: step as u64,
+                process: 0,
+            });
+        }
+        trace
+    }
+
+    #[test]
+    fn a_report_prints_every_event_of_a_short_run() {
+        let trace = polls(REPORTED_EVENTS);
+        assert_eq!(trace.without_messages(), trace.to_string());
+    }
+
+    #[test]
+    fn a_report_of_a_long_run_prints_its_first_and_last_events_and_counts_the_rest() {
+        let trace = polls(REPORTED_EVENTS + 10);
+        let report = trace.without_messages();
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines.len(), REPORTED_EVENTS + 1);
+        assert_eq!(lines[0], "step 1: poll p0");
+        assert_eq!(
+            lines[REPORTED_EVENTS / 2],
+            "... 10 events left out here (replay the token and print its Trace to see them all)"
+        );
+        assert_eq!(
+            *lines.last().unwrap(),
+            format!("step {}: poll p0", REPORTED_EVENTS + 10)
+        );
+        assert_eq!(trace.to_string().lines().count(), REPORTED_EVENTS + 10);
     }
 
     #[test]
