@@ -12,10 +12,10 @@ use loom::thread;
 /// order, and neither side sleeps through the other's progress (a lost
 /// wake-up would leave a thread parked forever, which loom reports as a
 /// deadlock). `bounded(1)` is the locked flavour of `zero.rs` with a
-/// buffer of one: the first value is handed to a waiting receive or
-/// buffered, the second waits for the first to leave.
+/// buffer of one: the first value is buffered, waking a waiting receive,
+/// the second waits for the first to leave.
 ///
-/// Shown able to fail: dropping the wake-up of a send's hand-off to a
+/// Shown able to fail: dropping the wake-up of a send's notification of a
 /// waiting receive (`send_locked` in `zero.rs`) leaves the receiver
 /// parked (loom deadlock).
 #[test]
@@ -421,9 +421,9 @@ fn dropped_send_future_passes_its_wake_up_on_with(capacity: usize) {
 
 /// A select waiting to receive, dropped while a send selects it, passes
 /// the wake-up on to the other waiting receiver, which gets the message
-/// (on `bounded(1)`, the locked flavour of `zero.rs`: the send hands the
-/// value to the select's entry, whose drop gives it to the next waiting
-/// receive).
+/// (on `bounded(1)`, the locked flavour of `zero.rs`: the send buffers the
+/// value and selects the select's entry with nothing in it, and the
+/// select's drop passes the notification on to the next waiting receive).
 ///
 /// Shown able to fail: making `RecvArm::pass_on` do nothing for a selected
 /// entry of the locked flavour loses the value; the other receiver sleeps
@@ -755,5 +755,104 @@ fn recycled_token_is_never_completed_through_a_stale_registration() {
         });
         assert_eq!(second, Ok(1));
         sender.join().unwrap();
+    });
+}
+
+/// On `bounded(1)` (the locked flavour of `zero.rs`), a value is buffered
+/// and a plain receive waits or arrives while the channel closes: the
+/// receive gets the value buffered before the close, never
+/// `Err(RecvError)` first; the next receive fails.
+#[test]
+fn close_keeps_the_buffered_value_for_a_waiting_receiver_on_bounded_one() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.recv_blocking())
+        };
+        tx.try_send(5).unwrap();
+        tx.close();
+        assert_eq!(receiver.join().unwrap(), Ok(5));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// On a full `bounded(1)` (the locked flavour of `zero.rs`) a plain send
+/// waits while a receive frees the place and the channel closes: the
+/// send either had its offer moved into the freed place (it sent, and
+/// the value is received after the buffered one) or fails with its value;
+/// the value buffered before the close is received either way.
+#[test]
+fn close_with_a_value_buffered_and_a_sender_waiting_loses_nothing_on_bounded_one() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(2))
+        };
+        let closer = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                tx.close();
+            })
+        };
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        closer.join().unwrap();
+        let sent = sender.join().unwrap();
+        let rest: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        match sent {
+            Ok(()) => assert_eq!(rest, [2]),
+            Err(back) => {
+                assert_eq!(back.0, 2);
+                assert!(rest.is_empty(), "{rest:?}");
+            }
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// On a full `bounded(1)` (the locked flavour of `zero.rs`) a select's
+/// send arm waits; the receive that frees the place moves the arm's offer
+/// into it and completes the select (Go's rule), so the next receive gets
+/// the select's value and the select reports it sent.
+///
+/// Shown able to fail: the refill's wake-up dropped (`receive_locked`
+/// dropping the sender it completed) leaves the select asleep (loom
+/// deadlock).
+#[test]
+fn freed_place_is_refilled_from_a_waiting_select_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let selecting = tx.clone();
+        let select = thread::spawn(move || {
+            hoare::block_on(async move {
+                hoare::select! { send(selecting, 2) -> sent => sent.is_ok() }
+            })
+        });
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        assert!(select.join().unwrap(), "the select's send completed");
+        drop(tx);
+        assert_eq!(rx.recv_blocking(), Err(RecvError));
+    });
+}
+
+/// `bounded(2)` (the locked flavour of `zero.rs`) has two places: two
+/// sends complete without waiting while a receive waits or races them,
+/// and the receive gets both values in the order sent.
+#[test]
+fn bounded_two_takes_two_values_without_waiting_and_keeps_their_order() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(2);
+        let receiver = thread::spawn(move || {
+            let first = rx.recv_blocking();
+            let second = rx.recv_blocking();
+            (first, second)
+        });
+        assert!(tx.try_send(1).is_ok(), "the first of two places");
+        assert!(tx.try_send(2).is_ok(), "the second of two places");
+        assert_eq!(receiver.join().unwrap(), (Ok(1), Ok(2)));
     });
 }

@@ -45,13 +45,16 @@
 //!   slot in the instant before the hand-off; the waiting sender then
 //!   waits again at the head of the queue.) A sender whose value was moved
 //!   has sent, even if its future is dropped before it is polled again.
-//!   One exception, on rendezvous and small channels (`bounded(n)`,
-//!   `n <= 2`, where a send hands its value straight to a waiting
-//!   receive): a receive that was handed a value and is then dropped
-//!   before returning it (cancelled by a timeout, or a losing `select!`
-//!   branch) gives the value back to the channel, ahead of the values
-//!   buffered after it, and messages received in the meantime, or given
-//!   back by other such receives dropped earlier, may come before it.
+//!   One exception, on rendezvous channels (`bounded(0)`, where a send
+//!   hands its value straight to a waiting receive): a receive that was
+//!   handed a value and is then dropped before returning it (cancelled by
+//!   a timeout, or a losing `select!` branch) gives the value back to the
+//!   channel, and messages received in the meantime, or given back by
+//!   other such receives dropped earlier, may come before it. Buffered
+//!   channels hand nothing to a waiting receive: a send buffers its value
+//!   and wakes the receive, which takes it from the buffer, so a dropped
+//!   receive never holds a message and a buffered channel never holds
+//!   more than its capacity.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop

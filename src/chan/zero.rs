@@ -8,22 +8,43 @@
 //! lock: the shape of Go's `hchan` (`runtime/chan.go`) and crossbeam's zero
 //! flavour; kanal (`src/internal.rs`) runs its bounded channels the same
 //! way, with waiters living in the waiting futures. The code and the
-//! words are ours. At most one queue holds live waiters at a time, and
-//! receivers wait only while the buffer is empty, senders only while it
-//! is full: an arriving operation first tries to meet the oldest waiter
-//! of the other queue, or the buffer, and waits only if neither can serve.
+//! words are ours. Receivers start waiting only while the buffer is
+//! empty, senders only while it is full: an arriving operation first
+//! tries the buffer or the oldest waiter of the other queue, and waits
+//! only if neither can serve.
 //!
-//! * **Send** (`send_locked`): hand the value to the oldest waiting
-//!   receiver (the buffer is then empty, so nothing buffered is
-//!   overtaken), else buffer it if there is room, else wait.
+//! * **Send** (`send_locked`). On a rendezvous: hand the value to the
+//!   oldest waiting receiver, else wait. On a buffered channel: put the
+//!   value in the buffer if there is room and *notify* the oldest waiting
+//!   receiver (below), else wait. Nothing is handed to a receiver on a
+//!   buffered channel: a dropped receive never holds a value, so one
+//!   sender's values are received in the order sent and the buffer never
+//!   holds more than `capacity` values (checked in debug builds).
 //! * **Receive** (`receive_locked`): take the oldest buffered value, then
 //!   move the oldest waiting sender's offer into the freed place and
 //!   complete that sender (Go's rule: the room goes to the senders that
 //!   waited for it, in order, under the same lock hold, so no later send
-//!   can take it first); with nothing buffered, take a waiting sender's
-//!   offer (a rendezvous); else wait.
-//! * **Hand-off to a waiting receiver.** The sender puts its value in the
-//!   receiver entry's slot, then claims the entry's token
+//!   can take it first); the moved offer is buffered like a sent value,
+//!   so the oldest receiver still waiting is notified of it. With
+//!   nothing buffered, take a waiting sender's offer (a rendezvous); else
+//!   wait.
+//! * **Notification** (buffered channels). The sender takes the oldest
+//!   waiting receiver out of its queue and wakes it without handing it
+//!   anything: a select arm's token is selected with its slot empty (as
+//!   `close` does), a plain receive's inline waiter is marked `NOTIFIED`.
+//!   The receiver then receives again under the lock; if someone faster
+//!   took the value, it waits again (a plain receive at the head of the
+//!   queue, where it was). Receivers may thus wait while the buffer holds
+//!   values that notified receivers have not yet come for, and senders
+//!   may wait behind a full buffer at the same time.
+//! * **Pass the wake on.** A notified receiver that goes away without
+//!   receiving (its future, select or stream is dropped) notifies the next
+//!   waiting receiver in its place if the buffer still holds a value
+//!   (`pass_on_notification`): each buffered value that a waiting
+//!   receiver could take has a notified receiver coming for it, so no
+//!   wake-up is lost.
+//! * **Hand-off to a waiting receiver** (rendezvous). The sender puts its
+//!   value in the receiver entry's slot, then claims the entry's token
 //!   ([`Entry::try_select`]); if the claim fails (the receiver's select
 //!   completed elsewhere, or it withdrew), the sender takes the value back
 //!   and tries the next receiver. A successful claim completes the send at
@@ -31,47 +52,47 @@
 //! * **Taking from a waiting sender.** The receiver takes the value out of
 //!   the sender entry's slot, then claims the token; on failure it puts the
 //!   value back and tries the next sender.
-//! * **Given-back values.** A receive that was handed a value can be
-//!   dropped before it returns it (its future, select or stream is
+//! * **Given-back values** (rendezvous). A receive that was handed a value
+//!   can be dropped before it returns it (its future, select or stream is
 //!   dropped). The value is then given to the next waiting receiver, or
 //!   kept in the buffer, which later receives drain first: a sent value is
-//!   never lost. It goes after the values given back earlier and before
-//!   every value sent into the buffer (those were sent after it: a
-//!   receiver waited, so the buffer was empty); `given_back` counts them.
-//!   The buffer may then hold more than `capacity` values for a while;
-//!   sends wait until it is below `capacity` again. Invariant: the buffer
-//!   is non-empty only while no receiver waits.
+//!   never lost. The buffer of a rendezvous holds only such values, in
+//!   the order they were given back; sends never buffer there. Invariant:
+//!   the buffer of a rendezvous is non-empty only while no receiver waits.
 //! * **Close** selects every select arm's entry without touching slots;
 //!   each then retries, and sees the channel closed (senders get their
 //!   value back). A plain operation's inline waiter is marked `CLOSED`
 //!   instead: a plain send finds its offer still in its slot and fails
-//!   with it, a plain receive finds its slot empty and fails. Buffered
-//!   values stay for the receivers.
-//! * **Order of given-back values.** Values given back by receives dropped
-//!   after a hand-off are kept in the order the receives were dropped, not
-//!   the order they were sent: two receives handed 1 and then 2 and
-//!   dropped in the reverse order leave 2 before 1; and a value received
-//!   meanwhile (handed to another receive, or buffered after the hand-off
-//!   and received) comes before the given-back one. The public docs state
-//!   this exception to per-sender order.
+//!   with it, a plain receive finds its slot empty and receives again,
+//!   taking a buffered value or failing. Buffered values stay for the
+//!   receivers.
+//! * **Order of given-back values** (rendezvous). Values given back by
+//!   receives dropped after a hand-off are kept in the order the receives
+//!   were dropped, not the order they were sent: two receives handed 1
+//!   and then 2 and dropped in the reverse order leave 2 before 1; and a
+//!   value received meanwhile by another receive comes before the
+//!   given-back one. The public docs state this exception to per-sender
+//!   order, for rendezvous channels only.
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
 //!   the token. A plain `send`/`recv` future registers a pointer to the
 //!   [`InlineWaiter`] inside it (the protocol of
-//!   [`super::inline_waiter`]), completed under the lock with no token:
-//!   the queue holds both side by side, in arrival order, and every step
-//!   above treats them alike (a plain waiter in a queue is always still
-//!   waiting).
+//!   [`super::inline_waiter`]), completed (or notified) under the lock
+//!   with no token: the queue holds both side by side, in arrival order,
+//!   and every step above treats them alike (a plain waiter in a queue is
+//!   always still waiting).
 //!
 //! # Why small buffers live here
 //!
 //! On the lock-free ring (`array.rs`) a waiting operation registers an
 //! entry and is woken to retry, which costs a token, an allocation and a
 //! second pass over the ring per wait; with one or two places, most
-//! operations of a busy channel wait. Here a waiting send or receive is
-//! completed in place by its counterpart, one short lock for each side.
-//! Larger buffers keep the ring, whose operations mostly do not wait.
+//! operations of a busy channel wait. Here a waiting send is completed in
+//! place by the receive that frees its place, and a waiting receive waits
+//! inside its future with no token or allocation and is woken to take the
+//! value under one short lock. Larger buffers keep the ring, whose
+//! operations mostly do not wait.
 //!
 //! All slot accesses here happen under the lock, which is rule 2 of the
 //! slot protocol in [`super::waiter`] and of [`super::inline_waiter`].
@@ -157,6 +178,33 @@ impl<T> Woken<T> {
     }
 }
 
+/// Whom a receive wakes after unlocking: the sender whose offer it took
+/// (or moved into the freed place), and on a buffered channel the
+/// receiver notified of that moved offer.
+struct Wakes<T> {
+    sender: Option<Woken<T>>,
+    receiver: Option<Woken<T>>,
+}
+
+impl<T> Wakes<T> {
+    fn wake(self) {
+        match self {
+            Wakes {
+                sender,
+                receiver: None,
+            } => {
+                if let Some(sender) = sender {
+                    sender.wake();
+                }
+            }
+            // Both are woken even if the first waker's wake panics.
+            Wakes { sender, receiver } => {
+                wake_each(sender.into_iter().chain(receiver), Woken::wake)
+            }
+        }
+    }
+}
+
 /// Appends a waiter. Most rendezvous channels never have more than one
 /// waiter on a side: the first registration makes room for one
 /// (`push_back` would make room for four), which saves memory per idle
@@ -171,11 +219,10 @@ fn push_waiter<T>(queue: &mut VecDeque<Waiter<T>>, waiter: Waiter<T>) {
 struct Inner<T> {
     senders: VecDeque<Waiter<T>>,
     receivers: VecDeque<Waiter<T>>,
-    /// Values sent into room (at most `capacity` of them), after the
-    /// values given back by dropped receives (see the module docs).
+    /// On a buffered channel, the values sent into room, in the order
+    /// sent (never more than `capacity`); on a rendezvous, the values
+    /// given back by dropped receives (see the module docs).
     buffer: VecDeque<T>,
-    /// How many values at the front of `buffer` were given back.
-    given_back: usize,
     closed: bool,
 }
 
@@ -191,7 +238,6 @@ impl<T> Rendezvous<T> {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
                 buffer: VecDeque::new(),
-                given_back: 0,
                 closed: false,
             }),
             closed: AtomicBool::new(false),
@@ -213,6 +259,61 @@ impl<T> Rendezvous<T> {
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
         self.buffered.store(inner.buffer.len(), Ordering::Relaxed);
+        // Nothing is handed to a receive on a buffered channel, so nothing
+        // is given back: the buffer holds at most `capacity` values.
+        debug_assert!(
+            self.capacity == 0 || inner.buffer.len() <= self.capacity,
+            "hoare: a buffered channel holds more than its capacity"
+        );
+    }
+
+    /// Wakes the oldest waiting receiver after a value was buffered (a
+    /// buffered channel only), taking it out of its queue: a select arm's
+    /// token is selected with an empty slot, an inline waiter is marked
+    /// `NOTIFIED`; either receives again, from the buffer. Returns whom to
+    /// wake after unlocking; `None` if no receiver waits. The caller
+    /// records the change.
+    fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+        while let Some(waiter) = inner.receivers.pop_front() {
+            match waiter {
+                Waiter::Inline(waiter) => {
+                    // SAFETY: we hold the lock and took the waiter out of
+                    // its queue under it.
+                    return Some(Woken::Inline(unsafe { waiter.notify(self.id) }));
+                }
+                // The slot stays empty; a failed claim means the select
+                // completed elsewhere or withdrew: try the next receiver.
+                Waiter::Arm(entry) => {
+                    if entry.try_select() {
+                        return Some(Woken::Arm(entry));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A notified receiver goes away without receiving: if the buffer
+    /// still holds a value, the next waiting receiver is notified in its
+    /// place, so no buffered value is left with its receivers asleep.
+    fn pass_on_notification(&self) {
+        let mut inner = self.lock();
+        let woken = self.pass_on_notification_locked(&mut inner);
+        drop(inner);
+        if let Some(woken) = woken {
+            woken.wake();
+        }
+    }
+
+    /// [`Self::pass_on_notification`] under the lock: whom to wake after
+    /// unlocking.
+    fn pass_on_notification_locked(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+        if inner.buffer.is_empty() {
+            return None;
+        }
+        let woken = self.notify_receiver(inner)?;
+        self.changed(inner);
+        Some(woken)
     }
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
@@ -272,48 +373,63 @@ impl<T> Rendezvous<T> {
         None
     }
 
-    /// A send under the lock of an open channel: hands `value` to the
-    /// oldest waiting receiver (`Ok` with whom to wake after unlocking),
-    /// or buffers it if there is room (`Ok(None)`), or gives it back: the
-    /// send must wait. A receiver waits only while the buffer is empty, so
-    /// the hand-off never overtakes a buffered value.
+    /// A send under the lock of an open channel: `Ok` with whom to wake
+    /// after unlocking, or the value back: the send must wait. On a
+    /// rendezvous it hands `value` to the oldest waiting receiver; on a
+    /// buffered channel it buffers `value` if there is room and notifies
+    /// the oldest waiting receiver, which takes a value from the buffer
+    /// when it is polled (nothing is handed over, so a dropped receive
+    /// never holds a value and one sender's values stay in order).
     fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
-        match self.hand_to_receiver(inner, value) {
-            Ok(woken) => Ok(Some(woken)),
-            Err(value) if inner.buffer.len() < self.capacity => {
-                // Room for `capacity` values at the first, not four.
-                if inner.buffer.capacity() == 0 {
-                    inner.buffer.reserve_exact(self.capacity);
-                }
-                inner.buffer.push_back(value);
-                self.changed(inner);
-                Ok(None)
-            }
-            Err(value) => Err(value),
+        if self.capacity == 0 {
+            return self.hand_to_receiver(inner, value).map(Some);
         }
+        if inner.buffer.len() >= self.capacity {
+            return Err(value);
+        }
+        // Room for `capacity` values at the first, not four.
+        if inner.buffer.capacity() == 0 {
+            inner.buffer.reserve_exact(self.capacity);
+        }
+        inner.buffer.push_back(value);
+        let woken = self.notify_receiver(inner);
+        self.changed(inner);
+        Ok(woken)
     }
 
     /// A receive under the lock: the oldest buffered value, whose place
     /// then takes the offer of the oldest waiting sender (Go's rule: the
     /// room goes to the senders that waited for it, in order), or else a
-    /// waiting sender's offer; with whom to wake after unlocking. `None`
-    /// if there is nothing to receive.
-    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Option<Woken<T>>)> {
+    /// waiting sender's offer (a rendezvous); with whom to wake after
+    /// unlocking. `None` if there is nothing to receive.
+    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Wakes<T>)> {
         let Some(value) = inner.buffer.pop_front() else {
-            return self
-                .take_from_sender(inner)
-                .map(|(value, woken)| (value, Some(woken)));
+            return self.take_from_sender(inner).map(|(value, woken)| {
+                (
+                    value,
+                    Wakes {
+                        sender: Some(woken),
+                        receiver: None,
+                    },
+                )
+            });
         };
-        inner.given_back = inner.given_back.saturating_sub(1);
-        let mut woken = None;
+        let mut wakes = Wakes {
+            sender: None,
+            receiver: None,
+        };
         if inner.buffer.len() < self.capacity {
             if let Some((offer, sender)) = self.take_from_sender(inner) {
                 inner.buffer.push_back(offer);
-                woken = Some(sender);
+                wakes.sender = Some(sender);
+                // The moved offer is buffered like a sent value: a receiver
+                // still waiting (others were notified of the values before
+                // it) is notified of it.
+                wakes.receiver = self.notify_receiver(inner);
             }
         }
         self.changed(inner);
-        Some((value, woken))
+        Some((value, wakes))
     }
 
     /// Sends if a receiver is waiting or the buffer has room.
@@ -337,11 +453,9 @@ impl<T> Rendezvous<T> {
     /// Receives a buffered value, or from a waiting sender.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
-        if let Some((value, woken)) = self.receive_locked(&mut inner) {
+        if let Some((value, wakes)) = self.receive_locked(&mut inner) {
             drop(inner);
-            if let Some(woken) = woken {
-                woken.wake();
-            }
+            wakes.wake();
             return Ok(value);
         }
         if inner.closed {
@@ -374,12 +488,18 @@ impl<T> Rendezvous<T> {
     pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
         let mut inner = self.lock();
         let own = Some(&**entry.token());
+        // A buffered channel's send needs room; receivers may wait while
+        // the buffer is full (notified of the values in it, not yet
+        // polled), and nothing is handed to them.
         let ready = inner.closed
-            || inner.buffer.len() < self.capacity
-            || inner
-                .receivers
-                .iter()
-                .any(|receiver| receiver.can_meet(own));
+            || if self.capacity == 0 {
+                inner
+                    .receivers
+                    .iter()
+                    .any(|receiver| receiver.can_meet(own))
+            } else {
+                inner.buffer.len() < self.capacity
+            };
         if ready {
             return false;
         }
@@ -409,8 +529,9 @@ impl<T> Rendezvous<T> {
         }
     }
 
-    /// A receive that was handed `value` will not return it: give it to
-    /// the next waiting receiver, or keep it for the next receive.
+    /// A receive on a rendezvous that was handed `value` will not return
+    /// it: give it to the next waiting receiver, or keep it for the next
+    /// receive.
     pub(crate) fn give_back(&self, value: T) {
         let mut inner = self.lock();
         let woken = self.give_back_locked(&mut inner, value);
@@ -422,15 +543,17 @@ impl<T> Rendezvous<T> {
 
     /// [`Self::give_back`] under the lock: whom to wake after unlocking.
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
+        // Only a rendezvous hands values to receivers.
+        debug_assert_eq!(
+            self.capacity, 0,
+            "hoare: a value handed over on a buffered channel"
+        );
         match self.hand_to_receiver(inner, value) {
             Ok(woken) => Some(woken),
-            // After the values given back earlier, before every value sent
-            // into the buffer: those were sent after this one was handed
-            // over (a receiver waits only while the buffer is empty).
+            // After the values given back earlier: a rendezvous buffers
+            // nothing else.
             Err(value) => {
-                let at = inner.given_back;
-                inner.buffer.insert(at, value);
-                inner.given_back += 1;
+                inner.buffer.push_back(value);
                 self.changed(inner);
                 None
             }
@@ -474,7 +597,6 @@ impl<T> Rendezvous<T> {
         let buffer = {
             let mut inner = self.lock();
             let buffer = std::mem::take(&mut inner.buffer);
-            inner.given_back = 0;
             self.changed(&inner);
             buffer
         };
@@ -548,18 +670,23 @@ impl<T> Rendezvous<T> {
     }
 
     /// The value handed to a receive selected on this channel; `None` if a
-    /// close selected it instead.
+    /// close or (on a buffered channel) a send's notification selected it
+    /// instead: the arm then receives again.
     pub(crate) fn finish_recv(entry: &Entry<T>) -> Option<T> {
         // SAFETY: slot rule 3: the token was selected for this arm, and the
         // selecting sender finished with the slot before its CAS.
         unsafe { entry.take() }
     }
 
-    /// A selected receive goes away without returning its value: the value
-    /// goes to the next waiting receiver or stays in the channel.
+    /// A selected receive goes away without receiving: on a rendezvous,
+    /// the value handed to it goes to the next waiting receiver or stays
+    /// in the channel; on a buffered channel, whose sends only notify
+    /// (the slot is empty), the notification goes to the next waiting
+    /// receiver if a value is still buffered.
     pub(crate) fn pass_on_recv(&self, entry: &Entry<T>) {
-        if let Some(value) = Self::finish_recv(entry) {
-            self.give_back(value);
+        match Self::finish_recv(entry) {
+            Some(value) => self.give_back(value),
+            None => self.pass_on_notification(),
         }
     }
 
@@ -619,6 +746,9 @@ impl<T> Rendezvous<T> {
         waiter: &InlineWaiter<T>,
         waker: &Waker,
     ) -> Poll<Result<T, RecvError>> {
+        // A notified receive that finds the value taken by someone faster
+        // waits again at the head of the queue: it was the oldest waiter.
+        let mut notified = false;
         loop {
             match waiter.observe() {
                 Observed::Done => {
@@ -632,6 +762,11 @@ impl<T> Rendezvous<T> {
                 // Woken by the close: receive again, which takes a value
                 // left over before the close or fails.
                 Observed::Closed => waiter.reset(),
+                // Woken by a send that buffered a value: receive it.
+                Observed::Notified => {
+                    waiter.reset();
+                    notified = true;
+                }
                 Observed::Waiting => {
                     if self.keep_newest_waker(waiter, waker) {
                         return Poll::Pending;
@@ -643,11 +778,9 @@ impl<T> Rendezvous<T> {
             // Cloned outside the lock: a waker's clone is foreign code.
             let waker = waker.clone();
             let mut inner = self.lock();
-            if let Some((value, woken)) = self.receive_locked(&mut inner) {
+            if let Some((value, wakes)) = self.receive_locked(&mut inner) {
                 drop(inner);
-                if let Some(woken) = woken {
-                    woken.wake();
-                }
+                wakes.wake();
                 return Poll::Ready(Ok(value));
             }
             if inner.closed {
@@ -657,7 +790,11 @@ impl<T> Rendezvous<T> {
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
             unsafe { waiter.register(None, waker) };
-            push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+            if notified {
+                inner.receivers.push_front(Waiter::Inline(waiter.as_ref()));
+            } else {
+                push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+            }
             self.changed(&inner);
             return Poll::Pending;
         }
@@ -695,6 +832,7 @@ impl<T> Rendezvous<T> {
                     continue;
                 }
                 Observed::Idle => break,
+                Observed::Notified => unreachable!("hoare: only receives are notified"),
             }
         }
         // SAFETY: slot rule 1: the waiter is idle, in no queue.
@@ -759,8 +897,10 @@ impl<T> Rendezvous<T> {
     }
 
     /// The plain receive owning `waiter` is being dropped: unlinks it if
-    /// it still waits; if a sender handed it a value meanwhile, gives the
-    /// value to the next waiting receiver or keeps it in the channel.
+    /// it still waits; if a sender handed it a value meanwhile (a
+    /// rendezvous), gives the value to the next waiting receiver or keeps
+    /// it in the channel; if a send notified it (a buffered channel),
+    /// passes the notification on while a value is buffered.
     pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
         if waiter.observe() == Observed::Idle {
             return;
@@ -781,8 +921,19 @@ impl<T> Rendezvous<T> {
             // with the waiter under it; handle the outcome under it too.
             inner = Some(locked);
         }
-        if waiter.observe() != Observed::Done {
-            return;
+        match waiter.observe() {
+            Observed::Done => {}
+            Observed::Notified => {
+                waiter.reset();
+                let mut inner = inner.unwrap_or_else(|| self.lock());
+                let woken = self.pass_on_notification_locked(&mut inner);
+                drop(inner);
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
+                return;
+            }
+            Observed::Idle | Observed::Waiting | Observed::Closed => return,
         }
         // SAFETY: slot rule 1: observed `DONE`.
         let Some(value) = (unsafe { waiter.take() }) else {
