@@ -38,6 +38,10 @@ fn spsc_on_a_ring_of_three_no_lost_message_or_wakeup() {
 fn spsc_no_lost_message_or_wakeup(capacity: usize) {
     loom::model(move || {
         let (tx, rx) = chan::bounded::<u32>(capacity);
+        // Kept open until both values are received: the close when the
+        // sending thread ends would wake a receiver whose wake-up a send
+        // lost, and hide the loss.
+        let keep_open = tx.clone();
         let sender = thread::spawn(move || {
             tx.send_blocking(1).unwrap();
             tx.send_blocking(2).unwrap();
@@ -45,6 +49,7 @@ fn spsc_no_lost_message_or_wakeup(capacity: usize) {
         assert_eq!(rx.recv_blocking(), Ok(1));
         assert_eq!(rx.recv_blocking(), Ok(2));
         sender.join().unwrap();
+        drop(keep_open);
         assert_eq!(rx.recv_blocking(), Err(RecvError));
     });
 }

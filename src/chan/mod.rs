@@ -17,8 +17,9 @@
 //!   when a receive takes its value: the two meet.
 //! * [`bounded(1)`](bounded), [`bounded(2)`](bounded): the same locked
 //!   state with a **small buffer** of `n` values (`zero.rs`, Go's `hchan`
-//!   shape): a send hands its value to a waiting receive or buffers it, a
-//!   receive that frees a place refills it from the first waiting sender.
+//!   shape): a send buffers its value and wakes the oldest waiting
+//!   receive, a receive that frees a place refills it from the first
+//!   waiting sender.
 //! * [`bounded(n)`](bounded), `n > 2`: a **ring** of `n` slots
 //!   (`array.rs`), lock-free on the fast path, head and tail cache-padded.
 //! * [`unbounded()`](unbounded): a lock-free queue of linked blocks of 31

@@ -645,9 +645,11 @@ impl<T> Rendezvous<T> {
 
 /// # The arm protocol
 ///
-/// How a select arm (`chan::operation`) waits on a rendezvous channel.
-/// A waiting receive registers an [`Entry`] whose slot a sender fills (the
-/// direct hand-off); a waiting send registers an entry that holds its
+/// How a select arm (`chan::operation`) waits on this flavour. A waiting
+/// receive registers an [`Entry`] whose slot a sender fills on a
+/// rendezvous (the direct hand-off); on a buffered channel the sender
+/// selects the entry with its slot empty (a notification) and the arm
+/// receives again. A waiting send registers an entry that holds its
 /// offer, which a receiver takes. The slot rules cited are those of
 /// "Who may touch a slot" in [`super::waiter`].
 impl<T> Rendezvous<T> {
@@ -727,11 +729,13 @@ impl<T> Rendezvous<T> {
 
 /// # The plain operations
 ///
-/// How a plain `send`/`recv` future waits on a rendezvous channel: with an
+/// How a plain `send`/`recv` future waits on this flavour: with an
 /// [`InlineWaiter`] inside the pinned future (the protocol of
-/// [`super::inline_waiter`]), so that each side of a meeting takes the
-/// lock once and allocates nothing. A waiting receive is handed the value
-/// into its slot; a waiting send's offer is taken out of its slot.
+/// [`super::inline_waiter`]), which allocates nothing. On a rendezvous a
+/// waiting receive is handed the value into its slot (each side of a
+/// meeting takes the lock once); on a buffered channel it is notified
+/// and takes the value from the buffer under the lock. A waiting send's
+/// offer is taken out of its slot.
 impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
     /// or `Pending`, registered to be woken through `waker`.
@@ -766,6 +770,14 @@ impl<T> Rendezvous<T> {
                 Observed::Notified => {
                     waiter.reset();
                     notified = true;
+                    // Most often the value is still there: take it without
+                    // cloning the waker, which only a new wait needs.
+                    let mut inner = self.lock();
+                    if let Some((value, wakes)) = self.receive_locked(&mut inner) {
+                        drop(inner);
+                        wakes.wake();
+                        return Poll::Ready(Ok(value));
+                    }
                 }
                 Observed::Waiting => {
                     if self.keep_newest_waker(waiter, waker) {
