@@ -28,6 +28,8 @@
 //!   consumer process; per message.
 //! * `mpsc-1`: four producer processes and one consumer process on one
 //!   `bounded(1)` channel (the "mpsc cap 1" row of `versus`); per message.
+//! * `mpmc-1`: four producer and four consumer processes on one
+//!   `bounded(1)` channel (the "mpmc cap 1" row of `versus`); per message.
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
@@ -37,7 +39,7 @@ use std::time::{Duration, Instant};
 use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str =
-    "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 select-blocking";
+    "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -100,8 +102,13 @@ fn spsc((tx, rx): (Sender<usize>, Receiver<usize>), messages: usize) -> Duration
 }
 
 fn mpsc(cap: usize, messages: usize) -> Duration {
+    mpmc(cap, 1, messages)
+}
+
+fn mpmc(cap: usize, consumers: usize, messages: usize) -> Duration {
     const PRODUCERS: usize = 4;
     let per_producer = messages / PRODUCERS;
+    let per_consumer = per_producer * PRODUCERS / consumers;
     let start = Instant::now();
     hoare::run(async move {
         let (tx, rx) = chan::bounded::<usize>(cap);
@@ -116,15 +123,23 @@ fn mpsc(cap: usize, messages: usize) -> Duration {
             })
             .collect();
         drop(tx);
-        let consumer = hoare::spawn(async move {
-            for _ in 0..per_producer * PRODUCERS {
-                rx.recv().await.expect("the producers send enough");
-            }
-        });
+        let consumers: Vec<_> = (0..consumers)
+            .map(|_| {
+                let rx = rx.clone();
+                hoare::spawn(async move {
+                    for _ in 0..per_consumer {
+                        rx.recv().await.expect("the producers send enough");
+                    }
+                })
+            })
+            .collect();
+        drop(rx);
         for producer in producers {
             producer.await.expect("a producer finishes");
         }
-        consumer.await.expect("the consumer finishes");
+        for consumer in consumers {
+            consumer.await.expect("a consumer finishes");
+        }
     });
     start.elapsed()
 }
@@ -181,12 +196,13 @@ fn main() {
         "spsc-1024" => (spsc(chan::bounded(1024), count), "message"),
         "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
         "mpsc-1" => (mpsc(1, count), "message"),
+        "mpmc-1" => (mpmc(1, 4, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
-        "select-blocking" | "mpsc-1" => count / 4 * 4,
+        "select-blocking" | "mpsc-1" | "mpmc-1" => count / 4 * 4,
         _ => count,
     };
     println!(

@@ -116,7 +116,9 @@ fn change_waker_newest_wins() {
     tx.try_send(1).unwrap();
     assert_eq!(c1.wakes.load(Ordering::SeqCst), 0);
     assert_eq!(c2.wakes.load(Ordering::SeqCst), 1);
-    // the same for a pending send
+    assert_eq!(poll_once(&mut fut), Poll::Ready(Ok(1)));
+    // the same for a pending send, on a full channel
+    tx.try_send(3).unwrap();
     let mut send = Box::pin(tx.send(2));
     assert!(send
         .as_mut()
@@ -126,7 +128,7 @@ fn change_waker_newest_wins() {
         .as_mut()
         .poll(&mut Context::from_waker(&w2))
         .is_pending());
-    assert_eq!(poll_once(&mut fut), Poll::Ready(Ok(1)));
+    assert_eq!(rx.try_recv(), Ok(3));
     // The receive made room: the send's newest waker is woken, the old not.
     assert_eq!(c2.wakes.load(Ordering::SeqCst), 2);
     assert_eq!(c1.wakes.load(Ordering::SeqCst), 0);

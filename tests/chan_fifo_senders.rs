@@ -107,3 +107,141 @@ fn a_close_fails_the_senders_still_waiting_with_their_values() {
     }
     assert_eq!(rx.try_recv(), Ok(0));
 }
+
+// ---- buffered channels hand nothing to a waiting receive ----
+//
+// A send on a buffered channel puts its value in the buffer and wakes the
+// oldest waiting receive, which takes a value from the buffer when it is
+// polled: a receive dropped meanwhile (a timeout, a losing `select!`
+// branch) holds no value, so one sender's messages keep their order and
+// the buffer never holds more than the capacity. A woken receive that is
+// dropped without receiving passes the wake on to the next waiting one.
+
+/// One sender's messages, sent with `try_send` while a receive waits and
+/// then dropped after another receive took the first message.
+fn one_senders_messages_around_a_dropped_waiting_receive(cap: usize) {
+    let (tx, rx) = chan::bounded::<u32>(cap);
+    let mut cancelled = Box::pin(rx.recv());
+    assert!(poll_once(&mut cancelled).is_pending()); // waits, under a timeout say
+    let sent: Vec<u32> = (1..=cap as u32 + 1)
+        .filter(|&v| tx.try_send(v).is_ok())
+        .collect();
+    assert_eq!(
+        sent.len(),
+        cap,
+        "a bounded({cap}) channel takes {cap} values"
+    );
+    let mut got: Vec<u32> = rx.try_recv().ok().into_iter().collect(); // another receive
+    drop(cancelled); // the timeout fires
+    while let Ok(v) = rx.try_recv() {
+        got.push(v);
+    }
+    assert_eq!(got, sent, "one sender's messages in the order sent");
+}
+
+#[test]
+fn a_dropped_waiting_receive_never_reorders_one_senders_messages_on_bounded_one() {
+    one_senders_messages_around_a_dropped_waiting_receive(1);
+}
+
+#[test]
+fn a_dropped_waiting_receive_never_reorders_one_senders_messages_on_bounded_two() {
+    one_senders_messages_around_a_dropped_waiting_receive(2);
+}
+
+#[test]
+fn len_never_exceeds_capacity_after_waiting_receives_are_dropped() {
+    for cap in 1..=3usize {
+        let (tx, rx) = chan::bounded::<u32>(cap);
+        let mut waiting: Vec<_> = (0..=cap).map(|_| Box::pin(rx.recv())).collect();
+        for receive in &mut waiting {
+            assert!(poll_once(receive).is_pending());
+        }
+        for v in 0..cap as u32 + 2 {
+            let _ = tx.try_send(v);
+            assert!(rx.len() <= cap, "bounded({cap}): len() {}", rx.len());
+        }
+        drop(waiting);
+        assert_eq!(
+            rx.len(),
+            cap,
+            "bounded({cap}): the sent values stay buffered"
+        );
+        assert!(tx.is_full());
+        assert_eq!(tx.try_send(99), Err(TrySendError::Full(99)));
+        let got: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        assert_eq!(got, (0..cap as u32).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn a_woken_receive_dropped_without_receiving_passes_the_wake_to_the_next_waiting_receive() {
+    for cap in [1usize, 2] {
+        let (tx, rx) = chan::bounded::<u32>(cap);
+        let mut first = Box::pin(rx.recv());
+        let mut second = Box::pin(rx.recv());
+        let (woken, waker) = support::counting_waker();
+        assert!(poll_once(&mut first).is_pending());
+        assert!(support::poll_with(&mut second, &waker).is_pending());
+        tx.try_send(7).unwrap(); // wakes `first`, the oldest
+        assert_eq!(woken.wakes.load(std::sync::atomic::Ordering::SeqCst), 0);
+        drop(first); // woken, never polled: the wake goes on to `second`
+        assert_eq!(woken.wakes.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(poll_once(&mut second), Poll::Ready(Ok(7)));
+    }
+}
+
+#[test]
+fn a_woken_select_receive_dropped_without_receiving_passes_the_wake_to_the_next_waiting_receive() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let (_other_tx, other_rx) = chan::bounded::<u32>(1);
+    let mut select = Box::pin(async {
+        hoare::select! {
+            recv(rx) -> v => v,
+            recv(other_rx) -> _ => unreachable!("nothing is sent on the other channel"),
+        }
+    });
+    let mut plain = Box::pin(rx.recv());
+    let (woken, waker) = support::counting_waker();
+    assert!(poll_once(&mut select).is_pending());
+    assert!(support::poll_with(&mut plain, &waker).is_pending());
+    tx.try_send(7).unwrap(); // selects the select's arm, the oldest receive
+    drop(select);
+    assert_eq!(woken.wakes.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(poll_once(&mut plain), Poll::Ready(Ok(7)));
+}
+
+#[test]
+fn a_woken_receive_that_finds_its_value_taken_waits_again_first_in_line() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let mut first = Box::pin(rx.recv());
+    let mut second = Box::pin(rx.recv());
+    assert!(poll_once(&mut first).is_pending());
+    assert!(poll_once(&mut second).is_pending());
+    tx.try_send(1).unwrap(); // wakes `first`
+    assert_eq!(rx.try_recv(), Ok(1)); // a receive that never waited is faster
+    let (woken, waker) = support::counting_waker();
+    assert!(support::poll_with(&mut first, &waker).is_pending());
+    tx.try_send(2).unwrap(); // `first` waits at the head again: it is woken
+    assert_eq!(woken.wakes.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(poll_once(&mut second).is_pending());
+    assert_eq!(poll_once(&mut first), Poll::Ready(Ok(2)));
+}
+
+#[test]
+fn a_waiting_senders_value_moved_into_the_buffer_wakes_a_waiting_receive() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let mut first = Box::pin(rx.recv());
+    let mut second = Box::pin(rx.recv());
+    let (woken, waker) = support::counting_waker();
+    assert!(poll_once(&mut first).is_pending());
+    assert!(support::poll_with(&mut second, &waker).is_pending());
+    tx.try_send(1).unwrap(); // wakes `first`
+    let mut send = Box::pin(tx.send(2));
+    assert!(poll_once(&mut send).is_pending()); // full: waits
+    assert_eq!(poll_once(&mut first), Poll::Ready(Ok(1)));
+    // The freed place took the waiting send's 2, which `second` is woken for.
+    assert_eq!(woken.wakes.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
+    assert_eq!(poll_once(&mut second), Poll::Ready(Ok(2)));
+}

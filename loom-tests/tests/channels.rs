@@ -11,16 +11,37 @@ use loom::thread;
 /// Bounded(1), one sender sending two values, one receiver: both arrive, in
 /// order, and neither side sleeps through the other's progress (a lost
 /// wake-up would leave a thread parked forever, which loom reports as a
-/// deadlock).
+/// deadlock). `bounded(1)` is the locked flavour of `zero.rs` with a
+/// buffer of one: the first value is buffered, waking a waiting receive,
+/// the second waits for the first to leave.
+///
+/// Shown able to fail: dropping the wake-up of a send's notification of a
+/// waiting receive (`send_locked` in `zero.rs`) leaves the receiver
+/// parked (loom deadlock).
+#[test]
+fn bounded_one_spsc_no_lost_message_or_wakeup() {
+    spsc_no_lost_message_or_wakeup(1);
+}
+
+/// [`bounded_one_spsc_no_lost_message_or_wakeup`] on `bounded(3)`, the
+/// ring of `array.rs`.
 ///
 /// Shown able to fail (both tried): removing the `receivers.notify_one()`
 /// call after a successful push in `array.rs`, or removing the two
 /// `fence(SeqCst)` calls of `WaitQueue::register`/`notify_one`, makes loom
 /// report both threads parked forever.
 #[test]
-fn bounded_one_spsc_no_lost_message_or_wakeup() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
+fn spsc_on_a_ring_of_three_no_lost_message_or_wakeup() {
+    spsc_no_lost_message_or_wakeup(3);
+}
+
+fn spsc_no_lost_message_or_wakeup(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        // Kept open until both values are received: the close when the
+        // sending thread ends would wake a receiver whose wake-up a send
+        // lost, and hide the loss.
+        let keep_open = tx.clone();
         let sender = thread::spawn(move || {
             tx.send_blocking(1).unwrap();
             tx.send_blocking(2).unwrap();
@@ -28,6 +49,7 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
         assert_eq!(rx.recv_blocking(), Ok(1));
         assert_eq!(rx.recv_blocking(), Ok(2));
         sender.join().unwrap();
+        drop(keep_open);
         assert_eq!(rx.recv_blocking(), Err(RecvError));
     });
 }
@@ -71,12 +93,26 @@ fn unbounded_send_wakes_waiting_receiver() {
 /// Close racing a waiting receiver: the receiver wakes and sees either the
 /// message sent before the close or the close itself; it never sleeps.
 ///
+/// Shown able to fail: skipping the wake-up of a waiting plain receive in
+/// `Rendezvous::close` (`zero.rs`, which `bounded(1)` uses) leaves the
+/// receiver parked (loom deadlock).
+#[test]
+fn close_wakes_a_waiting_receiver() {
+    close_wakes_a_waiting_receiver_with(1);
+}
+
+/// [`close_wakes_a_waiting_receiver`] on `bounded(3)`, a ring.
+///
 /// Shown able to fail: skipping `receivers.notify_all()` in
 /// `array::Ring::close` leaves the receiver parked (loom deadlock).
 #[test]
-fn close_wakes_a_waiting_receiver() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
+fn close_wakes_a_waiting_receiver_on_a_ring_of_three() {
+    close_wakes_a_waiting_receiver_with(3);
+}
+
+fn close_wakes_a_waiting_receiver_with(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
         let closer = thread::spawn(move || {
             tx.close();
         });
@@ -88,12 +124,27 @@ fn close_wakes_a_waiting_receiver() {
 /// Dropping the last receiver while a sender pushes: every value that was
 /// accepted is dropped exactly once (counted), none twice.
 ///
+/// Shown able to fail: forgetting the buffer that
+/// `Rendezvous::discard_all` took out (`zero.rs`, which `bounded(2)`
+/// uses) instead of dropping it leaves a value undropped (the count).
+#[test]
+fn last_receiver_drop_drops_buffered_values_once() {
+    last_receiver_drop_drops_buffered_values_once_with(2);
+}
+
+/// [`last_receiver_drop_drops_buffered_values_once`] on `bounded(3)`, a
+/// ring.
+///
 /// Shown able to fail: not storing the advanced `head` at the end of
 /// `array::Ring::discard_all` makes the channel's `Drop` drop the
 /// discarded values again (a double drop: the model run aborts, in the
 /// allocator or on the failed count).
 #[test]
-fn last_receiver_drop_drops_buffered_values_once() {
+fn last_receiver_drop_drops_buffered_values_once_on_a_ring_of_three() {
+    last_receiver_drop_drops_buffered_values_once_with(3);
+}
+
+fn last_receiver_drop_drops_buffered_values_once_with(capacity: usize) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -104,9 +155,9 @@ fn last_receiver_drop_drops_buffered_values_once() {
         }
     }
 
-    loom::model(|| {
+    loom::model(move || {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = chan::bounded::<Counted>(2);
+        let (tx, rx) = chan::bounded::<Counted>(capacity);
         let sender = {
             let drops = drops.clone();
             thread::spawn(move || {
@@ -123,13 +174,25 @@ fn last_receiver_drop_drops_buffered_values_once() {
 /// Two selects race for one message on a bounded channel: exactly one of
 /// them gets it, and the other sees the channel closed afterwards.
 ///
+/// On `bounded(1)`, the locked flavour of `zero.rs`.
+#[test]
+fn two_selects_race_for_one_message() {
+    two_selects_race_for_one_message_with(1);
+}
+
+/// [`two_selects_race_for_one_message`] on `bounded(3)`, a ring.
+///
 /// Shown able to fail: replacing the compare-and-swap on `head` in
 /// `array::Ring::pop` by a plain store lets both selects take the
 /// message (the model's assertion).
 #[test]
-fn two_selects_race_for_one_message() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
+fn two_selects_race_for_one_message_on_a_ring_of_three() {
+    two_selects_race_for_one_message_with(3);
+}
+
+fn two_selects_race_for_one_message_with(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
         let rx2 = rx.clone();
         tx.try_send(5).unwrap();
         drop(tx);
@@ -217,21 +280,69 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
 /// once, after the one that was there, and neither side sleeps through the
 /// other's progress.
 ///
-/// Shown able to fail, two ways: skipping the hand-off to a waiting sender
-/// after a receive (`self.hand_off_from_sender()` in `Ring::try_recv`)
-/// leaves the sender parked (loom deadlock); making `spin_send` treat a
-/// full ring as a closed channel (its `Full` arm answering
-/// `Ok(Err(SendError(back)))`) makes the sender report a closed channel
-/// (the model's assertion).
+/// On `bounded(1)` (the locked flavour of `zero.rs`), the receive moves
+/// the waiting sender's offer into the freed place and wakes it.
+///
+/// Shown able to fail, two ways: dropping the wake-up of the sender whose
+/// offer a receive moved into the freed place (`receive_locked` in
+/// `zero.rs`) leaves the sender parked (loom deadlock); making
+/// `spin_send` treat a full channel as a closed one (its `Full` arm
+/// answering `Ok(Err(SendError(back)))`) makes the sender report a closed
+/// channel (the model's assertion).
 #[test]
 fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
+    waiting_sender_on_a_full_channel_is_woken_by_a_receive_with(1);
+}
+
+/// [`waiting_sender_on_a_full_channel_is_woken_by_a_receive`] on
+/// `bounded(3)`, a ring.
+///
+/// Shown able to fail: skipping the hand-off to a waiting sender after a
+/// receive (`self.hand_off_from_sender()` in `Ring::try_recv`) leaves the
+/// sender parked (loom deadlock).
+#[test]
+fn waiting_sender_on_a_full_ring_of_three_is_woken_by_a_receive() {
+    waiting_sender_on_a_full_channel_is_woken_by_a_receive_with(3);
+}
+
+fn waiting_sender_on_a_full_channel_is_woken_by_a_receive_with(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        let full: Vec<u32> = (1..=capacity as u32).collect();
+        for &value in &full {
+            tx.try_send(value).unwrap();
+        }
+        let last = capacity as u32 + 1;
+        let sender = thread::spawn(move || tx.send_blocking(last));
+        for value in full.into_iter().chain([last]) {
+            assert_eq!(rx.recv_blocking(), Ok(value));
+        }
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A receive frees the place of a full `bounded(1)` (the locked flavour
+/// of `zero.rs`) while a sender waits: the sender completes without any
+/// further receive (the freed place went to it: the channel's contract
+/// leaves no free room beside a waiting sender), and its value is the
+/// next one received.
+///
+/// Shown able to fail: skipping the refill in `receive_locked` (no
+/// waiting sender taken after a buffered value leaves) leaves the sender
+/// parked while the main thread joins it (loom deadlock).
+#[test]
+fn freed_place_is_refilled_from_the_waiting_sender() {
     loom::model(|| {
         let (tx, rx) = chan::bounded::<u32>(1);
         tx.try_send(1).unwrap();
-        let sender = thread::spawn(move || tx.send_blocking(2));
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(2))
+        };
         assert_eq!(rx.recv_blocking(), Ok(1));
-        assert_eq!(rx.recv_blocking(), Ok(2));
         assert_eq!(sender.join().unwrap(), Ok(()));
+        assert_eq!(rx.try_recv(), Ok(2));
+        drop(tx);
     });
 }
 
@@ -266,13 +377,28 @@ fn unbounded_send_recv_and_close_lose_nothing() {
 /// reading the slot while the receive is still moving the value (a
 /// causality violation on the slot's cell).
 #[test]
+fn dropped_send_future_passes_its_wake_up_on_a_ring_of_three() {
+    dropped_send_future_passes_its_wake_up_on_with(3);
+}
+
+/// [`dropped_send_future_passes_its_wake_up_on_a_ring_of_three`] on
+/// `bounded(1)`, the locked flavour of `zero.rs`, where the send waits
+/// inline and its drop unlinks it under the lock.
+#[test]
 fn dropped_send_future_passes_its_wake_up_on() {
+    dropped_send_future_passes_its_wake_up_on_with(1);
+}
+
+fn dropped_send_future_passes_its_wake_up_on_with(capacity: usize) {
     use std::future::Future;
     use std::task::{Context, Waker};
 
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        tx.try_send(1).unwrap();
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        let full: Vec<u32> = std::iter::once(1).chain(10..9 + capacity as u32).collect();
+        for &value in &full {
+            tx.try_send(value).unwrap();
+        }
         let mut send = Box::pin(tx.send(2));
         assert!(send
             .as_mut()
@@ -291,18 +417,22 @@ fn dropped_send_future_passes_its_wake_up_on() {
         });
         drop(send);
         let got = receiver.join().unwrap();
-        assert!(got == [1, 3] || got == [1, 2, 3], "{got:?}");
+        let without: Vec<u32> = full.iter().copied().chain([3]).collect();
+        let with: Vec<u32> = full.iter().copied().chain([2, 3]).collect();
+        assert!(got == without || got == with, "{got:?}");
         assert_eq!(waiter.join().unwrap(), Ok(()));
     });
 }
 
 /// A select waiting to receive, dropped while a send selects it, passes
 /// the wake-up on to the other waiting receiver, which gets the message
-/// (on `bounded(1)`, the two-slot-or-less ring layout).
+/// (on `bounded(1)`, the locked flavour of `zero.rs`: the send buffers the
+/// value and selects the select's entry with nothing in it, and the
+/// select's drop passes the notification on to the next waiting receive).
 ///
-/// Shown able to fail: making `RecvArm::pass_on` do nothing for the small
-/// ring swallows the notification; the other receiver sleeps forever
-/// (loom deadlock).
+/// Shown able to fail: making `RecvArm::pass_on` do nothing for a selected
+/// entry of the locked flavour loses the value; the other receiver sleeps
+/// forever (loom deadlock).
 #[test]
 fn select_dropped_while_being_completed_passes_the_wake_up_on() {
     select_dropped_while_being_completed_passes_the_wake_up_on_with(1);
@@ -430,18 +560,37 @@ fn exactly_one_arm_fires(order: Order) {
 /// waiting sender is never stranded (it completes as soon as the buffer
 /// has room for it), and every accepted value is received exactly once.
 ///
+/// Shown able to fail: dropping the offer that a receive took from the
+/// waiting sender to refill the freed place (`receive_locked` in
+/// `zero.rs`, which `bounded(1)` uses) loses the waiting sender's value,
+/// and the final comparison fails.
+#[test]
+fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
+    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(1);
+}
+
+/// [`freed_slot_goes_to_the_waiting_sender_and_strands_nobody`] on
+/// `bounded(3)`, a ring.
+///
 /// Shown able to fail: dropping the value when the refilled ring refuses
 /// it in `Ring::hand_off_from_sender` (instead of putting it back in the
 /// entry) loses the waiting sender's value, and the final comparison
 /// fails.
 #[test]
-fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
+fn freed_slot_of_a_ring_of_three_goes_to_the_waiting_sender_and_strands_nobody() {
+    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(3);
+}
+
+fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize) {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        tx.try_send(0).unwrap();
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        let full: Vec<u32> = std::iter::once(0).chain(10..9 + capacity as u32).collect();
+        for &value in &full {
+            tx.try_send(value).unwrap();
+        }
         let mut waiting = Box::pin(tx.send(1));
         let mut poll = move || {
             waiting
@@ -472,11 +621,13 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
             }
         }
         got.extend(std::iter::from_fn(|| rx.try_recv().ok()));
-        let mut expected = vec![0, 1];
+        let mut expected = full.clone();
+        expected.push(1);
         if fresh_ok {
             expected.push(2);
         }
         got.sort_unstable();
+        expected.sort_unstable();
         assert_eq!(got, expected);
         assert_eq!(tx.try_send(3), Ok(()), "no promise outlives its sender");
     });
@@ -489,17 +640,39 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
 /// keeps its place: its value is received before B's (the channel contract: waiting
 /// senders are served in the order they started waiting).
 ///
-/// Shown able to fail (tried): a sender whose hand-off failed registering
-/// again at the back of the queue, behind B; the model then receives
-/// `[0, 3, 2, 1]` and the order assertion fails.
+/// On `bounded(1)` (the locked flavour of `zero.rs`) the receive refills
+/// the freed place under the lock, so no send can take it in between.
+///
+/// Shown able to fail: a receive refilling the freed place from the
+/// newest waiting sender (`take_from_sender` popping the back of the
+/// queue) receives B's value before A's (the order assertion).
 #[test]
 fn a_sender_whose_hand_off_failed_keeps_its_place() {
+    a_sender_whose_hand_off_failed_keeps_its_place_with(1);
+}
+
+/// [`a_sender_whose_hand_off_failed_keeps_its_place`] on `bounded(3)`, a
+/// ring, where a fresh send can take the freed slot before the receive
+/// moves A's value in.
+///
+/// Shown able to fail (tried): a sender whose hand-off failed registering
+/// again at the back of the queue, behind B; the model then receives
+/// `[0, 10, 11, 3, 2, 1]` and the order assertion fails.
+#[test]
+fn a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3);
+}
+
+fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize) {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        tx.try_send(0).unwrap();
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
+        let full: Vec<u32> = std::iter::once(0).chain(10..9 + capacity as u32).collect();
+        for &value in &full {
+            tx.try_send(value).unwrap();
+        }
         let mut a = Box::pin(tx.send(1));
         let mut b = Box::pin(tx.send(2));
         let mut cx = Context::from_waker(Waker::noop());
@@ -538,7 +711,7 @@ fn a_sender_whose_hand_off_failed_keeps_its_place() {
         let position = |value| got.iter().position(|&got| got == value);
         assert!(position(1) < position(2), "A waited first: {got:?}");
         assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
-        assert_eq!(got.len(), 3 + usize::from(fresh_ok), "{got:?}");
+        assert_eq!(got.len(), full.len() + 2 + usize::from(fresh_ok), "{got:?}");
     });
 }
 
@@ -587,5 +760,104 @@ fn recycled_token_is_never_completed_through_a_stale_registration() {
         });
         assert_eq!(second, Ok(1));
         sender.join().unwrap();
+    });
+}
+
+/// On `bounded(1)` (the locked flavour of `zero.rs`), a value is buffered
+/// and a plain receive waits or arrives while the channel closes: the
+/// receive gets the value buffered before the close, never
+/// `Err(RecvError)` first; the next receive fails.
+#[test]
+fn close_keeps_the_buffered_value_for_a_waiting_receiver_on_bounded_one() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.recv_blocking())
+        };
+        tx.try_send(5).unwrap();
+        tx.close();
+        assert_eq!(receiver.join().unwrap(), Ok(5));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// On a full `bounded(1)` (the locked flavour of `zero.rs`) a plain send
+/// waits while a receive frees the place and the channel closes: the
+/// send either had its offer moved into the freed place (it sent, and
+/// the value is received after the buffered one) or fails with its value;
+/// the value buffered before the close is received either way.
+#[test]
+fn close_with_a_value_buffered_and_a_sender_waiting_loses_nothing_on_bounded_one() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_blocking(2))
+        };
+        let closer = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                tx.close();
+            })
+        };
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        closer.join().unwrap();
+        let sent = sender.join().unwrap();
+        let rest: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        match sent {
+            Ok(()) => assert_eq!(rest, [2]),
+            Err(back) => {
+                assert_eq!(back.0, 2);
+                assert!(rest.is_empty(), "{rest:?}");
+            }
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// On a full `bounded(1)` (the locked flavour of `zero.rs`) a select's
+/// send arm waits; the receive that frees the place moves the arm's offer
+/// into it and completes the select (Go's rule), so the next receive gets
+/// the select's value and the select reports it sent.
+///
+/// Shown able to fail: the refill's wake-up dropped (`receive_locked`
+/// dropping the sender it completed) leaves the select asleep (loom
+/// deadlock).
+#[test]
+fn freed_place_is_refilled_from_a_waiting_select_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let selecting = tx.clone();
+        let select = thread::spawn(move || {
+            hoare::block_on(async move {
+                hoare::select! { send(selecting, 2) -> sent => sent.is_ok() }
+            })
+        });
+        assert_eq!(rx.recv_blocking(), Ok(1));
+        assert_eq!(rx.recv_blocking(), Ok(2));
+        assert!(select.join().unwrap(), "the select's send completed");
+        drop(tx);
+        assert_eq!(rx.recv_blocking(), Err(RecvError));
+    });
+}
+
+/// `bounded(2)` (the locked flavour of `zero.rs`) has two places: two
+/// sends complete without waiting while a receive waits or races them,
+/// and the receive gets both values in the order sent.
+#[test]
+fn bounded_two_takes_two_values_without_waiting_and_keeps_their_order() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(2);
+        let receiver = thread::spawn(move || {
+            let first = rx.recv_blocking();
+            let second = rx.recv_blocking();
+            (first, second)
+        });
+        assert!(tx.try_send(1).is_ok(), "the first of two places");
+        assert!(tx.try_send(2).is_ok(), "the second of two places");
+        assert_eq!(receiver.join().unwrap(), (Ok(1), Ok(2)));
     });
 }

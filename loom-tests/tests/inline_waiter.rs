@@ -1,13 +1,15 @@
 //! Loom models of the inline waiter: a plain `send`/`recv` future on a
-//! rendezvous channel waits inside itself, and the channel's queue points
-//! at it (`src/chan/inline_waiter.rs` states the protocol).
+//! rendezvous or small buffered channel (`bounded(0)` to `bounded(2)`)
+//! waits inside itself, and the channel's queue points at it
+//! (`src/chan/inline_waiter.rs` states the protocol).
 //!
 //! Each model drives the real channel code and checks one invariant: a
 //! hand-off in either direction completes both sides, a waiter dropped
 //! while a counterpart completes it loses nothing, doubles nothing and is
 //! never freed while a queue points at it (the waiter's drop asserts
 //! that under loom), a select arm and a plain operation meet in one queue,
-//! and a close wakes every waiting plain operation.
+//! a close wakes every waiting plain operation, and on a buffered channel
+//! a notified receive that is dropped passes the notification on.
 #![cfg(loom)]
 
 use std::future::Future;
@@ -307,5 +309,65 @@ fn dropped_plain_receive_passes_the_value_to_a_waiting_plain_receive() {
         }
         let got = second.join().unwrap().unwrap();
         assert_eq!(got, if first_got { 10 } else { 9 });
+    });
+}
+
+/// On `bounded(1)` a plain receive waits, a send buffers a value and
+/// notifies it (nothing is handed to it), and the receive is dropped
+/// without polling again: the notification passes on to a second plain
+/// receive waiting in the queue, which gets the value; if the first
+/// receive took the value at once, a second value goes to the second.
+///
+/// Shown able to fail: not passing the notification on
+/// (`pass_on_notification_locked` acting as if the buffer were empty)
+/// leaves the second receive asleep beside the buffered value (loom
+/// deadlock).
+#[test]
+fn notified_plain_receive_dropped_passes_the_wake_on() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let first_rx = rx.clone();
+        let first = thread::spawn(move || {
+            let mut recv = pin!(first_rx.recv());
+            recv.as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_ready()
+        });
+        let second = thread::spawn(move || rx.recv_blocking());
+        tx.send_blocking(9).unwrap();
+        let first_got = first.join().unwrap();
+        if first_got {
+            tx.send_blocking(10).unwrap();
+        }
+        let got = second.join().unwrap().unwrap();
+        assert_eq!(got, if first_got { 10 } else { 9 });
+    });
+}
+
+/// On `bounded(1)` a send buffers its value (notifying the waiting plain
+/// receive, if it registered first) while that receive is dropped: the
+/// value is received once, by the receive or after its drop, never lost,
+/// and the channel never holds more than its one place (nothing was
+/// handed over, so nothing is given back).
+#[test]
+fn send_buffering_races_a_waiting_receive_drop_on_bounded_one() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let receiver = rx.clone();
+        let waiter = thread::spawn(move || {
+            let mut recv = pin!(receiver.recv());
+            let polled = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            polled.is_ready()
+        });
+        let sent = tx.try_send(4).is_ok();
+        assert!(rx.len() <= 1, "len {} on bounded(1)", rx.len());
+        let got_directly = waiter.join().unwrap();
+        assert!(rx.len() <= 1, "len {} on bounded(1)", rx.len());
+        assert!(sent, "a bounded(1) channel has room for one value");
+        if got_directly {
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        } else {
+            assert_eq!(rx.try_recv(), Ok(4), "the value stays in the buffer");
+        }
     });
 }

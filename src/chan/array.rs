@@ -29,13 +29,11 @@
 //!   the store-buffer race described in [`WaitQueue`].
 //! * **Versions.** `(head, tail)` only grows (modulo laps), so the pair is
 //!   the version a select's double collect compares.
-//! * **Spacing.** crossbeam keeps `head` and `tail` on cache lines of their
-//!   own, so that senders and receivers working on different slots do not
-//!   invalidate each other's line. A ring of at most [`TIGHT_CAPACITY`]
-//!   slots gains nothing from it (both sides work on the same one or two
-//!   slots, whose lines they share anyway) and would pay some 250 bytes
-//!   and a 128-byte alignment: it is built [`Tight`], the others
-//!   [`Padded`]. The protocol is the same code for both.
+//! * **Spacing.** As in crossbeam, `head` and `tail` sit on cache lines
+//!   of their own, so that senders and receivers working on different
+//!   slots do not invalidate each other's line. Capacities of at most
+//!   `zero::SMALL_CAPACITY` are not rings: they share the rendezvous
+//!   flavour's lock (see `zero.rs`).
 //!
 //! # Who frees the messages
 //!
@@ -55,45 +53,9 @@ use super::waiter::{Entry, Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
-/// The largest capacity built [`Tight`] (see "Spacing" in the module docs).
-pub(crate) const TIGHT_CAPACITY: usize = 2;
-
-/// Where a ring keeps its `head` and `tail` positions.
-pub(crate) trait Spacing {
-    /// One position.
-    type Position: std::ops::Deref<Target = AtomicUsize>;
-    /// A position holding `value`.
-    fn position(value: usize) -> Self::Position;
-}
-
-/// Each position on a cache line of its own (`CachePadded`, 128 bytes).
-pub(crate) struct Padded;
-
-impl Spacing for Padded {
-    type Position = CachePadded<AtomicUsize>;
-    fn position(value: usize) -> Self::Position {
-        CachePadded::new(AtomicUsize::new(value))
-    }
-}
-
-/// Positions side by side, for rings of at most [`TIGHT_CAPACITY`] slots.
-pub(crate) struct Tight;
-
-/// A position of a [`Tight`] ring: the atomic alone.
-pub(crate) struct TightPosition(AtomicUsize);
-
-impl std::ops::Deref for TightPosition {
-    type Target = AtomicUsize;
-    fn deref(&self) -> &AtomicUsize {
-        &self.0
-    }
-}
-
-impl Spacing for Tight {
-    type Position = TightPosition;
-    fn position(value: usize) -> Self::Position {
-        TightPosition(AtomicUsize::new(value))
-    }
+/// A position on a cache line of its own.
+fn padded(value: usize) -> CachePadded<AtomicUsize> {
+    CachePadded::new(AtomicUsize::new(value))
 }
 
 /// One place in the ring.
@@ -103,13 +65,12 @@ struct Slot<T> {
     message: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// A bounded channel's shared state; `S` says how `head` and `tail` are
-/// spaced (see "Spacing" in the module docs).
-pub(crate) struct Ring<T, S: Spacing = Padded> {
+/// A bounded channel's shared state.
+pub(crate) struct Ring<T> {
     /// Next position to receive from.
-    head: S::Position,
+    head: CachePadded<AtomicUsize>,
     /// Next position to send to, with `mark_bit` set once closed.
-    tail: S::Position,
+    tail: CachePadded<AtomicUsize>,
     buffer: Box<[Slot<T>]>,
     /// The smallest power of two above every index: the close mark.
     mark_bit: usize,
@@ -125,9 +86,9 @@ pub(crate) struct Ring<T, S: Spacing = Padded> {
 // needed); each slot's message is accessed by one thread at a time, as
 // the stamp protocol hands it from the sender that claimed it to the
 // receiver that claimed it.
-unsafe impl<T: Send, S: Spacing> Send for Ring<T, S> {}
+unsafe impl<T: Send> Send for Ring<T> {}
 // SAFETY: as above.
-unsafe impl<T: Send, S: Spacing> Sync for Ring<T, S> {}
+unsafe impl<T: Send> Sync for Ring<T> {}
 
 /// What a failed non-blocking attempt saw.
 enum Blocked {
@@ -137,7 +98,7 @@ enum Blocked {
     Closed,
 }
 
-impl<T, S: Spacing> Ring<T, S> {
+impl<T> Ring<T> {
     /// A ring of `cap` slots (`cap >= 1`), or the allocator's refusal of
     /// its buffer (reported by `bounded`, instead of an abort).
     pub(crate) fn new(cap: usize) -> Result<Self, std::collections::TryReserveError> {
@@ -152,8 +113,8 @@ impl<T, S: Spacing> Ring<T, S> {
         }));
         let buffer = buffer.into_boxed_slice();
         Ok(Ring {
-            head: S::position(0),
-            tail: S::position(0),
+            head: padded(0),
+            tail: padded(0),
             buffer,
             mark_bit,
             one_lap,
@@ -510,7 +471,7 @@ impl<T, S: Spacing> Ring<T, S> {
 /// first waiting sender's value into the ring under the senders' lock
 /// (slot rule 4 of [`super::waiter`]), so the freed slot goes to the
 /// senders that waited, in order.
-impl<T, S: Spacing> Ring<T, S> {
+impl<T> Ring<T> {
     /// Registers a waiting receive of `token` (arm `index` of channel
     /// number `channel`); `false` (not registered) if a receive could
     /// proceed now.
@@ -577,7 +538,7 @@ impl<T, S: Spacing> Ring<T, S> {
     }
 }
 
-impl<T, S: Spacing> Drop for Ring<T, S> {
+impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can touch the ring. Messages still
         // between head and tail were never received or discarded.
@@ -586,12 +547,12 @@ impl<T, S: Spacing> Drop for Ring<T, S> {
         // If a message's `Drop` panics, the guard drops the remaining ones
         // while unwinding, so each message is still dropped exactly once
         // (a second panic there aborts, as for any slice of values).
-        struct Rest<'a, T, S: Spacing> {
-            channel: &'a Ring<T, S>,
+        struct Rest<'a, T> {
+            channel: &'a Ring<T>,
             head: usize,
             tail: usize,
         }
-        impl<T, S: Spacing> Drop for Rest<'_, T, S> {
+        impl<T> Drop for Rest<'_, T> {
             fn drop(&mut self) {
                 while self.head != self.tail {
                     let index = self.head & (self.channel.mark_bit - 1);

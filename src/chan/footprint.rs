@@ -24,9 +24,9 @@ fn allocation() -> [(&'static str, usize); 4] {
     let shared = arc_bytes::<Channel<u64>>();
     [
         ("bounded(0)", shared),
-        // A ring of one slot is `Tight`, inside the `Arc`; its buffer is
-        // a second allocation.
-        ("bounded(1)", shared + size_of::<u64>() + size_of::<usize>()),
+        // Capacity 1 is the rendezvous state with a buffer, allocated by
+        // the first buffered send.
+        ("bounded(1)", shared),
         (
             "bounded(1024)",
             shared + size_of::<array::Ring<u64>>() + 1024 * (size_of::<u64>() + size_of::<usize>()),
@@ -64,17 +64,17 @@ fn idle_process_footprint() {
         arc_bytes::<Channel<u64>>()
     );
     println!(
-        "  flavours: Rendezvous {} B, tight Ring {} B, Ring {} B (align {}), Linked {} B (align {})",
+        "  flavours: Rendezvous (capacities 0 to {}) {} B, Ring {} B (align {}), Linked {} B (align {})",
+        zero::SMALL_CAPACITY,
         size_of::<zero::Rendezvous<u64>>(),
-        size_of::<array::Ring<u64, array::Tight>>(),
         size_of::<array::Ring<u64>>(),
         align_of::<array::Ring<u64>>(),
         size_of::<list::Linked<u64>>(),
         align_of::<list::Linked<u64>>(),
     );
     println!(
-        "  ring buffer, bounded(1): {} B in a second allocation",
-        size_of::<u64>() + size_of::<usize>()
+        "  buffer, bounded(1): {} B in a second allocation, from the first buffered send",
+        size_of::<u64>()
     );
     println!(
         "waiter: Registration {} B (in the wait queue's VecDeque of capacity 1), Arc<Entry<u64>> {} B (a select arm on a rendezvous), Arc<Token> {} B; a plain rendezvous wait: InlineWaiter<u64> {} B inside the future",

@@ -8,10 +8,13 @@
 //! the channel's own lock already decides who completes it. Its waiter
 //! therefore needs no token and no allocation: it is an [`InlineWaiter`]
 //! held by value inside the pinned future, and the channel's queue holds a
-//! pointer to it ([`InlineRef`]). A counterpart hands the value straight
-//! into the waiter's slot (or takes the offered value out of it) and wakes
-//! the owner, who then returns without touching the channel again: one
-//! short lock for each side of a meeting. This is the shape of Go's
+//! pointer to it ([`InlineRef`]). On a rendezvous channel a counterpart
+//! hands the value straight into the waiter's slot (or takes the offered
+//! value out of it) and wakes the owner, who then returns without
+//! touching the channel again: one short lock for each side of a meeting.
+//! On a buffered channel a send puts its value in the buffer and wakes
+//! the oldest waiting receive (`NOTIFIED` below), which takes it from the
+//! buffer. This is the shape of Go's
 //! `sudog` (a goroutine's waiter lives on its stack) and of kanal's
 //! `AsyncSignal` (the signal lives in the pinned future); the code and the
 //! words are ours.
@@ -25,7 +28,7 @@
 //!    │ owner, under the lock: unlink            │ │ counterpart, under the
 //!    └──────────────────────────────────────────┘ │ lock: complete / close
 //!                                                 ▼
-//!                                           DONE | CLOSED
+//!                                      DONE | CLOSED | NOTIFIED
 //!                                                 │
 //!   IDLE ◀────────────────────────────────────────┘
 //!          owner, without the lock: reset (after reading the outcome)
@@ -38,25 +41,34 @@
 //!   handed to it; a send's offer was taken.
 //! * `CLOSED`: the channel closed while it waited: a receive's slot is
 //!   empty, a send's slot still holds its offer.
+//! * `NOTIFIED` (a receive on a buffered channel only): a send put a
+//!   value in the channel's buffer and took this receive out of the queue
+//!   to wake it; the slot is empty. The owner's next poll receives again
+//!   under the lock, and waits again if someone else took the value
+//!   first. An owner dropped in this state passes the notification on to
+//!   the next waiting receive if the buffer still holds a value, so no
+//!   buffered value is left with its receivers asleep. Nothing is handed
+//!   to a waiting receive on a buffered channel: a dropped receive never
+//!   holds a value, and one sender's values stay in the buffer in order.
 //!
 //! Every transition into or out of `WAITING` happens under the lock of the
 //! channel whose queue holds (or will hold) the pointer; the owner may read
 //! the state without the lock. The one move made without it is the
-//! owner's reset from `DONE` or `CLOSED` back to `IDLE`, once it has read
-//! the outcome: the waiter is then in no queue and no counterpart holds
-//! its pointer, so no one else reads the state.
+//! owner's reset from `DONE`, `CLOSED` or `NOTIFIED` back to `IDLE`, once
+//! it has read the outcome: the waiter is then in no queue and no
+//! counterpart holds its pointer, so no one else reads the state.
 //!
 //! # Who may touch the slot and the waker
 //!
-//! 1. The owner, while the state is `IDLE`, `DONE` or `CLOSED` as it
-//!    observed with an `Acquire` load: the waiter is in no queue, and the
-//!    counterpart that completed it stored the state with `Release` as its
-//!    very last access to the waiter.
+//! 1. The owner, while the state is `IDLE`, `DONE`, `CLOSED` or
+//!    `NOTIFIED` as it observed with an `Acquire` load: the waiter is in
+//!    no queue, and the counterpart that completed it stored the state
+//!    with `Release` as its very last access to the waiter.
 //! 2. Anyone holding the channel's lock while the state is `WAITING` (the
 //!    owner replacing its waker, a counterpart completing it). A
 //!    counterpart takes the pointer out of the queue, finishes with the
-//!    slot, takes the waker *out*, and only then stores `DONE` or
-//!    `CLOSED`. It wakes, after unlocking, with the waker it took out:
+//!    slot, takes the waker *out*, and only then stores `DONE`, `CLOSED`
+//!    or `NOTIFIED`. It wakes, after unlocking, with the waker it took out:
 //!    once the state has left `WAITING` the owner may return and free the
 //!    waiter at any moment, so nothing may reach the waiter after that
 //!    store.
@@ -68,8 +80,10 @@
 //! `WAITING` means no counterpart has the pointer, so it unlinks it (and a
 //! send's offer was never sent); anything else means a counterpart already
 //! finished with it, under that same lock, and the drop handles the
-//! outcome as a poll would (a receive gives a handed-off value back to the
-//! channel). The waiter is never freed while its pointer is in a queue.
+//! outcome as a poll would: a receive on a rendezvous channel gives a
+//! handed-off value back to the channel, a notified receive passes the
+//! notification on. The waiter is never freed while its pointer is in a
+//! queue.
 //!
 //! # Waking and foreign code
 //!
@@ -95,6 +109,9 @@ const WAITING: usize = 1;
 const DONE: usize = 2;
 /// Woken by the channel's close, not completed.
 const CLOSED: usize = 3;
+/// A waiting receive on a buffered channel, taken out of its queue and
+/// woken because a value was buffered: it receives again, under the lock.
+const NOTIFIED: usize = 4;
 
 /// What the owner observes of its waiter (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +124,9 @@ pub(crate) enum Observed {
     Done,
     /// Woken by a close.
     Closed,
+    /// A receive woken by a send that buffered a value (buffered channels
+    /// only): its slot is empty, it receives again.
+    Notified,
 }
 
 /// A plain operation's waiter, held inside its pinned future.
@@ -149,7 +169,8 @@ impl<T> InlineWaiter<T> {
             IDLE => Observed::Idle,
             WAITING => Observed::Waiting,
             DONE => Observed::Done,
-            _ => Observed::Closed,
+            CLOSED => Observed::Closed,
+            _ => Observed::Notified,
         }
     }
 
@@ -164,8 +185,8 @@ impl<T> InlineWaiter<T> {
         self.slot.with_mut(|slot| unsafe { (*slot).take() })
     }
 
-    /// Owner side, after observing `DONE` or `CLOSED` (and taking what the
-    /// slot held): ready for another registration.
+    /// Owner side, after observing `DONE`, `CLOSED` or `NOTIFIED` (and
+    /// taking what the slot held): ready for another registration.
     pub(crate) fn reset(&self) {
         // Relaxed: only the owner reads the state while it is `IDLE`, and
         // the registration that leaves `IDLE` again happens under the lock.
@@ -313,6 +334,18 @@ impl<T> InlineRef<T> {
             .expect("hoare: a waiting send's slot holds its offer");
         // SAFETY: as in `hand_over`; `waiter` is not used again.
         (value, unsafe { self.finish(DONE, channel) })
+    }
+
+    /// Counterpart side (a send on a buffered channel that buffered its
+    /// value): wakes a waiting receive without handing it anything; its
+    /// owner receives again, from the buffer.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::hand_over`].
+    pub(crate) unsafe fn notify(self, channel: u64) -> Wakeup {
+        // SAFETY: as in `hand_over`.
+        unsafe { self.finish(NOTIFIED, channel) }
     }
 
     /// Counterpart side (`close`): wakes the waiter without completing it.

@@ -15,9 +15,13 @@
 //!
 //! * [`bounded(0)`](bounded): **rendezvous** (`zero.rs`). A send completes
 //!   when a receive takes its value: the two meet.
-//! * [`bounded(n)`](bounded): a **ring** of `n` slots (`array.rs`),
-//!   lock-free on the fast path; with head and tail cache-padded and boxed
-//!   for `n > 2`, plain and inline for `n <= 2`.
+//! * [`bounded(1)`](bounded), [`bounded(2)`](bounded): the same locked
+//!   state with a **small buffer** of `n` values (`zero.rs`, Go's `hchan`
+//!   shape): a send buffers its value and wakes the oldest waiting
+//!   receive, a receive that frees a place refills it from the first
+//!   waiting sender.
+//! * [`bounded(n)`](bounded), `n > 2`: a **ring** of `n` slots
+//!   (`array.rs`), lock-free on the fast path, head and tail cache-padded.
 //! * [`unbounded()`](unbounded): a lock-free queue of linked blocks of 31
 //!   slots (`list.rs`), one allocation per block; sends never wait.
 //!
@@ -26,9 +30,9 @@
 //! counterpart must win the token to complete it (`waiter.rs` states the
 //! protocol). That is what lets a `select!` wait on many channels and be
 //! completed by exactly one counterpart. The one exception is a plain
-//! `send`/`recv` future on a rendezvous channel: it waits inside itself,
-//! and the channel's lock alone decides who completes it
-//! (`inline_waiter.rs`). Those two futures are therefore `!Unpin`: pin
+//! `send`/`recv` future on a rendezvous or small channel (`bounded(n)`,
+//! `n <= 2`): it waits inside itself, and the channel's lock alone decides
+//! who completes it (`inline_waiter.rs`). Those two futures are therefore `!Unpin`: pin
 //! them (`std::pin::pin!`, `Box::pin`) to poll them by hand.
 //!
 //! # Semantics
@@ -42,11 +46,16 @@
 //!   slot in the instant before the hand-off; the waiting sender then
 //!   waits again at the head of the queue.) A sender whose value was moved
 //!   has sent, even if its future is dropped before it is polled again.
-//!   One exception, on rendezvous channels only: a receive that was handed
-//!   a value and is then dropped before returning it (cancelled by a
-//!   timeout, or a losing `select!` branch) gives the value back to the
+//!   One exception, on rendezvous channels (`bounded(0)`, where a send
+//!   hands its value straight to a waiting receive): a receive that was
+//!   handed a value and is then dropped before returning it (cancelled by
+//!   a timeout, or a losing `select!` branch) gives the value back to the
 //!   channel, and messages received in the meantime, or given back by
-//!   other such receives dropped earlier, may come before it.
+//!   other such receives dropped earlier, may come before it. Buffered
+//!   channels hand nothing to a waiting receive: a send buffers its value
+//!   and wakes the receive, which takes it from the buffer, so a dropped
+//!   receive never holds a message and a buffered channel never holds
+//!   more than its capacity.
 //! * **Close.** [`Sender::close`], [`Receiver::close`], or the drop of the
 //!   last `Sender` closes the channel: sends fail with their value, and
 //!   receivers get every buffered message, then `Err(RecvError)`. The drop
@@ -54,8 +63,9 @@
 //! * **Nothing lost, nothing doubled.** Every message sent successfully is
 //!   received exactly once or dropped exactly once with the channel, even
 //!   when `send`/`recv` futures or selects are dropped mid-wait. A value
-//!   handed to a rendezvous receive that is then dropped goes to the next
-//!   waiting receiver or stays buffered (`len()` counts it).
+//!   handed to a receive that is then dropped goes to the next waiting
+//!   receiver or stays buffered (`len()` counts it, and may then exceed
+//!   the capacity for a while).
 //! * **No runtime needed.** Channels work in hoare processes, in other
 //!   executors' tasks, and from OS threads through the `_blocking` methods,
 //!   all mixed on one channel.
@@ -115,17 +125,14 @@ use selection::{One, Waiting};
 /// would make every channel, a rendezvous one included, 768 bytes at an
 /// alignment of 128 where it needs about 240 at 8. The price is one more
 /// pointer to follow on their operations, a load that hits the same cache
-/// line every time. Rings of one or two slots need no padding (see
-/// "Spacing" in `array.rs`) and sit inline, as the rendezvous state does.
+/// line every time. The locked state of rendezvous and small channels
+/// sits inline.
 pub(crate) enum Flavour<T> {
-    /// `bounded(0)`.
+    /// `bounded(n)`, `n <= zero::SMALL_CAPACITY`: one lock over the
+    /// waiters and a buffer of `n` values.
     Zero(zero::Rendezvous<T>),
-    /// `bounded(n)`, `n > array::TIGHT_CAPACITY`.
+    /// `bounded(n)`, `n > zero::SMALL_CAPACITY`.
     Array(Box<array::Ring<T>>),
-    /// `bounded(n)`, `0 < n <= array::TIGHT_CAPACITY`: a ring without
-    /// cache-line padding, small enough to sit in the channel's `Arc`
-    /// (see "Spacing" in `array`).
-    SmallArray(array::Ring<T, array::Tight>),
     /// `unbounded()`.
     List(Box<list::Linked<T>>),
 }
@@ -204,11 +211,11 @@ impl<T> Channel<T> {
     /// send there needs a receiver that is already waiting, which the wait
     /// finds.
     fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
-        let senders = match &self.flavour {
-            Flavour::Zero(_) => return Err(value),
-            Flavour::Array(channel) => Some(channel.senders()),
-            Flavour::SmallArray(channel) => Some(channel.senders()),
-            Flavour::List(_) => None,
+        let (senders, small) = match &self.flavour {
+            Flavour::Zero(channel) if channel.capacity() == 0 => return Err(value),
+            Flavour::Zero(channel) => (None, Some(channel)),
+            Flavour::Array(channel) => (Some(channel.senders()), None),
+            Flavour::List(_) => (None, None),
         };
         spin(
             value,
@@ -217,7 +224,10 @@ impl<T> Channel<T> {
                 Err(TrySendError::Closed(back)) => Ok(Err(SendError(back))),
                 Err(TrySendError::Full(back)) => Err(back),
             },
-            || senders.is_some_and(|queue| queue.has_waiters()),
+            || {
+                senders.is_some_and(|queue| queue.has_waiters())
+                    || small.is_some_and(|channel| channel.has_waiting_senders())
+            },
         )
     }
 
@@ -225,7 +235,7 @@ impl<T> Channel<T> {
     /// `Some` with the outcome, or `None` if the caller must wait. It stops
     /// as soon as other receivers wait: the next message is theirs.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
-        if let Flavour::Zero(_) = self.flavour {
+        if matches!(&self.flavour, Flavour::Zero(channel) if channel.capacity() == 0) {
             return None;
         }
         spin(
@@ -246,7 +256,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_send(value),
             Flavour::Array(channel) => channel.try_send(value),
-            Flavour::SmallArray(channel) => channel.try_send(value),
             Flavour::List(channel) => channel.try_send(value),
         }
     }
@@ -257,7 +266,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.try_recv(),
             Flavour::Array(channel) => channel.try_recv(),
-            Flavour::SmallArray(channel) => channel.try_recv(),
             Flavour::List(channel) => channel.try_recv(),
         }
     }
@@ -268,7 +276,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.version(),
             Flavour::Array(channel) => channel.version(),
-            Flavour::SmallArray(channel) => channel.version(),
             Flavour::List(channel) => channel.version(),
         }
     }
@@ -282,7 +289,6 @@ impl<T> Channel<T> {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &self.flavour {
                 Flavour::Zero(channel) => channel.close(),
                 Flavour::Array(channel) => channel.close(),
-                Flavour::SmallArray(channel) => channel.close(),
                 Flavour::List(channel) => channel.close(),
             }));
         // A panic came from a wake-up, after the flavour was marked closed
@@ -300,7 +306,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.discard_all(),
             Flavour::Array(channel) => channel.discard_all(),
-            Flavour::SmallArray(channel) => channel.discard_all(),
             Flavour::List(channel) => channel.discard_all(),
         }
     }
@@ -310,7 +315,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.is_closed(),
             Flavour::Array(channel) => channel.is_closed(),
-            Flavour::SmallArray(channel) => channel.is_closed(),
             Flavour::List(channel) => channel.is_closed(),
         }
     }
@@ -325,16 +329,14 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(channel) => channel.len(),
             Flavour::Array(channel) => channel.len(),
-            Flavour::SmallArray(channel) => channel.len(),
             Flavour::List(channel) => channel.len(),
         }
     }
 
     fn capacity(&self) -> Option<usize> {
         match &self.flavour {
-            Flavour::Zero(_) => Some(0),
+            Flavour::Zero(channel) => Some(channel.capacity()),
             Flavour::Array(channel) => Some(channel.capacity()),
-            Flavour::SmallArray(channel) => Some(channel.capacity()),
             Flavour::List(_) => None,
         }
     }
@@ -342,9 +344,8 @@ impl<T> Channel<T> {
     fn is_full(&self) -> bool {
         self.touch();
         match &self.flavour {
-            Flavour::Zero(_) => true,
+            Flavour::Zero(channel) => channel.len() >= channel.capacity(),
             Flavour::Array(channel) => channel.len() == channel.capacity(),
-            Flavour::SmallArray(channel) => channel.len() == channel.capacity(),
             Flavour::List(_) => false,
         }
     }
@@ -365,7 +366,6 @@ impl<T> Channel<T> {
         match &self.flavour {
             Flavour::Zero(_) => None,
             Flavour::Array(channel) => Some(channel.receivers()),
-            Flavour::SmallArray(channel) => Some(channel.receivers()),
             Flavour::List(channel) => Some(channel.receivers()),
         }
     }
@@ -461,9 +461,9 @@ impl<T> Channel<T> {
     /// The shape of a channel of `flavour`, as dumps and reports name it.
     fn kind(flavour: &Flavour<T>) -> ChannelKind {
         match flavour {
-            Flavour::Zero(_) => ChannelKind::Rendezvous,
+            Flavour::Zero(channel) if channel.capacity() == 0 => ChannelKind::Rendezvous,
+            Flavour::Zero(channel) => ChannelKind::Bounded(channel.capacity()),
             Flavour::Array(channel) => ChannelKind::Bounded(channel.capacity()),
-            Flavour::SmallArray(channel) => ChannelKind::Bounded(channel.capacity()),
             Flavour::List(_) => ChannelKind::Unbounded,
         }
     }
@@ -471,9 +471,9 @@ impl<T> Channel<T> {
     /// A short name for `Debug` output and reports.
     fn flavour_name(&self) -> &'static str {
         match &self.flavour {
-            Flavour::Zero(_) => "rendezvous",
+            Flavour::Zero(channel) if channel.capacity() == 0 => "rendezvous",
+            Flavour::Zero(_) => "bounded",
             Flavour::Array(_) => "bounded",
-            Flavour::SmallArray(_) => "bounded",
             Flavour::List(_) => "unbounded",
         }
     }
@@ -517,9 +517,9 @@ fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 /// ```
 #[track_caller]
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    if cap == 0 {
+    if cap <= zero::SMALL_CAPACITY {
         let id = crate::runtime::hooks::next_channel_id();
-        return new_channel(id, Flavour::Zero(zero::Rendezvous::new(id)));
+        return new_channel(id, Flavour::Zero(zero::Rendezvous::new(id, cap)));
     }
     let slot_size = std::mem::size_of::<T>().max(1) + std::mem::size_of::<usize>();
     let fits = cap
@@ -531,12 +531,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
          isize::MAX bytes; use a smaller capacity or chan::unbounded()",
         std::mem::size_of::<T>()
     );
-    let ring = if cap <= array::TIGHT_CAPACITY {
-        array::Ring::new(cap).map(Flavour::SmallArray)
-    } else {
-        array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring)))
-    };
-    match ring {
+    match array::Ring::new(cap).map(|ring| Flavour::Array(Box::new(ring))) {
         Ok(flavour) => new_channel(crate::runtime::hooks::next_channel_id(), flavour),
         Err(error) => panic!(
             "hoare::chan::bounded({cap}): the buffer for {cap} messages of {} bytes each could \

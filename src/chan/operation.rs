@@ -124,9 +124,8 @@ impl<T> Arm for RecvArm<'_, T> {
                 None => RecvWait::Idle,
             },
             Flavour::Array(array) if array.wait_recv(token, index, id) => RecvWait::Queued,
-            Flavour::SmallArray(array) if array.wait_recv(token, index, id) => RecvWait::Queued,
             Flavour::List(list) if list.wait_recv(token, index, id) => RecvWait::Queued,
-            Flavour::Array(_) | Flavour::SmallArray(_) | Flavour::List(_) => RecvWait::Idle,
+            Flavour::Array(_) | Flavour::List(_) => RecvWait::Idle,
         };
         !matches!(self.wait, RecvWait::Idle)
     }
@@ -141,7 +140,6 @@ impl<T> Arm for RecvArm<'_, T> {
         match (wait, &self.touched_channel().flavour) {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.withdraw_recv(&entry),
             (RecvWait::Queued, Flavour::Array(array)) => array.withdraw_recv(token),
-            (RecvWait::Queued, Flavour::SmallArray(array)) => array.withdraw_recv(token),
             (RecvWait::Queued, Flavour::List(list)) => list.withdraw_recv(token),
             _ => {}
         }
@@ -171,7 +169,6 @@ impl<T> Arm for RecvArm<'_, T> {
             (RecvWait::Slot(entry), Flavour::Zero(zero)) => zero.pass_on_recv(&entry),
             (_, Flavour::Zero(_)) => {}
             (_, Flavour::Array(array)) => array.pass_on_recv(),
-            (_, Flavour::SmallArray(array)) => array.pass_on_recv(),
             (_, Flavour::List(list)) => list.pass_on_recv(),
         }
     }
@@ -323,7 +320,6 @@ impl<'a, T> SendArm<'a, T> {
         match &self.touched_channel().flavour {
             Flavour::Zero(_) => super::zero::Rendezvous::offer_left(entry),
             Flavour::Array(array) => array.offer_left(entry),
-            Flavour::SmallArray(array) => array.offer_left(entry),
             Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
         }
     }
@@ -392,10 +388,6 @@ impl<T> Arm for SendArm<'_, T> {
                 let waiting = array.wait_send(token, index, channel.id(), value, first_in_line);
                 self.settle_ring_wait(waiting)
             }
-            Flavour::SmallArray(array) => {
-                let waiting = array.wait_send(token, index, channel.id(), value, first_in_line);
-                self.settle_ring_wait(waiting)
-            }
             // An unbounded channel always has room: `attempt` never fails
             // there unless closed, which completes the arm.
             Flavour::List(_) => {
@@ -412,7 +404,6 @@ impl<T> Arm for SendArm<'_, T> {
         let value = match &self.touched_channel().flavour {
             Flavour::Zero(zero) => zero.withdraw_send(&entry),
             Flavour::Array(array) => array.withdraw_send(&entry),
-            Flavour::SmallArray(array) => array.withdraw_send(&entry),
             Flavour::List(_) => unreachable!("a send on an unbounded channel never waits"),
         };
         if let Some(value) = value {
@@ -434,10 +425,7 @@ impl<T> Arm for SendArm<'_, T> {
             // Selected by a close, or the ring was refilled: try again, and
             // if it must wait, wait first in line.
             Some(value) => {
-                let first_in_line = matches!(
-                    self.channel().flavour,
-                    Flavour::Array(_) | Flavour::SmallArray(_)
-                );
+                let first_in_line = matches!(self.channel().flavour, Flavour::Array(_));
                 self.send_now(value, first_in_line)
             }
         }

@@ -1,15 +1,50 @@
-//! The rendezvous flavour (`bounded(0)`): a sender and a receiver meet.
+//! The locked flavour: rendezvous (`bounded(0)`) and small buffers
+//! (`bounded(1)`, `bounded(2)`), one lock over the waiters and the buffer.
 //!
 //! # Algorithm
 //!
-//! Two FIFO queues of waiters, waiting senders and waiting receivers, under
-//! one lock (the shape of Go's `hchan` and crossbeam's zero flavour). At
-//! most one queue holds live waiters at a time: an arriving operation
-//! first tries to meet the oldest waiter of the other queue, and waits
-//! only if there is none.
+//! Two FIFO queues of waiters, waiting senders and waiting receivers, and a
+//! buffer of up to `capacity` values (none for a rendezvous), under one
+//! lock: the shape of Go's `hchan` (`runtime/chan.go`) and crossbeam's zero
+//! flavour; kanal (`src/internal.rs`) runs its bounded channels the same
+//! way, with waiters living in the waiting futures. The code and the
+//! words are ours. Receivers start waiting only while the buffer is
+//! empty, senders only while it is full: an arriving operation first
+//! tries the buffer or the oldest waiter of the other queue, and waits
+//! only if neither can serve.
 //!
-//! * **Hand-off to a waiting receiver.** The sender puts its value in the
-//!   receiver entry's slot, then claims the entry's token
+//! * **Send** (`send_locked`). On a rendezvous: hand the value to the
+//!   oldest waiting receiver, else wait. On a buffered channel: put the
+//!   value in the buffer if there is room and *notify* the oldest waiting
+//!   receiver (below), else wait. Nothing is handed to a receiver on a
+//!   buffered channel: a dropped receive never holds a value, so one
+//!   sender's values are received in the order sent and the buffer never
+//!   holds more than `capacity` values (checked in debug builds).
+//! * **Receive** (`receive_locked`): take the oldest buffered value, then
+//!   move the oldest waiting sender's offer into the freed place and
+//!   complete that sender (Go's rule: the room goes to the senders that
+//!   waited for it, in order, under the same lock hold, so no later send
+//!   can take it first); the moved offer is buffered like a sent value,
+//!   so the oldest receiver still waiting is notified of it. With
+//!   nothing buffered, take a waiting sender's offer (a rendezvous); else
+//!   wait.
+//! * **Notification** (buffered channels). The sender takes the oldest
+//!   waiting receiver out of its queue and wakes it without handing it
+//!   anything: a select arm's token is selected with its slot empty (as
+//!   `close` does), a plain receive's inline waiter is marked `NOTIFIED`.
+//!   The receiver then receives again under the lock; if someone faster
+//!   took the value, it waits again (a plain receive at the head of the
+//!   queue, where it was). Receivers may thus wait while the buffer holds
+//!   values that notified receivers have not yet come for, and senders
+//!   may wait behind a full buffer at the same time.
+//! * **Pass the wake on.** A notified receiver that goes away without
+//!   receiving (its future, select or stream is dropped) notifies the next
+//!   waiting receiver in its place if the buffer still holds a value
+//!   (`pass_on_notification`): each buffered value that a waiting
+//!   receiver could take has a notified receiver coming for it, so no
+//!   wake-up is lost.
+//! * **Hand-off to a waiting receiver** (rendezvous). The sender puts its
+//!   value in the receiver entry's slot, then claims the entry's token
 //!   ([`Entry::try_select`]); if the claim fails (the receiver's select
 //!   completed elsewhere, or it withdrew), the sender takes the value back
 //!   and tries the next receiver. A successful claim completes the send at
@@ -17,35 +52,52 @@
 //! * **Taking from a waiting sender.** The receiver takes the value out of
 //!   the sender entry's slot, then claims the token; on failure it puts the
 //!   value back and tries the next sender.
-//! * **Left-overs.** A receive that was handed a value can be dropped
-//!   before it returns it (its future, select or stream is dropped). The
-//!   value is then given to the next waiting receiver, or kept in
-//!   `leftovers`, which later receives drain first: a sent value is never
-//!   lost. Invariant: `leftovers` is non-empty only while no receiver
-//!   waits (a waiting receiver would have been handed the value).
+//! * **Given-back values** (rendezvous). A receive that was handed a value
+//!   can be dropped before it returns it (its future, select or stream is
+//!   dropped). The value is then given to the next waiting receiver, or
+//!   kept in the buffer, which later receives drain first: a sent value is
+//!   never lost. The buffer of a rendezvous holds only such values, in
+//!   the order they were given back; sends never buffer there. Invariant:
+//!   the buffer of a rendezvous is non-empty only while no receiver waits.
 //! * **Close** selects every select arm's entry without touching slots;
 //!   each then retries, and sees the channel closed (senders get their
 //!   value back). A plain operation's inline waiter is marked `CLOSED`
 //!   instead: a plain send finds its offer still in its slot and fails
-//!   with it, a plain receive finds its slot empty and fails.
-//! * **Order of given-back values.** Values given back by receives dropped
-//!   after a hand-off go to the back of `leftovers` in the order the
-//!   receives were dropped, not the order they were sent: two receives
-//!   handed 1 and then 2 and dropped in the reverse order leave 2 before
-//!   1. The public docs state this exception to per-sender order.
+//!   with it, a plain receive finds its slot empty and receives again,
+//!   taking a buffered value or failing. Buffered values stay for the
+//!   receivers.
+//! * **Order of given-back values** (rendezvous). Values given back by
+//!   receives dropped after a hand-off are kept in the order the receives
+//!   were dropped, not the order they were sent: two receives handed 1
+//!   and then 2 and dropped in the reverse order leave 2 before 1; and a
+//!   value received meanwhile by another receive comes before the
+//!   given-back one. The public docs state this exception to per-sender
+//!   order, for rendezvous channels only.
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
 //!   the token. A plain `send`/`recv` future registers a pointer to the
 //!   [`InlineWaiter`] inside it (the protocol of
-//!   [`super::inline_waiter`]), completed under the lock with no token:
-//!   the queue holds both side by side, in arrival order, and every step
-//!   above treats them alike (a plain waiter in a queue is always still
-//!   waiting).
+//!   [`super::inline_waiter`]), completed (or notified) under the lock
+//!   with no token: the queue holds both side by side, in arrival order,
+//!   and every step above treats them alike (a plain waiter in a queue is
+//!   always still waiting).
+//!
+//! # Why small buffers live here
+//!
+//! On the lock-free ring (`array.rs`) a waiting operation registers an
+//! entry and is woken to retry, which costs a token, an allocation and a
+//! second pass over the ring per wait; with one or two places, most
+//! operations of a busy channel wait. Here a waiting send is completed in
+//! place by the receive that frees its place, and a waiting receive waits
+//! inside its future with no token or allocation and is woken to take the
+//! value under one short lock. Larger buffers keep the ring, whose
+//! operations mostly do not wait.
 //!
 //! All slot accesses here happen under the lock, which is rule 2 of the
-//! slot protocol in [`super::waiter`] and of [`super::inline_waiter`]. `version` counts state changes under
-//! the lock for a select's double collect.
+//! slot protocol in [`super::waiter`] and of [`super::inline_waiter`].
+//! `version` counts state changes under the lock for a select's double
+//! collect.
 
 use std::collections::VecDeque;
 
@@ -57,16 +109,23 @@ use super::waiter::{wake_each, Entry, Token};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
-/// A rendezvous channel's shared state.
+/// The largest capacity built on this flavour: a buffer of a value or two
+/// under the lock (see "Small buffers" in the module docs).
+pub(crate) const SMALL_CAPACITY: usize = 2;
+
+/// A rendezvous or small buffered channel's shared state.
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
+    /// How many sent values the buffer takes before a send waits: 0 (a
+    /// rendezvous) up to [`SMALL_CAPACITY`].
+    capacity: usize,
     /// The channel's number, named to a simulation by the wake-ups of
     /// plain waiters (`runtime::hooks::waking_from_channel`).
     id: u64,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
-    /// Mirrors `inner.leftovers.len()`, for lock-free `len`.
-    leftover_count: AtomicUsize,
+    /// Mirrors `inner.buffer.len()`, for lock-free `len`.
+    buffered: AtomicUsize,
     /// Bumped (under the lock) on every change a select could observe.
     version: AtomicUsize,
 }
@@ -119,6 +178,33 @@ impl<T> Woken<T> {
     }
 }
 
+/// Whom a receive wakes after unlocking: the sender whose offer it took
+/// (or moved into the freed place), and on a buffered channel the
+/// receiver notified of that moved offer.
+struct Wakes<T> {
+    sender: Option<Woken<T>>,
+    receiver: Option<Woken<T>>,
+}
+
+impl<T> Wakes<T> {
+    fn wake(self) {
+        match self {
+            Wakes {
+                sender,
+                receiver: None,
+            } => {
+                if let Some(sender) = sender {
+                    sender.wake();
+                }
+            }
+            // Both are woken even if the first waker's wake panics.
+            Wakes { sender, receiver } => {
+                wake_each(sender.into_iter().chain(receiver), Woken::wake)
+            }
+        }
+    }
+}
+
 /// Appends a waiter. Most rendezvous channels never have more than one
 /// waiter on a side: the first registration makes room for one
 /// (`push_back` would make room for four), which saves memory per idle
@@ -133,23 +219,29 @@ fn push_waiter<T>(queue: &mut VecDeque<Waiter<T>>, waiter: Waiter<T>) {
 struct Inner<T> {
     senders: VecDeque<Waiter<T>>,
     receivers: VecDeque<Waiter<T>>,
-    leftovers: VecDeque<T>,
+    /// On a buffered channel, the values sent into room, in the order
+    /// sent (never more than `capacity`); on a rendezvous, the values
+    /// given back by dropped receives (see the module docs).
+    buffer: VecDeque<T>,
     closed: bool,
 }
 
 impl<T> Rendezvous<T> {
-    /// A new, open rendezvous channel, number `id`.
-    pub(crate) fn new(id: u64) -> Self {
+    /// A new, open channel, number `id`, with room for `capacity` values
+    /// (at most [`SMALL_CAPACITY`]; 0: a rendezvous).
+    pub(crate) fn new(id: u64, capacity: usize) -> Self {
+        debug_assert!(capacity <= SMALL_CAPACITY);
         Rendezvous {
             id,
+            capacity,
             inner: Mutex::new(Inner {
                 senders: VecDeque::new(),
                 receivers: VecDeque::new(),
-                leftovers: VecDeque::new(),
+                buffer: VecDeque::new(),
                 closed: false,
             }),
             closed: AtomicBool::new(false),
-            leftover_count: AtomicUsize::new(0),
+            buffered: AtomicUsize::new(0),
             version: AtomicUsize::new(0),
         }
     }
@@ -166,8 +258,62 @@ impl<T> Rendezvous<T> {
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
-        self.leftover_count
-            .store(inner.leftovers.len(), Ordering::Relaxed);
+        self.buffered.store(inner.buffer.len(), Ordering::Relaxed);
+        // Nothing is handed to a receive on a buffered channel, so nothing
+        // is given back: the buffer holds at most `capacity` values.
+        debug_assert!(
+            self.capacity == 0 || inner.buffer.len() <= self.capacity,
+            "hoare: a buffered channel holds more than its capacity"
+        );
+    }
+
+    /// Wakes the oldest waiting receiver after a value was buffered (a
+    /// buffered channel only), taking it out of its queue: a select arm's
+    /// token is selected with an empty slot, an inline waiter is marked
+    /// `NOTIFIED`; either receives again, from the buffer. Returns whom to
+    /// wake after unlocking; `None` if no receiver waits. The caller
+    /// records the change.
+    fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+        while let Some(waiter) = inner.receivers.pop_front() {
+            match waiter {
+                Waiter::Inline(waiter) => {
+                    // SAFETY: we hold the lock and took the waiter out of
+                    // its queue under it.
+                    return Some(Woken::Inline(unsafe { waiter.notify(self.id) }));
+                }
+                // The slot stays empty; a failed claim means the select
+                // completed elsewhere or withdrew: try the next receiver.
+                Waiter::Arm(entry) => {
+                    if entry.try_select() {
+                        return Some(Woken::Arm(entry));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A notified receiver goes away without receiving: if the buffer
+    /// still holds a value, the next waiting receiver is notified in its
+    /// place, so no buffered value is left with its receivers asleep.
+    fn pass_on_notification(&self) {
+        let mut inner = self.lock();
+        let woken = self.pass_on_notification_locked(&mut inner);
+        drop(inner);
+        if let Some(woken) = woken {
+            woken.wake();
+        }
+    }
+
+    /// [`Self::pass_on_notification`] under the lock: whom to wake after
+    /// unlocking.
+    fn pass_on_notification_locked(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+        if inner.buffer.is_empty() {
+            return None;
+        }
+        let woken = self.notify_receiver(inner)?;
+        self.changed(inner);
+        Some(woken)
     }
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
@@ -227,32 +373,89 @@ impl<T> Rendezvous<T> {
         None
     }
 
-    /// Sends if a receiver is waiting.
+    /// A send under the lock of an open channel: `Ok` with whom to wake
+    /// after unlocking, or the value back: the send must wait. On a
+    /// rendezvous it hands `value` to the oldest waiting receiver; on a
+    /// buffered channel it buffers `value` if there is room and notifies
+    /// the oldest waiting receiver, which takes a value from the buffer
+    /// when it is polled (nothing is handed over, so a dropped receive
+    /// never holds a value and one sender's values stay in order).
+    fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
+        if self.capacity == 0 {
+            return self.hand_to_receiver(inner, value).map(Some);
+        }
+        if inner.buffer.len() >= self.capacity {
+            return Err(value);
+        }
+        // Room for `capacity` values at the first, not four.
+        if inner.buffer.capacity() == 0 {
+            inner.buffer.reserve_exact(self.capacity);
+        }
+        inner.buffer.push_back(value);
+        let woken = self.notify_receiver(inner);
+        self.changed(inner);
+        Ok(woken)
+    }
+
+    /// A receive under the lock: the oldest buffered value, whose place
+    /// then takes the offer of the oldest waiting sender (Go's rule: the
+    /// room goes to the senders that waited for it, in order), or else a
+    /// waiting sender's offer (a rendezvous); with whom to wake after
+    /// unlocking. `None` if there is nothing to receive.
+    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Wakes<T>)> {
+        let Some(value) = inner.buffer.pop_front() else {
+            return self.take_from_sender(inner).map(|(value, woken)| {
+                (
+                    value,
+                    Wakes {
+                        sender: Some(woken),
+                        receiver: None,
+                    },
+                )
+            });
+        };
+        let mut wakes = Wakes {
+            sender: None,
+            receiver: None,
+        };
+        if inner.buffer.len() < self.capacity {
+            if let Some((offer, sender)) = self.take_from_sender(inner) {
+                inner.buffer.push_back(offer);
+                wakes.sender = Some(sender);
+                // The moved offer is buffered like a sent value: a receiver
+                // still waiting (others were notified of the values before
+                // it) is notified of it.
+                wakes.receiver = self.notify_receiver(inner);
+            }
+        }
+        self.changed(inner);
+        Some((value, wakes))
+    }
+
+    /// Sends if a receiver is waiting or the buffer has room.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let mut inner = self.lock();
         if inner.closed {
             return Err(TrySendError::Closed(value));
         }
-        match self.hand_to_receiver(&mut inner, value) {
+        match self.send_locked(&mut inner, value) {
             Ok(woken) => {
                 drop(inner);
-                woken.wake();
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
                 Ok(())
             }
             Err(value) => Err(TrySendError::Full(value)),
         }
     }
 
-    /// Receives a left-over value, or from a waiting sender.
+    /// Receives a buffered value, or from a waiting sender.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
-        if let Some(value) = inner.leftovers.pop_front() {
-            self.changed(&inner);
-            return Ok(value);
-        }
-        if let Some((value, woken)) = self.take_from_sender(&mut inner) {
+        if let Some((value, wakes)) = self.receive_locked(&mut inner) {
             drop(inner);
-            woken.wake();
+            wakes.wake();
             return Ok(value);
         }
         if inner.closed {
@@ -269,7 +472,7 @@ impl<T> Rendezvous<T> {
         let mut inner = self.lock();
         let own = Some(&**entry.token());
         let ready = inner.closed
-            || !inner.leftovers.is_empty()
+            || !inner.buffer.is_empty()
             || inner.senders.iter().any(|sender| sender.can_meet(own));
         if ready {
             return false;
@@ -285,11 +488,18 @@ impl<T> Rendezvous<T> {
     pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>) -> bool {
         let mut inner = self.lock();
         let own = Some(&**entry.token());
+        // A buffered channel's send needs room; receivers may wait while
+        // the buffer is full (notified of the values in it, not yet
+        // polled), and nothing is handed to them.
         let ready = inner.closed
-            || inner
-                .receivers
-                .iter()
-                .any(|receiver| receiver.can_meet(own));
+            || if self.capacity == 0 {
+                inner
+                    .receivers
+                    .iter()
+                    .any(|receiver| receiver.can_meet(own))
+            } else {
+                inner.buffer.len() < self.capacity
+            };
         if ready {
             return false;
         }
@@ -319,8 +529,9 @@ impl<T> Rendezvous<T> {
         }
     }
 
-    /// A receive that was handed `value` will not return it: give it to
-    /// the next waiting receiver, or keep it for the next receive.
+    /// A receive on a rendezvous that was handed `value` will not return
+    /// it: give it to the next waiting receiver, or keep it for the next
+    /// receive.
     pub(crate) fn give_back(&self, value: T) {
         let mut inner = self.lock();
         let woken = self.give_back_locked(&mut inner, value);
@@ -332,10 +543,17 @@ impl<T> Rendezvous<T> {
 
     /// [`Self::give_back`] under the lock: whom to wake after unlocking.
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
+        // Only a rendezvous hands values to receivers.
+        debug_assert_eq!(
+            self.capacity, 0,
+            "hoare: a value handed over on a buffered channel"
+        );
         match self.hand_to_receiver(inner, value) {
             Ok(woken) => Some(woken),
+            // After the values given back earlier: a rendezvous buffers
+            // nothing else.
             Err(value) => {
-                inner.leftovers.push_back(value);
+                inner.buffer.push_back(value);
                 self.changed(inner);
                 None
             }
@@ -373,15 +591,16 @@ impl<T> Rendezvous<T> {
         true
     }
 
-    /// Drops every left-over value (the last receiver is gone).
+    /// Drops every buffered value (the last receiver is gone), outside
+    /// the lock: a value's drop is foreign code.
     pub(crate) fn discard_all(&self) {
-        let leftovers = {
+        let buffer = {
             let mut inner = self.lock();
-            let leftovers = std::mem::take(&mut inner.leftovers);
+            let buffer = std::mem::take(&mut inner.buffer);
             self.changed(&inner);
-            leftovers
+            buffer
         };
-        drop(leftovers);
+        drop(buffer);
     }
 
     /// Whether the channel is closed.
@@ -393,13 +612,26 @@ impl<T> Rendezvous<T> {
     /// Left-over values (see the module docs), a snapshot.
     pub(crate) fn len(&self) -> usize {
         // Relaxed: a snapshot by definition.
-        self.leftover_count.load(Ordering::Relaxed)
+        self.buffered.load(Ordering::Relaxed)
     }
 
     /// The state version for a select's double collect.
     pub(crate) fn version(&self) -> (usize, usize) {
         // SeqCst: see `changed`.
         (self.version.load(Ordering::SeqCst), 0)
+    }
+
+    /// How many sent values the buffer takes (0: a rendezvous).
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Whether a sender is waiting.
+    pub(crate) fn has_waiting_senders(&self) -> bool {
+        self.lock()
+            .senders
+            .iter()
+            .any(|sender| sender.can_meet(None))
     }
 
     /// Whether a receiver is waiting.
@@ -413,9 +645,11 @@ impl<T> Rendezvous<T> {
 
 /// # The arm protocol
 ///
-/// How a select arm (`chan::operation`) waits on a rendezvous channel.
-/// A waiting receive registers an [`Entry`] whose slot a sender fills (the
-/// direct hand-off); a waiting send registers an entry that holds its
+/// How a select arm (`chan::operation`) waits on this flavour. A waiting
+/// receive registers an [`Entry`] whose slot a sender fills on a
+/// rendezvous (the direct hand-off); on a buffered channel the sender
+/// selects the entry with its slot empty (a notification) and the arm
+/// receives again. A waiting send registers an entry that holds its
 /// offer, which a receiver takes. The slot rules cited are those of
 /// "Who may touch a slot" in [`super::waiter`].
 impl<T> Rendezvous<T> {
@@ -438,18 +672,23 @@ impl<T> Rendezvous<T> {
     }
 
     /// The value handed to a receive selected on this channel; `None` if a
-    /// close selected it instead.
+    /// close or (on a buffered channel) a send's notification selected it
+    /// instead: the arm then receives again.
     pub(crate) fn finish_recv(entry: &Entry<T>) -> Option<T> {
         // SAFETY: slot rule 3: the token was selected for this arm, and the
         // selecting sender finished with the slot before its CAS.
         unsafe { entry.take() }
     }
 
-    /// A selected receive goes away without returning its value: the value
-    /// goes to the next waiting receiver or stays in the channel.
+    /// A selected receive goes away without receiving: on a rendezvous,
+    /// the value handed to it goes to the next waiting receiver or stays
+    /// in the channel; on a buffered channel, whose sends only notify
+    /// (the slot is empty), the notification goes to the next waiting
+    /// receiver if a value is still buffered.
     pub(crate) fn pass_on_recv(&self, entry: &Entry<T>) {
-        if let Some(value) = Self::finish_recv(entry) {
-            self.give_back(value);
+        match Self::finish_recv(entry) {
+            Some(value) => self.give_back(value),
+            None => self.pass_on_notification(),
         }
     }
 
@@ -490,11 +729,13 @@ impl<T> Rendezvous<T> {
 
 /// # The plain operations
 ///
-/// How a plain `send`/`recv` future waits on a rendezvous channel: with an
+/// How a plain `send`/`recv` future waits on this flavour: with an
 /// [`InlineWaiter`] inside the pinned future (the protocol of
-/// [`super::inline_waiter`]), so that each side of a meeting takes the
-/// lock once and allocates nothing. A waiting receive is handed the value
-/// into its slot; a waiting send's offer is taken out of its slot.
+/// [`super::inline_waiter`]), which allocates nothing. On a rendezvous a
+/// waiting receive is handed the value into its slot (each side of a
+/// meeting takes the lock once); on a buffered channel it is notified
+/// and takes the value from the buffer under the lock. A waiting send's
+/// offer is taken out of its slot.
 impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
     /// or `Pending`, registered to be woken through `waker`.
@@ -509,6 +750,9 @@ impl<T> Rendezvous<T> {
         waiter: &InlineWaiter<T>,
         waker: &Waker,
     ) -> Poll<Result<T, RecvError>> {
+        // A notified receive that finds the value taken by someone faster
+        // waits again at the head of the queue: it was the oldest waiter.
+        let mut notified = false;
         loop {
             match waiter.observe() {
                 Observed::Done => {
@@ -522,6 +766,19 @@ impl<T> Rendezvous<T> {
                 // Woken by the close: receive again, which takes a value
                 // left over before the close or fails.
                 Observed::Closed => waiter.reset(),
+                // Woken by a send that buffered a value: receive it.
+                Observed::Notified => {
+                    waiter.reset();
+                    notified = true;
+                    // Most often the value is still there: take it without
+                    // cloning the waker, which only a new wait needs.
+                    let mut inner = self.lock();
+                    if let Some((value, wakes)) = self.receive_locked(&mut inner) {
+                        drop(inner);
+                        wakes.wake();
+                        return Poll::Ready(Ok(value));
+                    }
+                }
                 Observed::Waiting => {
                     if self.keep_newest_waker(waiter, waker) {
                         return Poll::Pending;
@@ -533,13 +790,9 @@ impl<T> Rendezvous<T> {
             // Cloned outside the lock: a waker's clone is foreign code.
             let waker = waker.clone();
             let mut inner = self.lock();
-            if let Some(value) = inner.leftovers.pop_front() {
-                self.changed(&inner);
-                return Poll::Ready(Ok(value));
-            }
-            if let Some((value, woken)) = self.take_from_sender(&mut inner) {
+            if let Some((value, wakes)) = self.receive_locked(&mut inner) {
                 drop(inner);
-                woken.wake();
+                wakes.wake();
                 return Poll::Ready(Ok(value));
             }
             if inner.closed {
@@ -549,7 +802,11 @@ impl<T> Rendezvous<T> {
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
             unsafe { waiter.register(None, waker) };
-            push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+            if notified {
+                inner.receivers.push_front(Waiter::Inline(waiter.as_ref()));
+            } else {
+                push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+            }
             self.changed(&inner);
             return Poll::Pending;
         }
@@ -587,11 +844,15 @@ impl<T> Rendezvous<T> {
                     continue;
                 }
                 Observed::Idle => break,
+                Observed::Notified => unreachable!("hoare: only receives are notified"),
             }
         }
         // SAFETY: slot rule 1: the waiter is idle, in no queue.
-        let value =
-            unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+        let Some(value) = (unsafe { waiter.take() }) else {
+            // Polled again after it completed: it stays pending, as a
+            // completed select arm does.
+            return Poll::Pending;
+        };
         // Cloned outside the lock: a waker's clone is foreign code.
         let waker = waker.clone();
         let mut inner = self.lock();
@@ -599,10 +860,12 @@ impl<T> Rendezvous<T> {
             drop(inner);
             return Poll::Ready(Err(SendError(value)));
         }
-        match self.hand_to_receiver(&mut inner, value) {
+        match self.send_locked(&mut inner, value) {
             Ok(woken) => {
                 drop(inner);
-                woken.wake();
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
                 Poll::Ready(Ok(()))
             }
             Err(value) => {
@@ -646,8 +909,10 @@ impl<T> Rendezvous<T> {
     }
 
     /// The plain receive owning `waiter` is being dropped: unlinks it if
-    /// it still waits; if a sender handed it a value meanwhile, gives the
-    /// value to the next waiting receiver or keeps it in the channel.
+    /// it still waits; if a sender handed it a value meanwhile (a
+    /// rendezvous), gives the value to the next waiting receiver or keeps
+    /// it in the channel; if a send notified it (a buffered channel),
+    /// passes the notification on while a value is buffered.
     pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
         if waiter.observe() == Observed::Idle {
             return;
@@ -668,8 +933,19 @@ impl<T> Rendezvous<T> {
             // with the waiter under it; handle the outcome under it too.
             inner = Some(locked);
         }
-        if waiter.observe() != Observed::Done {
-            return;
+        match waiter.observe() {
+            Observed::Done => {}
+            Observed::Notified => {
+                waiter.reset();
+                let mut inner = inner.unwrap_or_else(|| self.lock());
+                let woken = self.pass_on_notification_locked(&mut inner);
+                drop(inner);
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
+                return;
+            }
+            Observed::Idle | Observed::Waiting | Observed::Closed => return,
         }
         // SAFETY: slot rule 1: observed `DONE`.
         let Some(value) = (unsafe { waiter.take() }) else {
