@@ -292,24 +292,31 @@ fn close_racing_a_hand_off_and_the_receive_drop_loses_nothing() {
 /// second receive, which waits with the value beside it (loom deadlock).
 #[test]
 fn dropped_plain_receive_passes_the_value_to_a_waiting_plain_receive() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(0);
-        let first_rx = rx.clone();
-        let first = thread::spawn(move || {
-            let mut recv = pin!(first_rx.recv());
-            recv.as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()))
-                .is_ready()
-        });
-        let second = thread::spawn(move || rx.recv_blocking());
-        tx.send_blocking(9).unwrap();
-        let first_got = first.join().unwrap();
-        if first_got {
-            tx.send_blocking(10).unwrap();
-        }
-        let got = second.join().unwrap().unwrap();
-        assert_eq!(got, if first_got { 10 } else { 9 });
+    loom::model(|| dropped_plain_receive_beside_a_waiting_one(0));
+}
+
+/// A plain receive polled once and dropped, a second waiting with
+/// `recv_blocking`, and a send of 9 (then 10 if the first took 9): the
+/// second gets the value the first did not take. On a rendezvous the
+/// first may have been handed 9 and gives it back; on a buffered channel
+/// it was only notified and passes the notification on.
+fn dropped_plain_receive_beside_a_waiting_one(capacity: usize) {
+    let (tx, rx) = chan::bounded::<u32>(capacity);
+    let first_rx = rx.clone();
+    let first = thread::spawn(move || {
+        let mut recv = pin!(first_rx.recv());
+        recv.as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_ready()
     });
+    let second = thread::spawn(move || rx.recv_blocking());
+    tx.send_blocking(9).unwrap();
+    let first_got = first.join().unwrap();
+    if first_got {
+        tx.send_blocking(10).unwrap();
+    }
+    let got = second.join().unwrap().unwrap();
+    assert_eq!(got, if first_got { 10 } else { 9 });
 }
 
 /// On `bounded(1)` a plain receive waits, a send buffers a value and
@@ -324,24 +331,7 @@ fn dropped_plain_receive_passes_the_value_to_a_waiting_plain_receive() {
 /// deadlock).
 #[test]
 fn notified_plain_receive_dropped_passes_the_wake_on() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        let first_rx = rx.clone();
-        let first = thread::spawn(move || {
-            let mut recv = pin!(first_rx.recv());
-            recv.as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()))
-                .is_ready()
-        });
-        let second = thread::spawn(move || rx.recv_blocking());
-        tx.send_blocking(9).unwrap();
-        let first_got = first.join().unwrap();
-        if first_got {
-            tx.send_blocking(10).unwrap();
-        }
-        let got = second.join().unwrap().unwrap();
-        assert_eq!(got, if first_got { 10 } else { 9 });
-    });
+    loom::model(|| dropped_plain_receive_beside_a_waiting_one(1));
 }
 
 /// On `bounded(1)` a send buffers its value (notifying the waiting plain
