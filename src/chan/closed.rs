@@ -19,16 +19,21 @@
 //!
 //! A future registers its waker, then looks at the channel again; the
 //! closer marks the channel closed, then looks for the list and wakes
-//! it. The close mark, the `is_closed` loads (the flavours make both
-//! `SeqCst`), the pointer's installation and every load of it are
-//! `SeqCst`, so all of them fall into one total order. If the closer
-//! found no list, the installation came after its look, hence after its
-//! close mark, and so does the registering future's second look at the
-//! channel, which then completes at once. If the closer found the list,
-//! it takes the entries under the list's lock: a registration under that
-//! lock before the closer's is taken and woken; one after it follows the
-//! closer's unlock, which follows the close mark, so its second look sees
-//! the channel closed. A close that nobody waits for pays one load.
+//! it. Each side puts a `SeqCst` fence between its write and its look
+//! (the store-buffering pattern: without the fences both could miss the
+//! other's write; `SeqCst` on the accesses alone would do in C++'s model,
+//! but loom models `SeqCst` accesses as acquire/release and only fences
+//! as sequentially consistent, so the fences keep the argument inside
+//! loom's reach). The two fences are ordered one way or the other. If
+//! the closer's comes first, the registering future's second look,
+//! after its own fence, sees the close mark and completes at once. If
+//! the future's comes first, the closer's look sees the list (installed
+//! before that fence) and takes the entries under the list's lock: a
+//! registration under that lock before the closer's is taken and woken;
+//! one after it follows the closer's unlock, which follows the close
+//! mark, so its second look sees the channel closed. A close that nobody
+//! waits for pays one fence and one load; `loom-tests/tests/closed.rs`
+//! checks the race.
 //!
 //! # Cancellation
 //!
@@ -41,7 +46,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{Channel, Sender};
-use crate::sync::atomic::{AtomicPtr, Ordering};
+use crate::sync::atomic::{fence, AtomicPtr, Ordering};
 use crate::sync::Mutex;
 
 /// The wakers of a channel's pending `closed()` futures (module docs).
@@ -67,9 +72,9 @@ impl CloseWaiters {
 
     /// The list, if a registration made it.
     fn existing(&self) -> Option<&Mutex<WaiterList>> {
-        // SeqCst: a look of the no-lost-wake-up argument (module docs);
-        // it also acquires the installer's initialisation of the list.
-        let list = self.list.load(Ordering::SeqCst);
+        // Acquire: the installer's initialisation of the list. The
+        // no-lost-wake-up argument rests on the callers' fences.
+        let list = self.list.load(Ordering::Acquire);
         // SAFETY: a non-null pointer is a list installed by `get_or_make`
         // from `Box::into_raw`, freed only when `self` drops.
         unsafe { list.as_ref() }
@@ -81,14 +86,14 @@ impl CloseWaiters {
             return list;
         }
         let made = Box::into_raw(Box::new(Mutex::new(WaiterList::default())));
-        // SeqCst: the installation is in the total order of the module
-        // docs; success releases the list's initialisation, failure
-        // acquires the winner's.
+        // Success releases the list's initialisation, failure acquires
+        // the winner's; the registration's fence orders the installation
+        // before its second look (module docs).
         let list = match self.list.compare_exchange(
             std::ptr::null_mut(),
             made,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
+            Ordering::AcqRel,
+            Ordering::Acquire,
         ) {
             Ok(_) => made,
             Err(winner) => {
@@ -137,6 +142,8 @@ impl CloseWaiters {
     /// Wakes every registered future. Called once, after the channel's
     /// close mark is set.
     pub(crate) fn wake_all(&self) {
+        // Between the close mark and the look for the list (module docs).
+        fence(Ordering::SeqCst);
         let Some(list) = self.existing() else {
             return;
         };
@@ -178,7 +185,8 @@ impl<T> Future for Closed<'_, T> {
         this.shared
             .close_waiters
             .register(&mut this.key, cx.waker());
-        // Register, then re-check (module docs).
+        // Register, then re-check, with the fence between (module docs).
+        fence(Ordering::SeqCst);
         if this.shared.is_closed() {
             return Poll::Ready(());
         }
