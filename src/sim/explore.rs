@@ -37,7 +37,7 @@
 //! vector clock per process and the steps that touched each object, in
 //! time near-linear in the run's length (its module doc says how); a
 //! scan back over the run for every step, which it replaced, cost the
-//! square (15 s a run of 14,000 steps in a debug build); it is kept under
+//! square (10 s a run of 10,000 steps in a debug build); it is kept under
 //! `cfg(test)` to check it against, run by run.
 //!
 //! Departures and additions:
