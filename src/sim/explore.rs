@@ -33,6 +33,13 @@
 //! outcome, which has only the option taken and leaves the step's
 //! footprint as it is (see below).
 //!
+//! `races` finds these races in one forward pass over the run, with a
+//! vector clock per process and the steps that touched each object, in
+//! time near-linear in the run's length (its module doc says how); a
+//! scan back over the run for every step, which it replaced, cost the
+//! square (10 s a run of 10,000 steps in a debug build); it is kept under
+//! `cfg(test)` to check it against, run by run.
+//!
 //! Departures and additions:
 //!
 //! * **The bound.** Under `max_preemptions(Some(p))`, reversing a race at
@@ -89,14 +96,13 @@
 //! reduction, and `explore` is then incomplete (use channels, or
 //! `max_preemptions(None)` and check with `sim::check` as well).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 
 use super::assertions::Coverage;
 use super::check::{env_schedule, report_coverage, shrink_if_enabled};
 use super::executor::{self, Config};
-use super::footprint::Footprints;
 use super::schedule::{ChoicePoint, Deviation, Kind};
 use super::{Builder, SimError, Trace};
 
@@ -308,7 +314,7 @@ where
                 node.backtrack.extend(node.options.iter().copied());
             }
         } else if let Some(footprints) = trace.footprints() {
-            add_backtracks(
+            races::add_backtracks(
                 &mut path,
                 points,
                 footprints,
@@ -359,149 +365,13 @@ fn next_branch(path: &[Node], bound: Option<usize>) -> Option<(usize, u64)> {
     })
 }
 
-/// Adds the backtrack points of the races in one run (see the module doc).
-fn add_backtracks(
-    path: &mut [Node],
-    points: &[ChoicePoint],
-    footprints: &Footprints,
-    bounded: bool,
-) {
-    // The choice of the process polled at each step, by step number.
-    let node_at_step: BTreeMap<u64, usize> = points
-        .iter()
-        .enumerate()
-        .filter(|(_, point)| point.kind == Kind::Process)
-        .map(|(index, point)| (point.step, index))
-        .collect();
-    let steps = &footprints.steps;
-    let clocks = happens_before(footprints);
-    let add_at = |path: &mut [Node], step_index: usize, process: u64| {
-        if let Some(&node) = node_at_step.get(&(step_index as u64 + 1)) {
-            path[node].add_backtrack(process);
-        }
-    };
-    let mut previous_of: BTreeMap<u64, usize> = BTreeMap::new();
-    for (j, step) in steps.iter().enumerate() {
-        let process = step.process;
-        // What `process` had seen before step `j`.
-        let seen = match previous_of.get(&process) {
-            Some(&previous) => Some(&clocks[previous]),
-            None => footprints
-                .spawned_during
-                .get(&process)
-                .filter(|&&during| during > 0)
-                .map(|&during| &clocks[during as usize - 1]),
-        };
-        // The steps after `process`'s previous step (or its spawning).
-        let window = match previous_of.get(&process) {
-            Some(&previous) => previous,
-            None => footprints
-                .spawned_during
-                .get(&process)
-                .map_or(0, |&during| during as usize)
-                .saturating_sub(1),
-        };
-        for i in (0..j).rev() {
-            if steps[i + 1].after_jump {
-                break;
-            }
-            let other = &steps[i];
-            if other.process == process || !other.footprint.depends_on(&step.footprint) {
-                continue;
-            }
-            let before_process =
-                seen.is_some_and(|clock| clock.get(&other.process).is_some_and(|&last| last > i));
-            if before_process {
-                continue;
-            }
-            add_at(path, i, process);
-            if bounded {
-                let mut start = i;
-                while start > 0
-                    && steps[start - 1].process == other.process
-                    && !steps[start].after_jump
-                {
-                    start -= 1;
-                }
-                if start < i {
-                    add_at(path, start, process);
-                }
-                // And wherever `process` was runnable between its
-                // previous step and `i`: a preemption there may be the
-                // cheaper way into the reversed race (at a yield of
-                // another process, say, with the default choices after it
-                // doing the rest).
-                for k in window + 1..i {
-                    if let Some(&node) = node_at_step.get(&(k as u64 + 1)) {
-                        if path[node].options.contains(&process) {
-                            path[node].backtrack.insert(process);
-                        }
-                    }
-                }
-            }
-            // Flanagan and Godefroid look for the latest race of
-            // `process`'s next step at every state of the run, not only
-            // where the step ran: so every race with a step after
-            // `process`'s previous one counts (at the state just after
-            // it, it was the latest), and before that, the latest one.
-            if i <= window {
-                break;
-            }
-        }
-        previous_of.insert(process, j);
-    }
-    // The main future's completion drops every live process: any process
-    // runnable before it could have run first.
-    if let Some(last) = steps.last().filter(|step| step.footprint.global) {
-        if let Some(&node) = node_at_step.get(&(steps.len() as u64)) {
-            let options = path[node].options.clone();
-            for option in options {
-                if option != last.process {
-                    path[node].add_backtrack(option);
-                }
-            }
-        }
-    }
-}
-
-/// For each step, the latest step of each process that happens before it
-/// (1-based, so `last > i` means step `i` happens before): program order,
-/// spawning, dependence, and time jumps (which order everything).
-fn happens_before(footprints: &Footprints) -> Vec<BTreeMap<u64, usize>> {
-    let steps = &footprints.steps;
-    let mut clocks: Vec<BTreeMap<u64, usize>> = Vec::with_capacity(steps.len());
-    let mut previous_of: BTreeMap<u64, usize> = BTreeMap::new();
-    let mut last_jump = 0;
-    for (j, step) in steps.iter().enumerate() {
-        if step.after_jump {
-            last_jump = j;
-        }
-        let mut clock = match previous_of.get(&step.process) {
-            Some(&previous) => clocks[previous].clone(),
-            None => match footprints.spawned_during.get(&step.process) {
-                Some(&during) if during > 0 => clocks[during as usize - 1].clone(),
-                _ => BTreeMap::new(),
-            },
-        };
-        for (i, other) in steps[..j].iter().enumerate() {
-            if i < last_jump || other.footprint.depends_on(&step.footprint) {
-                for (&process, &last) in &clocks[i] {
-                    let entry = clock.entry(process).or_insert(0);
-                    *entry = (*entry).max(last);
-                }
-                let entry = clock.entry(other.process).or_insert(0);
-                *entry = (*entry).max(i + 1);
-            }
-        }
-        clock.insert(step.process, j + 1);
-        previous_of.insert(step.process, j);
-        clocks.push(clock);
-    }
-    clocks
-}
+mod races;
 
 #[cfg(test)]
 mod generated;
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,11 @@ pub(crate) struct Footprint {
 }
 
 impl Footprint {
-    /// Whether the two steps must keep their order.
+    /// Whether the two steps must keep their order: the definition that
+    /// `explore`'s race detection implements through per-object lists of
+    /// steps, and that its tests' reference implementation applies pair
+    /// by pair.
+    #[cfg(test)]
     pub(crate) fn depends_on(&self, other: &Footprint) -> bool {
         self.global || other.global || !self.objects.is_disjoint(&other.objects)
     }

@@ -90,7 +90,7 @@ enum Op {
 
 /// A generated program: participant 0 is the main future.
 #[derive(Clone)]
-struct Program {
+pub(super) struct Program {
     channels: Vec<Flavour>,
     scripts: Vec<Vec<Op>>,
     /// Whether the main future joins the processes left to it without a
@@ -109,7 +109,7 @@ impl fmt::Debug for Program {
     }
 }
 
-fn generate(seed: u64) -> Program {
+pub(super) fn generate(seed: u64) -> Program {
     let mut rng = Rng(seed);
     let channel_count = 1 + rng.below(3);
     let channels = (0..channel_count)
@@ -331,7 +331,7 @@ async fn run_script(
 
 /// The program as a future: what every participant logged, participant
 /// by participant (each log after a separator `10_000 + participant`).
-fn run_program(program: &Program) -> impl Future<Output = Vec<u32>> {
+pub(super) fn run_program(program: &Program) -> impl Future<Output = Vec<u32>> {
     let program = program.clone();
     async move {
         let mut senders = Vec::new();
