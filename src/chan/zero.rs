@@ -573,7 +573,8 @@ impl<T> Rendezvous<T> {
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
         // Only a rendezvous hands values to receivers.
         debug_assert_eq!(
-            self.capacity(), 0,
+            self.capacity(),
+            0,
             "hoare: a value handed over on a buffered channel"
         );
         match self.hand_to_receiver(inner, value) {
