@@ -36,7 +36,7 @@ use super::join::JoinError;
 use super::origin::Origin;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::wait_slot::WaitSlot;
-use super::waker::borrowed_waker;
+use super::waker::{borrowed_waker, CompactWaker};
 use super::{Notified, Owner, OwnerRef};
 use crate::runtime::scheduler::owned::Links;
 use crate::sync::atomic::{AtomicU64, Ordering};
@@ -56,9 +56,9 @@ pub(crate) struct Header {
     /// Links of the runtime's list of live processes; guarded by the lock
     /// of the list's shard (see `owned.rs`).
     pub(crate) links: UnsafeCell<Links>,
-    /// The waker of the task awaiting the `JoinHandle`; who may touch it is
-    /// decided by `JOIN_WAKER` (see `state.rs`).
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// The waker of the task awaiting the `JoinHandle`, in one word; who
+    /// may touch it is decided by `JOIN_WAKER` (see `state.rs`).
+    pub(crate) join_waker: UnsafeCell<Option<CompactWaker>>,
     /// Spawn site and name, for dumps and reports (immutable).
     pub(crate) origin: Origin,
     /// What the last poll waited on, for dumps (see `wait_slot.rs`).
