@@ -60,8 +60,8 @@ struct Streaming<T> {
 /// (module docs). Dereferences to the channel.
 pub(super) struct ReceiverWord<T> {
     word: NonNull<()>,
-    /// Owns one of the two, as the word says.
-    _owns: PhantomData<(Arc<Channel<T>>, Box<Streaming<T>>)>,
+    /// Owns the channel's `Arc`, alone or in the box (which holds it).
+    _owns: PhantomData<Box<Streaming<T>>>,
 }
 
 // SAFETY: the word owns an `Arc<Channel<T>>` or a `Box<Streaming<T>>`
