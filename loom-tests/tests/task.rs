@@ -83,10 +83,11 @@ fn wake_during_poll_runs_the_process_again() {
 /// changes: letting `transition_to_notified_by_val` queue a complete
 /// process (dropping `is_complete()` from its "do nothing" branch) *and*
 /// letting `transition_to_running` run one gets the finished process
-/// polled again (loom: "a process is polled only while its future is
-/// running"). Either change alone is absorbed by the other check, so
-/// this is the one model without an entry in `mutations.toml` (whose
-/// entries are one-line changes).
+/// polled again, through a stage that then holds its output, not a
+/// future (the stage has no tag to check: `raw.rs`, `Stage`). Either
+/// change alone is absorbed by the other check, so this is the one model
+/// without an entry in `mutations.toml` (whose entries are one-line
+/// changes).
 #[test]
 fn wake_after_completion_is_ignored() {
     loom::model(|| {
@@ -181,8 +182,8 @@ fn join_handle_drop_racing_completion_drops_the_output_once() {
 /// dropped unpolled); the future is dropped once and the output at most
 /// once, and only when it was produced.
 ///
-/// Shown able to fail: skipping the store of the cancellation error in
-/// `cancel` (the stage left `Consumed`) makes the handle panic in the
+/// Shown able to fail: storing no cancellation error in `cancel` (the
+/// stage left holding `None`, as if taken) makes the handle panic in the
 /// interleavings where the abort wins. Not shown: ignoring `CANCELLED` in
 /// `transition_to_running` - the process then completes with its output,
 /// which this model cannot tell from an abort that came too late.

@@ -82,6 +82,7 @@ mod iter;
 mod list;
 mod many;
 pub(crate) mod operation;
+mod receiver_word;
 pub(crate) mod selection;
 mod timed;
 pub(crate) mod waiter;
@@ -112,7 +113,8 @@ use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::runtime::watched_channels;
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
-use operation::{RecvArm, RecvWait, SendArm};
+use operation::{RecvArm, SendArm};
+use receiver_word::{ReceiverWord, StreamState};
 use selection::Arm;
 use selection::{One, Waiting};
 
@@ -599,31 +601,11 @@ pub struct Sender<T> {
 /// assert_eq!(rx.len(), 2);
 /// ```
 pub struct Receiver<T> {
-    shared: Arc<Channel<T>>,
-    /// The stream's registration between polls, boxed by the first
-    /// `poll_next` that has one to keep: most receivers are never polled
-    /// as a stream, and a receiver a process owns lies in its task block,
-    /// so it stays two words.
-    stream: Option<Box<StreamState<T>>>,
-}
-
-/// A [`Receiver`]'s state as a [`Stream`] between polls.
-struct StreamState<T> {
-    /// Where the pending `poll_next` is registered.
-    wait: RecvWait<T>,
-    waiting: Waiting,
-    /// The stream returned `None`: the channel is closed and drained.
-    ended: bool,
-}
-
-impl<T> StreamState<T> {
-    fn new() -> Self {
-        StreamState {
-            wait: RecvWait::default(),
-            waiting: Waiting::new(),
-            ended: false,
-        }
-    }
+    /// The channel, and the stream's registration between polls once the
+    /// first `poll_next` has one to keep, in one word
+    /// (`receiver_word.rs`): a receiver a process owns lies in its task
+    /// block.
+    shared: ReceiverWord<T>,
 }
 
 impl<T> Sender<T> {
@@ -796,8 +778,7 @@ impl<T> Sender<T> {
 impl<T> Receiver<T> {
     fn from_shared(shared: Arc<Channel<T>>) -> Self {
         Receiver {
-            shared,
-            stream: None,
+            shared: ReceiverWord::new(shared),
         }
     }
 
@@ -988,8 +969,8 @@ impl<T> Receiver<T> {
     /// Withdraws the stream's pending registration, passing on anything a
     /// sender handed it meanwhile.
     fn cancel_stream(&mut self) {
-        if let Some(state) = &mut self.stream {
-            let mut arm = RecvArm::with_wait(&self.shared, std::mem::take(&mut state.wait));
+        if let (shared, Some(state)) = self.shared.split() {
+            let mut arm = RecvArm::with_wait(shared, std::mem::take(&mut state.wait));
             selection::cancel(&mut One(&mut arm), &mut state.waiting);
         }
     }
@@ -1015,7 +996,7 @@ impl<T> Drop for Sender<T> {
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.shared.handles.add_receiver();
-        Receiver::from_shared(self.shared.clone())
+        Receiver::from_shared(self.shared.clone_arc())
     }
 }
 
@@ -1061,14 +1042,15 @@ impl<T> Stream for Receiver<T> {
         // Until it has something to keep, the state lives here; nothing
         // points into it, so it may move into the box afterwards.
         let mut unboxed = None;
-        let state = match &mut this.stream {
-            Some(state) => &mut **state,
+        let (shared, kept) = this.shared.split();
+        let state = match kept {
+            Some(state) => state,
             None => unboxed.insert(StreamState::new()),
         };
         if state.ended {
             return Poll::Ready(None);
         }
-        let mut arm = RecvArm::with_wait(&this.shared, std::mem::take(&mut state.wait));
+        let mut arm = RecvArm::with_wait(shared, std::mem::take(&mut state.wait));
         let polled = match selection::poll_one(&mut arm, &mut state.waiting, cx) {
             Poll::Ready(()) => match arm.take_result() {
                 Some(Ok(value)) => return Poll::Ready(Some(value)),
@@ -1083,7 +1065,7 @@ impl<T> Stream for Receiver<T> {
             }
         };
         if let Some(state) = unboxed {
-            this.stream = Some(Box::new(state));
+            this.shared.keep(state);
         }
         polled
     }
@@ -1091,7 +1073,7 @@ impl<T> Stream for Receiver<T> {
 
 impl<T> FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        self.stream.as_ref().is_some_and(|state| state.ended)
+        self.shared.kept().is_some_and(|state| state.ended)
     }
 }
 

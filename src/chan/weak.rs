@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use super::{Receiver, Sender};
+use super::{Channel, Receiver, Sender};
 use crate::sync::Arc;
 
 /// A sender that does not keep its channel open. Upgrade it to send.
@@ -72,7 +72,7 @@ impl<T> Receiver<T> {
     /// assert!(!rx.same_channel(&other));
     /// ```
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
+        std::ptr::eq::<Channel<T>>(&*self.shared, &*other.shared)
     }
 }
 

@@ -106,7 +106,7 @@ use std::task::{Poll, Waker};
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::inline_waiter::{InlineRef, InlineWaiter, Observed, Wakeup};
 use super::waiter::{wake_each, Entry, Token};
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
 /// The largest capacity built on this flavour: a buffer of a value or two
@@ -114,20 +114,46 @@ use crate::sync::{Arc, Mutex, MutexGuard};
 pub(crate) const SMALL_CAPACITY: usize = 2;
 
 /// A rendezvous or small buffered channel's shared state.
+///
+/// The last three fields share one word (`footprint.rs` pins the size).
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
-    /// How many sent values the buffer takes before a send waits: 0 (a
-    /// rendezvous) up to [`SMALL_CAPACITY`].
-    capacity: usize,
     /// The channel's number, named to a simulation by the wake-ups of
     /// plain waiters (`runtime::hooks::waking_from_channel`).
     id: u64,
-    /// Mirrors `inner.closed`, for lock-free `is_closed`.
-    closed: AtomicBool,
-    /// Mirrors `inner.buffer.len()`, for lock-free `len`.
-    buffered: AtomicUsize,
     /// Bumped (under the lock) on every change a select could observe.
     version: AtomicUsize,
+    /// How many sent values the buffer takes before a send waits.
+    capacity: SmallCapacity,
+    /// Mirrors `inner.closed`, for lock-free `is_closed`.
+    closed: AtomicBool,
+    /// Mirrors `inner.buffer.len()` (saturated at `u32::MAX`), for
+    /// lock-free `len`.
+    buffered: AtomicU32,
+}
+
+/// A capacity this flavour serves, in one byte. Its unused values give
+/// [`super::Flavour`] its tag, so a channel pays no word for it.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum SmallCapacity {
+    Rendezvous = 0,
+    One = 1,
+    Two = 2,
+}
+
+const _: () = assert!(SmallCapacity::Two as usize == SMALL_CAPACITY);
+
+impl SmallCapacity {
+    /// `capacity` as a small capacity, if this flavour serves it.
+    fn new(capacity: usize) -> Option<Self> {
+        match capacity {
+            0 => Some(SmallCapacity::Rendezvous),
+            1 => Some(SmallCapacity::One),
+            2 => Some(SmallCapacity::Two),
+            _ => None,
+        }
+    }
 }
 
 /// One waiting operation in a queue of the channel.
@@ -230,7 +256,8 @@ impl<T> Rendezvous<T> {
     /// A new, open channel, number `id`, with room for `capacity` values
     /// (at most [`SMALL_CAPACITY`]; 0: a rendezvous).
     pub(crate) fn new(id: u64, capacity: usize) -> Self {
-        debug_assert!(capacity <= SMALL_CAPACITY);
+        let capacity = SmallCapacity::new(capacity)
+            .expect("hoare: a capacity above SMALL_CAPACITY on the locked flavour");
         Rendezvous {
             id,
             capacity,
@@ -241,7 +268,7 @@ impl<T> Rendezvous<T> {
                 closed: false,
             }),
             closed: AtomicBool::new(false),
-            buffered: AtomicUsize::new(0),
+            buffered: AtomicU32::new(0),
             version: AtomicUsize::new(0),
         }
     }
@@ -258,11 +285,12 @@ impl<T> Rendezvous<T> {
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
-        self.buffered.store(inner.buffer.len(), Ordering::Relaxed);
+        let buffered = u32::try_from(inner.buffer.len()).unwrap_or(u32::MAX);
+        self.buffered.store(buffered, Ordering::Relaxed);
         // Nothing is handed to a receive on a buffered channel, so nothing
         // is given back: the buffer holds at most `capacity` values.
         debug_assert!(
-            self.capacity == 0 || inner.buffer.len() <= self.capacity,
+            self.capacity() == 0 || inner.buffer.len() <= self.capacity(),
             "hoare: a buffered channel holds more than its capacity"
         );
     }
@@ -381,15 +409,15 @@ impl<T> Rendezvous<T> {
     /// when it is polled (nothing is handed over, so a dropped receive
     /// never holds a value and one sender's values stay in order).
     fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
-        if self.capacity == 0 {
+        if self.capacity() == 0 {
             return self.hand_to_receiver(inner, value).map(Some);
         }
-        if inner.buffer.len() >= self.capacity {
+        if inner.buffer.len() >= self.capacity() {
             return Err(value);
         }
         // Room for `capacity` values at the first, not four.
         if inner.buffer.capacity() == 0 {
-            inner.buffer.reserve_exact(self.capacity);
+            inner.buffer.reserve_exact(self.capacity());
         }
         inner.buffer.push_back(value);
         let woken = self.notify_receiver(inner);
@@ -418,7 +446,7 @@ impl<T> Rendezvous<T> {
             sender: None,
             receiver: None,
         };
-        if inner.buffer.len() < self.capacity {
+        if inner.buffer.len() < self.capacity() {
             if let Some((offer, sender)) = self.take_from_sender(inner) {
                 inner.buffer.push_back(offer);
                 wakes.sender = Some(sender);
@@ -492,13 +520,13 @@ impl<T> Rendezvous<T> {
         // the buffer is full (notified of the values in it, not yet
         // polled), and nothing is handed to them.
         let ready = inner.closed
-            || if self.capacity == 0 {
+            || if self.capacity() == 0 {
                 inner
                     .receivers
                     .iter()
                     .any(|receiver| receiver.can_meet(own))
             } else {
-                inner.buffer.len() < self.capacity
+                inner.buffer.len() < self.capacity()
             };
         if ready {
             return false;
@@ -545,7 +573,8 @@ impl<T> Rendezvous<T> {
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
         // Only a rendezvous hands values to receivers.
         debug_assert_eq!(
-            self.capacity, 0,
+            self.capacity(),
+            0,
             "hoare: a value handed over on a buffered channel"
         );
         match self.hand_to_receiver(inner, value) {
@@ -612,7 +641,7 @@ impl<T> Rendezvous<T> {
     /// Left-over values (see the module docs), a snapshot.
     pub(crate) fn len(&self) -> usize {
         // Relaxed: a snapshot by definition.
-        self.buffered.load(Ordering::Relaxed)
+        self.buffered.load(Ordering::Relaxed) as usize
     }
 
     /// The state version for a select's double collect.
@@ -623,7 +652,7 @@ impl<T> Rendezvous<T> {
 
     /// How many sent values the buffer takes (0: a rendezvous).
     pub(crate) fn capacity(&self) -> usize {
-        self.capacity
+        self.capacity as usize
     }
 
     /// Whether a sender is waiting.

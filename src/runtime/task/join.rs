@@ -16,6 +16,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::raw::Header;
+use super::waker::CompactWaker;
 use super::Notified;
 use super::Owner;
 use crate::runtime::hooks;
@@ -231,7 +232,7 @@ fn store_join_waker(header: &Header, waker: &Waker) -> bool {
     // JoinHandle (us) owns the slot.
     header
         .join_waker
-        .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+        .with_mut(|slot| unsafe { *slot = Some(CompactWaker::new(waker)) });
     match header.state.set_join_waker() {
         Ok(_) => true,
         Err(_) => {

@@ -17,6 +17,9 @@
 //!   drops the output (it saw no `JOIN_INTEREST`);
 //! * the block is freed by whoever drops the last reference.
 //!
+//! The stage stores no tag saying what it holds: `COMPLETE` says it (see
+//! [`Stage`]), and a block pays no word for a tag.
+//!
 //! User code (a future's `poll` or `Drop`, an output's `Drop`, the join
 //! waker) may panic; each such call is wrapped in `catch_unwind` so that a
 //! panic never leaves the state word half-updated.
@@ -33,7 +36,7 @@ use super::join::JoinError;
 use super::origin::Origin;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::wait_slot::WaitSlot;
-use super::waker::borrowed_waker;
+use super::waker::{borrowed_waker, CompactWaker};
 use super::{Notified, Owner, OwnerRef};
 use crate::runtime::scheduler::owned::Links;
 use crate::sync::atomic::{AtomicU64, Ordering};
@@ -53,9 +56,9 @@ pub(crate) struct Header {
     /// Links of the runtime's list of live processes; guarded by the lock
     /// of the list's shard (see `owned.rs`).
     pub(crate) links: UnsafeCell<Links>,
-    /// The waker of the task awaiting the `JoinHandle`; who may touch it is
-    /// decided by `JOIN_WAKER` (see `state.rs`).
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// The waker of the task awaiting the `JoinHandle`, in one word; who
+    /// may touch it is decided by `JOIN_WAKER` (see `state.rs`).
+    pub(crate) join_waker: UnsafeCell<Option<CompactWaker>>,
     /// Spawn site and name, for dumps and reports (immutable).
     pub(crate) origin: Origin,
     /// What the last poll waited on, for dumps (see `wait_slot.rs`).
@@ -84,11 +87,17 @@ pub(crate) struct Vtable {
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
 }
 
-/// The future's life: running, then its result, then taken.
-pub(crate) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
+/// The future's place in the block: the future, then its result. Which
+/// of them it holds follows from the state word, not from a tag:
+///
+/// * before `COMPLETE`, the future; the poll or cancellation that ends it
+///   (holding `RUNNING`) drops it in place and stores the result before
+///   it sets `COMPLETE`;
+/// * from `COMPLETE` on, the result: `Some` until its owner (above) takes
+///   or drops it, `None` after.
+pub(crate) union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<Option<Result<F::Output, JoinError>>>,
 }
 
 /// The whole block. `repr(C)` puts the header first, so a pointer to the
@@ -126,7 +135,9 @@ where
                 waiting: WaitSlot::new(),
                 blocked_since: AtomicU64::new(0),
             },
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future),
+            }),
         });
         NonNull::from(Box::leak(cell)).cast::<Header>()
     }
@@ -143,31 +154,71 @@ unsafe fn cell<'a, F: Future>(header: NonNull<Header>) -> &'a Cell<F> {
     unsafe { header.cast::<Cell<F>>().as_ref() }
 }
 
-/// Replaces the stage, dropping the old one where it lies.
+/// Drops the future where it lies, catching a panic from its
+/// destructor; the caller then stores the result with [`store_output`]
+/// whether or not the drop panicked (tokio's harness keeps the same
+/// "drop, then write" order).
 ///
 /// A running future is pinned: it may hold references into itself (a
 /// `select!` keeps its arms and the selection that points at them in one
 /// async frame), so it must be dropped in place, never moved out first.
-/// The old stage is dropped with `drop_in_place` inside `catch_unwind`,
-/// and the new stage is written over it afterwards whether or not that
-/// drop panicked, so a panicking destructor still leaves a valid stage
-/// (tokio's harness relies on the same "drop, then write" order).
 ///
 /// # Safety
 ///
-/// The caller has exclusive access to the stage (holds `RUNNING`, or is
-/// the output's owner after completion).
-unsafe fn replace_stage<F: Future>(cell: &Cell<F>, stage: Stage<F>) -> std::thread::Result<()> {
-    cell.stage.with_mut(|ptr| {
-        // SAFETY: exclusive access (caller); the stage is valid, and it is
-        // dropped where it lies, so a pinned future is never moved.
-        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(ptr) }));
-        // SAFETY: the old stage was dropped (fully, or as far as its
-        // destructor got before panicking), so it must not be dropped
-        // again: `write` overwrites it without a drop.
-        unsafe { std::ptr::write(ptr, stage) };
-        dropped
+/// The caller holds `RUNNING` and the stage holds the future (the process
+/// is not complete).
+unsafe fn drop_future<F: Future>(cell: &Cell<F>) -> std::thread::Result<()> {
+    cell.stage.with_mut(|stage| {
+        // SAFETY: exclusive access to a stage holding the future (caller);
+        // it is dropped where it lies, so a pinned future never moves. A
+        // destructor that panics has dropped it as far as it got: it is
+        // not dropped again, the result is written over it.
+        catch_unwind(AssertUnwindSafe(|| unsafe {
+            ManuallyDrop::drop(&mut (*stage).future)
+        }))
     })
+}
+
+/// Stores the result over a dropped future.
+///
+/// # Safety
+///
+/// The caller holds `RUNNING` and has dropped the future
+/// ([`drop_future`]); it sets `COMPLETE` afterwards.
+unsafe fn store_output<F: Future>(cell: &Cell<F>, output: Option<Result<F::Output, JoinError>>) {
+    let stage = Stage {
+        output: ManuallyDrop::new(output),
+    };
+    // SAFETY: exclusive access (caller); the future was dropped, so
+    // nothing is overwritten that still needs a drop.
+    cell.stage
+        .with_mut(|ptr| unsafe { std::ptr::write(ptr, stage) });
+}
+
+/// Takes the result out, leaving `None`; `None` if it was taken before.
+/// The result is not pinned, so it may move out.
+///
+/// # Safety
+///
+/// The process is complete and the caller owns its result (see the
+/// module docs).
+unsafe fn take_output<F: Future>(cell: &Cell<F>) -> Option<Result<F::Output, JoinError>> {
+    // SAFETY: a complete process's stage holds its result (`Stage`), and
+    // the caller owns it.
+    cell.stage
+        .with_mut(|stage| unsafe { (*(*stage).output).take() })
+}
+
+/// Drops the result if it is still there, catching a panic from its
+/// destructor.
+///
+/// # Safety
+///
+/// As [`take_output`].
+unsafe fn drop_output<F: Future>(cell: &Cell<F>) -> std::thread::Result<()> {
+    // SAFETY: as the caller's.
+    let output = unsafe { take_output(cell) };
+    catch_unwind(AssertUnwindSafe(|| drop(output)))
 }
 
 /// `Vtable::run`.
@@ -209,17 +260,14 @@ where
     let mut cx = Context::from_waker(&waker);
     cell.header.waiting.begin_poll();
     let polled = catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|ptr| {
-            // SAFETY: RUNNING gives exclusive access to the stage; the block
-            // never moves, so the future is pinned in place.
-            match unsafe { &mut *ptr } {
-                Stage::Running(future) => {
-                    // SAFETY: the block is freed only after the future is
-                    // dropped in place, so the future never moves.
-                    unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
-                }
-                _ => unreachable!("a process is polled only while its future is running"),
-            }
+        cell.stage.with_mut(|stage| {
+            // SAFETY: RUNNING gives exclusive access to the stage, and it
+            // holds the future: `transition_to_running` never runs a
+            // complete process (`Stage`).
+            let future = unsafe { &mut *(*stage).future };
+            // SAFETY: the block never moves and is freed only after the
+            // future is dropped in place, so the future never moves.
+            unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
         })
     }));
     let output = match polled {
@@ -242,9 +290,12 @@ where
         Ok(Poll::Ready(output)) => Ok(output),
         Err(payload) => Err(JoinError::panic(&cell.header, payload)),
     };
-    // SAFETY: still RUNNING. A panic from the future's drop (after its own
-    // panic) is ignored: the first panic is the one reported.
-    let _ = unsafe { replace_stage(cell, Stage::Finished(output)) };
+    // SAFETY: still RUNNING, and not complete. A panic from the future's
+    // drop (after its own panic) is ignored: the first panic is the one
+    // reported.
+    let _ = unsafe { drop_future(cell) };
+    // SAFETY: still RUNNING; the future was just dropped.
+    unsafe { store_output(cell, Some(output)) };
     // SAFETY: RUNNING and the poller's reference are handed over.
     unsafe { complete(cell, header) };
 }
@@ -274,13 +325,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // SAFETY: RUNNING gives exclusive access to the stage.
-    let error = match unsafe { replace_stage(cell, Stage::Consumed) } {
+    // SAFETY: RUNNING gives exclusive access to the stage; not complete.
+    let error = match unsafe { drop_future(cell) } {
         Ok(()) => JoinError::cancelled(&cell.header),
         Err(payload) => JoinError::panic(&cell.header, payload),
     };
-    // SAFETY: as above.
-    let _ = unsafe { replace_stage(cell, Stage::Finished(Err(error))) };
+    // SAFETY: as above; the future was just dropped.
+    unsafe { store_output(cell, Some(Err(error))) };
     // SAFETY: RUNNING and the reference are handed over.
     unsafe { complete(cell, header) };
 }
@@ -301,10 +352,11 @@ where
     // A host hears of every panic (`Supervisor::on_panic`); read the
     // message while RUNNING still gives us the stage.
     let panic_message = header_ref.owner.supervisor().and_then(|_| {
-        cell.stage.with(|ptr| {
-            // SAFETY: RUNNING gives exclusive access to the stage.
-            match unsafe { &*ptr } {
-                Stage::Finished(Err(error)) => error.panic_message(),
+        cell.stage.with(|stage| {
+            // SAFETY: RUNNING gives exclusive access to the stage, which
+            // holds the result just stored.
+            match unsafe { &*(*stage).output } {
+                Some(Err(error)) => error.panic_message(),
                 _ => None,
             }
         })
@@ -315,9 +367,9 @@ where
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
-            // SAFETY: the JoinHandle was dropped before completion, so it
-            // will never touch the output: we own it.
-            let _ = unsafe { replace_stage(cell, Stage::Consumed) };
+            // SAFETY: complete, and the JoinHandle was dropped before
+            // completion, so it will never touch the output: we own it.
+            let _ = unsafe { drop_output(cell) };
         } else if snapshot.is_join_waker_set() {
             header_ref.join_waker.with(|slot| {
                 // SAFETY: JOIN_WAKER is set, so the JoinHandle does not
@@ -383,16 +435,7 @@ where
         return;
     }
     // SAFETY: complete, and the JoinHandle owns the output from now on.
-    // Only a finished stage is moved out: it holds the output, which is
-    // not pinned (the future was dropped in place when the process
-    // completed, see `replace_stage`).
-    let result = cell.stage.with_mut(|ptr| match unsafe { &mut *ptr } {
-        stage @ Stage::Finished(_) => match std::mem::replace(stage, Stage::Consumed) {
-            Stage::Finished(result) => Some(result),
-            _ => unreachable!("matched as finished just above"),
-        },
-        _ => None,
-    });
+    let result = unsafe { take_output(cell) };
     let Some(result) = result else {
         panic!("hoare: JoinHandle polled again after it returned its result");
     };
@@ -417,7 +460,7 @@ where
     let mut output_panic: Option<Box<dyn Any + Send>> = None;
     if before.is_complete() {
         // SAFETY: complete, and the output is the JoinHandle's.
-        if let Err(payload) = unsafe { replace_stage(cell, Stage::Consumed) } {
+        if let Err(payload) = unsafe { drop_output(cell) } {
             output_panic = Some(payload);
         }
     }
@@ -445,5 +488,21 @@ where
 unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
     // SAFETY: allocated as a `Box<Cell<F>>` in `allocate`; no references
     // remain, so nobody else can reach it.
-    drop(unsafe { Box::from_raw(header.cast::<Cell<F>>().as_ptr()) });
+    let cell = unsafe { Box::from_raw(header.cast::<Cell<F>>().as_ptr()) };
+    // The last reference's release (AcqRel) ordered every earlier write
+    // of the state word and the stage before this load.
+    let complete = cell.header.state.load().is_complete();
+    cell.stage.with_mut(|stage| {
+        // SAFETY: nobody else can reach the block. `COMPLETE` says what
+        // the stage holds (`Stage`): the result (`None` once taken), or a
+        // future that never finished, dropped where it lies.
+        unsafe {
+            if complete {
+                ManuallyDrop::drop(&mut (*stage).output);
+            } else {
+                ManuallyDrop::drop(&mut (*stage).future);
+            }
+        }
+    });
+    drop(cell);
 }
