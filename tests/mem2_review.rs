@@ -82,6 +82,7 @@ fn streaming_receiver_clone_drop_closes_once_for_each_flavour() {
         let dbg_s = format!("{rx:?}");
         let dbg_p = format!("{plain:?}");
         assert_eq!(dbg_s, dbg_p, "Debug of a streaming and a plain receiver");
+        assert!(dbg_s.contains("id: "), "{dbg_s}");
         drop(rx); // withdraws the registration; channel stays open
         assert!(!tx.is_closed(), "capacity {capacity}");
         tx.try_send("a".to_string())
