@@ -1,5 +1,9 @@
-//! Review of branch `mem2`: the one-word `Receiver`, the untagged task
-//! stage and the compact join waker. Run also under valgrind.
+//! The compact layouts of an idle process, on every path: the one-word
+//! `Receiver` in each state (its stream registration boxed with the
+//! channel's `Arc`), the task stage without a tag (abort racing
+//! completion, panicking drops of a future or an output), and the join
+//! waker in one word (a process's own waker, a foreign one, one dropped
+//! while stored). CI runs it under valgrind.
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
