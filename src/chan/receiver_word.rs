@@ -73,9 +73,11 @@ where
     StreamState<T>: Send,
 {
 }
-// SAFETY: as above; `&ReceiverWord` only reads the channel through a
-// shared reference (`Deref`); the stream state is reached only through
-// `&mut` (`split`).
+// SAFETY: as above; `&ReceiverWord` reads the channel through a shared
+// reference (`Deref`) and the stream state through a shared reference
+// (`kept`, for `is_terminated`) or `&mut` (`split`): sharing the word
+// across threads shares `&Channel<T>` and `&StreamState<T>`, which the
+// bounds below allow.
 unsafe impl<T> Sync for ReceiverWord<T>
 where
     Arc<Channel<T>>: Sync,
