@@ -79,6 +79,7 @@ mod footprint;
 mod handles;
 mod inline_waiter;
 mod iter;
+mod keeping;
 mod list;
 mod many;
 pub(crate) mod operation;
@@ -112,6 +113,7 @@ use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::runtime::watched_channels;
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
+use keeping::KeepingRecv;
 use operation::{RecvArm, RecvWait, SendArm};
 use selection::Arm;
 use selection::{One, Waiting};
@@ -874,7 +876,11 @@ impl<T> Receiver<T> {
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome;
         }
-        run_parked_operation(&region, self.recv())
+        match self.shared.flavour {
+            // Runs to completion: it keeps what a send hands it.
+            Flavour::Zero(_) => run_parked_operation(&region, KeepingRecv::new(&self.shared)),
+            _ => run_parked_operation(&region, self.recv()),
+        }
     }
 
     /// A blocking iterator over messages; it ends when the channel is
@@ -1336,7 +1342,7 @@ impl<T> Future for RecvFuture<'_, T> {
             PlainWait::Inline { channel, waiter } => {
                 poll_inline(channel, cx, Wait::Recv, |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
-                    unsafe { zero.poll_recv(waiter, waker) }
+                    unsafe { zero.poll_recv(waiter, waker, false) }
                 })
             }
             PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
@@ -1356,7 +1362,7 @@ impl<T> Drop for RecvFuture<'_, T> {
         match &mut self.wait {
             PlainWait::Inline { channel, waiter } => {
                 drop_inline(channel, waiter, |waiter| {
-                    rendezvous(channel).cancel_recv(waiter)
+                    rendezvous(channel).cancel_recv(waiter, false)
                 });
             }
             // As in `SendFuture`'s.

@@ -34,7 +34,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::error::{RecvError, RecvTimeoutError, SendTimeoutError};
-use super::{Receiver, SendFuture, Sender};
+use super::keeping::KeepingRecv;
+use super::{Flavour, Receiver, SendFuture, Sender};
 use crate::runtime::blocked_threads::Recording;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
@@ -221,11 +222,19 @@ impl<T> Receiver<T> {
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome.map_err(RecvTimeoutError::from);
         }
-        let future = pin!(self.recv());
-        match poll_until(future, deadline) {
-            Some(outcome) => outcome.map_err(|RecvError| RecvTimeoutError::Closed),
+        let outcome = match self.shared.flavour {
+            Flavour::Zero(_) => {
+                let mut future = pin!(KeepingRecv::new(&self.shared));
+                // At the deadline, a value handed to the receive in that
+                // instant is received: the timeout lost the race.
+                poll_until(future.as_mut(), deadline).or_else(|| future.withdraw().map(Ok))
+            }
             // Dropping the pending future withdraws it; a value handed to
             // it meanwhile is passed on, never lost.
+            _ => poll_until(pin!(self.recv()), deadline),
+        };
+        match outcome {
+            Some(outcome) => outcome.map_err(|RecvError| RecvTimeoutError::Closed),
             None => Err(RecvTimeoutError::Timeout),
         }
     }

@@ -140,6 +140,12 @@ enum Waiter<T> {
     /// a queue is `WAITING`: each of its transitions happens under the
     /// lock, with its removal from the queue.
     Inline(InlineRef<T>),
+    /// A plain receive that keeps what it is handed: the blocking forms
+    /// (`recv_blocking`, `recv_timeout`, ...), which never drop a future
+    /// that holds a value (a timed-out one returns it). An [`Self::Inline`]
+    /// waiter otherwise; on a buffered channel it is handed the oldest
+    /// buffered value instead of being notified (module docs).
+    Keeping(InlineRef<T>),
 }
 
 impl<T> Waiter<T> {
@@ -151,7 +157,7 @@ impl<T> Waiter<T> {
             Waiter::Arm(entry) => {
                 own.is_none_or(|own| !entry.belongs_to(own)) && entry.token().is_waiting()
             }
-            Waiter::Inline(_) => true,
+            Waiter::Inline(_) | Waiter::Keeping(_) => true,
         }
     }
 
@@ -268,11 +274,13 @@ impl<T> Rendezvous<T> {
     }
 
     /// Wakes the oldest waiting receiver after a value was buffered (a
-    /// buffered channel only), taking it out of its queue: a select arm's
-    /// token is selected with an empty slot, an inline waiter is marked
-    /// `NOTIFIED`; either receives again, from the buffer. Returns whom to
-    /// wake after unlocking; `None` if no receiver waits. The caller
-    /// records the change.
+    /// buffered channel only; the buffer is not empty), taking it out of
+    /// its queue: a select arm's token is selected with an empty slot, an
+    /// inline waiter is marked `NOTIFIED`; either receives again, from the
+    /// buffer. A receiver that keeps what it is handed is instead handed
+    /// the oldest buffered value and completed (module docs: "Hand-off to
+    /// a blocking receive"). Returns whom to wake after unlocking; `None`
+    /// if no receiver waits. The caller records the change.
     fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
         while let Some(waiter) = inner.receivers.pop_front() {
             match waiter {
@@ -280,6 +288,16 @@ impl<T> Rendezvous<T> {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     return Some(Woken::Inline(unsafe { waiter.notify(self.id) }));
+                }
+                Waiter::Keeping(waiter) => {
+                    // The oldest value, not the one just buffered: values
+                    // leave the buffer in the order they entered it.
+                    let value = inner
+                        .buffer
+                        .pop_front()
+                        .expect("hoare: a receiver is woken for a buffered value");
+                    // SAFETY: as above.
+                    return Some(Woken::Inline(unsafe { waiter.hand_over(value, self.id) }));
                 }
                 // The slot stays empty; a failed claim means the select
                 // completed elsewhere or withdrew: try the next receiver.
@@ -322,7 +340,7 @@ impl<T> Rendezvous<T> {
         while let Some(waiter) = inner.receivers.pop_front() {
             let entry = match waiter {
                 Waiter::Arm(entry) => entry,
-                Waiter::Inline(waiter) => {
+                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let wakeup = unsafe { waiter.hand_over(value, self.id) };
@@ -350,7 +368,8 @@ impl<T> Rendezvous<T> {
         while let Some(waiter) = inner.senders.pop_front() {
             let entry = match waiter {
                 Waiter::Arm(entry) => entry,
-                Waiter::Inline(waiter) => {
+                // Only receivers keep what they are handed.
+                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
@@ -581,9 +600,11 @@ impl<T> Rendezvous<T> {
                 .into_iter()
                 .filter_map(|waiter| match waiter {
                     Waiter::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
-                    // SAFETY: we hold the lock and drained the waiter out
-                    // of its queue under it.
-                    Waiter::Inline(waiter) => Some(Woken::Inline(unsafe { waiter.close(self.id) })),
+                    Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
+                        // SAFETY: we hold the lock and drained the waiter
+                        // out of its queue under it.
+                        Some(Woken::Inline(unsafe { waiter.close(self.id) }))
+                    }
                 })
                 .collect()
         };
@@ -738,7 +759,10 @@ impl<T> Rendezvous<T> {
 /// offer is taken out of its slot.
 impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
-    /// or `Pending`, registered to be woken through `waker`.
+    /// or `Pending`, registered to be woken through `waker`. `keeps`: the
+    /// receive keeps what it is handed (a blocking form; see
+    /// [`Waiter::Keeping`]), the same on every poll and on its
+    /// [`Self::cancel_recv`].
     ///
     /// # Safety
     ///
@@ -749,6 +773,7 @@ impl<T> Rendezvous<T> {
         &self,
         waiter: &InlineWaiter<T>,
         waker: &Waker,
+        keeps: bool,
     ) -> Poll<Result<T, RecvError>> {
         // A notified receive that finds the value taken by someone faster
         // waits again at the head of the queue: it was the oldest waiter.
@@ -802,10 +827,15 @@ impl<T> Rendezvous<T> {
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
             unsafe { waiter.register(None, waker) };
-            if notified {
-                inner.receivers.push_front(Waiter::Inline(waiter.as_ref()));
+            let waiting = if keeps {
+                Waiter::Keeping(waiter.as_ref())
             } else {
-                push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+                Waiter::Inline(waiter.as_ref())
+            };
+            if notified {
+                inner.receivers.push_front(waiting);
+            } else {
+                push_waiter(&mut inner.receivers, waiting);
             }
             self.changed(&inner);
             return Poll::Pending;
@@ -908,12 +938,15 @@ impl<T> Rendezvous<T> {
         true
     }
 
-    /// The plain receive owning `waiter` is being dropped: unlinks it if
-    /// it still waits; if a sender handed it a value meanwhile (a
-    /// rendezvous), gives the value to the next waiting receiver or keeps
-    /// it in the channel; if a send notified it (a buffered channel),
-    /// passes the notification on while a value is buffered.
-    pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
+    /// The plain receive owning `waiter` is being dropped (or, if it
+    /// `keeps` what it is handed, withdrawn): unlinks it if it still
+    /// waits; if a sender handed it a value meanwhile, leaves the value in
+    /// the waiter's slot for its owner if it `keeps` it (the waiter stays
+    /// `DONE`), and otherwise (a rendezvous) gives the value to the next
+    /// waiting receiver or keeps it in the channel; if a send notified it
+    /// (a buffered channel), passes the notification on while a value is
+    /// buffered.
+    pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>, keeps: bool) {
         if waiter.observe() == Observed::Idle {
             return;
         }
@@ -921,9 +954,12 @@ impl<T> Rendezvous<T> {
         if waiter.observe() == Observed::Waiting {
             let mut locked = self.lock();
             if waiter.observe() == Observed::Waiting {
-                locked.receivers.retain(
-                    |receiver| !matches!(receiver, Waiter::Inline(inline) if inline.is(waiter)),
-                );
+                locked.receivers.retain(|receiver| {
+                    !matches!(
+                        receiver,
+                        Waiter::Inline(inline) | Waiter::Keeping(inline) if inline.is(waiter)
+                    )
+                });
                 // SAFETY: under the lock, removed from its queue.
                 unsafe { waiter.unlink() };
                 self.changed(&locked);
@@ -934,6 +970,8 @@ impl<T> Rendezvous<T> {
             inner = Some(locked);
         }
         match waiter.observe() {
+            // The value is the owner's: it takes it from the slot.
+            Observed::Done if keeps => return,
             Observed::Done => {}
             Observed::Notified => {
                 waiter.reset();
