@@ -299,6 +299,35 @@ mod tests {
     }
 
     #[test]
+    fn a_receive_handed_a_value_as_its_deadline_passes_returns_it() {
+        for cap in [0, 1, 2] {
+            let (tx, rx) = chan::bounded(cap);
+            let mut recv = Box::pin(KeepingRecv::new(&rx.shared));
+            let poll = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(matches!(poll, Poll::Pending), "the receive should wait");
+            // A send hands its value to the waiting receive...
+            tx.try_send(5).unwrap();
+            // ... in the instant before the timed-out receive withdraws.
+            assert_eq!(recv.as_mut().withdraw(), Some(5), "bounded({cap})");
+            drop(recv);
+            assert!(rx.is_empty(), "bounded({cap}): nothing was given back");
+        }
+    }
+
+    #[test]
+    fn a_receive_nobody_handed_a_value_withdraws_with_nothing() {
+        let (tx, rx) = chan::bounded::<u8>(1);
+        let mut recv = Box::pin(KeepingRecv::new(&rx.shared));
+        let poll = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(poll, Poll::Pending), "the receive should wait");
+        assert_eq!(recv.as_mut().withdraw(), None);
+        drop(recv);
+        // Withdrawn: the next value stays buffered for the next receive.
+        tx.try_send(6).unwrap();
+        assert_eq!(rx.try_recv(), Ok(6));
+    }
+
+    #[test]
     fn a_send_woken_by_a_close_as_its_deadline_passes_reports_closed() {
         let (tx, rx) = chan::bounded(0);
         let mut send = Box::pin(tx.send(3));
