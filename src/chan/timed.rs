@@ -21,8 +21,11 @@
 //!   or a value moved into a freed slot of a bounded ring) has been sent:
 //!   the arm no longer holds the value and the call returns `Ok(())`. A
 //!   send that still holds its value returns `Timeout(value)`: it was not
-//!   sent. A receive that was handed a value in that instant passes it on
-//!   (to the next receiver, or back into the channel), so nothing is lost.
+//!   sent. On `bounded(0)` to `bounded(2)` a receive that was handed a
+//!   value in that instant returns it, `Ok(value)`: the timeout lost the
+//!   race (`chan::keeping`; this lets sends hand values to blocking
+//!   receives). On larger and unbounded channels a receive woken in that
+//!   instant passes the wake-up on, so nothing is lost.
 //!
 //! Like the other blocking methods, these are refused (with a panic that
 //! points to the async form) inside a process on a runtime worker and in
@@ -169,7 +172,9 @@ impl<T> Receiver<T> {
     /// available or `timeout` has passed.
     ///
     /// The receive is tried first, so a buffered message (or a closed,
-    /// drained channel) answers at once whatever the timeout.
+    /// drained channel) answers at once whatever the timeout. A message
+    /// handed to the waiting receive as the time runs out is returned,
+    /// `Ok`: `Timeout` means nothing was received.
     ///
     /// # Panics
     ///

@@ -15,11 +15,13 @@
 //!
 //! * **Send** (`send_locked`). On a rendezvous: hand the value to the
 //!   oldest waiting receiver, else wait. On a buffered channel: put the
-//!   value in the buffer if there is room and *notify* the oldest waiting
-//!   receiver (below), else wait. Nothing is handed to a receiver on a
-//!   buffered channel: a dropped receive never holds a value, so one
-//!   sender's values are received in the order sent and the buffer never
-//!   holds more than `capacity` values (checked in debug builds).
+//!   value in the buffer if there is room and wake the oldest waiting
+//!   receiver for it (*notification*, below), else wait. An async receive
+//!   or a select arm is only notified: a dropped receive never holds a
+//!   value, so one sender's values are received in the order sent and
+//!   the buffer never holds more than `capacity` values (checked in debug
+//!   builds). A blocking receive is handed the oldest buffered value
+//!   instead (below), which it never gives back.
 //! * **Receive** (`receive_locked`): take the oldest buffered value, then
 //!   move the oldest waiting sender's offer into the freed place and
 //!   complete that sender (Go's rule: the room goes to the senders that
@@ -32,11 +34,30 @@
 //!   waiting receiver out of its queue and wakes it without handing it
 //!   anything: a select arm's token is selected with its slot empty (as
 //!   `close` does), a plain receive's inline waiter is marked `NOTIFIED`.
+//!   (A blocking receive is handed a value instead: next item.)
 //!   The receiver then receives again under the lock; if someone faster
 //!   took the value, it waits again (a plain receive at the head of the
 //!   queue, where it was). Receivers may thus wait while the buffer holds
 //!   values that notified receivers have not yet come for, and senders
 //!   may wait behind a full buffer at the same time.
+//! * **Hand-off to a blocking receive** (buffered channels). The blocking
+//!   forms (`recv_blocking`, `recv_timeout`, `recv_deadline`, the
+//!   blocking iterator) wait as a plain receive that keeps what it is
+//!   handed ([`Waiter::Keeping`], `chan::keeping`): run to completion,
+//!   or at a deadline withdrawn by a call that returns a value handed to
+//!   it meanwhile instead of giving it back. When such a receiver is the
+//!   oldest waiting one where a notification would go (after a send
+//!   buffered its value, after the refill, when a notification is passed
+//!   on), it is taken out of its queue and handed the *oldest* buffered
+//!   value (the one just buffered if the buffer held no other), and
+//!   completed (`DONE`) under the lock. Its thread, once woken, returns
+//!   the value without taking the lock again, and no faster thread can
+//!   take it first (the cost of notifying OS threads: a woken thread
+//!   often found the value gone and slept again). The value is received
+//!   at the hand-off and never re-enters the buffer, so values still
+//!   leave the buffer in the order they entered it (one sender's order
+//!   holds), the buffer never holds more than `capacity`, and queue order
+//!   holds: a blocking receiver behind an older async one waits its turn.
 //! * **Pass the wake on.** A notified receiver that goes away without
 //!   receiving (its future, select or stream is dropped) notifies the next
 //!   waiting receiver in its place if the buffer still holds a value
@@ -54,7 +75,7 @@
 //!   value back and tries the next sender.
 //! * **Given-back values** (rendezvous). A receive that was handed a value
 //!   can be dropped before it returns it (its future, select or stream is
-//!   dropped). The value is then given to the next waiting receiver, or
+//!   dropped; never a blocking receive, which keeps it). The value is then given to the next waiting receiver, or
 //!   kept in the buffer, which later receives drain first: a sent value is
 //!   never lost. The buffer of a rendezvous holds only such values, in
 //!   the order they were given back; sends never buffer there. Invariant:
@@ -76,12 +97,12 @@
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
-//!   the token. A plain `send`/`recv` future registers a pointer to the
-//!   [`InlineWaiter`] inside it (the protocol of
-//!   [`super::inline_waiter`]), completed (or notified) under the lock
+//!   the token. A plain `send`/`recv` future (and a blocking receive)
+//!   registers a pointer to the [`InlineWaiter`] inside it (the protocol
+//!   of [`super::inline_waiter`]), completed (or notified) under the lock
 //!   with no token: the queue holds both side by side, in arrival order,
 //!   and every step above treats them alike (a plain waiter in a queue is
-//!   always still waiting).
+//!   always still waiting), except the hand-off to a blocking receive.
 //!
 //! # Why small buffers live here
 //!
@@ -91,8 +112,9 @@
 //! operations of a busy channel wait. Here a waiting send is completed in
 //! place by the receive that frees its place, and a waiting receive waits
 //! inside its future with no token or allocation and is woken to take the
-//! value under one short lock. Larger buffers keep the ring, whose
-//! operations mostly do not wait.
+//! value under one short lock (a blocking one is completed in place, as a
+//! waiting send is). Larger buffers keep the ring, whose operations
+//! mostly do not wait.
 //!
 //! All slot accesses here happen under the lock, which is rule 2 of the
 //! slot protocol in [`super::waiter`] and of [`super::inline_waiter`].
@@ -265,8 +287,9 @@ impl<T> Rendezvous<T> {
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
         self.buffered.store(inner.buffer.len(), Ordering::Relaxed);
-        // Nothing is handed to a receive on a buffered channel, so nothing
-        // is given back: the buffer holds at most `capacity` values.
+        // On a buffered channel only blocking receives are handed values,
+        // and they never give them back: the buffer holds at most
+        // `capacity` values.
         debug_assert!(
             self.capacity == 0 || inner.buffer.len() <= self.capacity,
             "hoare: a buffered channel holds more than its capacity"
@@ -397,8 +420,9 @@ impl<T> Rendezvous<T> {
     /// rendezvous it hands `value` to the oldest waiting receiver; on a
     /// buffered channel it buffers `value` if there is room and notifies
     /// the oldest waiting receiver, which takes a value from the buffer
-    /// when it is polled (nothing is handed over, so a dropped receive
-    /// never holds a value and one sender's values stay in order).
+    /// when it is polled (nothing is handed to a receive that may be
+    /// dropped, so one sender's values stay in order), or if that receiver
+    /// is a blocking one hands it the oldest buffered value.
     fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
         if self.capacity == 0 {
             return self.hand_to_receiver(inner, value).map(Some);
@@ -562,7 +586,8 @@ impl<T> Rendezvous<T> {
 
     /// [`Self::give_back`] under the lock: whom to wake after unlocking.
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
-        // Only a rendezvous hands values to receivers.
+        // Only a rendezvous hands values to receives that may give them
+        // back (a blocking receive keeps what it is handed).
         debug_assert_eq!(
             self.capacity, 0,
             "hoare: a value handed over on a buffered channel"
@@ -755,8 +780,9 @@ impl<T> Rendezvous<T> {
 /// [`super::inline_waiter`]), which allocates nothing. On a rendezvous a
 /// waiting receive is handed the value into its slot (each side of a
 /// meeting takes the lock once); on a buffered channel it is notified
-/// and takes the value from the buffer under the lock. A waiting send's
-/// offer is taken out of its slot.
+/// and takes the value from the buffer under the lock, unless it is a
+/// blocking receive, which is handed the value as on a rendezvous. A
+/// waiting send's offer is taken out of its slot.
 impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
     /// or `Pending`, registered to be woken through `waker`. `keeps`: the
