@@ -121,6 +121,7 @@
 //! `version` counts state changes under the lock for a select's double
 //! collect.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use std::task::{Poll, Waker};
@@ -493,6 +494,57 @@ impl<T> Rendezvous<T> {
         }
     }
 
+    /// [`Self::try_send`] for the spin of a blocking send: a send that
+    /// finds the buffer full also notes in `others_wait` whether other
+    /// senders wait (the spin then stops: the room is theirs), under the
+    /// same lock hold rather than a second one.
+    pub(crate) fn try_send_noting(
+        &self,
+        value: T,
+        others_wait: &Cell<bool>,
+    ) -> Result<(), TrySendError<T>> {
+        let mut inner = self.lock();
+        if inner.closed {
+            return Err(TrySendError::Closed(value));
+        }
+        match self.send_locked(&mut inner, value) {
+            Ok(woken) => {
+                drop(inner);
+                if let Some(woken) = woken {
+                    woken.wake();
+                }
+                Ok(())
+            }
+            Err(value) => {
+                others_wait.set(inner.senders.iter().any(|sender| sender.can_meet(None)));
+                Err(TrySendError::Full(value))
+            }
+        }
+    }
+
+    /// [`Self::try_recv`] for the spin of a blocking receive: a receive
+    /// that finds nothing also notes in `others_wait` whether other
+    /// receivers wait (the next value is theirs), under the same lock
+    /// hold.
+    pub(crate) fn try_recv_noting(&self, others_wait: &Cell<bool>) -> Result<T, TryRecvError> {
+        let mut inner = self.lock();
+        if let Some((value, wakes)) = self.receive_locked(&mut inner) {
+            drop(inner);
+            wakes.wake();
+            return Ok(value);
+        }
+        if inner.closed {
+            return Err(TryRecvError::Closed);
+        }
+        others_wait.set(
+            inner
+                .receivers
+                .iter()
+                .any(|receiver| receiver.can_meet(None)),
+        );
+        Err(TryRecvError::Empty)
+    }
+
     /// Receives a buffered value, or from a waiting sender.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
@@ -670,14 +722,6 @@ impl<T> Rendezvous<T> {
     /// How many sent values the buffer takes (0: a rendezvous).
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
-    }
-
-    /// Whether a sender is waiting.
-    pub(crate) fn has_waiting_senders(&self) -> bool {
-        self.lock()
-            .senders
-            .iter()
-            .any(|sender| sender.can_meet(None))
     }
 
     /// Whether a receiver is waiting.
