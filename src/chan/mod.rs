@@ -244,7 +244,7 @@ impl<T> Channel<T> {
                     value,
                     |value| {
                         self.touch();
-                        outcome_of_try_send(channel.try_send_noting(value, &others_wait))
+                        outcome_of_try_send(channel.try_send_noting(value, Some(&others_wait)))
                     },
                     || others_wait.get(),
                 );
@@ -272,7 +272,7 @@ impl<T> Channel<T> {
                     (),
                     |()| {
                         self.touch();
-                        outcome_of_try_recv(channel.try_recv_noting(&others_wait))
+                        outcome_of_try_recv(channel.try_recv_noting(Some(&others_wait)))
                     },
                     || others_wait.get(),
                 )

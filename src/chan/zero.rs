@@ -478,30 +478,17 @@ impl<T> Rendezvous<T> {
 
     /// Sends if a receiver is waiting or the buffer has room.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut inner = self.lock();
-        if inner.closed {
-            return Err(TrySendError::Closed(value));
-        }
-        match self.send_locked(&mut inner, value) {
-            Ok(woken) => {
-                drop(inner);
-                if let Some(woken) = woken {
-                    woken.wake();
-                }
-                Ok(())
-            }
-            Err(value) => Err(TrySendError::Full(value)),
-        }
+        self.try_send_noting(value, None)
     }
 
-    /// [`Self::try_send`] for the spin of a blocking send: a send that
+    /// [`Self::try_send`]; for the spin of a blocking send, a send that
     /// finds the buffer full also notes in `others_wait` whether other
     /// senders wait (the spin then stops: the room is theirs), under the
     /// same lock hold rather than a second one.
     pub(crate) fn try_send_noting(
         &self,
         value: T,
-        others_wait: &Cell<bool>,
+        others_wait: Option<&Cell<bool>>,
     ) -> Result<(), TrySendError<T>> {
         let mut inner = self.lock();
         if inner.closed {
@@ -516,17 +503,27 @@ impl<T> Rendezvous<T> {
                 Ok(())
             }
             Err(value) => {
-                others_wait.set(inner.senders.iter().any(|sender| sender.can_meet(None)));
+                if let Some(others_wait) = others_wait {
+                    others_wait.set(inner.senders.iter().any(|sender| sender.can_meet(None)));
+                }
                 Err(TrySendError::Full(value))
             }
         }
     }
 
-    /// [`Self::try_recv`] for the spin of a blocking receive: a receive
+    /// Receives a buffered value, or from a waiting sender.
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.try_recv_noting(None)
+    }
+
+    /// [`Self::try_recv`]; for the spin of a blocking receive, a receive
     /// that finds nothing also notes in `others_wait` whether other
     /// receivers wait (the next value is theirs), under the same lock
     /// hold.
-    pub(crate) fn try_recv_noting(&self, others_wait: &Cell<bool>) -> Result<T, TryRecvError> {
+    pub(crate) fn try_recv_noting(
+        &self,
+        others_wait: Option<&Cell<bool>>,
+    ) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
         if let Some((value, wakes)) = self.receive_locked(&mut inner) {
             drop(inner);
@@ -536,28 +533,15 @@ impl<T> Rendezvous<T> {
         if inner.closed {
             return Err(TryRecvError::Closed);
         }
-        others_wait.set(
-            inner
-                .receivers
-                .iter()
-                .any(|receiver| receiver.can_meet(None)),
-        );
+        if let Some(others_wait) = others_wait {
+            others_wait.set(
+                inner
+                    .receivers
+                    .iter()
+                    .any(|receiver| receiver.can_meet(None)),
+            );
+        }
         Err(TryRecvError::Empty)
-    }
-
-    /// Receives a buffered value, or from a waiting sender.
-    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        let mut inner = self.lock();
-        if let Some((value, wakes)) = self.receive_locked(&mut inner) {
-            drop(inner);
-            wakes.wake();
-            return Ok(value);
-        }
-        if inner.closed {
-            Err(TryRecvError::Closed)
-        } else {
-            Err(TryRecvError::Empty)
-        }
     }
 
     /// Registers a waiting receiver, unless a receive could proceed now
