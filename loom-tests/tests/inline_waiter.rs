@@ -185,7 +185,7 @@ fn plain_receive_dropped_beside_a_waiting_select_strands_nobody() {
 /// which then fails: it never sleeps through the close.
 ///
 /// Shown able to fail: skipping plain waiters in `Rendezvous::close`
-/// (`Waiter::Inline(waiter) => Some(..)` made `Waiter::Inline(_) => None`)
+/// (an arm `Waiter::Inline(_) | Waiter::Keeping(_) => None` put first)
 /// leaves the receive parked (loom deadlock).
 #[test]
 fn close_wakes_a_waiting_plain_receive() {
