@@ -30,6 +30,9 @@
 //!   `bounded(1)` channel (the "mpsc cap 1" row of `versus`); per message.
 //! * `mpmc-1`: four producer and four consumer processes on one
 //!   `bounded(1)` channel (the "mpmc cap 1" row of `versus`); per message.
+//! * `spsc-1-os`, `mpsc-1-os`, `mpmc-1-os`: `spsc-1`, `mpsc-1` and
+//!   `mpmc-1` on OS threads with `send_blocking` and `recv_blocking` (the
+//!   "OS threads (_blocking)" rows of `versus`); per message.
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
@@ -38,8 +41,8 @@ use std::time::{Duration, Instant};
 
 use hoare::chan::{self, Receiver, Sender};
 
-const SHAPES: &str =
-    "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 select-blocking";
+const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
+     spsc-1-os mpsc-1-os mpmc-1-os select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -144,6 +147,33 @@ fn mpmc(cap: usize, consumers: usize, messages: usize) -> Duration {
     start.elapsed()
 }
 
+/// `producers` OS threads send `messages` in all with `send_blocking` on one
+/// `bounded(cap)` channel, `consumers` OS threads receive them with
+/// `recv_blocking`.
+fn os_threads(cap: usize, producers: usize, consumers: usize, messages: usize) -> Duration {
+    let per_producer = messages / producers;
+    let per_consumer = per_producer * producers / consumers;
+    let (tx, rx) = chan::bounded::<usize>(cap);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..producers {
+            scope.spawn(|| {
+                for value in 0..per_producer {
+                    tx.send_blocking(value).expect("the consumers are alive");
+                }
+            });
+        }
+        for _ in 0..consumers {
+            scope.spawn(|| {
+                for _ in 0..per_consumer {
+                    rx.recv_blocking().expect("the producers send enough");
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
 fn select_blocking(messages: usize) -> Duration {
     let per_producer = messages / 4;
     let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
@@ -197,12 +227,15 @@ fn main() {
         "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
         "mpsc-1" => (mpsc(1, count), "message"),
         "mpmc-1" => (mpmc(1, 4, count), "message"),
+        "spsc-1-os" => (os_threads(1, 1, 1, count), "message"),
+        "mpsc-1-os" => (os_threads(1, 4, 1, count), "message"),
+        "mpmc-1-os" => (os_threads(1, 4, 4, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
-        "select-blocking" | "mpsc-1" | "mpmc-1" => count / 4 * 4,
+        "select-blocking" | "mpsc-1" | "mpmc-1" | "mpsc-1-os" | "mpmc-1-os" => count / 4 * 4,
         _ => count,
     };
     println!(

@@ -130,8 +130,9 @@ fn dropped_plain_receive_gives_the_value_back() {
 /// a counterpart, and a plain send finds a waiting select's entry.
 ///
 /// Shown able to fail: making `Waiter::can_meet` in `zero.rs` ignore plain
-/// waiters (`Waiter::Inline(_) => false`) lets the select register beside
-/// a waiting plain send, and both wait for ever (loom deadlock).
+/// waiters (`Waiter::Inline(_) | Waiter::Keeping(_) => false`) lets the
+/// select register beside a waiting plain send, and both wait for ever
+/// (loom deadlock).
 #[test]
 fn plain_send_meets_a_receiving_select() {
     loom::model(|| {
@@ -184,7 +185,7 @@ fn plain_receive_dropped_beside_a_waiting_select_strands_nobody() {
 /// which then fails: it never sleeps through the close.
 ///
 /// Shown able to fail: skipping plain waiters in `Rendezvous::close`
-/// (`Waiter::Inline(waiter) => Some(..)` made `Waiter::Inline(_) => None`)
+/// (an arm `Waiter::Inline(_) | Waiter::Keeping(_) => None` put first)
 /// leaves the receive parked (loom deadlock).
 #[test]
 fn close_wakes_a_waiting_plain_receive() {

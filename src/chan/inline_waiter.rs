@@ -14,7 +14,7 @@
 //! touching the channel again: one short lock for each side of a meeting.
 //! On a buffered channel a send puts its value in the buffer and wakes
 //! the oldest waiting receive (`NOTIFIED` below), which takes it from the
-//! buffer. This is the shape of Go's
+//! buffer; a blocking receive is handed the oldest buffered value. This is the shape of Go's
 //! `sudog` (a goroutine's waiter lives on its stack) and of kanal's
 //! `AsyncSignal` (the signal lives in the pinned future); the code and the
 //! words are ours.
@@ -48,8 +48,12 @@
 //!   first. An owner dropped in this state passes the notification on to
 //!   the next waiting receive if the buffer still holds a value, so no
 //!   buffered value is left with its receivers asleep. Nothing is handed
-//!   to a waiting receive on a buffered channel: a dropped receive never
-//!   holds a value, and one sender's values stay in the buffer in order.
+//!   to a waiting async receive on a buffered channel: a dropped receive
+//!   never holds a value, and one sender's values stay in the buffer in
+//!   order. A blocking receive, which keeps what it is handed (its
+//!   withdrawal at a deadline returns it), is handed the oldest buffered
+//!   value and marked `DONE` instead (`zero.rs`, "Hand-off to a blocking
+//!   receive").
 //!
 //! Every transition into or out of `WAITING` happens under the lock of the
 //! channel whose queue holds (or will hold) the pointer; the owner may read

@@ -79,6 +79,7 @@ mod footprint;
 mod handles;
 mod inline_waiter;
 mod iter;
+mod keeping;
 mod list;
 mod many;
 pub(crate) mod operation;
@@ -113,6 +114,7 @@ use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 use crate::runtime::watched_channels;
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
+use keeping::KeepingRecv;
 use operation::{RecvArm, SendArm};
 use receiver_word::{ReceiverWord, StreamState};
 use selection::Arm;
@@ -204,6 +206,27 @@ fn spin<S, R>(
     Err(state)
 }
 
+/// A try of a blocking send's spin: `Ok` with the outcome if the send
+/// completed or the channel is closed, the value back if it is full.
+fn outcome_of_try_send<T>(
+    tried: Result<(), TrySendError<T>>,
+) -> Result<Result<(), SendError<T>>, T> {
+    match tried {
+        Ok(()) => Ok(Ok(())),
+        Err(TrySendError::Closed(back)) => Ok(Err(SendError(back))),
+        Err(TrySendError::Full(back)) => Err(back),
+    }
+}
+
+/// A try of a blocking receive's spin, as [`outcome_of_try_send`].
+fn outcome_of_try_recv<T>(tried: Result<T, TryRecvError>) -> Result<Result<T, RecvError>, ()> {
+    match tried {
+        Ok(value) => Ok(Ok(value)),
+        Err(TryRecvError::Closed) => Ok(Err(RecvError)),
+        Err(TryRecvError::Empty) => Err(()),
+    }
+}
+
 impl<T> Channel<T> {
     /// The first phase of `send_blocking`: on a buffered channel, tries the
     /// send a few times (see [`spin`]). `Ok` with the outcome if the send
@@ -213,23 +236,28 @@ impl<T> Channel<T> {
     /// send there needs a receiver that is already waiting, which the wait
     /// finds.
     fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
-        let (senders, small) = match &self.flavour {
+        let senders = match &self.flavour {
             Flavour::Zero(channel) if channel.capacity() == 0 => return Err(value),
-            Flavour::Zero(channel) => (None, Some(channel)),
-            Flavour::Array(channel) => (Some(channel.senders()), None),
-            Flavour::List(_) => (None, None),
+            // The small channel notes whether senders wait under the lock
+            // its try takes anyway.
+            Flavour::Zero(channel) => {
+                let others_wait = std::cell::Cell::new(false);
+                return spin(
+                    value,
+                    |value| {
+                        self.touch();
+                        outcome_of_try_send(channel.try_send_noting(value, Some(&others_wait)))
+                    },
+                    || others_wait.get(),
+                );
+            }
+            Flavour::Array(channel) => Some(channel.senders()),
+            Flavour::List(_) => None,
         };
         spin(
             value,
-            |value| match self.try_send(value) {
-                Ok(()) => Ok(Ok(())),
-                Err(TrySendError::Closed(back)) => Ok(Err(SendError(back))),
-                Err(TrySendError::Full(back)) => Err(back),
-            },
-            || {
-                senders.is_some_and(|queue| queue.has_waiters())
-                    || small.is_some_and(|channel| channel.has_waiting_senders())
-            },
+            |value| outcome_of_try_send(self.try_send(value)),
+            || senders.is_some_and(|queue| queue.has_waiters()),
         )
     }
 
@@ -237,16 +265,26 @@ impl<T> Channel<T> {
     /// `Some` with the outcome, or `None` if the caller must wait. It stops
     /// as soon as other receivers wait: the next message is theirs.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
-        if matches!(&self.flavour, Flavour::Zero(channel) if channel.capacity() == 0) {
-            return None;
+        match &self.flavour {
+            Flavour::Zero(channel) if channel.capacity() == 0 => return None,
+            // As in `spin_send`.
+            Flavour::Zero(channel) => {
+                let others_wait = std::cell::Cell::new(false);
+                return spin(
+                    (),
+                    |()| {
+                        self.touch();
+                        outcome_of_try_recv(channel.try_recv_noting(Some(&others_wait)))
+                    },
+                    || others_wait.get(),
+                )
+                .ok();
+            }
+            _ => {}
         }
         spin(
             (),
-            |()| match self.try_recv() {
-                Ok(value) => Ok(Ok(value)),
-                Err(TryRecvError::Closed) => Ok(Err(RecvError)),
-                Err(TryRecvError::Empty) => Err(()),
-            },
+            |()| outcome_of_try_recv(self.try_recv()),
             || self.has_waiting_receivers(),
         )
         .ok()
@@ -855,7 +893,11 @@ impl<T> Receiver<T> {
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome;
         }
-        run_parked_operation(&region, self.recv())
+        match self.shared.flavour {
+            // Runs to completion: it keeps what a send hands it.
+            Flavour::Zero(_) => run_parked_operation(&region, KeepingRecv::new(&self.shared)),
+            _ => run_parked_operation(&region, self.recv()),
+        }
     }
 
     /// A blocking iterator over messages; it ends when the channel is
@@ -1318,7 +1360,7 @@ impl<T> Future for RecvFuture<'_, T> {
             PlainWait::Inline { channel, waiter } => {
                 poll_inline(channel, cx, Wait::Recv, |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
-                    unsafe { zero.poll_recv(waiter, waker) }
+                    unsafe { zero.poll_recv(waiter, waker, false) }
                 })
             }
             PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
@@ -1338,7 +1380,7 @@ impl<T> Drop for RecvFuture<'_, T> {
         match &mut self.wait {
             PlainWait::Inline { channel, waiter } => {
                 drop_inline(channel, waiter, |waiter| {
-                    rendezvous(channel).cancel_recv(waiter)
+                    rendezvous(channel).cancel_recv(waiter, false)
                 });
             }
             // As in `SendFuture`'s.

@@ -21,8 +21,11 @@
 //!   or a value moved into a freed slot of a bounded ring) has been sent:
 //!   the arm no longer holds the value and the call returns `Ok(())`. A
 //!   send that still holds its value returns `Timeout(value)`: it was not
-//!   sent. A receive that was handed a value in that instant passes it on
-//!   (to the next receiver, or back into the channel), so nothing is lost.
+//!   sent. On `bounded(0)` to `bounded(2)` a receive that was handed a
+//!   value in that instant returns it, `Ok(value)`: the timeout lost the
+//!   race (`chan::keeping`; this lets sends hand values to blocking
+//!   receives). On larger and unbounded channels a receive woken in that
+//!   instant passes the wake-up on, so nothing is lost.
 //!
 //! Like the other blocking methods, these are refused (with a panic that
 //! points to the async form) inside a process on a runtime worker and in
@@ -34,7 +37,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::error::{RecvError, RecvTimeoutError, SendTimeoutError};
-use super::{Receiver, SendFuture, Sender};
+use super::keeping::KeepingRecv;
+use super::{Flavour, Receiver, SendFuture, Sender};
 use crate::runtime::blocked_threads::Recording;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
@@ -168,7 +172,9 @@ impl<T> Receiver<T> {
     /// available or `timeout` has passed.
     ///
     /// The receive is tried first, so a buffered message (or a closed,
-    /// drained channel) answers at once whatever the timeout.
+    /// drained channel) answers at once whatever the timeout. A message
+    /// handed to the waiting receive as the time runs out is returned,
+    /// `Ok`: `Timeout` means nothing was received.
     ///
     /// # Panics
     ///
@@ -221,11 +227,19 @@ impl<T> Receiver<T> {
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome.map_err(RecvTimeoutError::from);
         }
-        let future = pin!(self.recv());
-        match poll_until(future, deadline) {
-            Some(outcome) => outcome.map_err(|RecvError| RecvTimeoutError::Closed),
+        let outcome = match self.shared.flavour {
+            Flavour::Zero(_) => {
+                let mut future = pin!(KeepingRecv::new(&self.shared));
+                // At the deadline, a value handed to the receive in that
+                // instant is received: the timeout lost the race.
+                poll_until(future.as_mut(), deadline).or_else(|| future.withdraw().map(Ok))
+            }
             // Dropping the pending future withdraws it; a value handed to
             // it meanwhile is passed on, never lost.
+            _ => poll_until(pin!(self.recv()), deadline),
+        };
+        match outcome {
+            Some(outcome) => outcome.map_err(|RecvError| RecvTimeoutError::Closed),
             None => Err(RecvTimeoutError::Timeout),
         }
     }
@@ -287,6 +301,35 @@ mod tests {
                 (0..cap).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn a_receive_handed_a_value_as_its_deadline_passes_returns_it() {
+        for cap in [0, 1, 2] {
+            let (tx, rx) = chan::bounded(cap);
+            let mut recv = Box::pin(KeepingRecv::new(&rx.shared));
+            let poll = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            assert!(matches!(poll, Poll::Pending), "the receive should wait");
+            // A send hands its value to the waiting receive...
+            tx.try_send(5).unwrap();
+            // ... in the instant before the timed-out receive withdraws.
+            assert_eq!(recv.as_mut().withdraw(), Some(5), "bounded({cap})");
+            drop(recv);
+            assert!(rx.is_empty(), "bounded({cap}): nothing was given back");
+        }
+    }
+
+    #[test]
+    fn a_receive_nobody_handed_a_value_withdraws_with_nothing() {
+        let (tx, rx) = chan::bounded::<u8>(1);
+        let mut recv = Box::pin(KeepingRecv::new(&rx.shared));
+        let poll = recv.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(matches!(poll, Poll::Pending), "the receive should wait");
+        assert_eq!(recv.as_mut().withdraw(), None);
+        drop(recv);
+        // Withdrawn: the next value stays buffered for the next receive.
+        tx.try_send(6).unwrap();
+        assert_eq!(rx.try_recv(), Ok(6));
     }
 
     #[test]

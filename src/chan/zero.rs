@@ -15,11 +15,13 @@
 //!
 //! * **Send** (`send_locked`). On a rendezvous: hand the value to the
 //!   oldest waiting receiver, else wait. On a buffered channel: put the
-//!   value in the buffer if there is room and *notify* the oldest waiting
-//!   receiver (below), else wait. Nothing is handed to a receiver on a
-//!   buffered channel: a dropped receive never holds a value, so one
-//!   sender's values are received in the order sent and the buffer never
-//!   holds more than `capacity` values (checked in debug builds).
+//!   value in the buffer if there is room and wake the oldest waiting
+//!   receiver for it (*notification*, below), else wait. An async receive
+//!   or a select arm is only notified: a dropped receive never holds a
+//!   value, so one sender's values are received in the order sent and
+//!   the buffer never holds more than `capacity` values (checked in debug
+//!   builds). A blocking receive is handed the oldest buffered value
+//!   instead (below), which it never gives back.
 //! * **Receive** (`receive_locked`): take the oldest buffered value, then
 //!   move the oldest waiting sender's offer into the freed place and
 //!   complete that sender (Go's rule: the room goes to the senders that
@@ -32,11 +34,30 @@
 //!   waiting receiver out of its queue and wakes it without handing it
 //!   anything: a select arm's token is selected with its slot empty (as
 //!   `close` does), a plain receive's inline waiter is marked `NOTIFIED`.
+//!   (A blocking receive is handed a value instead: next item.)
 //!   The receiver then receives again under the lock; if someone faster
 //!   took the value, it waits again (a plain receive at the head of the
 //!   queue, where it was). Receivers may thus wait while the buffer holds
 //!   values that notified receivers have not yet come for, and senders
 //!   may wait behind a full buffer at the same time.
+//! * **Hand-off to a blocking receive** (buffered channels). The blocking
+//!   forms (`recv_blocking`, `recv_timeout`, `recv_deadline`, the
+//!   blocking iterator) wait as a plain receive that keeps what it is
+//!   handed ([`Waiter::Keeping`], `chan::keeping`): run to completion,
+//!   or at a deadline withdrawn by a call that returns a value handed to
+//!   it meanwhile instead of giving it back. When such a receiver is the
+//!   oldest waiting one where a notification would go (after a send
+//!   buffered its value, after the refill, when a notification is passed
+//!   on), it is taken out of its queue and handed the *oldest* buffered
+//!   value (the one just buffered if the buffer held no other), and
+//!   completed (`DONE`) under the lock. Its thread, once woken, returns
+//!   the value without taking the lock again, and no faster thread can
+//!   take it first (the cost of notifying OS threads: a woken thread
+//!   often found the value gone and slept again). The value is received
+//!   at the hand-off and never re-enters the buffer, so values still
+//!   leave the buffer in the order they entered it (one sender's order
+//!   holds), the buffer never holds more than `capacity`, and queue order
+//!   holds: a blocking receiver behind an older async one waits its turn.
 //! * **Pass the wake on.** A notified receiver that goes away without
 //!   receiving (its future, select or stream is dropped) notifies the next
 //!   waiting receiver in its place if the buffer still holds a value
@@ -54,7 +75,7 @@
 //!   value back and tries the next sender.
 //! * **Given-back values** (rendezvous). A receive that was handed a value
 //!   can be dropped before it returns it (its future, select or stream is
-//!   dropped). The value is then given to the next waiting receiver, or
+//!   dropped; never a blocking receive, which keeps it). The value is then given to the next waiting receiver, or
 //!   kept in the buffer, which later receives drain first: a sent value is
 //!   never lost. The buffer of a rendezvous holds only such values, in
 //!   the order they were given back; sends never buffer there. Invariant:
@@ -76,12 +97,12 @@
 //!
 //! * **Two kinds of waiter.** A select arm (and the receiver's stream)
 //!   registers an [`Entry`] under its token, and is completed by winning
-//!   the token. A plain `send`/`recv` future registers a pointer to the
-//!   [`InlineWaiter`] inside it (the protocol of
-//!   [`super::inline_waiter`]), completed (or notified) under the lock
+//!   the token. A plain `send`/`recv` future (and a blocking receive)
+//!   registers a pointer to the [`InlineWaiter`] inside it (the protocol
+//!   of [`super::inline_waiter`]), completed (or notified) under the lock
 //!   with no token: the queue holds both side by side, in arrival order,
 //!   and every step above treats them alike (a plain waiter in a queue is
-//!   always still waiting).
+//!   always still waiting), except the hand-off to a blocking receive.
 //!
 //! # Why small buffers live here
 //!
@@ -91,14 +112,16 @@
 //! operations of a busy channel wait. Here a waiting send is completed in
 //! place by the receive that frees its place, and a waiting receive waits
 //! inside its future with no token or allocation and is woken to take the
-//! value under one short lock. Larger buffers keep the ring, whose
-//! operations mostly do not wait.
+//! value under one short lock (a blocking one is completed in place, as a
+//! waiting send is). Larger buffers keep the ring, whose operations
+//! mostly do not wait.
 //!
 //! All slot accesses here happen under the lock, which is rule 2 of the
 //! slot protocol in [`super::waiter`] and of [`super::inline_waiter`].
 //! `version` counts state changes under the lock for a select's double
 //! collect.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use std::task::{Poll, Waker};
@@ -166,6 +189,12 @@ enum Waiter<T> {
     /// a queue is `WAITING`: each of its transitions happens under the
     /// lock, with its removal from the queue.
     Inline(InlineRef<T>),
+    /// A plain receive that keeps what it is handed: the blocking forms
+    /// (`recv_blocking`, `recv_timeout`, ...), which never drop a future
+    /// that holds a value (a timed-out one returns it). An [`Self::Inline`]
+    /// waiter otherwise; on a buffered channel it is handed the oldest
+    /// buffered value instead of being notified (module docs).
+    Keeping(InlineRef<T>),
 }
 
 impl<T> Waiter<T> {
@@ -177,7 +206,7 @@ impl<T> Waiter<T> {
             Waiter::Arm(entry) => {
                 own.is_none_or(|own| !entry.belongs_to(own)) && entry.token().is_waiting()
             }
-            Waiter::Inline(_) => true,
+            Waiter::Inline(_) | Waiter::Keeping(_) => true,
         }
     }
 
@@ -287,8 +316,9 @@ impl<T> Rendezvous<T> {
         // Relaxed: a snapshot for `len`; the lock orders the real state.
         let buffered = u32::try_from(inner.buffer.len()).unwrap_or(u32::MAX);
         self.buffered.store(buffered, Ordering::Relaxed);
-        // Nothing is handed to a receive on a buffered channel, so nothing
-        // is given back: the buffer holds at most `capacity` values.
+        // On a buffered channel only blocking receives are handed values,
+        // and they never give them back: the buffer holds at most
+        // `capacity` values.
         debug_assert!(
             self.capacity() == 0 || inner.buffer.len() <= self.capacity(),
             "hoare: a buffered channel holds more than its capacity"
@@ -296,11 +326,13 @@ impl<T> Rendezvous<T> {
     }
 
     /// Wakes the oldest waiting receiver after a value was buffered (a
-    /// buffered channel only), taking it out of its queue: a select arm's
-    /// token is selected with an empty slot, an inline waiter is marked
-    /// `NOTIFIED`; either receives again, from the buffer. Returns whom to
-    /// wake after unlocking; `None` if no receiver waits. The caller
-    /// records the change.
+    /// buffered channel only; the buffer is not empty), taking it out of
+    /// its queue: a select arm's token is selected with an empty slot, an
+    /// inline waiter is marked `NOTIFIED`; either receives again, from the
+    /// buffer. A receiver that keeps what it is handed is instead handed
+    /// the oldest buffered value and completed (module docs: "Hand-off to
+    /// a blocking receive"). Returns whom to wake after unlocking; `None`
+    /// if no receiver waits. The caller records the change.
     fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
         while let Some(waiter) = inner.receivers.pop_front() {
             match waiter {
@@ -308,6 +340,16 @@ impl<T> Rendezvous<T> {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     return Some(Woken::Inline(unsafe { waiter.notify(self.id) }));
+                }
+                Waiter::Keeping(waiter) => {
+                    // The oldest value, not the one just buffered: values
+                    // leave the buffer in the order they entered it.
+                    let value = inner
+                        .buffer
+                        .pop_front()
+                        .expect("hoare: a receiver is woken for a buffered value");
+                    // SAFETY: as above.
+                    return Some(Woken::Inline(unsafe { waiter.hand_over(value, self.id) }));
                 }
                 // The slot stays empty; a failed claim means the select
                 // completed elsewhere or withdrew: try the next receiver.
@@ -350,7 +392,7 @@ impl<T> Rendezvous<T> {
         while let Some(waiter) = inner.receivers.pop_front() {
             let entry = match waiter {
                 Waiter::Arm(entry) => entry,
-                Waiter::Inline(waiter) => {
+                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let wakeup = unsafe { waiter.hand_over(value, self.id) };
@@ -378,7 +420,8 @@ impl<T> Rendezvous<T> {
         while let Some(waiter) = inner.senders.pop_front() {
             let entry = match waiter {
                 Waiter::Arm(entry) => entry,
-                Waiter::Inline(waiter) => {
+                // Only receivers keep what they are handed.
+                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
@@ -406,8 +449,9 @@ impl<T> Rendezvous<T> {
     /// rendezvous it hands `value` to the oldest waiting receiver; on a
     /// buffered channel it buffers `value` if there is room and notifies
     /// the oldest waiting receiver, which takes a value from the buffer
-    /// when it is polled (nothing is handed over, so a dropped receive
-    /// never holds a value and one sender's values stay in order).
+    /// when it is polled (nothing is handed to a receive that may be
+    /// dropped, so one sender's values stay in order), or if that receiver
+    /// is a blocking one hands it the oldest buffered value.
     fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
         if self.capacity() == 0 {
             return self.hand_to_receiver(inner, value).map(Some);
@@ -462,6 +506,18 @@ impl<T> Rendezvous<T> {
 
     /// Sends if a receiver is waiting or the buffer has room.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.try_send_noting(value, None)
+    }
+
+    /// [`Self::try_send`]; for the spin of a blocking send, a send that
+    /// finds the buffer full also notes in `others_wait` whether other
+    /// senders wait (the spin then stops: the room is theirs), under the
+    /// same lock hold rather than a second one.
+    pub(crate) fn try_send_noting(
+        &self,
+        value: T,
+        others_wait: Option<&Cell<bool>>,
+    ) -> Result<(), TrySendError<T>> {
         let mut inner = self.lock();
         if inner.closed {
             return Err(TrySendError::Closed(value));
@@ -474,12 +530,28 @@ impl<T> Rendezvous<T> {
                 }
                 Ok(())
             }
-            Err(value) => Err(TrySendError::Full(value)),
+            Err(value) => {
+                if let Some(others_wait) = others_wait {
+                    others_wait.set(inner.senders.iter().any(|sender| sender.can_meet(None)));
+                }
+                Err(TrySendError::Full(value))
+            }
         }
     }
 
     /// Receives a buffered value, or from a waiting sender.
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.try_recv_noting(None)
+    }
+
+    /// [`Self::try_recv`]; for the spin of a blocking receive, a receive
+    /// that finds nothing also notes in `others_wait` whether other
+    /// receivers wait (the next value is theirs), under the same lock
+    /// hold.
+    pub(crate) fn try_recv_noting(
+        &self,
+        others_wait: Option<&Cell<bool>>,
+    ) -> Result<T, TryRecvError> {
         let mut inner = self.lock();
         if let Some((value, wakes)) = self.receive_locked(&mut inner) {
             drop(inner);
@@ -487,10 +559,17 @@ impl<T> Rendezvous<T> {
             return Ok(value);
         }
         if inner.closed {
-            Err(TryRecvError::Closed)
-        } else {
-            Err(TryRecvError::Empty)
+            return Err(TryRecvError::Closed);
         }
+        if let Some(others_wait) = others_wait {
+            others_wait.set(
+                inner
+                    .receivers
+                    .iter()
+                    .any(|receiver| receiver.can_meet(None)),
+            );
+        }
+        Err(TryRecvError::Empty)
     }
 
     /// Registers a waiting receiver, unless a receive could proceed now
@@ -571,7 +650,8 @@ impl<T> Rendezvous<T> {
 
     /// [`Self::give_back`] under the lock: whom to wake after unlocking.
     fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
-        // Only a rendezvous hands values to receivers.
+        // Only a rendezvous hands values to receives that may give them
+        // back (a blocking receive keeps what it is handed).
         debug_assert_eq!(
             self.capacity(),
             0,
@@ -610,9 +690,11 @@ impl<T> Rendezvous<T> {
                 .into_iter()
                 .filter_map(|waiter| match waiter {
                     Waiter::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
-                    // SAFETY: we hold the lock and drained the waiter out
-                    // of its queue under it.
-                    Waiter::Inline(waiter) => Some(Woken::Inline(unsafe { waiter.close(self.id) })),
+                    Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
+                        // SAFETY: we hold the lock and drained the waiter
+                        // out of its queue under it.
+                        Some(Woken::Inline(unsafe { waiter.close(self.id) }))
+                    }
                 })
                 .collect()
         };
@@ -653,14 +735,6 @@ impl<T> Rendezvous<T> {
     /// How many sent values the buffer takes (0: a rendezvous).
     pub(crate) fn capacity(&self) -> usize {
         self.capacity as usize
-    }
-
-    /// Whether a sender is waiting.
-    pub(crate) fn has_waiting_senders(&self) -> bool {
-        self.lock()
-            .senders
-            .iter()
-            .any(|sender| sender.can_meet(None))
     }
 
     /// Whether a receiver is waiting.
@@ -763,11 +837,15 @@ impl<T> Rendezvous<T> {
 /// [`super::inline_waiter`]), which allocates nothing. On a rendezvous a
 /// waiting receive is handed the value into its slot (each side of a
 /// meeting takes the lock once); on a buffered channel it is notified
-/// and takes the value from the buffer under the lock. A waiting send's
-/// offer is taken out of its slot.
+/// and takes the value from the buffer under the lock, unless it is a
+/// blocking receive, which is handed the value as on a rendezvous. A
+/// waiting send's offer is taken out of its slot.
 impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
-    /// or `Pending`, registered to be woken through `waker`.
+    /// or `Pending`, registered to be woken through `waker`. `keeps`: the
+    /// receive keeps what it is handed (a blocking form; see
+    /// [`Waiter::Keeping`]), the same on every poll and on its
+    /// [`Self::cancel_recv`].
     ///
     /// # Safety
     ///
@@ -778,6 +856,7 @@ impl<T> Rendezvous<T> {
         &self,
         waiter: &InlineWaiter<T>,
         waker: &Waker,
+        keeps: bool,
     ) -> Poll<Result<T, RecvError>> {
         // A notified receive that finds the value taken by someone faster
         // waits again at the head of the queue: it was the oldest waiter.
@@ -831,10 +910,15 @@ impl<T> Rendezvous<T> {
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
             unsafe { waiter.register(None, waker) };
-            if notified {
-                inner.receivers.push_front(Waiter::Inline(waiter.as_ref()));
+            let waiting = if keeps {
+                Waiter::Keeping(waiter.as_ref())
             } else {
-                push_waiter(&mut inner.receivers, Waiter::Inline(waiter.as_ref()));
+                Waiter::Inline(waiter.as_ref())
+            };
+            if notified {
+                inner.receivers.push_front(waiting);
+            } else {
+                push_waiter(&mut inner.receivers, waiting);
             }
             self.changed(&inner);
             return Poll::Pending;
@@ -937,12 +1021,15 @@ impl<T> Rendezvous<T> {
         true
     }
 
-    /// The plain receive owning `waiter` is being dropped: unlinks it if
-    /// it still waits; if a sender handed it a value meanwhile (a
-    /// rendezvous), gives the value to the next waiting receiver or keeps
-    /// it in the channel; if a send notified it (a buffered channel),
-    /// passes the notification on while a value is buffered.
-    pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>) {
+    /// The plain receive owning `waiter` is being dropped (or, if it
+    /// `keeps` what it is handed, withdrawn): unlinks it if it still
+    /// waits; if a sender handed it a value meanwhile, leaves the value in
+    /// the waiter's slot for its owner if it `keeps` it (the waiter stays
+    /// `DONE`), and otherwise (a rendezvous) gives the value to the next
+    /// waiting receiver or keeps it in the channel; if a send notified it
+    /// (a buffered channel), passes the notification on while a value is
+    /// buffered.
+    pub(crate) fn cancel_recv(&self, waiter: &InlineWaiter<T>, keeps: bool) {
         if waiter.observe() == Observed::Idle {
             return;
         }
@@ -950,9 +1037,12 @@ impl<T> Rendezvous<T> {
         if waiter.observe() == Observed::Waiting {
             let mut locked = self.lock();
             if waiter.observe() == Observed::Waiting {
-                locked.receivers.retain(
-                    |receiver| !matches!(receiver, Waiter::Inline(inline) if inline.is(waiter)),
-                );
+                locked.receivers.retain(|receiver| {
+                    !matches!(
+                        receiver,
+                        Waiter::Inline(inline) | Waiter::Keeping(inline) if inline.is(waiter)
+                    )
+                });
                 // SAFETY: under the lock, removed from its queue.
                 unsafe { waiter.unlink() };
                 self.changed(&locked);
@@ -963,6 +1053,8 @@ impl<T> Rendezvous<T> {
             inner = Some(locked);
         }
         match waiter.observe() {
+            // The value is the owner's: it takes it from the slot.
+            Observed::Done if keeps => return,
             Observed::Done => {}
             Observed::Notified => {
                 waiter.reset();
