@@ -5,7 +5,8 @@
 //! Async receives, which may be dropped, are only notified. Whatever mix
 //! of receives waits, every message is received exactly once, one
 //! sender's messages are received in the order sent, and `len()` never
-//! exceeds the capacity.
+//! exceeds the capacity. The place a hand-off frees goes to the oldest
+//! waiting sender at once (Go's rule), so no later send takes it.
 
 mod support;
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use hoare::chan::{self, RecvTimeoutError};
+use hoare::chan::{self, RecvTimeoutError, TrySendError};
 use support::ledger::{Ledger, Tracked};
 use support::{poll_once, scale, within};
 
@@ -207,4 +208,100 @@ fn len_never_exceeds_capacity_while_blocking_receives_are_handed_values() {
             assert!(worst <= capacity, "bounded({capacity}): len() was {worst}");
         });
     }
+}
+
+/// Lets a thread that called `recv_blocking` finish its spin and queue
+/// behind the async receive already waiting. If it is late, the two tests
+/// below still pass (the blocking receive then takes the value itself):
+/// a slow machine can hide the fault they look for, never fake one.
+fn settle() {
+    thread::sleep(Duration::from_millis(300));
+}
+
+/// A notified async receive is dropped; the pass-on hands the buffered
+/// value to the blocking receive behind it, and the waiting sender's offer
+/// moves into the freed place at once.
+#[test]
+fn a_pass_on_to_a_blocking_receive_moves_the_waiting_senders_offer_into_the_freed_place() {
+    within(30, || {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let mut a = Box::pin(rx.recv());
+        assert!(poll_once(&mut a).is_pending(), "A waits");
+        let k = thread::spawn({
+            let rx = rx.clone();
+            move || rx.recv_blocking()
+        });
+        settle(); // K waits behind A
+        tx.try_send(1).unwrap(); // A notified, out of the queue
+        let tx2 = tx.clone();
+        let mut s = Box::pin(tx2.send(2));
+        assert!(
+            poll_once(&mut s).is_pending(),
+            "S waits: the buffer is full"
+        );
+        drop(a); // pass-on: K is handed 1
+        assert_eq!(k.join().unwrap(), Ok(1));
+        assert!(
+            poll_once(&mut s).is_ready(),
+            "the send still waits although the buffer has room"
+        );
+        assert!(matches!(tx.try_send(3), Err(TrySendError::Full(3))));
+        assert_eq!(rx.try_recv(), Ok(2));
+    });
+}
+
+/// The same through a receive's refill: the moved offer is handed on to a
+/// blocking receive, and the next waiting sender's offer takes the place
+/// at once, so a later `try_send` finds the buffer full.
+#[test]
+fn a_refill_handed_to_a_blocking_receive_refills_again_before_a_later_send() {
+    within(30, || {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let mut a = Box::pin(rx.recv());
+        assert!(poll_once(&mut a).is_pending(), "A waits");
+        let k = thread::spawn({
+            let rx = rx.clone();
+            move || rx.recv_blocking()
+        });
+        settle(); // K waits behind A
+        tx.try_send(1).unwrap(); // A notified
+        let (tx2, tx3) = (tx.clone(), tx.clone());
+        let mut s2 = Box::pin(tx2.send(2));
+        assert!(poll_once(&mut s2).is_pending());
+        let mut s3 = Box::pin(tx3.send(3));
+        assert!(poll_once(&mut s3).is_pending());
+        assert_eq!(rx.try_recv(), Ok(1)); // refill: 2 moved in, handed to K
+        assert_eq!(k.join().unwrap(), Ok(2));
+        assert!(poll_once(&mut s2).is_ready());
+        assert!(
+            matches!(tx.try_send(4), Err(TrySendError::Full(4))),
+            "try_send(4) took the place S3 waited for"
+        );
+        assert!(poll_once(&mut s3).is_ready());
+        assert_eq!(poll_once(&mut a), std::task::Poll::Ready(Ok(3)));
+    });
+}
+
+/// A deadline already passed still returns a buffered value, or a waiting
+/// sender's offer on a rendezvous: the operation is tried first.
+#[test]
+fn recv_deadline_now_returns_what_is_there() {
+    within(30, || {
+        for cap in [1usize, 2] {
+            let (tx, rx) = chan::bounded::<u32>(cap);
+            tx.try_send(7).unwrap();
+            assert_eq!(rx.recv_deadline(std::time::Instant::now()), Ok(7));
+        }
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let s = thread::spawn(move || tx.send_blocking(9));
+        // Until the sender waits, `Timeout` is the right answer.
+        let got = loop {
+            match rx.recv_deadline(std::time::Instant::now()) {
+                Err(RecvTimeoutError::Timeout) => thread::sleep(Duration::from_millis(5)),
+                other => break other,
+            }
+        };
+        assert_eq!(got, Ok(9));
+        s.join().unwrap().unwrap();
+    });
 }

@@ -14,7 +14,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hoare::chan::{self, RecvError, RecvTimeoutError};
@@ -172,5 +172,59 @@ fn close_racing_a_hand_off_to_a_blocking_receive_loses_nothing() {
         closer.join().unwrap();
         let got = receiver.join().unwrap();
         assert_eq!(got, if sent { Ok(5) } else { Err(RecvError) });
+    });
+}
+
+/// On `bounded(1)`, an async receive waits, then a blocking receive
+/// races the main thread, which sends 1 (the async receive is notified),
+/// leaves two async sends waiting and receives with `try_recv`. Whichever
+/// way it goes (the blocking receive takes a value in its spin, or waits
+/// behind the async one and is handed the offer the `try_recv` moved into
+/// the freed place), the place each receive frees goes at once to the
+/// oldest waiting send: at the end both sends have completed and the
+/// async receive gets the last value.
+///
+/// Shown able to fail: not moving the waiting sender's offer into the
+/// place a hand-off to a blocking receive frees (`take_from_sender` in
+/// `notify_one_receiver` made `None`) leaves the last send waiting
+/// beside an empty buffer (the model's assertion).
+#[test]
+fn the_place_a_blocking_receive_frees_goes_to_the_waiting_sender() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        // No-op wakers: everything is polled again after the join (loom
+        // cannot unpark a thread that waits in `join`).
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut first = pin!(rx.recv());
+        assert!(
+            first.as_mut().poll(&mut cx).is_pending(),
+            "nothing sent yet"
+        );
+        let blocking = rx.clone();
+        let receiver = thread::spawn(move || blocking.recv_blocking());
+        tx.try_send(1).unwrap();
+        let mut second = pin!(tx.send(2));
+        let mut third = pin!(tx.send(3));
+        // Each send polled until it completes (a completed send polled
+        // again stays pending).
+        let mut second_done = second.as_mut().poll(&mut cx).is_ready();
+        let mut third_done = third.as_mut().poll(&mut cx).is_ready();
+        let mine = rx.try_recv().expect("a value is buffered");
+        let theirs = receiver.join().unwrap().unwrap();
+        second_done = second_done || second.as_mut().poll(&mut cx).is_ready();
+        third_done = third_done || third.as_mut().poll(&mut cx).is_ready();
+        assert!(second_done);
+        assert!(
+            third_done,
+            "a send waits beside {} buffered values",
+            rx.len()
+        );
+        let last = match first.as_mut().poll(&mut cx) {
+            Poll::Ready(Ok(value)) => value,
+            other => panic!("the async receive got {other:?}"),
+        };
+        let mut got = [mine, theirs, last];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
     });
 }

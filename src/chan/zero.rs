@@ -58,6 +58,11 @@
 //!   leave the buffer in the order they entered it (one sender's order
 //!   holds), the buffer never holds more than `capacity`, and queue order
 //!   holds: a blocking receiver behind an older async one waits its turn.
+//!   The place the hand-off frees goes at once to the oldest waiting
+//!   sender, whose offer is moved in and completed (Go's rule, as in a
+//!   receive), and the next waiting receiver is notified of that offer,
+//!   which may be another blocking receive, and so on: senders still wait
+//!   only while the buffer is full, and no later send takes their place.
 //! * **Pass the wake on.** A notified receiver that goes away without
 //!   receiving (its future, select or stream is dropped) notifies the next
 //!   waiting receiver in its place if the buffer still holds a value
@@ -222,6 +227,11 @@ enum Woken<T> {
     Arm(Arc<Entry<T>>),
     /// A plain operation, whose waker was taken out of its waiter.
     Inline(Wakeup),
+    /// Several, in the order they were completed or notified: blocking
+    /// receives handed values, each with the waiting sender whose offer
+    /// refilled the place it freed, and the receiver notified last
+    /// (`notify_receiver`). Allocated only then.
+    Many(Vec<Woken<T>>),
 }
 
 impl<T> Woken<T> {
@@ -229,6 +239,8 @@ impl<T> Woken<T> {
         match self {
             Woken::Arm(entry) => entry.wake(),
             Woken::Inline(wakeup) => wakeup.wake(),
+            // Each is woken even if an earlier waker's wake panics.
+            Woken::Many(all) => wake_each(all, Woken::wake),
         }
     }
 }
@@ -334,12 +346,38 @@ impl<T> Rendezvous<T> {
     /// a blocking receive"). Returns whom to wake after unlocking; `None`
     /// if no receiver waits. The caller records the change.
     fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+        let (receiver, sender) = self.notify_one_receiver(inner)?;
+        let Some(sender) = sender else {
+            return Some(receiver);
+        };
+        // A blocking receive took a value and a waiting sender's offer
+        // took its place: that offer is buffered like a sent value, so the
+        // next waiting receiver is notified of it, and so on while
+        // blocking receives take values with senders waiting.
+        let mut all = vec![receiver, sender];
+        while let Some((receiver, sender)) = self.notify_one_receiver(inner) {
+            all.push(receiver);
+            match sender {
+                Some(sender) => all.push(sender),
+                None => break,
+            }
+        }
+        Some(Woken::Many(all))
+    }
+
+    /// One step of [`Self::notify_receiver`]: whom to wake for the
+    /// oldest waiting receiver, and, if it was a blocking receive handed
+    /// the oldest buffered value, the waiting sender whose offer was moved
+    /// into the place that freed (Go's rule, as in `receive_locked`: room
+    /// goes to the senders that waited for it, in order, under the same
+    /// lock hold, so no later send takes it first).
+    fn notify_one_receiver(&self, inner: &mut Inner<T>) -> Option<(Woken<T>, Option<Woken<T>>)> {
         while let Some(waiter) = inner.receivers.pop_front() {
             match waiter {
                 Waiter::Inline(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    return Some(Woken::Inline(unsafe { waiter.notify(self.id) }));
+                    return Some((Woken::Inline(unsafe { waiter.notify(self.id) }), None));
                 }
                 Waiter::Keeping(waiter) => {
                     // The oldest value, not the one just buffered: values
@@ -349,13 +387,18 @@ impl<T> Rendezvous<T> {
                         .pop_front()
                         .expect("hoare: a receiver is woken for a buffered value");
                     // SAFETY: as above.
-                    return Some(Woken::Inline(unsafe { waiter.hand_over(value, self.id) }));
+                    let receiver = Woken::Inline(unsafe { waiter.hand_over(value, self.id) });
+                    let sender = self.take_from_sender(inner).map(|(offer, sender)| {
+                        inner.buffer.push_back(offer);
+                        sender
+                    });
+                    return Some((receiver, sender));
                 }
                 // The slot stays empty; a failed claim means the select
                 // completed elsewhere or withdrew: try the next receiver.
                 Waiter::Arm(entry) => {
                     if entry.try_select() {
-                        return Some(Woken::Arm(entry));
+                        return Some((Woken::Arm(entry), None));
                     }
                 }
             }
