@@ -92,7 +92,11 @@ fn streaming_receiver_clone_drop_closes_once_for_each_flavour() {
         tx.try_send("a".to_string())
             .or_else(|e| if capacity == 0 { Ok(()) } else { Err(e) })
             .unwrap();
-        assert_eq!(c.0.load(Ordering::SeqCst), 0, "a dropped registration woken");
+        assert_eq!(
+            c.0.load(Ordering::SeqCst),
+            0,
+            "a dropped registration woken"
+        );
         drop(plain);
         assert!(tx.is_closed(), "capacity {capacity}");
         assert!(tx.try_send("b".to_string()).is_err());
