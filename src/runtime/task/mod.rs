@@ -119,19 +119,22 @@ impl Owner {
     /// A new counted reference to the runtime's scheduler, if a runtime
     /// owns the process.
     pub(crate) fn scheduler(&self) -> Option<Arc<Scheduler>> {
-        match self.get() {
-            OwnerRef::Runtime(scheduler) => {
-                let raw: *const Scheduler = scheduler;
-                // SAFETY: `raw` came from `Arc::into_raw` (`runtime`) and
-                // `self` keeps that reference alive during the increment;
-                // the new reference is handed to `from_raw` at once.
-                Some(unsafe {
-                    Arc::increment_strong_count(raw);
-                    Arc::from_raw(raw)
-                })
-            }
-            OwnerRef::Hosted(_) => None,
+        let raw = self.0.as_ptr();
+        if raw.addr() & HOSTED != 0 {
+            return None;
         }
+        // The stored word itself, not a `&Scheduler` made from it: only the
+        // pointer `Arc::into_raw` returned has provenance over the Arc's
+        // counts, which `increment_strong_count` writes.
+        let raw = raw.cast_const().cast::<Scheduler>();
+        // SAFETY: an untagged word is the pointer `Arc::into_raw` returned
+        // in `runtime`, with its provenance; `self` keeps that reference
+        // alive during the increment, and the new reference is handed to
+        // `from_raw` at once.
+        Some(unsafe {
+            Arc::increment_strong_count(raw);
+            Arc::from_raw(raw)
+        })
     }
 
     /// Queues a woken process with its owner (`is_yield`: it woke itself).

@@ -234,10 +234,11 @@ where
     // SAFETY: `header` is a `Cell<F>` (caller) and our reference keeps it alive.
     let cell = unsafe { cell::<F>(header) };
     match cell.header.state.transition_to_running() {
-        // SAFETY: we now hold RUNNING and the Notified reference.
-        TransitionToRunning::Success => unsafe { poll_future(cell, header) },
+        // SAFETY: `header` is a `Cell<F>`; we now hold RUNNING and the
+        // Notified reference.
+        TransitionToRunning::Success => unsafe { poll_future::<F>(header) },
         // SAFETY: as above.
-        TransitionToRunning::Cancelled => unsafe { cancel(cell, header) },
+        TransitionToRunning::Cancelled => unsafe { cancel::<F>(header) },
         TransitionToRunning::Failed => {}
         // SAFETY: the last reference was ours; nobody else can reach the block.
         TransitionToRunning::Dealloc => unsafe { dealloc::<F>(header) },
@@ -246,14 +247,23 @@ where
 
 /// Polls the future once and acts on the result.
 ///
+/// Takes the block's pointer, not a `&Cell<F>`: this may free the block,
+/// which a reference argument would have to outlive (so do [`cancel`] and
+/// [`complete`]).
+///
 /// # Safety
 ///
-/// The caller holds `RUNNING` and one reference, both handed over.
-unsafe fn poll_future<F>(cell: &Cell<F>, header: NonNull<Header>)
+/// `header` is a `Cell<F>`; the caller holds `RUNNING` and one reference,
+/// both handed over.
+unsafe fn poll_future<F>(header: NonNull<Header>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // SAFETY: `header` is a `Cell<F>` (caller), alive thanks to the
+    // reference we hold; `cell` is not used after that reference is given
+    // up.
+    let cell = unsafe { cell::<F>(header) };
     // SAFETY: the poller's reference outlives the borrowed waker (which is
     // never dropped, so it does not give back a reference it does not own).
     let waker = ManuallyDrop::new(unsafe { borrowed_waker(header) });
@@ -283,7 +293,7 @@ where
                 // SAFETY: that was the last reference.
                 TransitionToIdle::OkDealloc => unsafe { dealloc::<F>(header) },
                 // SAFETY: still RUNNING, with the poller's reference.
-                TransitionToIdle::Cancelled => unsafe { cancel(cell, header) },
+                TransitionToIdle::Cancelled => unsafe { cancel::<F>(header) },
             }
             return;
         }
@@ -297,7 +307,7 @@ where
     // SAFETY: still RUNNING; the future was just dropped.
     unsafe { store_output(cell, Some(output)) };
     // SAFETY: RUNNING and the poller's reference are handed over.
-    unsafe { complete(cell, header) };
+    unsafe { complete::<F>(header) };
 }
 
 /// Stamps `header` with the time its poll returned `Pending`: the coarse
@@ -319,12 +329,16 @@ fn stamp_blocked_since(header: &Header) {
 ///
 /// # Safety
 ///
-/// The caller holds `RUNNING` and one reference, both handed over.
-unsafe fn cancel<F>(cell: &Cell<F>, header: NonNull<Header>)
+/// `header` is a `Cell<F>`; the caller holds `RUNNING` and one reference,
+/// both handed over.
+unsafe fn cancel<F>(header: NonNull<Header>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // SAFETY: `header` is a `Cell<F>` (caller), alive thanks to the
+    // reference we hold until `complete` takes it over.
+    let cell = unsafe { cell::<F>(header) };
     // SAFETY: RUNNING gives exclusive access to the stage; not complete.
     let error = match unsafe { drop_future(cell) } {
         Ok(()) => JoinError::cancelled(&cell.header),
@@ -333,7 +347,7 @@ where
     // SAFETY: as above; the future was just dropped.
     unsafe { store_output(cell, Some(Err(error))) };
     // SAFETY: RUNNING and the reference are handed over.
-    unsafe { complete(cell, header) };
+    unsafe { complete::<F>(header) };
 }
 
 /// Publishes the result: wakes the `JoinHandle`'s task (or drops the
@@ -341,13 +355,16 @@ where
 ///
 /// # Safety
 ///
-/// The caller holds `RUNNING` and one reference, both handed over, and
-/// has stored the result in the stage.
-unsafe fn complete<F>(cell: &Cell<F>, header: NonNull<Header>)
+/// `header` is a `Cell<F>`; the caller holds `RUNNING` and one reference,
+/// both handed over, and has stored the result in the stage.
+unsafe fn complete<F>(header: NonNull<Header>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // SAFETY: `header` is a `Cell<F>` (caller), alive thanks to the
+    // reference we hold; `cell` is not used after the last `ref_dec`.
+    let cell = unsafe { cell::<F>(header) };
     let header_ref = &cell.header;
     // A host hears of every panic (`Supervisor::on_panic`); read the
     // message while RUNNING still gives us the stage.
@@ -410,8 +427,9 @@ where
     // SAFETY: `header` is a `Cell<F>`, alive thanks to our reference.
     let cell = unsafe { cell::<F>(header) };
     if cell.header.state.transition_to_shutdown() {
-        // SAFETY: we now hold RUNNING; the reference is handed over.
-        unsafe { cancel(cell, header) };
+        // SAFETY: `header` is a `Cell<F>`; we now hold RUNNING; the
+        // reference is handed over.
+        unsafe { cancel::<F>(header) };
     } else if cell.header.state.ref_dec() {
         // SAFETY: that was the last reference.
         unsafe { dealloc::<F>(header) };

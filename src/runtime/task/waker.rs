@@ -59,6 +59,13 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
     unsafe { &*(data as *const Header) }
 }
 
+/// The block pointer a waker's data pointer is, with the provenance it was
+/// made with: a pointer rebuilt from a `&Header` would cover the header
+/// alone, not the whole block that `Notified::from_raw` and `dealloc` reach.
+fn block(data: *const ()) -> NonNull<Header> {
+    NonNull::new(data.cast::<Header>().cast_mut()).expect("a waker's header is not null")
+}
+
 /// `RawWakerVTable::clone`: one more reference.
 unsafe fn clone_waker(data: *const ()) -> RawWaker {
     // SAFETY: a live waker keeps the block alive.
@@ -70,7 +77,7 @@ unsafe fn clone_waker(data: *const ()) -> RawWaker {
 unsafe fn wake_by_val(data: *const ()) {
     // SAFETY: the waker's reference keeps the block alive until we give it up.
     let header_ref = unsafe { header(data) };
-    let ptr = NonNull::from(header_ref);
+    let ptr = block(data);
     match header_ref.state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
@@ -89,7 +96,7 @@ unsafe fn wake_by_ref(data: *const ()) {
     let header_ref = unsafe { header(data) };
     if header_ref.state.transition_to_notified_by_ref() {
         // SAFETY: the transition counted a new reference for the Notified.
-        let task = unsafe { Notified::from_raw(NonNull::from(header_ref)) };
+        let task = unsafe { Notified::from_raw(block(data)) };
         Owner::schedule(task, false);
     }
 }
@@ -100,7 +107,7 @@ unsafe fn drop_waker(data: *const ()) {
     let header_ref = unsafe { header(data) };
     if header_ref.state.ref_dec() {
         // SAFETY: that was the last reference.
-        unsafe { (header_ref.vtable.dealloc)(NonNull::from(header_ref)) };
+        unsafe { (header_ref.vtable.dealloc)(block(data)) };
     }
 }
 
