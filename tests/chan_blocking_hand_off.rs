@@ -218,6 +218,24 @@ fn settle() {
     thread::sleep(Duration::from_millis(300));
 }
 
+/// On an empty `bounded(1)`: the async receive `a` waits, a blocking
+/// receive K (the returned thread) waits behind it, and 1 is sent, which
+/// notifies `a` (out of the queue) and leaves K first in line.
+fn async_then_blocking_receive_notified_of_one<'a>(
+    tx: &chan::Sender<u32>,
+    rx: &'a chan::Receiver<u32>,
+    a: &mut (impl std::future::Future<Output = Result<u32, chan::RecvError>> + Unpin + 'a),
+) -> thread::JoinHandle<Result<u32, chan::RecvError>> {
+    assert!(poll_once(a).is_pending(), "A waits");
+    let k = thread::spawn({
+        let rx = rx.clone();
+        move || rx.recv_blocking()
+    });
+    settle(); // K waits behind A
+    tx.try_send(1).unwrap();
+    k
+}
+
 /// A notified async receive is dropped; the pass-on hands the buffered
 /// value to the blocking receive behind it, and the waiting sender's offer
 /// moves into the freed place at once.
@@ -226,13 +244,7 @@ fn a_pass_on_to_a_blocking_receive_moves_the_waiting_senders_offer_into_the_free
     within(30, || {
         let (tx, rx) = chan::bounded::<u32>(1);
         let mut a = Box::pin(rx.recv());
-        assert!(poll_once(&mut a).is_pending(), "A waits");
-        let k = thread::spawn({
-            let rx = rx.clone();
-            move || rx.recv_blocking()
-        });
-        settle(); // K waits behind A
-        tx.try_send(1).unwrap(); // A notified, out of the queue
+        let k = async_then_blocking_receive_notified_of_one(&tx, &rx, &mut a);
         let tx2 = tx.clone();
         let mut s = Box::pin(tx2.send(2));
         assert!(
@@ -258,13 +270,7 @@ fn a_refill_handed_to_a_blocking_receive_refills_again_before_a_later_send() {
     within(30, || {
         let (tx, rx) = chan::bounded::<u32>(1);
         let mut a = Box::pin(rx.recv());
-        assert!(poll_once(&mut a).is_pending(), "A waits");
-        let k = thread::spawn({
-            let rx = rx.clone();
-            move || rx.recv_blocking()
-        });
-        settle(); // K waits behind A
-        tx.try_send(1).unwrap(); // A notified
+        let k = async_then_blocking_receive_notified_of_one(&tx, &rx, &mut a);
         let (tx2, tx3) = (tx.clone(), tx.clone());
         let mut s2 = Box::pin(tx2.send(2));
         assert!(poll_once(&mut s2).is_pending());

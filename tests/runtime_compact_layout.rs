@@ -14,6 +14,9 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_core::stream::{FusedStream, Stream};
 use hoare::chan::{self, Receiver};
+use support::{counting_waker, CountingWaker};
+
+mod support;
 
 // ---- compile-time: Receiver's auto traits --------------------------------
 
@@ -49,30 +52,14 @@ fn receiver_auto_traits_are_unchanged() {
 
 // ---- Receiver: each state --------------------------------------------------
 
-struct Counting(AtomicUsize);
-impl Wake for Counting {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting() -> (Arc<Counting>, Waker) {
-    let c = Arc::new(Counting(AtomicUsize::new(0)));
-    let w = Waker::from(c.clone());
-    (c, w)
-}
-
 fn poll_next<T>(rx: &mut Receiver<T>, waker: &Waker) -> Poll<Option<T>> {
     Pin::new(rx).poll_next(&mut Context::from_waker(waker))
 }
 
 /// A receiver whose stream registration is kept (boxed).
-fn streaming<T>(capacity: usize) -> (chan::Sender<T>, Receiver<T>, Arc<Counting>, Waker) {
+fn streaming<T>(capacity: usize) -> (chan::Sender<T>, Receiver<T>, Arc<CountingWaker>, Waker) {
     let (tx, mut rx) = chan::bounded::<T>(capacity);
-    let (c, w) = counting();
+    let (c, w) = counting_waker();
     assert!(poll_next(&mut rx, &w).is_pending());
     (tx, rx, c, w)
 }
@@ -93,7 +80,7 @@ fn streaming_receiver_clone_drop_closes_once_for_each_flavour() {
             .or_else(|e| if capacity == 0 { Ok(()) } else { Err(e) })
             .unwrap();
         assert_eq!(
-            c.0.load(Ordering::SeqCst),
+            c.wakes.load(Ordering::SeqCst),
             0,
             "a dropped registration woken"
         );
@@ -108,7 +95,7 @@ fn streaming_receiver_ends_and_is_terminated() {
     let (tx, mut rx, c, w) = streaming::<Box<u32>>(1);
     assert!(!rx.is_terminated());
     tx.try_send(Box::new(7)).unwrap();
-    assert!(c.0.load(Ordering::SeqCst) >= 1);
+    assert!(c.wakes.load(Ordering::SeqCst) >= 1);
     assert_eq!(poll_next(&mut rx, &w), Poll::Ready(Some(Box::new(7))));
     drop(tx);
     assert_eq!(poll_next(&mut rx, &w), Poll::Ready(None));
@@ -294,7 +281,7 @@ fn join_waker_own_foreign_and_dropped_while_stored() {
         let waiter = hoare::spawn(async move {
             let mut target = target;
             {
-                let (_c, foreign) = counting();
+                let (_c, foreign) = counting_waker();
                 let mut cx = Context::from_waker(&foreign);
                 assert!(Pin::new(&mut target).poll(&mut cx).is_pending());
             }
