@@ -248,16 +248,19 @@ fn output_whose_drop_panics_dropped_with_the_join_handle() {
     let drops = Arc::new(AtomicUsize::new(0));
     let d = drops.clone();
     let d2 = drops.clone();
-    hoare::run(async move {
-        let drops = d2;
-        drop(hoare::spawn(async move {
-            yield_now().await;
-            PanicOnDrop(d)
-        }));
-        let start = std::time::Instant::now();
-        while drops.load(Ordering::SeqCst) == 0 && start.elapsed().as_secs() < 5 {
-            yield_now().await;
-        }
+    // Waits as long as the process takes (under valgrind, seconds);
+    // `within` fails the test rather than let it hang.
+    support::within(120, move || {
+        hoare::run(async move {
+            let drops = d2;
+            drop(hoare::spawn(async move {
+                yield_now().await;
+                PanicOnDrop(d)
+            }));
+            while drops.load(Ordering::SeqCst) == 0 {
+                hoare::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        })
     });
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
