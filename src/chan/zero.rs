@@ -134,6 +134,7 @@ use std::task::{Poll, Waker};
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::inline_waiter::{InlineRef, InlineWaiter, Observed, Wakeup};
 use super::waiter::{wake_each, Entry, Token};
+use crate::runtime::task::waker::is_process_waker;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
@@ -873,6 +874,37 @@ impl<T> Rendezvous<T> {
     }
 }
 
+/// The waker a plain operation stores if it must wait, made before the
+/// lock is taken. A waker's clone and drop are foreign code and never run
+/// under the lock, so another executor's waker is cloned first (and the
+/// clone dropped after unlocking if the operation completes at once). A
+/// hoare process's own waker is cloned only once the operation is sure to
+/// wait, under the lock: its clone only counts a reference, and an
+/// operation that completes at once (most sends to a waiting receive, most
+/// receives of a buffered value) then counts none.
+enum WaitWaker<'a> {
+    Process(&'a Waker),
+    Foreign(Waker),
+}
+
+impl<'a> WaitWaker<'a> {
+    fn new(waker: &'a Waker) -> Self {
+        if is_process_waker(waker) {
+            WaitWaker::Process(waker)
+        } else {
+            WaitWaker::Foreign(waker.clone())
+        }
+    }
+
+    /// The waker to store (under the lock: see the type's docs).
+    fn into_waker(self) -> Waker {
+        match self {
+            WaitWaker::Process(waker) => waker.clone(),
+            WaitWaker::Foreign(waker) => waker,
+        }
+    }
+}
+
 /// # The plain operations
 ///
 /// How a plain `send`/`recv` future waits on this flavour: with an
@@ -938,8 +970,9 @@ impl<T> Rendezvous<T> {
                 }
                 Observed::Idle => {}
             }
-            // Cloned outside the lock: a waker's clone is foreign code.
-            let waker = waker.clone();
+            // A foreign waker is cloned outside the lock (its clone is
+            // foreign code); a process's own only once it must wait.
+            let waker = WaitWaker::new(waker);
             let mut inner = self.lock();
             if let Some((value, wakes)) = self.receive_locked(&mut inner) {
                 drop(inner);
@@ -952,7 +985,7 @@ impl<T> Rendezvous<T> {
             // SAFETY: we hold the lock, the waiter is idle (observed above,
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
-            unsafe { waiter.register(None, waker) };
+            unsafe { waiter.register(None, waker.into_waker()) };
             let waiting = if keeps {
                 Waiter::Keeping(waiter.as_ref())
             } else {
@@ -1009,8 +1042,8 @@ impl<T> Rendezvous<T> {
             // completed select arm does.
             return Poll::Pending;
         };
-        // Cloned outside the lock: a waker's clone is foreign code.
-        let waker = waker.clone();
+        // As in `poll_recv`: a foreign waker is cloned before locking.
+        let waker = WaitWaker::new(waker);
         let mut inner = self.lock();
         if inner.closed {
             drop(inner);
@@ -1026,7 +1059,7 @@ impl<T> Rendezvous<T> {
             }
             Err(value) => {
                 // SAFETY: as in `poll_recv`.
-                unsafe { waiter.register(Some(value), waker) };
+                unsafe { waiter.register(Some(value), waker.into_waker()) };
                 push_waiter(&mut inner.senders, Waiter::Inline(waiter.as_ref()));
                 self.changed(&inner);
                 Poll::Pending

@@ -125,16 +125,23 @@ impl Scheduler {
     /// to the back of the queue). The scheduler is the process's own, which
     /// the caller (`Owner::schedule`) checked is a runtime.
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
-        let Some(owner) = task.header().owner.scheduler() else {
+        let Some(shared) = task.header().owner.scheduler_address() else {
             unreachable!("hoare: a hosted process was queued on a runtime")
         };
-        let shared: *const Scheduler = &*owner;
+        // On one of the runtime's own workers no count is taken: every
+        // wake bumping the runtime's one shared count would bounce its
+        // cache line between the workers.
         let task = match context::try_schedule_local(shared, task, is_yield) {
             Ok(()) => return,
             Err(task) => task,
         };
         // Keep the runtime's state alive past the push: once queued, the
         // process may run and be freed (with its reference to it) at once.
+        // The process is still ours, so its owner reference keeps the
+        // state alive until this count is taken.
+        let Some(owner) = task.header().owner.scheduler() else {
+            unreachable!("hoare: a hosted process was queued on a runtime")
+        };
         owner.schedule_remote(task);
     }
 

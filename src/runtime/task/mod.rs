@@ -116,6 +116,14 @@ impl Owner {
         }
     }
 
+    /// The runtime's scheduler, if a runtime owns the process, as an
+    /// address to compare, with no count taken (a wake queued on one of
+    /// that runtime's own workers needs none: the worker keeps it alive).
+    pub(crate) fn scheduler_address(&self) -> Option<*const Scheduler> {
+        let raw = self.0.as_ptr();
+        (raw.addr() & HOSTED == 0).then(|| raw.cast_const().cast::<Scheduler>())
+    }
+
     /// A new counted reference to the runtime's scheduler, if a runtime
     /// owns the process.
     pub(crate) fn scheduler(&self) -> Option<Arc<Scheduler>> {

@@ -125,6 +125,13 @@ pub(crate) fn process_of(waker: &Waker) -> Option<&Header> {
     Some(unsafe { header(waker.data()) })
 }
 
+/// Whether `waker` is a process's own. Its clone and drop only count a
+/// reference of the task block: no foreign code runs, so a channel may
+/// clone it under its lock, once it knows it will wait.
+pub(crate) fn is_process_waker(waker: &Waker) -> bool {
+    process_of(waker).is_some()
+}
+
 /// A waker in one word (the join-waker slot of a task header, where an
 /// `Option<Waker>` would take two).
 ///
