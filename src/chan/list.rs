@@ -52,8 +52,10 @@
 //! Waiting receivers sit in a [`WaitQueue`]; each send notifies one. The
 //! store-buffer race between a receiver that registers and then re-checks
 //! `tail`, and a sender that advances `tail` and then looks for waiters,
-//! is closed by the `SeqCst` fences inside `WaitQueue` and the `SeqCst`
-//! reservation here.
+//! is closed by the `SeqCst` reservation here, the receiver's `SeqCst`
+//! re-check and the `SeqCst` fence of `WaitQueue::register` (a sender
+//! needs no fence of its own after its `SeqCst` compare-and-swap:
+//! `WaitQueue::notify_one_after_seqcst_rmw`).
 
 use std::mem::MaybeUninit;
 
@@ -252,7 +254,8 @@ impl<T> Linked<T> {
             Ok(_) => {
                 // SAFETY: the CAS reserved slot `offset` of `block` for us.
                 unsafe { Self::write(block, offset, value) };
-                self.receivers.notify_one();
+                // The reservation above was the SeqCst store half.
+                self.receivers.notify_one_after_seqcst_rmw();
                 Ok(())
             }
             Err(current) => {
@@ -319,7 +322,8 @@ impl<T> Linked<T> {
                 }
             }
         }
-        self.receivers.notify_one();
+        // The reservation (a SeqCst compare-and-swap) was the store half.
+        self.receivers.notify_one_after_seqcst_rmw();
         Ok(())
     }
 

@@ -511,7 +511,9 @@ impl Waiter for Registration {
 /// the channel state, while a counterpart stores the channel state (a new
 /// message) then loads `is_empty`. A `SeqCst` fence sits between the store
 /// and the load on both sides ([`WaitQueue::register`] ends with one,
-/// [`WaitQueue::notify_one`] starts with one), so at least one side sees
+/// [`WaitQueue::notify_one`] starts with one; a counterpart whose store
+/// was a `SeqCst` read-modify-write needs none,
+/// [`WaitQueue::notify_one_after_seqcst_rmw`]), so at least one side sees
 /// the other: either the counterpart sees the registration and notifies,
 /// or the waiter's re-check sees the new state and does not sleep.
 pub(crate) struct WaitQueue<W> {
@@ -614,6 +616,30 @@ impl<W: Waiter> WaitQueue<W> {
             return;
         }
         self.select_first(hand_off);
+    }
+
+    /// [`notify_one`](Self::notify_one) for a counterpart whose store half
+    /// of the race was a `SeqCst` read-modify-write (the unbounded
+    /// channel's reservation of `tail`), which the waiter's re-check loads
+    /// with `SeqCst`. No fence is needed then: the waiter's side is a
+    /// `SeqCst` store, a `SeqCst` fence and a `SeqCst` load, this side a
+    /// `SeqCst` read-modify-write and a `SeqCst` load, and the C++20 model
+    /// Rust follows puts all of them in one total order consistent with
+    /// program order ([atomics.order]/4), in which the two loads cannot
+    /// both come before the other side's store: at least one side sees the
+    /// other. On x86 this saves a locked instruction per send (the
+    /// read-modify-write is locked either way). loom models `SeqCst`
+    /// accesses as acquire/release (tokio-rs/loom#180), so under loom the
+    /// fence stays and the models check that form of the same protocol.
+    #[inline]
+    pub(crate) fn notify_one_after_seqcst_rmw(&self) {
+        #[cfg(loom)]
+        fence(Ordering::SeqCst);
+        // SeqCst: the load half of this side of the store-buffer race.
+        if self.is_empty.load(Ordering::SeqCst) {
+            return;
+        }
+        self.select_first(|_| ());
     }
 
     /// The rest of [`notify_one_then`](Self::notify_one_then), once the
