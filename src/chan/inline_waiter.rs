@@ -300,9 +300,19 @@ pub(crate) struct InlineRef<T>(NonNull<InlineWaiter<T>>);
 unsafe impl<T: Send> Send for InlineRef<T> {}
 
 impl<T> InlineRef<T> {
-    /// Whether this points at `waiter`.
-    pub(crate) fn is(&self, waiter: &InlineWaiter<T>) -> bool {
-        std::ptr::eq(self.0.as_ptr(), waiter)
+    /// The pointer, for a queue that packs it (`chan::queued`).
+    pub(crate) fn into_ptr(self) -> NonNull<InlineWaiter<T>> {
+        self.0
+    }
+
+    /// The reference [`Self::into_ptr`] gave up.
+    ///
+    /// # Safety
+    ///
+    /// `pointer` came from [`Self::into_ptr`], and the reference it was is
+    /// not used again.
+    pub(crate) unsafe fn from_ptr(pointer: NonNull<InlineWaiter<T>>) -> Self {
+        InlineRef(pointer)
     }
 
     /// Counterpart side: puts `value` in a waiting receive's slot and

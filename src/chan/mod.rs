@@ -83,6 +83,7 @@ mod keeping;
 mod list;
 mod many;
 pub(crate) mod operation;
+mod queued;
 mod receiver_word;
 pub(crate) mod selection;
 mod timed;

@@ -43,7 +43,7 @@
 //! * **Hand-off to a blocking receive** (buffered channels). The blocking
 //!   forms (`recv_blocking`, `recv_timeout`, `recv_deadline`, the
 //!   blocking iterator) wait as a plain receive that keeps what it is
-//!   handed ([`Waiter::Keeping`], `chan::keeping`): run to completion,
+//!   handed ([`Kind::Keeping`], `chan::keeping`): run to completion,
 //!   or at a deadline withdrawn by a call that returns a value handed to
 //!   it meanwhile instead of giving it back. When such a receiver is the
 //!   oldest waiting one where a notification would go (after a send
@@ -132,7 +132,8 @@ use std::collections::VecDeque;
 use std::task::{Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
-use super::inline_waiter::{InlineRef, InlineWaiter, Observed, Wakeup};
+use super::inline_waiter::{InlineWaiter, Observed, Wakeup};
+use super::queued::{Kind, Queued as Waiter};
 use super::waiter::{wake_each, Entry, Token};
 use crate::runtime::task::waker::is_process_waker;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -182,43 +183,6 @@ impl SmallCapacity {
             2 => Some(SmallCapacity::Two),
             _ => None,
         }
-    }
-}
-
-/// One waiting operation in a queue of the channel.
-enum Waiter<T> {
-    /// A select arm, registered under its token (the protocol of
-    /// [`super::waiter`]).
-    Arm(Arc<Entry<T>>),
-    /// A plain `send`/`recv`, waiting inside its pinned future (the
-    /// protocol of [`super::inline_waiter`]). Every waiter of this kind in
-    /// a queue is `WAITING`: each of its transitions happens under the
-    /// lock, with its removal from the queue.
-    Inline(InlineRef<T>),
-    /// A plain receive that keeps what it is handed: the blocking forms
-    /// (`recv_blocking`, `recv_timeout`, ...), which never drop a future
-    /// that holds a value (a timed-out one returns it). An [`Self::Inline`]
-    /// waiter otherwise; on a buffered channel it is handed the oldest
-    /// buffered value instead of being notified (module docs).
-    Keeping(InlineRef<T>),
-}
-
-impl<T> Waiter<T> {
-    /// Whether this waiter could still be completed by an operation of the
-    /// select owning `own` (`None` for a plain operation): a select never
-    /// meets itself.
-    fn can_meet(&self, own: Option<&Token>) -> bool {
-        match self {
-            Waiter::Arm(entry) => {
-                own.is_none_or(|own| !entry.belongs_to(own)) && entry.token().is_waiting()
-            }
-            Waiter::Inline(_) | Waiter::Keeping(_) => true,
-        }
-    }
-
-    /// Whether this is a registration of the select owning `token`.
-    fn belongs_to(&self, token: &Token) -> bool {
-        matches!(self, Waiter::Arm(entry) if entry.belongs_to(token))
     }
 }
 
@@ -374,13 +338,13 @@ impl<T> Rendezvous<T> {
     /// lock hold, so no later send takes it first).
     fn notify_one_receiver(&self, inner: &mut Inner<T>) -> Option<(Woken<T>, Option<Woken<T>>)> {
         while let Some(waiter) = inner.receivers.pop_front() {
-            match waiter {
-                Waiter::Inline(waiter) => {
+            match waiter.into_kind() {
+                Kind::Inline(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     return Some((Woken::Inline(unsafe { waiter.notify(self.id) }), None));
                 }
-                Waiter::Keeping(waiter) => {
+                Kind::Keeping(waiter) => {
                     // The oldest value, not the one just buffered: values
                     // leave the buffer in the order they entered it.
                     let value = inner
@@ -397,7 +361,7 @@ impl<T> Rendezvous<T> {
                 }
                 // The slot stays empty; a failed claim means the select
                 // completed elsewhere or withdrew: try the next receiver.
-                Waiter::Arm(entry) => {
+                Kind::Arm(entry) => {
                     if entry.try_select() {
                         return Some((Woken::Arm(entry), None));
                     }
@@ -434,9 +398,9 @@ impl<T> Rendezvous<T> {
     /// entry to wake (after unlocking); otherwise gives the value back.
     fn hand_to_receiver(&self, inner: &mut Inner<T>, mut value: T) -> Result<Woken<T>, T> {
         while let Some(waiter) = inner.receivers.pop_front() {
-            let entry = match waiter {
-                Waiter::Arm(entry) => entry,
-                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
+            let entry = match waiter.into_kind() {
+                Kind::Arm(entry) => entry,
+                Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let wakeup = unsafe { waiter.hand_over(value, self.id) };
@@ -462,10 +426,10 @@ impl<T> Rendezvous<T> {
     /// entry to wake (after unlocking).
     fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Woken<T>)> {
         while let Some(waiter) = inner.senders.pop_front() {
-            let entry = match waiter {
-                Waiter::Arm(entry) => entry,
+            let entry = match waiter.into_kind() {
+                Kind::Arm(entry) => entry,
                 // Only receivers keep what they are handed.
-                Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
+                Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
@@ -628,7 +592,7 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        push_waiter(&mut inner.receivers, Waiter::Arm(entry.clone()));
+        push_waiter(&mut inner.receivers, Waiter::new(Kind::Arm(entry.clone())));
         self.changed(&inner);
         true
     }
@@ -654,7 +618,7 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        push_waiter(&mut inner.senders, Waiter::Arm(entry.clone()));
+        push_waiter(&mut inner.senders, Waiter::new(Kind::Arm(entry.clone())));
         self.changed(&inner);
         true
     }
@@ -732,9 +696,9 @@ impl<T> Rendezvous<T> {
             self.changed(inner);
             waiters
                 .into_iter()
-                .filter_map(|waiter| match waiter {
-                    Waiter::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
-                    Waiter::Inline(waiter) | Waiter::Keeping(waiter) => {
+                .filter_map(|waiter| match waiter.into_kind() {
+                    Kind::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
+                    Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                         // SAFETY: we hold the lock and drained the waiter
                         // out of its queue under it.
                         Some(Woken::Inline(unsafe { waiter.close(self.id) }))
@@ -919,7 +883,7 @@ impl<T> Rendezvous<T> {
     /// Polls a plain receive waiting in `waiter`: `Ready` with its outcome,
     /// or `Pending`, registered to be woken through `waker`. `keeps`: the
     /// receive keeps what it is handed (a blocking form; see
-    /// [`Waiter::Keeping`]), the same on every poll and on its
+    /// [`Kind::Keeping`]), the same on every poll and on its
     /// [`Self::cancel_recv`].
     ///
     /// # Safety
@@ -986,11 +950,11 @@ impl<T> Rendezvous<T> {
             // and only its owner, us, moves it out of idle), and it is
             // pinned (the caller's contract).
             unsafe { waiter.register(None, waker.into_waker()) };
-            let waiting = if keeps {
-                Waiter::Keeping(waiter.as_ref())
+            let waiting = Waiter::new(if keeps {
+                Kind::Keeping(waiter.as_ref())
             } else {
-                Waiter::Inline(waiter.as_ref())
-            };
+                Kind::Inline(waiter.as_ref())
+            });
             if notified {
                 inner.receivers.push_front(waiting);
             } else {
@@ -1060,7 +1024,10 @@ impl<T> Rendezvous<T> {
             Err(value) => {
                 // SAFETY: as in `poll_recv`.
                 unsafe { waiter.register(Some(value), waker.into_waker()) };
-                push_waiter(&mut inner.senders, Waiter::Inline(waiter.as_ref()));
+                push_waiter(
+                    &mut inner.senders,
+                    Waiter::new(Kind::Inline(waiter.as_ref())),
+                );
                 self.changed(&inner);
                 Poll::Pending
             }
@@ -1113,12 +1080,9 @@ impl<T> Rendezvous<T> {
         if waiter.observe() == Observed::Waiting {
             let mut locked = self.lock();
             if waiter.observe() == Observed::Waiting {
-                locked.receivers.retain(|receiver| {
-                    !matches!(
-                        receiver,
-                        Waiter::Inline(inline) | Waiter::Keeping(inline) if inline.is(waiter)
-                    )
-                });
+                locked
+                    .receivers
+                    .retain(|receiver| !receiver.points_at(waiter));
                 // SAFETY: under the lock, removed from its queue.
                 unsafe { waiter.unlink() };
                 self.changed(&locked);
@@ -1167,9 +1131,7 @@ impl<T> Rendezvous<T> {
         }
         let mut inner = self.lock();
         if waiter.observe() == Observed::Waiting {
-            inner
-                .senders
-                .retain(|sender| !matches!(sender, Waiter::Inline(inline) if inline.is(waiter)));
+            inner.senders.retain(|sender| !sender.points_at(waiter));
             // SAFETY: under the lock, removed from its queue.
             unsafe { waiter.unlink() };
             self.changed(&inner);
