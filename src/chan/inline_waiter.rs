@@ -208,10 +208,22 @@ impl<T> InlineWaiter<T> {
     /// waiter, the waiter is `IDLE`, and it will not move until it is
     /// `IDLE` again or dropped (it is pinned).
     pub(crate) unsafe fn register(&self, offer: Option<T>, waker: Waker) {
-        // SAFETY: rule 1: the waiter is idle, in no queue.
-        self.slot.with_mut(|slot| unsafe { *slot = offer });
-        // SAFETY: as above.
-        self.waker.with_mut(|slot| unsafe { *slot = Some(waker) });
+        // Nothing is overwritten: a value or a waker dropped here would
+        // drop under the caller's lock (foreign code), and a value would
+        // be lost. Every path empties both before the waiter is idle again
+        // (a waiter unlinked by a withdrawal is not registered again).
+        self.slot.with_mut(|slot| {
+            // SAFETY: rule 1: the waiter is idle, in no queue.
+            let slot = unsafe { &mut *slot };
+            debug_assert!(slot.is_none(), "hoare: a waiter registered over a value");
+            *slot = offer;
+        });
+        self.waker.with_mut(|slot| {
+            // SAFETY: as above.
+            let slot = unsafe { &mut *slot };
+            debug_assert!(slot.is_none(), "hoare: a waiter registered over a waker");
+            *slot = Some(waker);
+        });
         // Relaxed: counterparts read the state only under the lock we hold.
         self.state.store(WAITING, Ordering::Relaxed);
     }

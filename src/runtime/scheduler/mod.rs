@@ -128,9 +128,10 @@ impl Scheduler {
         let Some(shared) = task.header().owner.scheduler_address() else {
             unreachable!("hoare: a hosted process was queued on a runtime")
         };
-        // On one of the runtime's own workers no count is taken: every
+        // On a thread whose context holds this runtime's `Arc` (one of its
+        // workers, or a `block_on` caller of it) no count is taken: every
         // wake bumping the runtime's one shared count would bounce its
-        // cache line between the workers.
+        // cache line between the workers. The address is only compared.
         let task = match context::try_schedule_local(shared, task, is_yield) {
             Ok(()) => return,
             Err(task) => task,

@@ -117,8 +117,9 @@ impl Owner {
     }
 
     /// The runtime's scheduler, if a runtime owns the process, as an
-    /// address to compare, with no count taken (a wake queued on one of
-    /// that runtime's own workers needs none: the worker keeps it alive).
+    /// address to compare, with no count taken (a wake queued from a
+    /// thread whose context holds that runtime's `Arc`, one of its workers
+    /// or a `block_on` caller, needs none).
     pub(crate) fn scheduler_address(&self) -> Option<*const Scheduler> {
         let raw = self.0.as_ptr();
         (raw.addr() & HOSTED == 0).then(|| raw.cast_const().cast::<Scheduler>())
