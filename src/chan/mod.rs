@@ -231,10 +231,14 @@ impl<T> Channel<T> {
     /// The first phase of `send_blocking`: on a buffered channel, tries the
     /// send a few times (see [`spin`]). `Ok` with the outcome if the send
     /// completed or the channel closed; `Err` with the value if the caller
-    /// must wait. It stops as soon as other senders wait: room freed now is
-    /// theirs, in order. A rendezvous channel goes straight to waiting: a
-    /// send there needs a receiver that is already waiting, which the wait
-    /// finds.
+    /// must wait. It stops as soon as a try finds other senders waiting:
+    /// room freed now is theirs, in order. On the small locked channel a
+    /// try first looks at the buffer without the lock
+    /// (`zero::Rendezvous::looks_full`) and takes the lock only if the send
+    /// may succeed; a try that only looked fails as `Full` and notes
+    /// nothing, so the spin goes on. A rendezvous channel goes straight to
+    /// waiting: a send there needs a receiver that is already waiting,
+    /// which the wait finds.
     fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
         let senders = match &self.flavour {
             Flavour::Zero(channel) if channel.capacity() == 0 => return Err(value),
@@ -246,7 +250,15 @@ impl<T> Channel<T> {
                     value,
                     |value| {
                         self.touch();
-                        outcome_of_try_send(channel.try_send_noting(value, Some(&others_wait)))
+                        // A full buffer seen without the lock fails the
+                        // try as a try under it would: the spin pauses and
+                        // leaves the lock to the receive that makes room.
+                        let tried = if channel.looks_full() {
+                            Err(TrySendError::Full(value))
+                        } else {
+                            channel.try_send_noting(value, Some(&others_wait))
+                        };
+                        outcome_of_try_send(tried)
                     },
                     || others_wait.get(),
                 );
@@ -263,7 +275,10 @@ impl<T> Channel<T> {
 
     /// The first phase of `recv_blocking`, as [`Channel::spin_send`]:
     /// `Some` with the outcome, or `None` if the caller must wait. It stops
-    /// as soon as other receivers wait: the next message is theirs.
+    /// as soon as a try finds other receivers waiting: the next message is
+    /// theirs. On the small locked channel a try first looks at the buffer
+    /// without the lock (`zero::Rendezvous::looks_empty`), as in
+    /// `spin_send`.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
         match &self.flavour {
             Flavour::Zero(channel) if channel.capacity() == 0 => return None,
@@ -274,7 +289,14 @@ impl<T> Channel<T> {
                     (),
                     |()| {
                         self.touch();
-                        outcome_of_try_recv(channel.try_recv_noting(Some(&others_wait)))
+                        // As in `spin_send`: an empty buffer seen without
+                        // the lock leaves the lock to the send that fills it.
+                        let tried = if channel.looks_empty() {
+                            Err(TryRecvError::Empty)
+                        } else {
+                            channel.try_recv_noting(Some(&others_wait))
+                        };
+                        outcome_of_try_recv(tried)
                     },
                     || others_wait.get(),
                 )
