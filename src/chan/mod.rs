@@ -183,15 +183,18 @@ impl<T> Drop for Channel<T> {
 /// `BLOCKING_SPINS + 1` times (the facade decides how many; one extra try
 /// under loom), handing what a failed try gave back (`Err`) to the next
 /// one and finally to the caller. Between tries it pauses
-/// (`sync::blocking_pause`): doubling busy-waits, then yields of the core
-/// (the counterpart may share it). A receiver on another core usually
-/// frees room (or a sender delivers) within a microsecond, while
-/// registering, parking and being woken costs both sides several. Gives
-/// up early once `others_wait`: what comes next belongs to them.
+/// (`sync::blocking_pause`): doubling busy-waits, cut short once `ready`
+/// (a look without the lock; `|| false` where there is none) says the
+/// next try may succeed, then yields of the core (the counterpart may
+/// share it). A receiver on another core usually frees room (or a sender
+/// delivers) within a microsecond, while registering, parking and being
+/// woken costs both sides several. Gives up early once `others_wait`:
+/// what comes next belongs to them.
 fn spin<S, R>(
     mut state: S,
     mut attempt: impl FnMut(S) -> Result<R, S>,
     others_wait: impl Fn() -> bool,
+    ready: impl Fn() -> bool,
 ) -> Result<R, S> {
     for round in 0..=BLOCKING_SPINS {
         state = match attempt(state) {
@@ -201,7 +204,7 @@ fn spin<S, R>(
         if round == BLOCKING_SPINS || others_wait() {
             break;
         }
-        crate::sync::blocking_pause(round);
+        crate::sync::blocking_pause(round, &ready);
     }
     Err(state)
 }
@@ -261,6 +264,7 @@ impl<T> Channel<T> {
                         outcome_of_try_send(tried)
                     },
                     || others_wait.get(),
+                    || !channel.looks_full(),
                 );
             }
             Flavour::Array(channel) => Some(channel.senders()),
@@ -270,6 +274,7 @@ impl<T> Channel<T> {
             value,
             |value| outcome_of_try_send(self.try_send(value)),
             || senders.is_some_and(|queue| queue.has_waiters()),
+            || false,
         )
     }
 
@@ -299,6 +304,7 @@ impl<T> Channel<T> {
                         outcome_of_try_recv(tried)
                     },
                     || others_wait.get(),
+                    || !channel.looks_empty(),
                 )
                 .ok();
             }
@@ -308,6 +314,7 @@ impl<T> Channel<T> {
             (),
             |()| outcome_of_try_recv(self.try_recv()),
             || self.has_waiting_receivers(),
+            || false,
         )
         .ok()
     }
