@@ -193,21 +193,29 @@ pub(crate) const BLOCKING_SPINS: u32 = 1;
 
 /// The pause after try `round` of a `_blocking` operation (`chan::spin`):
 /// doubling busy-waits for the first rounds, then a yield of the core.
-/// None under loom: it is a delay, not a wait for another thread, and
-/// loom explores every order a delay could let happen anyway (a yield per
-/// pause would only lengthen every model's paths).
+/// A busy-wait ends early once `ready()` (a look at the channel without
+/// its lock, checked after each pause instruction) says the next try may
+/// succeed: the spinning thread then tries within a few nanoseconds of
+/// the counterpart's change instead of up to 32 pauses later. `ready` is
+/// only a hint: the next try decides. None under loom: it is a delay, not
+/// a wait for another thread, and loom explores every order a delay could
+/// let happen anyway (a yield per pause would only lengthen every model's
+/// paths).
 #[inline]
-pub(crate) fn blocking_pause(round: u32) {
+pub(crate) fn blocking_pause(round: u32, ready: impl Fn() -> bool) {
     #[cfg(not(loom))]
     if round < 6 {
         for _ in 0..1u32 << round {
             std::hint::spin_loop();
+            if ready() {
+                break;
+            }
         }
     } else {
         std::thread::yield_now();
     }
     #[cfg(loom)]
-    let _ = round;
+    let _ = (round, ready);
 }
 
 /// A cell with loom's closure-based access API.

@@ -283,12 +283,15 @@ fn dropped_rendezvous_receive_gives_the_value_back() {
 /// On `bounded(1)` (the locked flavour of `zero.rs`), the receive moves
 /// the waiting sender's offer into the freed place and wakes it.
 ///
-/// Shown able to fail, two ways: dropping the wake-up of the sender whose
-/// offer a receive moved into the freed place (`receive_locked` in
+/// Shown able to fail, three ways: dropping the wake-up of the sender
+/// whose offer a receive moved into the freed place (`receive_locked` in
 /// `zero.rs`) leaves the sender parked (loom deadlock); making
 /// `spin_send` treat a full channel as a closed one (its `Full` arm
 /// answering `Ok(Err(SendError(back)))`) makes the sender report a closed
-/// channel (the model's assertion).
+/// channel (the model's assertion); making `spin_recv` take its
+/// lock-free look at an empty buffer (`looks_empty`) for a closed channel
+/// (`TryRecvError::Closed` for `Empty`) makes the receiver report a
+/// closed channel.
 #[test]
 fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
     waiting_sender_on_a_full_channel_is_woken_by_a_receive_with(1);

@@ -184,15 +184,18 @@ impl<T> Drop for Channel<T> {
 /// `BLOCKING_SPINS + 1` times (the facade decides how many; one extra try
 /// under loom), handing what a failed try gave back (`Err`) to the next
 /// one and finally to the caller. Between tries it pauses
-/// (`sync::blocking_pause`): doubling busy-waits, then yields of the core
-/// (the counterpart may share it). A receiver on another core usually
-/// frees room (or a sender delivers) within a microsecond, while
-/// registering, parking and being woken costs both sides several. Gives
-/// up early once `others_wait`: what comes next belongs to them.
+/// (`sync::blocking_pause`): doubling busy-waits, cut short once `ready`
+/// (a look without the lock; `|| false` where there is none) says the
+/// next try may succeed, then yields of the core (the counterpart may
+/// share it). A receiver on another core usually frees room (or a sender
+/// delivers) within a microsecond, while registering, parking and being
+/// woken costs both sides several. Gives up early once `others_wait`:
+/// what comes next belongs to them.
 fn spin<S, R>(
     mut state: S,
     mut attempt: impl FnMut(S) -> Result<R, S>,
     others_wait: impl Fn() -> bool,
+    ready: impl Fn() -> bool,
 ) -> Result<R, S> {
     for round in 0..=BLOCKING_SPINS {
         state = match attempt(state) {
@@ -202,7 +205,7 @@ fn spin<S, R>(
         if round == BLOCKING_SPINS || others_wait() {
             break;
         }
-        crate::sync::blocking_pause(round);
+        crate::sync::blocking_pause(round, &ready);
     }
     Err(state)
 }
@@ -232,10 +235,14 @@ impl<T> Channel<T> {
     /// The first phase of `send_blocking`: on a buffered channel, tries the
     /// send a few times (see [`spin`]). `Ok` with the outcome if the send
     /// completed or the channel closed; `Err` with the value if the caller
-    /// must wait. It stops as soon as other senders wait: room freed now is
-    /// theirs, in order. A rendezvous channel goes straight to waiting: a
-    /// send there needs a receiver that is already waiting, which the wait
-    /// finds.
+    /// must wait. It stops as soon as a try finds other senders waiting:
+    /// room freed now is theirs, in order. On the small locked channel a
+    /// try first looks at the buffer without the lock
+    /// (`zero::Rendezvous::looks_full`) and takes the lock only if the send
+    /// may succeed; a try that only looked fails as `Full` and notes
+    /// nothing, so the spin goes on. A rendezvous channel goes straight to
+    /// waiting: a send there needs a receiver that is already waiting,
+    /// which the wait finds.
     fn spin_send(&self, value: T) -> Result<Result<(), SendError<T>>, T> {
         let senders = match &self.flavour {
             Flavour::Zero(channel) if channel.capacity() == 0 => return Err(value),
@@ -247,9 +254,18 @@ impl<T> Channel<T> {
                     value,
                     |value| {
                         self.touch();
-                        outcome_of_try_send(channel.try_send_noting(value, Some(&others_wait)))
+                        // A full buffer seen without the lock fails the
+                        // try as a try under it would: the spin pauses and
+                        // leaves the lock to the receive that makes room.
+                        let tried = if channel.looks_full() {
+                            Err(TrySendError::Full(value))
+                        } else {
+                            channel.try_send_noting(value, Some(&others_wait))
+                        };
+                        outcome_of_try_send(tried)
                     },
                     || others_wait.get(),
+                    || !channel.looks_full(),
                 );
             }
             Flavour::Array(channel) => Some(channel.senders()),
@@ -259,12 +275,16 @@ impl<T> Channel<T> {
             value,
             |value| outcome_of_try_send(self.try_send(value)),
             || senders.is_some_and(|queue| queue.has_waiters()),
+            || false,
         )
     }
 
     /// The first phase of `recv_blocking`, as [`Channel::spin_send`]:
     /// `Some` with the outcome, or `None` if the caller must wait. It stops
-    /// as soon as other receivers wait: the next message is theirs.
+    /// as soon as a try finds other receivers waiting: the next message is
+    /// theirs. On the small locked channel a try first looks at the buffer
+    /// without the lock (`zero::Rendezvous::looks_empty`), as in
+    /// `spin_send`.
     fn spin_recv(&self) -> Option<Result<T, RecvError>> {
         match &self.flavour {
             Flavour::Zero(channel) if channel.capacity() == 0 => return None,
@@ -275,9 +295,17 @@ impl<T> Channel<T> {
                     (),
                     |()| {
                         self.touch();
-                        outcome_of_try_recv(channel.try_recv_noting(Some(&others_wait)))
+                        // As in `spin_send`: an empty buffer seen without
+                        // the lock leaves the lock to the send that fills it.
+                        let tried = if channel.looks_empty() {
+                            Err(TryRecvError::Empty)
+                        } else {
+                            channel.try_recv_noting(Some(&others_wait))
+                        };
+                        outcome_of_try_recv(tried)
                     },
                     || others_wait.get(),
+                    || !channel.looks_empty(),
                 )
                 .ok();
             }
@@ -287,6 +315,7 @@ impl<T> Channel<T> {
             (),
             |()| outcome_of_try_recv(self.try_recv()),
             || self.has_waiting_receivers(),
+            || false,
         )
         .ok()
     }
