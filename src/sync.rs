@@ -299,6 +299,90 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
+/// How many spin hints a contended [`Mutex::lock_with_backoff`] waits,
+/// at least, between two looks at the lock; each wait adds a random
+/// amount up to twice this, so that two waiters do not retry in step.
+/// About 1.3 to 4 µs on the 2-core VM the figures come from (a spin
+/// hint costs 21 ns there; less on older cores, more on some newer).
+#[cfg(not(loom))]
+const LOCK_BACKOFF_PAUSES: u32 = 64;
+
+/// How many backed-off looks a contended [`Mutex::lock_with_backoff`]
+/// takes before it blocks in [`Mutex::lock`] (parking_lot's adaptive
+/// spin, then a park).
+#[cfg(not(loom))]
+const LOCK_BACKOFF_ROUNDS: u32 = 2;
+
+impl<T> Mutex<T> {
+    /// Locks; if the lock is held, waits a randomized backoff of a few
+    /// microseconds between looks before blocking in [`Self::lock`].
+    ///
+    /// For a lock that the threads of a runtime take in turn many times a
+    /// microsecond (a busy channel's): a waiter that retries as soon as
+    /// the lock is free takes it, and with it every cache line the
+    /// protected state and its critical section touch, from the core that
+    /// just released it, so each acquisition pays a round of cross-core
+    /// misses. Backing off lets the holder's core take the lock again and
+    /// again with those lines still in its cache. Measured on a 2-core VM
+    /// (4 producers and 4 consumers on one `bounded(0)` channel, 2 tokio
+    /// workers): 62 to 77% of acquisitions were contended and a critical
+    /// section took about 430 cycles against 83 on one worker; with this
+    /// backoff few acquisitions are contended and a message costs about
+    /// 230 ns instead of 580.
+    ///
+    /// Under loom this is [`Self::lock`]: a delay, not a wait for another
+    /// thread.
+    #[inline]
+    pub(crate) fn lock_with_backoff(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        if let Some(guard) = self.0.try_lock() {
+            return guard;
+        }
+        self.lock_contended()
+    }
+
+    /// [`Self::lock_with_backoff`] once the lock was found held.
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(loom))]
+        for _ in 0..LOCK_BACKOFF_ROUNDS {
+            let pauses = LOCK_BACKOFF_PAUSES + backoff_random() % (2 * LOCK_BACKOFF_PAUSES + 1);
+            for _ in 0..pauses {
+                std::hint::spin_loop();
+            }
+            // Looked at before the compare-exchange, so that waiting does
+            // not take the line from the holder.
+            if !self.0.is_locked() {
+                if let Some(guard) = self.0.try_lock() {
+                    return guard;
+                }
+            }
+        }
+        self.lock()
+    }
+}
+
+/// A cheap per-thread pseudo-random number (xorshift), for backoffs.
+#[cfg(not(loom))]
+fn backoff_random() -> u32 {
+    std::thread_local! {
+        static STATE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        if x == 0 {
+            // Seeded from the cell's address: distinct per thread.
+            x = (state as *const std::cell::Cell<u32> as usize as u32) | 1;
+        }
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        state.set(x);
+        x
+    })
+}
+
 /// A condition variable paired with [`Mutex`].
 #[derive(Debug, Default)]
 pub(crate) struct Condvar(
