@@ -33,6 +33,12 @@
 //! * `spsc-1-os`, `mpsc-1-os`, `mpmc-1-os`: `spsc-1`, `mpsc-1` and
 //!   `mpmc-1` on OS threads with `send_blocking` and `recv_blocking` (the
 //!   "OS threads (_blocking)" rows of `versus`); per message.
+//! * `mpsc-1024`: `mpsc-1` on `bounded(1024)` (the "mpsc cap 1024, own
+//!   runtimes" row of `versus`); per message.
+//! * `select-1024`: four producer processes each send on their own
+//!   `bounded(1024)` channel, one consumer process receives with a
+//!   `select!` over the four (the "select_rx cap 1024, own runtimes" row);
+//!   per message.
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
@@ -42,7 +48,7 @@ use std::time::{Duration, Instant};
 use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
-     spsc-1-os mpsc-1-os mpmc-1-os select-blocking";
+     mpsc-1024 select-1024 spsc-1-os mpsc-1-os mpmc-1-os select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -174,6 +180,116 @@ fn os_threads(cap: usize, producers: usize, consumers: usize, messages: usize) -
     start.elapsed()
 }
 
+fn select_processes(cap: usize, messages: usize) -> Duration {
+    let per_producer = messages / 4;
+    let start = Instant::now();
+    hoare::run(async move {
+        let mut receivers = Vec::new();
+        let mut producers = Vec::new();
+        // Kept open to the end: a finished producer's close would make its
+        // channel ready in the select.
+        let mut open = Vec::new();
+        for _ in 0..4 {
+            let (tx, rx) = chan::bounded::<usize>(cap);
+            open.push(tx.clone());
+            receivers.push(rx);
+            producers.push(hoare::spawn(async move {
+                for value in 0..per_producer {
+                    tx.send(value).await.expect("the consumer is alive");
+                }
+            }));
+        }
+        let consumer = hoare::spawn(async move {
+            let [a, b, c, d] = [&receivers[0], &receivers[1], &receivers[2], &receivers[3]];
+            for _ in 0..per_producer * 4 {
+                hoare::select! {
+                    recv(a) -> got => got,
+                    recv(b) -> got => got,
+                    recv(c) -> got => got,
+                    recv(d) -> got => got,
+                }
+                .expect("the producers send enough");
+            }
+        });
+        for producer in producers {
+            producer.await.expect("a producer finishes");
+        }
+        consumer.await.expect("the consumer finishes");
+        drop(open);
+    });
+    start.elapsed()
+}
+
+fn work(units: u64) -> u64 {
+    let mut x = units;
+    for i in 0..units * 100 {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    x
+}
+
+/// XPROTO: two processes, each `polls` polls of ~N units of work then a yield.
+fn par_yield(polls: usize) -> Duration {
+    let units: u64 = std::env::var("XUNITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let start = Instant::now();
+    hoare::run(async move {
+        hoare::spawn(async move {
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    hoare::spawn(async move {
+                        let mut acc = 0u64;
+                        for _ in 0..polls / 2 {
+                            acc ^= work(units);
+                            hoare::yield_now().await;
+                        }
+                        acc
+                    })
+                })
+                .collect();
+            for h in hs {
+                std::hint::black_box(h.await.unwrap());
+            }
+        })
+        .await
+        .unwrap();
+    });
+    start.elapsed()
+}
+
+/// XPROTO: one process spawns two compute processes (no yields), each `polls` x N units.
+fn par_long(polls: usize) -> Duration {
+    let units: u64 = std::env::var("XUNITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let start = Instant::now();
+    hoare::run(async move {
+        let parent = hoare::spawn(async move {
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    hoare::spawn(async move {
+                        let mut acc = 0;
+                        for _ in 0..polls / 2 {
+                            acc ^= work(units)
+                        }
+                        acc
+                    })
+                })
+                .collect();
+            let mut acc = 0;
+            for h in hs {
+                acc ^= h.await.unwrap();
+            }
+            acc
+        });
+        std::hint::black_box(parent.await.unwrap());
+    });
+    start.elapsed()
+}
+
 fn select_blocking(messages: usize) -> Duration {
     let per_producer = messages / 4;
     let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
@@ -227,6 +343,10 @@ fn main() {
         "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
         "mpsc-1" => (mpsc(1, count), "message"),
         "mpmc-1" => (mpmc(1, 4, count), "message"),
+        "mpsc-1024" => (mpsc(1024, count), "message"),
+        "par-yield" => (par_yield(count), "poll"),
+        "par-long" => (par_long(count), "poll"),
+        "select-1024" => (select_processes(1024, count), "message"),
         "spsc-1-os" => (os_threads(1, 1, 1, count), "message"),
         "mpsc-1-os" => (os_threads(1, 4, 1, count), "message"),
         "mpmc-1-os" => (os_threads(1, 4, 4, count), "message"),
@@ -235,7 +355,8 @@ fn main() {
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
-        "select-blocking" | "mpsc-1" | "mpmc-1" | "mpsc-1-os" | "mpmc-1-os" => count / 4 * 4,
+        "select-blocking" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1" | "mpsc-1-os"
+        | "mpmc-1-os" => count / 4 * 4,
         _ => count,
     };
     println!(

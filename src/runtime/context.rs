@@ -193,13 +193,13 @@ impl ThreadContext {
                 let other_work = !local.is_empty();
                 local.push_back(task, &shared.inject);
                 if other_work {
-                    shared.notify_parked();
+                    shared.notify_local_push(local.len());
                 }
             }
             Some(local) => {
                 if let Some(displaced) = self.lifo.replace(Some(task)) {
                     local.push_back(displaced, &shared.inject);
-                    shared.notify_parked();
+                    shared.notify_local_push(local.len());
                 }
             }
             None if is_yield || self.blocking.get() => shared.schedule_remote(task),
@@ -254,7 +254,7 @@ pub(crate) fn schedule_spawned(shared: &Arc<Scheduler>, task: Notified) {
             ..
         }) if Arc::ptr_eq(own, shared) => {
             local.push_back(task, &shared.inject);
-            shared.notify_parked();
+            shared.notify_local_push(local.len());
             None
         }
         _ => Some(task),

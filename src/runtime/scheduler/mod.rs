@@ -16,6 +16,11 @@
 //! * A process woken from any other thread (an OS thread, a timer, a
 //!   worker of another runtime) goes to the injection queue and one idle
 //!   worker is woken.
+//! * An idle worker takes from another's local queue only when what waits
+//!   there would otherwise wait long (`watch.rs`); meanwhile it *watches*:
+//!   it stays counted as searching (so pushes wake nobody else) and sleeps
+//!   between looks. A push to the injection queue, or one that makes a
+//!   local queue long, wakes a watcher at once.
 //!
 //! Shutdown: [`Scheduler::begin_shutdown`] raises the flag, closes the
 //! injection queue and unparks every worker; after the workers are gone,
@@ -25,6 +30,7 @@ pub(crate) mod idle;
 pub(crate) mod inject;
 pub(crate) mod owned;
 pub(crate) mod queue;
+pub(crate) mod watch;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -33,7 +39,7 @@ use crate::runtime::context;
 use crate::runtime::park::Parker;
 use crate::runtime::stall::Progress;
 use crate::runtime::task::{self, JoinHandle, Notified, Origin};
-use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Arc;
 use idle::Idle;
 use inject::Inject;
@@ -46,6 +52,10 @@ pub(crate) struct Remote {
     pub(crate) steal: Steal,
     /// Where it sleeps when idle.
     pub(crate) parker: Parker,
+    /// Whether it is watching (sleeping between two looks at a short
+    /// queue, see `watch.rs`): a push that should not wait for its next
+    /// look unparks it.
+    pub(crate) watching: AtomicBool,
 }
 
 /// A runtime's shared state.
@@ -58,6 +68,8 @@ pub(crate) struct Scheduler {
     pub(crate) progress: Progress,
     shutdown: AtomicBool,
     next_id: AtomicU64,
+    /// How many workers are watching.
+    watchers: AtomicUsize,
 }
 
 impl Scheduler {
@@ -72,6 +84,7 @@ impl Scheduler {
                     Remote {
                         steal,
                         parker: Parker::new(),
+                        watching: AtomicBool::new(false),
                     },
                 )
             })
@@ -84,6 +97,7 @@ impl Scheduler {
             progress: Progress::new(workers),
             shutdown: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
+            watchers: AtomicUsize::new(0),
         };
         (Arc::new(shared), locals)
     }
@@ -149,9 +163,61 @@ impl Scheduler {
     /// Queues `task` on the injection queue and wakes a worker for it.
     pub(crate) fn schedule_remote(&self, task: Notified) {
         match self.inject.push(task) {
-            Ok(()) => self.notify_parked(),
+            Ok(()) => {
+                self.notify_parked();
+                self.wake_watchers();
+            }
             // Shut down: the live list cancels the process; drop this reference.
             Err(task) => drop(task),
+        }
+    }
+
+    /// After a push to a worker's own queue, which now holds `len`
+    /// processes: wakes a parked worker if nobody searches, and a watcher
+    /// if the queue is now long enough to be taken from at once.
+    pub(crate) fn notify_local_push(&self, len: usize) {
+        self.notify_parked();
+        if len >= watch::TAKE_AT_LEN as usize {
+            self.wake_watchers();
+        }
+    }
+
+    /// Unparks every watching worker, so it looks again now rather than at
+    /// the end of its window.
+    ///
+    /// No lost wake-up: a watcher announces itself (flag, then count)
+    /// before its last look at the injection queue and its sleep; a pusher
+    /// pushes before reading the count. With a `SeqCst` fence between
+    /// each side's two steps (here `notify_parked`'s, there the count's
+    /// read-modify-write), the watcher sees the push or the pusher sees the
+    /// watcher; the parker's token keeps an unpark that comes before the
+    /// sleep. A missed local push only waits for the watcher's next look.
+    pub(crate) fn wake_watchers(&self) {
+        // SeqCst: see above; the caller's `notify_parked` issued the fence.
+        if self.watchers.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        for remote in self.remotes.iter() {
+            // SeqCst: as above.
+            if remote.watching.load(Ordering::SeqCst) {
+                remote.parker.unpark();
+            }
+        }
+    }
+
+    /// Worker `index` starts or ends watching (see [`wake_watchers`]).
+    ///
+    /// [`wake_watchers`]: Scheduler::wake_watchers
+    pub(crate) fn set_watching(&self, index: usize, watching: bool) {
+        let remote = &self.remotes[index];
+        if watching {
+            // SeqCst: the flag, then the count, before the watcher's look
+            // (see `wake_watchers`).
+            remote.watching.store(true, Ordering::SeqCst);
+            self.watchers.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.watchers.fetch_sub(1, Ordering::SeqCst);
+            remote.watching.store(false, Ordering::SeqCst);
         }
     }
 

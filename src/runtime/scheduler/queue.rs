@@ -231,6 +231,16 @@ impl Local {
 }
 
 impl Steal {
+    /// A snapshot for an idle worker deciding whether to steal (see
+    /// `watch.rs`): how many processes the owner and thieves have taken
+    /// from the queue so far (the head index, wrapping) and how many are
+    /// queued.
+    pub(crate) fn head_and_len(&self) -> (u32, u32) {
+        // Acquire on both, as in `Inner::len`.
+        let (_, real) = unpack(self.0.head.load(Ordering::Acquire));
+        (real, self.0.tail.load(Ordering::Acquire).wrapping_sub(real))
+    }
+
     /// Whether the queue looks empty (a snapshot).
     pub(crate) fn is_empty(&self) -> bool {
         self.0.len() == 0

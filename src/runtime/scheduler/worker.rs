@@ -9,8 +9,11 @@
 //! 2. the local queue, then the injection queue (taking a fair share of
 //!    its backlog into the local queue);
 //! 3. as a *searcher* (see `idle.rs`): half of another worker's queue,
-//!    from a random victim onwards, then the injection queue again;
-//! 4. park.
+//!    from a random victim onwards, if what waits there would otherwise
+//!    wait long (see `watch.rs`), then the injection queue again;
+//! 4. if some queue held processes that are likely to run soon where they
+//!    are, watch: stay a searcher, sleep up to a window, and look again;
+//! 5. otherwise park.
 //!
 //! After each poll the worker runs the process in its LIFO slot (the one
 //! the polled process woke), up to [`LIFO_CAP`] in a row; then the slot's
@@ -18,6 +21,7 @@
 //! that keep waking each other cannot starve the rest.
 
 use super::queue::Local;
+use super::watch::{Verdict, Watch, WINDOW};
 use super::Scheduler;
 use crate::runtime::coarse_clock;
 use crate::runtime::context::{self, ThreadContext};
@@ -47,6 +51,7 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Local) {
         tick: 0,
         searching: false,
         random: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
+        watches: vec![Watch::default(); shared.remotes.len()],
     };
     worker.run_loop();
 }
@@ -61,6 +66,16 @@ struct Worker<'a> {
     searching: bool,
     /// xorshift state: where to start looking for a victim.
     random: u32,
+    /// This worker's notes on each other worker's queue.
+    watches: Vec<Watch>,
+}
+
+/// What a search found.
+enum Search {
+    Found(Notified),
+    /// Only processes likely to run soon where they are queued.
+    Young,
+    Nothing,
 }
 
 impl Worker<'_> {
@@ -70,10 +85,12 @@ impl Worker<'_> {
             self.tick = self.tick.wrapping_add(1);
             if let Some(task) = self.next_task() {
                 self.run_task(task);
-            } else if let Some(task) = self.steal_work() {
-                self.run_task(task);
             } else {
-                self.park();
+                match self.steal_work() {
+                    Search::Found(task) => self.run_task(task),
+                    Search::Young => self.watch(),
+                    Search::Nothing => self.park(),
+                }
             }
         }
         if self.searching {
@@ -105,28 +122,63 @@ impl Worker<'_> {
     }
 
     /// Looks for work in other workers' queues, as a searcher. Returns
-    /// `None` if refused (enough workers search) or nothing was found.
-    fn steal_work(&mut self) -> Option<Notified> {
+    /// `Nothing` if refused (enough workers search) or nothing was queued
+    /// anywhere.
+    fn steal_work(&mut self) -> Search {
         if !self.searching {
             if !self.shared.idle.transition_worker_to_searching() {
-                return None;
+                return Search::Nothing;
             }
             self.searching = true;
         }
         let remotes = &self.shared.remotes;
         let start = self.next_random() as usize % remotes.len();
+        let mut young = false;
+        let mut now = None;
         for offset in 0..remotes.len() {
             let victim = (start + offset) % remotes.len();
             if victim == self.index {
                 continue;
             }
+            let (head, len) = remotes[victim].steal.head_and_len();
+            let clock = || *now.get_or_insert_with(std::time::Instant::now);
+            match self.watches[victim].look(head, len, clock) {
+                Verdict::Empty => continue,
+                Verdict::Young => {
+                    young = true;
+                    continue;
+                }
+                Verdict::Take => {}
+            }
             if let Some(task) = remotes[victim].steal.steal_into(self.local) {
-                return Some(task);
+                return Search::Found(task);
             }
         }
-        self.shared
+        match self
+            .shared
             .inject
             .pop_into(self.local, self.shared.workers())
+        {
+            Some(task) => Search::Found(task),
+            None if young => Search::Young,
+            None => Search::Nothing,
+        }
+    }
+
+    /// Sleeps up to a window between two looks at queues whose processes
+    /// are likely to run soon where they are (see `watch.rs`). The worker
+    /// stays a searcher, so pushes wake no other worker meanwhile; a push
+    /// to the injection queue, a local queue grown long, or shutdown
+    /// unparks it early.
+    fn watch(&mut self) {
+        self.shared.set_watching(self.index, true);
+        // SeqCst fence: pairs with the one a pusher issues before it reads
+        // the watchers' count (`Scheduler::wake_watchers`).
+        fence(Ordering::SeqCst);
+        if self.shared.inject.is_empty() && !self.shared.is_shutdown() {
+            self.shared.remotes[self.index].parker.park_timeout(WINDOW);
+        }
+        self.shared.set_watching(self.index, false);
     }
 
     /// Runs `task`, then what it woke (the LIFO slot), up to the cap.
