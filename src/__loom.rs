@@ -137,6 +137,28 @@ impl Workers {
         }
     }
 
+    /// Like [`Workers::new`], but an idle worker watches every short
+    /// queue (fewer than 16 processes) instead of taking from it: loom has
+    /// no time, so its watch ends only when something wakes it.
+    pub fn watching(workers: usize) -> Workers {
+        let (mut shared, locals) = RuntimeScheduler::new(workers);
+        Arc::get_mut(&mut shared)
+            .expect("a new scheduler is not shared yet")
+            .watch_short_queues = true;
+        Workers {
+            shared,
+            locals: locals.into_iter().map(Some).collect(),
+            threads: Vec::new(),
+        }
+    }
+
+    /// A handle that spawns on these workers from another thread.
+    pub fn injector(&self) -> Injector {
+        Injector {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// Starts worker `index`'s loop (`worker::run`) on a new loom thread.
     pub fn start(&mut self, index: usize) {
         let local = self.take_local(index);
@@ -187,6 +209,25 @@ impl Drop for Workers {
             thread.join().expect("a worker thread panicked");
         }
         self.shared.cancel_all();
+    }
+}
+
+/// Spawns on a [`Workers`] runtime from a thread that is none of its
+/// workers: the process goes to the injection queue.
+pub struct Injector {
+    shared: Arc<RuntimeScheduler>,
+}
+
+impl Injector {
+    /// As [`Workers::spawn`], from any thread.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let origin = Origin::new(std::panic::Location::caller(), None);
+        RuntimeScheduler::spawn(&self.shared, future, origin)
     }
 }
 

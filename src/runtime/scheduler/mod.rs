@@ -70,6 +70,11 @@ pub(crate) struct Scheduler {
     next_id: AtomicU64,
     /// How many workers are watching.
     watchers: AtomicUsize,
+    /// Under loom, which has no time: whether idle workers watch short
+    /// queues (a model's choice, `__loom::Workers::watching`) rather than
+    /// take from them at once.
+    #[cfg(loom)]
+    pub(crate) watch_short_queues: bool,
 }
 
 impl Scheduler {
@@ -98,6 +103,8 @@ impl Scheduler {
             shutdown: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             watchers: AtomicUsize::new(0),
+            #[cfg(loom)]
+            watch_short_queues: false,
         };
         (Arc::new(shared), locals)
     }

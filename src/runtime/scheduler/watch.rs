@@ -46,6 +46,7 @@ pub(crate) const TAKE_AT_LEN: u32 = 16;
 pub(crate) const WINDOW: Duration = Duration::from_micros(50);
 
 /// The average wait in a short queue above which its processes are taken.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) const MAX_WAIT: Duration = Duration::from_micros(2);
 
 /// What a look at a victim's queue decided.
@@ -65,6 +66,7 @@ pub(crate) enum Verdict {
 pub(crate) struct Watch {
     /// The look that started this watch: the queue's head index, its
     /// length, and when.
+    #[cfg_attr(loom, allow(dead_code))]
     first: Option<(u32, u32, Instant)>,
 }
 
@@ -122,6 +124,7 @@ impl Watch {
 /// `elapsed`, waited longer than [`MAX_WAIT`] on average: the owner pops
 /// one every `elapsed / popped`, so the `queued`th waits `queued` times
 /// that.
+#[cfg_attr(loom, allow(dead_code))]
 fn waited_too_long(popped: u32, queued: u32, elapsed: Duration) -> bool {
     let max_wait = MAX_WAIT.as_nanos();
     u128::from(popped) * max_wait < u128::from(queued) * elapsed.as_nanos()

@@ -142,7 +142,20 @@ impl Worker<'_> {
             }
             let (head, len) = remotes[victim].steal.head_and_len();
             let clock = || *now.get_or_insert_with(std::time::Instant::now);
-            match self.watches[victim].look(head, len, clock) {
+            let verdict = self.watches[victim].look(head, len, clock);
+            // Under loom (no time) a model may have every short queue
+            // watched forever, so that only a wake ends a watch.
+            #[cfg(loom)]
+            let verdict = if self.shared.watch_short_queues && len < super::watch::TAKE_AT_LEN {
+                if len == 0 {
+                    Verdict::Empty
+                } else {
+                    Verdict::Young
+                }
+            } else {
+                verdict
+            };
+            match verdict {
                 Verdict::Empty => continue,
                 Verdict::Young => {
                     young = true;
