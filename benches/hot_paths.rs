@@ -39,6 +39,11 @@
 //!   `bounded(1024)` channel, one consumer process receives with a
 //!   `select!` over the four (the "select_rx cap 1024, own runtimes" row);
 //!   per message.
+//! * `turns-100ns`, `turns-1us`, `turns-10us`: a process spawns two
+//!   processes that compute in turns of about that long each, with a
+//!   `yield_now` after every turn; per turn. They show what the stealing
+//!   rule (`src/runtime/scheduler/watch.rs`) costs: turns much shorter
+//!   than its 2 µs share one worker.
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
@@ -48,7 +53,8 @@ use std::time::{Duration, Instant};
 use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
-     mpsc-1024 select-1024 spsc-1-os mpsc-1-os mpmc-1-os select-blocking";
+     mpsc-1024 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
+     select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -220,6 +226,7 @@ fn select_processes(cap: usize, messages: usize) -> Duration {
     start.elapsed()
 }
 
+/// About `units` times 100 dependent multiply-adds: a turn's work.
 fn work(units: u64) -> u64 {
     let mut x = units;
     for i in 0..units * 100 {
@@ -228,20 +235,18 @@ fn work(units: u64) -> u64 {
     x
 }
 
-/// XPROTO: two processes, each `polls` polls of ~N units of work then a yield.
-fn par_yield(polls: usize) -> Duration {
-    let units: u64 = std::env::var("XUNITS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+/// Two processes, spawned by a process (so both start on its worker's own
+/// queue), compute in `turns` turns in all of `units` of work each, with a
+/// `yield_now` after every turn.
+fn turns(units: u64, turns: usize) -> Duration {
     let start = Instant::now();
     hoare::run(async move {
         hoare::spawn(async move {
-            let hs: Vec<_> = (0..2)
+            let computers: Vec<_> = (0..2)
                 .map(|_| {
                     hoare::spawn(async move {
                         let mut acc = 0u64;
-                        for _ in 0..polls / 2 {
+                        for _ in 0..turns / 2 {
                             acc ^= work(units);
                             hoare::yield_now().await;
                         }
@@ -249,43 +254,12 @@ fn par_yield(polls: usize) -> Duration {
                     })
                 })
                 .collect();
-            for h in hs {
-                std::hint::black_box(h.await.unwrap());
+            for computer in computers {
+                std::hint::black_box(computer.await.expect("a computer finishes"));
             }
         })
         .await
-        .unwrap();
-    });
-    start.elapsed()
-}
-
-/// XPROTO: one process spawns two compute processes (no yields), each `polls` x N units.
-fn par_long(polls: usize) -> Duration {
-    let units: u64 = std::env::var("XUNITS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let start = Instant::now();
-    hoare::run(async move {
-        let parent = hoare::spawn(async move {
-            let hs: Vec<_> = (0..2)
-                .map(|_| {
-                    hoare::spawn(async move {
-                        let mut acc = 0;
-                        for _ in 0..polls / 2 {
-                            acc ^= work(units)
-                        }
-                        acc
-                    })
-                })
-                .collect();
-            let mut acc = 0;
-            for h in hs {
-                acc ^= h.await.unwrap();
-            }
-            acc
-        });
-        std::hint::black_box(parent.await.unwrap());
+        .expect("the parent finishes");
     });
     start.elapsed()
 }
@@ -344,8 +318,9 @@ fn main() {
         "mpsc-1" => (mpsc(1, count), "message"),
         "mpmc-1" => (mpmc(1, 4, count), "message"),
         "mpsc-1024" => (mpsc(1024, count), "message"),
-        "par-yield" => (par_yield(count), "poll"),
-        "par-long" => (par_long(count), "poll"),
+        "turns-100ns" => (turns(1, count), "turn"),
+        "turns-1us" => (turns(10, count), "turn"),
+        "turns-10us" => (turns(100, count), "turn"),
         "select-1024" => (select_processes(1024, count), "message"),
         "spsc-1-os" => (os_threads(1, 1, 1, count), "message"),
         "mpsc-1-os" => (os_threads(1, 4, 1, count), "message"),
@@ -357,6 +332,7 @@ fn main() {
         "seq" => count.div_ceil(100_000) * 100_000,
         "select-blocking" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1" | "mpsc-1-os"
         | "mpmc-1-os" => count / 4 * 4,
+        "turns-100ns" | "turns-1us" | "turns-10us" => count / 2 * 2,
         _ => count,
     };
     println!(
