@@ -20,7 +20,7 @@
 //!   there would otherwise wait long (`watch.rs`); meanwhile it *watches*:
 //!   it stays counted as searching (so pushes wake nobody else) and sleeps
 //!   between looks. A push to the injection queue, or one that makes a
-//!   local queue long, wakes a watcher at once.
+//!   local queue long, wakes every watcher at once.
 //!
 //! Shutdown: [`Scheduler::begin_shutdown`] raises the flag, closes the
 //! injection queue and unparks every worker; after the workers are gone,
@@ -39,7 +39,7 @@ use crate::runtime::context;
 use crate::runtime::park::Parker;
 use crate::runtime::stall::Progress;
 use crate::runtime::task::{self, JoinHandle, Notified, Origin};
-use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Arc;
 use idle::Idle;
 use inject::Inject;
@@ -192,15 +192,17 @@ impl Scheduler {
     /// Unparks every watching worker, so it looks again now rather than at
     /// the end of its window.
     ///
-    /// No lost wake-up: a watcher announces itself (flag, then count)
-    /// before its last look at the injection queue and its sleep; a pusher
-    /// pushes before reading the count. With a `SeqCst` fence between
-    /// each side's two steps (here `notify_parked`'s, there the count's
-    /// read-modify-write), the watcher sees the push or the pusher sees the
-    /// watcher; the parker's token keeps an unpark that comes before the
-    /// sleep. A missed local push only waits for the watcher's next look.
+    /// No lost wake-up: a watcher announces itself (flag, then count), then
+    /// issues a `SeqCst` fence before its last look at the injection queue
+    /// and its sleep (`Worker::watch`); a pusher pushes, then issues a
+    /// `SeqCst` fence (here) before it reads the count. Of two such
+    /// fences one comes first, so the watcher sees the push or the pusher
+    /// sees the watcher; the parker's token keeps an unpark that comes
+    /// before the sleep. A local push missed this way waits at most for
+    /// the watcher's next look.
     pub(crate) fn wake_watchers(&self) {
-        // SeqCst: see above; the caller's `notify_parked` issued the fence.
+        fence(Ordering::SeqCst);
+        // SeqCst: see above.
         if self.watchers.load(Ordering::SeqCst) == 0 {
             return;
         }

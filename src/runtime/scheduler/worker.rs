@@ -20,8 +20,10 @@
 //! process goes to the back of the local queue, so a pair of processes
 //! that keep waking each other cannot starve the rest.
 
+use std::time::Duration;
+
 use super::queue::Local;
-use super::watch::{Verdict, Watch, WINDOW};
+use super::watch::{Verdict, Watch};
 use super::Scheduler;
 use crate::runtime::coarse_clock;
 use crate::runtime::context::{self, ThreadContext};
@@ -73,8 +75,9 @@ struct Worker<'a> {
 /// What a search found.
 enum Search {
     Found(Notified),
-    /// Only processes likely to run soon where they are queued.
-    Young,
+    /// Only processes likely to run soon where they are queued: look
+    /// again after this long.
+    Young(Duration),
     Nothing,
 }
 
@@ -88,7 +91,7 @@ impl Worker<'_> {
             } else {
                 match self.steal_work() {
                     Search::Found(task) => self.run_task(task),
-                    Search::Young => self.watch(),
+                    Search::Young(window) => self.watch(window),
                     Search::Nothing => self.park(),
                 }
             }
@@ -122,8 +125,10 @@ impl Worker<'_> {
     }
 
     /// Looks for work in other workers' queues, as a searcher. Returns
-    /// `Nothing` if refused (enough workers search) or nothing was queued
-    /// anywhere.
+    /// `Nothing` if refused (enough workers search), or if nothing was
+    /// queued anywhere or a steal the rule allowed found nothing left;
+    /// `Young` with the shortest window if only queues it should watch
+    /// held processes.
     fn steal_work(&mut self) -> Search {
         if !self.searching {
             if !self.shared.idle.transition_worker_to_searching() {
@@ -133,7 +138,7 @@ impl Worker<'_> {
         }
         let remotes = &self.shared.remotes;
         let start = self.next_random() as usize % remotes.len();
-        let mut young = false;
+        let mut young: Option<Duration> = None;
         let mut now = None;
         for offset in 0..remotes.len() {
             let victim = (start + offset) % remotes.len();
@@ -158,12 +163,14 @@ impl Worker<'_> {
             match verdict {
                 Verdict::Empty => continue,
                 Verdict::Young => {
-                    young = true;
+                    let window = self.watches[victim].window();
+                    young = Some(young.map_or(window, |shortest| shortest.min(window)));
                     continue;
                 }
                 Verdict::Take => {}
             }
             if let Some(task) = remotes[victim].steal.steal_into(self.local) {
+                self.watches[victim].taken();
                 return Search::Found(task);
             }
         }
@@ -173,23 +180,22 @@ impl Worker<'_> {
             .pop_into(self.local, self.shared.workers())
         {
             Some(task) => Search::Found(task),
-            None if young => Search::Young,
-            None => Search::Nothing,
+            None => young.map_or(Search::Nothing, Search::Young),
         }
     }
 
-    /// Sleeps up to a window between two looks at queues whose processes
+    /// Sleeps up to `window` between two looks at queues whose processes
     /// are likely to run soon where they are (see `watch.rs`). The worker
     /// stays a searcher, so pushes wake no other worker meanwhile; a push
     /// to the injection queue, a local queue grown long, or shutdown
     /// unparks it early.
-    fn watch(&mut self) {
+    fn watch(&mut self, window: Duration) {
         self.shared.set_watching(self.index, true);
         // SeqCst fence: pairs with the one a pusher issues before it reads
         // the watchers' count (`Scheduler::wake_watchers`).
         fence(Ordering::SeqCst);
         if self.shared.inject.is_empty() && !self.shared.is_shutdown() {
-            self.shared.remotes[self.index].parker.park_timeout(WINDOW);
+            self.shared.remotes[self.index].parker.park_timeout(window);
         }
         self.shared.set_watching(self.index, false);
     }
@@ -213,7 +219,7 @@ impl Worker<'_> {
                 let other_work = !self.local.is_empty();
                 self.local.push_back(next, &self.shared.inject);
                 if other_work {
-                    self.shared.notify_parked();
+                    self.shared.notify_local_push(self.local.len());
                 }
                 return;
             }
