@@ -62,8 +62,7 @@ impl Scheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let origin = Origin::new(std::panic::Location::caller(), None);
-        RuntimeScheduler::spawn(&self.shared, future, origin)
+        spawn_on(&self.shared, future)
     }
 
     /// A runnable process that does nothing, for the queue models.
@@ -191,8 +190,7 @@ impl Workers {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let origin = Origin::new(std::panic::Location::caller(), None);
-        RuntimeScheduler::spawn(&self.shared, future, origin)
+        spawn_on(&self.shared, future)
     }
 
     fn take_local(&mut self, index: usize) -> Local {
@@ -212,6 +210,18 @@ impl Drop for Workers {
     }
 }
 
+/// Spawns `future` on `shared` with the caller's location as its spawn
+/// site.
+#[track_caller]
+fn spawn_on<F>(shared: &Arc<RuntimeScheduler>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let origin = Origin::new(std::panic::Location::caller(), None);
+    RuntimeScheduler::spawn(shared, future, origin)
+}
+
 /// Spawns on a [`Workers`] runtime from a thread that is none of its
 /// workers: the process goes to the injection queue.
 pub struct Injector {
@@ -226,8 +236,7 @@ impl Injector {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let origin = Origin::new(std::panic::Location::caller(), None);
-        RuntimeScheduler::spawn(&self.shared, future, origin)
+        spawn_on(&self.shared, future)
     }
 }
 
