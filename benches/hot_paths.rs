@@ -35,10 +35,10 @@
 //!   "OS threads (_blocking)" rows of `versus`); per message.
 //! * `mpsc-1024`: `mpsc-1` on `bounded(1024)` (the "mpsc cap 1024, own
 //!   runtimes" row of `versus`); per message.
-//! * `select-1024`: four producer processes each send on their own
-//!   `bounded(1024)` channel, one consumer process receives with a
-//!   `select!` over the four (the "select_rx cap 1024, own runtimes" row);
-//!   per message.
+//! * `select-1`, `select-1024`: four producer processes each send on
+//!   their own `bounded(1)` or `bounded(1024)` channel, one consumer
+//!   process receives with a `select!` over the four (the "select_rx cap
+//!   1" and "cap 1024, own runtimes" rows); per message.
 //! * `turns-100ns`, `turns-1us`, `turns-10us`: a process spawns two
 //!   processes that compute in turns of about that long each, with a
 //!   `yield_now` after every turn; per turn. They show what the stealing
@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
-     mpsc-1024 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
+     mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
      select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
@@ -321,6 +321,7 @@ fn main() {
         "turns-100ns" => (turns(1, count), "turn"),
         "turns-1us" => (turns(10, count), "turn"),
         "turns-10us" => (turns(100, count), "turn"),
+        "select-1" => (select_processes(1, count), "message"),
         "select-1024" => (select_processes(1024, count), "message"),
         "spsc-1-os" => (os_threads(1, 1, 1, count), "message"),
         "mpsc-1-os" => (os_threads(1, 4, 1, count), "message"),
@@ -330,8 +331,8 @@ fn main() {
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
-        "select-blocking" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1" | "mpsc-1-os"
-        | "mpmc-1-os" => count / 4 * 4,
+        "select-blocking" | "select-1" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1"
+        | "mpsc-1-os" | "mpmc-1-os" => count / 4 * 4,
         "turns-100ns" | "turns-1us" | "turns-10us" => count / 2 * 2,
         _ => count,
     };

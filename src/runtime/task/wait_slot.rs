@@ -5,7 +5,9 @@
 //!
 //! A wait that returns `Pending` already pays for registering a waker;
 //! recording it adds one store of an encoded [`Wait`] into this word (no
-//! allocation, no lock, no text). A poll starts by clearing the word (a
+//! allocation, no lock, no text). A select waiting on several channels
+//! records its waits in the process's list: one uncontended lock for all
+//! of them. A poll starts by clearing the word (a
 //! load and a store to a header line the state transition just touched).
 //! Operations that do not wait touch nothing here.
 //!
@@ -118,10 +120,28 @@ impl WaitSlot {
     pub(crate) fn record(&self, waits: impl IntoIterator<Item = Wait>) {
         let mut waits = waits.into_iter();
         let Some(first) = waits.next() else { return };
-        // The fast path: the poll's first wait, and it fits in the word.
         // Relaxed: only this thread writes the word.
+        let word = self.word.load(Ordering::Relaxed);
+        let tag = word.addr() & TAG;
+        if tag == LIST || tag == STALE_LIST {
+            // A process that once needed its list (a select) keeps it: the
+            // waits of this call go in under one lock, not one each.
+            {
+                let mut list = list(word).waits.lock();
+                if tag == STALE_LIST {
+                    list.clear();
+                }
+                list.push(first);
+                list.extend(waits);
+            }
+            if tag == STALE_LIST {
+                self.store(word.map_addr(|addr| addr & !TAG | LIST));
+            }
+            return;
+        }
+        // The fast path: the poll's first wait, and it fits in the word.
         match encode(first) {
-            Some(encoded) if self.word.load(Ordering::Relaxed).is_null() => self.store(encoded),
+            Some(encoded) if word.is_null() => self.store(encoded),
             _ => self.record_one(first),
         }
         for wait in waits {
