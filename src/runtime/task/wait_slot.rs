@@ -122,21 +122,10 @@ impl WaitSlot {
         let Some(first) = waits.next() else { return };
         // Relaxed: only this thread writes the word.
         let word = self.word.load(Ordering::Relaxed);
-        let tag = word.addr() & TAG;
-        if tag == LIST || tag == STALE_LIST {
+        if matches!(word.addr() & TAG, LIST | STALE_LIST) {
             // A process that once needed its list (a select) keeps it: the
             // waits of this call go in under one lock, not one each.
-            {
-                let mut list = list(word).waits.lock();
-                if tag == STALE_LIST {
-                    list.clear();
-                }
-                list.push(first);
-                list.extend(waits);
-            }
-            if tag == STALE_LIST {
-                self.store(word.map_addr(|addr| addr & !TAG | LIST));
-            }
+            self.add_to_list(word, std::iter::once(first).chain(waits));
             return;
         }
         // The fast path: the poll's first wait, and it fits in the word.
@@ -159,19 +148,28 @@ impl WaitSlot {
                 Some(encoded) => self.store(encoded),
                 None => self.store_new_list(vec![wait]),
             },
-            LIST => list(word).waits.lock().push(wait),
-            STALE_LIST => {
-                {
-                    let mut waits = list(word).waits.lock();
-                    waits.clear();
-                    waits.push(wait);
-                }
-                self.store(word.map_addr(|addr| addr & !TAG | LIST));
-            }
+            LIST | STALE_LIST => self.add_to_list(word, [wait]),
             _ => {
                 let first = decode(word).expect("a single wait is decodable");
                 self.store_new_list(vec![first, wait]);
             }
+        }
+    }
+
+    /// Adds `waits` to the list `word` points to, under one lock: to this
+    /// poll's waits (`LIST`), or in place of an earlier poll's
+    /// (`STALE_LIST`, which becomes `LIST`).
+    fn add_to_list(&self, word: *mut (), waits: impl IntoIterator<Item = Wait>) {
+        let stale = word.addr() & TAG == STALE_LIST;
+        {
+            let mut list = list(word).waits.lock();
+            if stale {
+                list.clear();
+            }
+            list.extend(waits);
+        }
+        if stale {
+            self.store(word.map_addr(|addr| addr & !TAG | LIST));
         }
     }
 
