@@ -102,10 +102,16 @@ impl Inner {
     }
 
     fn len(&self) -> u32 {
+        self.head_and_len().1
+    }
+
+    /// The head index (wrapping: how many processes were ever taken) and
+    /// the number queued, a snapshot.
+    fn head_and_len(&self) -> (u32, u32) {
         // Acquire on both: pair with the Release stores of the owner (tail)
-        // and of poppers/thieves (head); the result is a snapshot.
+        // and of poppers/thieves (head).
         let (_, real) = unpack(self.head.load(Ordering::Acquire));
-        self.tail.load(Ordering::Acquire).wrapping_sub(real)
+        (real, self.tail.load(Ordering::Acquire).wrapping_sub(real))
     }
 }
 
@@ -236,9 +242,7 @@ impl Steal {
     /// from the queue so far (the head index, wrapping) and how many are
     /// queued.
     pub(crate) fn head_and_len(&self) -> (u32, u32) {
-        // Acquire on both, as in `Inner::len`.
-        let (_, real) = unpack(self.0.head.load(Ordering::Acquire));
-        (real, self.0.tail.load(Ordering::Acquire).wrapping_sub(real))
+        self.0.head_and_len()
     }
 
     /// Whether the queue looks empty (a snapshot).
