@@ -28,7 +28,9 @@ impl Drop for Counted {
 /// before `tail.block` in `try_send`, so that a sender can pair the new
 /// index with the old block, makes the model fail on an access through
 /// a stale block (an index past its end, or loom's "unexpected object
-/// stored at reference").
+/// stored at reference"). Weakening the sender's `Release` store of the
+/// slot's `written` flag to `Relaxed` makes it fail on the receiver's
+/// unordered read of the message ("Concurrent read and write accesses").
 #[test]
 fn senders_racing_across_a_block_boundary_lose_nothing() {
     loom::model(|| {

@@ -3,10 +3,10 @@
 //!
 //! The algorithm is crossbeam-channel's list flavour
 //! (`crossbeam-channel/src/flavors/list.rs`, MIT/Apache-2.0 like hoare):
-//! its slot bits `WRITE`/`READ`/`DESTROY`, indices counted in laps with a
+//! its slot bits `READ`/`DESTROY`, indices counted in laps with a
 //! sentinel offset, the `MARK_BIT` on `head`, and 31-slot blocks. The code
 //! and the words are ours; where it departs (the close mark, waiting
-//! receivers in a wait queue) is said below.
+//! receivers in a wait queue, a separate `written` flag) is said below.
 //!
 //! # Algorithm
 //!
@@ -20,8 +20,13 @@
 //! one; the low bit of `tail` is the *closed* mark.
 //!
 //! * **Send** reserves a slot by a compare-and-swap of `tail.index` from
-//!   `i` to `i + 1`, then writes the message and sets the slot's `WRITE`
-//!   bit. The sender that reserves a block's last slot has allocated the
+//!   `i` to `i + 1`, then writes the message and sets the slot's
+//!   `written` flag with a plain release store. The flag has a byte of
+//!   its own, apart from the `READ`/`DESTROY` state the readers share
+//!   (crossbeam keeps all three bits in one word, so its sender needs a
+//!   read-modify-write there): a send costs one locked instruction, the
+//!   reservation. No one but the slot's sender writes the flag, and it
+//!   is the sender's last access to the block. The sender that reserves a block's last slot has allocated the
 //!   next block beforehand; it publishes it (`tail.block`, then
 //!   `tail.index` past the sentinel, then the old block's `next`). While
 //!   `tail` sits on a sentinel, other senders wait: the window is a few
@@ -32,7 +37,7 @@
 //!   `MARK_BIT` until the end of its block and skips the check, since
 //!   every slot up to there is reserved), reserves a slot by a
 //!   compare-and-swap of
-//!   `head.index`, waits for the slot's `WRITE` bit (the sender may sit
+//!   `head.index`, waits for the slot's `written` flag (the sender may sit
 //!   between its reservation and its write) and reads the message. The
 //!   receiver that reserves a block's last slot moves `head` to the next
 //!   block.
@@ -63,7 +68,7 @@ use crossbeam_utils::{Backoff, CachePadded};
 
 use super::error::{TryRecvError, TrySendError};
 use super::waiter::{Registration, Token, WaitQueue};
-use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
 /// Slots per block (a lap is one more: the sentinel).
@@ -80,17 +85,18 @@ const SHIFT: usize = 1;
 /// block" (see `try_recv`).
 const MARK_BIT: usize = 1;
 
-/// Slot state: the message has been written.
-const WRITE: usize = 1;
 /// Slot state: the message has been read.
-const READ: usize = 2;
+const READ: u8 = 1;
 /// Slot state: the block's destruction stopped here, waiting for this
 /// slot's reader to carry it on.
-const DESTROY: usize = 4;
+const DESTROY: u8 = 2;
 
 struct Slot<T> {
     message: UnsafeCell<MaybeUninit<T>>,
-    state: AtomicUsize,
+    /// The message has been written: set once, by the slot's sender.
+    written: AtomicBool,
+    /// `READ` and `DESTROY`: the slot's reader and the block's destroyer.
+    state: AtomicU8,
 }
 
 struct Block<T> {
@@ -123,7 +129,8 @@ impl<T> Block<T> {
             next: AtomicPtr::new(std::ptr::null_mut()),
             slots: std::array::from_fn(|_| Slot {
                 message: UnsafeCell::new(MaybeUninit::uninit()),
-                state: AtomicUsize::new(0),
+                written: AtomicBool::new(false),
+                state: AtomicU8::new(0),
             }),
         })
     }
@@ -157,7 +164,7 @@ impl<T> Block<T> {
             // SAFETY: the block is alive: it is freed only at the end of
             // this walk, which only we are doing.
             let slot = unsafe { &(*this).slots[index] };
-            // Acquire/AcqRel: pairs with the reader's AcqRel `fetch_or(READ)`
+            // Acquire/AcqRel: pairs with the reader's AcqRel `swap(READ)`
             // so that its read of the message happens before the free.
             if slot.state.load(Ordering::Acquire) & READ == 0
                 && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
@@ -338,13 +345,15 @@ impl<T> Linked<T> {
         // SAFETY: the reservation is ours alone, and the block lives until
         // the slot's reader has read it.
         let slot = unsafe { &(*block).slots[offset] };
-        // SAFETY: no one reads the slot before `WRITE` is set.
+        // SAFETY: no one reads the slot before `written` is set.
         slot.message.with_mut(|message| unsafe {
             (*message).write(value);
         });
         // Release: pairs with the receiver's Acquire load in `take`,
-        // publishing the message.
-        slot.state.fetch_or(WRITE, Ordering::Release);
+        // publishing the message. A plain store: no one else writes the
+        // flag, and the block cannot be freed before the slot's reader has
+        // seen it set (the reader marks `READ` only after that).
+        slot.written.store(true, Ordering::Release);
     }
 
     /// Publishes `next` as the block after `block`, whose last slot the
@@ -475,20 +484,25 @@ impl<T> Linked<T> {
         // SAFETY: the block is alive (caller).
         let slot = unsafe { &(*block).slots[offset] };
         let backoff = Backoff::new();
-        // Acquire: pairs with the sender's Release `fetch_or(WRITE)`.
-        while slot.state.load(Ordering::Acquire) & WRITE == 0 {
+        // Acquire: pairs with the sender's Release store of `written`.
+        while !slot.written.load(Ordering::Acquire) {
             snooze(&backoff);
         }
-        // SAFETY: the message is written (`WRITE`) and the slot is ours.
+        // SAFETY: the message is written (`written`) and the slot is ours.
         let message = slot
             .message
             .with(|message| unsafe { (*message).assume_init_read() });
         if offset + 1 == BLOCK_CAP {
             // SAFETY: we read the last slot: we start the destruction.
             unsafe { Block::destroy(block, 0) };
-        } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
+        } else if slot.state.swap(READ, Ordering::AcqRel) & DESTROY != 0 {
             // AcqRel: Release publishes our read to the destroyer; Acquire
             // sees its `DESTROY`. It stopped at us: we carry the walk on.
+            // (A swap, not `fetch_or`: the state before is 0 or `DESTROY`,
+            // only we set `READ`, and no one reads `DESTROY` after us, so
+            // overwriting it loses nothing; x86 does a swap in one
+            // instruction and a tested `fetch_or` in a compare-and-swap
+            // loop.)
             // SAFETY: we are the reader of slot `offset` that found DESTROY.
             unsafe { Block::destroy(block, offset + 1) };
         }
@@ -589,13 +603,14 @@ impl<T> Linked<T> {
             // SAFETY: `block` is alive (it is at `head`), and slot `offset`
             // was reserved by a send before the close: wait for its write.
             let slot = unsafe { &(*block).slots[offset] };
-            while slot.state.load(Ordering::Acquire) & WRITE == 0 {
+            // Acquire: as in `take`.
+            while !slot.written.load(Ordering::Acquire) {
                 snooze(&backoff);
             }
             // Release: as in try_recv; `head` moves before the drop below.
             self.head.index.store(next_head, Ordering::Release);
             head = next_head;
-            // SAFETY: written (`WRITE`), and now past `head`: no one else
+            // SAFETY: written (`written`), and now past `head`: no one else
             // will read or drop it.
             let message = slot
                 .message
