@@ -267,17 +267,29 @@ impl<'a, T> SendArm<'a, T> {
 
     /// Takes the held value (and whether it waits first in line), leaving
     /// the arm empty; `None` (state unchanged) if the arm holds none.
+    ///
+    /// The fields are read one by one, not as one copy of the whole state:
+    /// the state was usually written just before (the future was made and
+    /// polled at once) by a store per field, and a load spanning several
+    /// stores cannot be forwarded from them; it waits for the stores to
+    /// reach the cache.
+    #[inline]
     fn take_held(&mut self) -> Option<(T, bool)> {
-        if !matches!(self.state, SendState::Holding { .. }) {
+        let SendState::Holding {
+            value,
+            first_in_line,
+        } = &mut self.state
+        else {
             return None;
-        }
-        match std::mem::replace(&mut self.state, SendState::Empty) {
-            SendState::Holding {
-                value,
-                first_in_line,
-            } => Some((value, first_in_line)),
-            _ => unreachable!("matched as holding just above"),
-        }
+        };
+        let first_in_line = *first_in_line;
+        // SAFETY: the state holds `value`; it is overwritten just below
+        // without being dropped, so the value is moved out exactly once.
+        let value = unsafe { std::ptr::read(value) };
+        // SAFETY: `self.state` is valid for writes; the old state's only
+        // field with a destructor, `value`, was moved out above.
+        unsafe { std::ptr::write(&mut self.state, SendState::Empty) };
+        Some((value, first_in_line))
     }
 
     /// Takes the registered offer, leaving the arm empty; `None` (state
