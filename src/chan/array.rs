@@ -139,7 +139,10 @@ impl<T> Ring<T> {
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match self.push(value) {
             Ok(()) => {
-                self.receivers.notify_one();
+                // `push` ended with its SeqCst claim of `tail`, the store
+                // half of the race; a waiting receiver re-checks `tail`
+                // (`recv_ready`).
+                self.receivers.notify_one_after_seqcst_rmw();
                 Ok(())
             }
             Err((value, Blocked::Wait)) => Err(TrySendError::Full(value)),
@@ -154,9 +157,13 @@ impl<T> Ring<T> {
     /// the instant between the receive freeing it and this hand-off; the
     /// selected sender then finds its value still offered, and registers
     /// again at the front of the queue, keeping its place.
+    ///
+    /// Called right after a successful `pop`, whose SeqCst claim of `head`
+    /// is the store half of the race with a registering sender, which
+    /// re-checks `head` (`send_ready`).
     fn hand_off_from_sender(&self) {
         let mut moved = false;
-        self.senders.notify_one_then(|entry| {
+        self.senders.notify_one_then_after_seqcst_rmw(|entry| {
             // SAFETY: rule 4: we selected the entry and hold the queue's lock;
             // the owner reads the slot only after taking that lock.
             if let Some(value) = unsafe { entry.take() } {

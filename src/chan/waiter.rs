@@ -620,8 +620,8 @@ impl<W: Waiter> WaitQueue<W> {
 
     /// [`notify_one`](Self::notify_one) for a counterpart whose store half
     /// of the race was a `SeqCst` read-modify-write (the unbounded
-    /// channel's reservation of `tail`), which the waiter's re-check loads
-    /// with `SeqCst`. No fence is needed then: the waiter's side is a
+    /// channel's reservation of `tail`, the ring's claim of `tail` or
+    /// `head`), which the waiter's re-check loads with `SeqCst`. No fence is needed then: the waiter's side is a
     /// `SeqCst` store, a `SeqCst` fence and a `SeqCst` load, this side a
     /// `SeqCst` read-modify-write and a `SeqCst` load, and the C++20 model
     /// Rust follows puts all of them in one total order S consistent with
@@ -634,22 +634,30 @@ impl<W: Waiter> WaitQueue<W> {
     /// `SeqCst`, `Rr` precedes `Ws` in S; likewise `Rs` precedes `Wr`.
     /// Program order gives `Ws` before `Rs` and `Wr` before `Rr`: the
     /// cycle `Ws < Rs < Wr < Rr < Ws` in S, which cannot be. Nothing
-    /// between the reservation and the load matters (the slot's `WRITE`,
-    /// a block's installation): a re-check that sees the reservation waits
-    /// for the write. No test can show this; the argument is the check.
+    /// between the reservation and the load matters (the slot's write, a
+    /// block's installation, a ring slot's stamp): a re-check that sees the
+    /// reservation waits for the write. No test can show this; the argument is the check.
     /// On x86 this saves a locked instruction per send (the
     /// read-modify-write is locked either way). loom models `SeqCst`
     /// accesses as acquire/release (tokio-rs/loom#180), so under loom the
     /// fence stays and the models check that form of the same protocol.
     #[inline]
     pub(crate) fn notify_one_after_seqcst_rmw(&self) {
+        self.notify_one_then_after_seqcst_rmw(|_| ());
+    }
+
+    /// [`notify_one_then`](Self::notify_one_then) after a `SeqCst`
+    /// read-modify-write, as in
+    /// [`notify_one_after_seqcst_rmw`](Self::notify_one_after_seqcst_rmw).
+    #[inline]
+    pub(crate) fn notify_one_then_after_seqcst_rmw(&self, hand_off: impl FnOnce(&W)) {
         #[cfg(loom)]
         fence(Ordering::SeqCst);
         // SeqCst: the load half of this side of the store-buffer race.
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
-        self.select_first(|_| ());
+        self.select_first(hand_off);
     }
 
     /// The rest of [`notify_one_then`](Self::notify_one_then), once the
