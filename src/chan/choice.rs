@@ -3,7 +3,8 @@
 //!
 //! A per-thread xorshift64* generator is fast (a few arithmetic
 //! operations) and good enough for a uniform choice among a handful of
-//! arms. Each thread seeds it on first use from std's `RandomState`, whose
+//! arms; the selection draws from it one position at a time, only as far
+//! as its try pass goes ([`below`]; see `Order` in `selection.rs`). Each thread seeds it on first use from std's `RandomState`, whose
 //! keys are random per process and advance per call, so threads start
 //! from different states. Under `cfg(loom)` the seed is a constant: a
 //! loom model must make the same choices in every execution it explores,
@@ -40,6 +41,15 @@ pub(crate) trait Source {
 thread_local! {
     static STATE: Cell<u64> = Cell::new(0);
     static OVERRIDE: RefCell<Option<Box<dyn Source>>> = RefCell::new(None);
+    /// Whether `OVERRIDE` holds a source: a flag with no destructor, so
+    /// that every selection's look at it is a plain thread-local read.
+    static SIMULATING: Cell<bool> = Cell::new(false);
+}
+
+/// Whether a simulation's [`Source`] chooses this thread's orders.
+#[inline]
+pub(crate) fn simulating() -> bool {
+    SIMULATING.with(Cell::get)
 }
 
 /// Runs `f` with `source` providing this thread's select choices, and
@@ -52,10 +62,12 @@ pub(crate) fn with_source<R>(
     impl Drop for Restore {
         fn drop(&mut self) {
             let previous = self.0.take();
+            SIMULATING.with(|flag| flag.set(previous.is_some()));
             OVERRIDE.with(|slot| *slot.borrow_mut() = previous);
         }
     }
     let previous = OVERRIDE.with(|slot| slot.borrow_mut().replace(source));
+    SIMULATING.with(|flag| flag.set(true));
     let restore = Restore(previous);
     let result = f();
     let installed = OVERRIDE
@@ -81,22 +93,20 @@ fn seed() -> u64 {
         | 1
 }
 
-/// Draws `count` random numbers for this thread and hands each to `take`,
-/// in order.
-fn draw(count: usize, mut take: impl FnMut(u64)) {
+/// A uniform number in `0..n` (`n > 0`) from this thread's generator.
+#[inline]
+pub(crate) fn below(n: usize) -> usize {
     STATE.with(|state| {
         let mut x = state.get();
         if x == 0 {
             x = seed();
         }
-        for _ in 0..count {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            take(x.wrapping_mul(0x2545_F491_4F6C_DD1D));
-        }
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
         state.set(x);
-    });
+        scale(x.wrapping_mul(0x2545_F491_4F6C_DD1D), n)
+    })
 }
 
 /// A uniform number in `0..n` (`n > 0`) from the random `value`, by
@@ -105,14 +115,11 @@ fn scale(value: u64, n: usize) -> usize {
     (((value >> 32) * (n as u64)) >> 32) as usize
 }
 
-/// Fills `order` with a uniformly random permutation of `0..order.len()`
-/// (Fisher-Yates), or with the one a simulation's source chooses; `true`
-/// in the second case (the selection then reports to [`settled`]).
-pub(crate) fn shuffle(order: &mut [usize]) -> bool {
-    for (index, slot) in order.iter_mut().enumerate() {
-        *slot = index;
-    }
-    let simulated = OVERRIDE.with(|slot| {
+/// Rearranges `order` (the identity permutation) into the one the
+/// installed simulation source chooses; `false` (order unchanged) if no
+/// source is installed. The selection then reports to [`settled`].
+pub(crate) fn simulated_shuffle(order: &mut [usize]) -> bool {
+    OVERRIDE.with(|slot| {
         let mut slot = slot.borrow_mut();
         let Some(source) = slot.as_mut() else {
             return false;
@@ -125,21 +132,12 @@ pub(crate) fn shuffle(order: &mut [usize]) -> bool {
             order[position..=position + chosen].rotate_right(1);
         }
         true
-    });
-    if simulated {
-        return true;
-    }
-    let mut last = order.len();
-    draw(order.len().saturating_sub(1), |value| {
-        last -= 1;
-        order.swap(last, scale(value, last + 1));
-    });
-    false
+    })
 }
 
 /// Tells the simulation's source whether the order its last choices made
 /// could have changed the selection's outcome (see the module docs).
-/// Called only for an order [`shuffle`] took from a source.
+/// Called only for an order [`simulated_shuffle`] took from a source.
 pub(crate) fn settled(mattered: bool) {
     OVERRIDE.with(|slot| {
         if let Some(source) = slot.borrow_mut().as_mut() {

@@ -140,55 +140,126 @@ impl Waiting {
 
 /// The order in which arms are tried and registered, and whether a
 /// simulation chose it (it is then told whether the order mattered).
+///
+/// Outside a simulation the order is drawn as it is used: a forward
+/// Fisher-Yates shuffle that places a position only when the try pass
+/// reaches it ([`Order::at`]), each a uniform choice among the arms not
+/// yet placed. A selection whose first arm tried is ready (the common
+/// case on a busy channel) draws one random number instead of one per
+/// arm, and the positions it never reached hold the arms never tried,
+/// which is all [`Order::mattered_for_winner`] asks of them. The order is
+/// a uniform permutation however far it was drawn. A simulation's source
+/// chooses the whole order up front.
+///
+/// Up to [`Order::PACKED`] arms the order is one word of 4-bit indices,
+/// not an array: a value that lives in registers, where an array on the
+/// stack was written element by element and then copied whole, and the
+/// copy's wide loads waited for the element stores (a load spanning
+/// several stores is not forwarded from them).
 struct Order {
-    slots: Slots,
+    /// Up to `PACKED` arms: the arm at position `p` in bits `4p..4p + 4`.
+    packed: u64,
+    /// More arms: the arm at each position (empty, unallocated, otherwise).
+    heap: Vec<usize>,
+    len: usize,
+    /// Positions `..placed` hold their arms for good; the arms at
+    /// `placed..` have not been placed yet (in no particular order).
+    placed: usize,
     simulated: bool,
 }
 
-/// An order's arm indices. Up to 8 arms they live on the stack (the
-/// common case: no allocation per select).
-#[allow(clippy::large_enum_variant)]
-enum Slots {
-    Inline([usize; Order::INLINE], usize),
-    Heap(Vec<usize>),
-}
-
 impl Order {
-    const INLINE: usize = 8;
+    /// The most arms an order packs into one word.
+    const PACKED: usize = 16;
+    /// The identity order of up to `PACKED` arms.
+    const IDENTITY: u64 = 0xFEDC_BA98_7654_3210;
 
-    #[inline]
+    /// Made from scalars in one struct expression at the end, with no
+    /// borrow of the value being built: a value that was borrowed is
+    /// built on the stack and copied out, which the word's design avoids.
+    #[inline(always)]
     fn new(len: usize, biased: bool) -> Self {
-        let mut order = Order {
-            slots: if len <= Order::INLINE {
-                Slots::Inline([0; Order::INLINE], len)
-            } else {
-                Slots::Heap(vec![0; len])
-            },
-            simulated: false,
-        };
-        let slots = order.as_mut_slice();
-        if biased || slots.len() < 2 {
-            for (index, slot) in slots.iter_mut().enumerate() {
-                *slot = index;
-            }
+        let mut heap = if len <= Order::PACKED {
+            Vec::new()
         } else {
-            order.simulated = choice::shuffle(slots);
+            (0..len).collect()
+        };
+        let (packed, placed, simulated) = if biased || len < 2 {
+            (Order::IDENTITY, len, false)
+        } else if choice::simulating() {
+            let (packed, simulated) = Order::simulate(len, &mut heap);
+            (packed, len, simulated)
+        } else {
+            (Order::IDENTITY, 0, false)
+        };
+        Order {
+            packed,
+            heap,
+            len,
+            placed,
+            simulated,
         }
-        order
     }
 
-    fn as_mut_slice(&mut self) -> &mut [usize] {
-        match &mut self.slots {
-            Slots::Inline(slots, len) => &mut slots[..*len],
-            Slots::Heap(slots) => slots,
+    /// The whole order of `len` arms as the installed simulation source
+    /// chooses it: the packed word (or `heap`, rearranged in place, for
+    /// more than `PACKED` arms), and whether a source chose it.
+    #[cold]
+    fn simulate(len: usize, heap: &mut [usize]) -> (u64, bool) {
+        if len > Order::PACKED {
+            return (Order::IDENTITY, choice::simulated_shuffle(heap));
+        }
+        let mut slots = [0; Order::PACKED];
+        let slots = &mut slots[..len];
+        for (position, slot) in slots.iter_mut().enumerate() {
+            *slot = position;
+        }
+        let simulated = choice::simulated_shuffle(slots);
+        let packed = slots
+            .iter()
+            .enumerate()
+            .fold(0, |packed, (position, &arm)| packed | (arm as u64) << (4 * position));
+        (packed, simulated)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The arm at `position`, placed or not.
+    #[inline(always)]
+    fn get(&self, position: usize) -> usize {
+        if self.len <= Order::PACKED {
+            ((self.packed >> (4 * position)) & 0xF) as usize
+        } else {
+            self.heap[position]
         }
     }
 
-    fn as_slice(&self) -> &[usize] {
-        match &self.slots {
-            Slots::Inline(slots, len) => &slots[..*len],
-            Slots::Heap(slots) => slots,
+    /// Exchanges the arms at positions `a` and `b`.
+    #[inline(always)]
+    fn swap(&mut self, a: usize, b: usize) {
+        if self.len <= Order::PACKED {
+            let difference = ((self.packed >> (4 * a)) ^ (self.packed >> (4 * b))) & 0xF;
+            self.packed ^= (difference << (4 * a)) | (difference << (4 * b));
+        } else {
+            self.heap.swap(a, b);
         }
+    }
+
+    /// The arm at `position`, placing it first if the shuffle has not
+    /// reached it yet. Positions are visited in order, from 0.
+    #[inline(always)]
+    fn at(&mut self, position: usize) -> usize {
+        if position >= self.placed {
+            debug_assert_eq!(position, self.placed, "an order's positions are visited in turn");
+            let remaining = self.len - position;
+            if remaining > 1 {
+                self.swap(position, position + choice::below(remaining));
+            }
+            self.placed = position + 1;
+        }
+        self.get(position)
     }
 
     /// Tells the simulation that chose this order whether another order
@@ -205,12 +276,9 @@ impl Order {
     /// been ready. (The arms before it were attempted and were not; a
     /// failed attempt changes nothing, so they are not ready in any order.)
     fn mattered_for_winner(&self, arms: &(impl Arms + ?Sized), winner: usize) -> bool {
-        let slots = self.as_slice();
-        let position = slots.iter().position(|&index| index == winner);
+        let position = (0..self.len).find(|&position| self.get(position) == winner);
         position.is_none_or(|position| {
-            slots[position + 1..]
-                .iter()
-                .any(|&index| arms.arm_ref(index).enabled())
+            (position + 1..self.len).any(|position| arms.arm_ref(self.get(position)).enabled())
         })
     }
 }
@@ -249,8 +317,8 @@ fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
 }
 
 /// One try pass (step 1); the winning arm's index.
-fn try_pass(arms: &mut (impl Arms + ?Sized), order: &Order) -> Option<usize> {
-    order.as_slice().iter().copied().find(|&index| {
+fn try_pass(arms: &mut (impl Arms + ?Sized), order: &mut Order) -> Option<usize> {
+    (0..order.len()).map(|position| order.at(position)).find(|&index| {
         let arm = arms.arm(index);
         arm.enabled() && arm.attempt()
     })
@@ -290,8 +358,8 @@ pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Optio
                 *slot = arm.version();
             }
         }
-        let order = Order::new(count, biased);
-        if let Some(index) = try_pass(arms, &order) {
+        let mut order = Order::new(count, biased);
+        if let Some(index) = try_pass(arms, &mut order) {
             order.settle(|| order.mattered_for_winner(arms, index));
             return Some(index);
         }
@@ -363,8 +431,8 @@ pub(crate) fn poll_select(
         }
     }
     loop {
-        let order = Order::new(arms.count(), biased);
-        if let Some(index) = try_pass(arms, &order) {
+        let mut order = Order::new(arms.count(), biased);
+        if let Some(index) = try_pass(arms, &mut order) {
             order.settle(|| order.mattered_for_winner(arms, index));
             budget::consume();
             return Poll::Ready(choose(arms, index));
@@ -377,7 +445,9 @@ pub(crate) fn poll_select(
         }
         let token = Token::acquire(cx.waker());
         let mut all_waiting = true;
-        for &index in order.as_slice() {
+        // The failed try pass placed every position.
+        for position in 0..order.len() {
+            let index = order.at(position);
             let arm = arms.arm(index);
             if arm.enabled() && !arm.register(&token, index) {
                 all_waiting = false;
@@ -510,4 +580,90 @@ fn withdraw(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
 #[inline]
 pub(crate) fn is_waiting(waiting: &Waiting) -> bool {
     waiting.token.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Order;
+
+    /// The arms of a whole order, position by position.
+    fn drawn(len: usize) -> Vec<usize> {
+        let mut order = Order::new(len, false);
+        (0..len).map(|position| order.at(position)).collect()
+    }
+
+    /// Pearson's chi-square statistic of `counts` against equal shares.
+    fn chi_square(counts: &[u64]) -> f64 {
+        let total: u64 = counts.iter().sum();
+        let expected = total as f64 / counts.len() as f64;
+        counts
+            .iter()
+            .map(|&count| (count as f64 - expected).powi(2) / expected)
+            .sum()
+    }
+
+    #[test]
+    fn each_order_of_three_arms_is_drawn_about_equally_often() {
+        const PERMUTATIONS: [[usize; 3]; 6] = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        let mut counts = [0u64; 6];
+        for _ in 0..60_000 {
+            let order = drawn(3);
+            let which = PERMUTATIONS
+                .iter()
+                .position(|permutation| permutation[..] == order[..])
+                .expect("an order is a permutation");
+            counts[which] += 1;
+        }
+        // 5 degrees of freedom: 35.9 is exceeded by chance once in a
+        // million runs.
+        let statistic = chi_square(&counts);
+        assert!(statistic < 35.9, "chi-square {statistic}: {counts:?}");
+    }
+
+    #[test]
+    fn orders_of_sixteen_and_of_twenty_arms_are_permutations_with_a_uniform_first_arm() {
+        // 16: the most arms packed in one word; 20: the allocated form.
+        for len in [16, 20] {
+            let mut first = vec![0u64; len];
+            for _ in 0..40_000 {
+                let mut order = drawn(len);
+                first[order[0]] += 1;
+                order.sort_unstable();
+                assert_eq!(order, (0..len).collect::<Vec<_>>(), "{len} arms");
+            }
+            // 15 or 19 degrees of freedom: exceeded by chance once in a
+            // million runs.
+            let limit = if len == 16 { 56.5 } else { 63.7 };
+            let statistic = chi_square(&first);
+            assert!(statistic < limit, "{len} arms: chi-square {statistic}: {first:?}");
+        }
+    }
+
+    #[test]
+    fn positions_not_yet_placed_hold_the_arms_not_yet_tried() {
+        for len in [2, 5, 16, 20] {
+            let mut order = Order::new(len, false);
+            let tried = order.at(0);
+            let mut rest: Vec<usize> = (1..len).map(|position| order.get(position)).collect();
+            rest.push(tried);
+            rest.sort_unstable();
+            assert_eq!(rest, (0..len).collect::<Vec<_>>(), "{len} arms");
+        }
+    }
+
+    #[test]
+    fn a_biased_order_is_the_written_order() {
+        for len in [1, 3, 16, 20] {
+            let mut order = Order::new(len, true);
+            let arms: Vec<usize> = (0..len).map(|position| order.at(position)).collect();
+            assert_eq!(arms, (0..len).collect::<Vec<_>>(), "{len} arms");
+        }
+    }
 }
