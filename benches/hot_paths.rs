@@ -33,6 +33,8 @@
 //! * `spsc-1-os`, `mpsc-1-os`, `mpmc-1-os`: `spsc-1`, `mpsc-1` and
 //!   `mpmc-1` on OS threads with `send_blocking` and `recv_blocking` (the
 //!   "OS threads (_blocking)" rows of `versus`); per message.
+//! * `mpsc-unbounded-os`: `mpsc-1-os` on an unbounded channel; per
+//!   message.
 //! * `mpsc-1024`: `mpsc-1` on `bounded(1024)` (the "mpsc cap 1024, own
 //!   runtimes" row of `versus`); per message.
 //! * `select-1`, `select-1024`: four producer processes each send on
@@ -54,7 +56,7 @@ use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
-     select-blocking";
+     mpsc-unbounded-os select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -160,12 +162,12 @@ fn mpmc(cap: usize, consumers: usize, messages: usize) -> Duration {
 }
 
 /// `producers` OS threads send `messages` in all with `send_blocking` on one
-/// `bounded(cap)` channel, `consumers` OS threads receive them with
-/// `recv_blocking`.
-fn os_threads(cap: usize, producers: usize, consumers: usize, messages: usize) -> Duration {
+/// `bounded(cap)` channel (unbounded for `None`), `consumers` OS threads
+/// receive them with `recv_blocking`.
+fn os_threads(cap: Option<usize>, producers: usize, consumers: usize, messages: usize) -> Duration {
     let per_producer = messages / producers;
     let per_consumer = per_producer * producers / consumers;
-    let (tx, rx) = chan::bounded::<usize>(cap);
+    let (tx, rx) = cap.map_or_else(chan::unbounded::<usize>, chan::bounded);
     let start = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..producers {
@@ -323,16 +325,17 @@ fn main() {
         "turns-10us" => (turns(100, count), "turn"),
         "select-1" => (select_processes(1, count), "message"),
         "select-1024" => (select_processes(1024, count), "message"),
-        "spsc-1-os" => (os_threads(1, 1, 1, count), "message"),
-        "mpsc-1-os" => (os_threads(1, 4, 1, count), "message"),
-        "mpmc-1-os" => (os_threads(1, 4, 4, count), "message"),
+        "spsc-1-os" => (os_threads(Some(1), 1, 1, count), "message"),
+        "mpsc-1-os" => (os_threads(Some(1), 4, 1, count), "message"),
+        "mpmc-1-os" => (os_threads(Some(1), 4, 4, count), "message"),
+        "mpsc-unbounded-os" => (os_threads(None, 4, 1, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
         "select-blocking" | "select-1" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1"
-        | "mpsc-1-os" | "mpmc-1-os" => count / 4 * 4,
+        | "mpsc-1-os" | "mpmc-1-os" | "mpsc-unbounded-os" => count / 4 * 4,
         "turns-100ns" | "turns-1us" | "turns-10us" => count / 2 * 2,
         _ => count,
     };
