@@ -35,6 +35,16 @@
 //!   "OS threads (_blocking)" rows of `versus`); per message.
 //! * `mpsc-unbounded-os`: `mpsc-1-os` on an unbounded channel; per
 //!   message.
+//! * `spawn-join`: the main future of `run` spawns empty processes, then
+//!   awaits each (the "spawn + join" row of `versus`); per process.
+//! * `skynet`: a tree of processes with ten children each, the leaves'
+//!   numbers summed up the tree over `bounded(10)` channels (the "skynet"
+//!   row of `versus`; the count is rounded to a power of ten); per leaf.
+//! * `ring-0`, `ring-1`: a ring of 1000 processes passing a token over
+//!   channels of capacity 0 or 1 (the "ring" rows of `versus`); per hop.
+//! * `spsc-1-tokio`, `mpsc-1-tokio`: `spsc-1` and `mpsc-1` as tokio tasks
+//!   on tokio's multi-thread runtime with two workers (the "on tokio" rows
+//!   of `versus`); per message.
 //! * `mpsc-1024`: `mpsc-1` on `bounded(1024)` (the "mpsc cap 1024, own
 //!   runtimes" row of `versus`); per message.
 //! * `select-1`, `select-1024`: four producer processes each send on
@@ -56,7 +66,7 @@ use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
-     mpsc-unbounded-os select-blocking";
+     mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -184,6 +194,115 @@ fn os_threads(cap: Option<usize>, producers: usize, consumers: usize, messages: 
                 }
             });
         }
+    });
+    start.elapsed()
+}
+
+/// `producers` tokio tasks send `messages` in all on one `bounded(cap)`
+/// channel, one tokio task receives them, on tokio's multi-thread runtime
+/// with two workers (the "on tokio" rows of `versus`).
+fn on_tokio(cap: usize, producers: usize, messages: usize) -> Duration {
+    let per_producer = messages / producers;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    let start = Instant::now();
+    runtime.block_on(async move {
+        let (tx, rx) = chan::bounded::<usize>(cap);
+        let mut tasks = Vec::new();
+        for _ in 0..producers {
+            let tx = tx.clone();
+            tasks.push(tokio::spawn(async move {
+                for value in 0..per_producer {
+                    tx.send(value).await.expect("the consumer is alive");
+                }
+            }));
+        }
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_producer * producers {
+                rx.recv().await.expect("the producers send enough");
+            }
+        }));
+        for task in tasks {
+            task.await.expect("a task finishes");
+        }
+    });
+    start.elapsed()
+}
+
+/// The main future spawns `count` empty processes, then awaits each
+/// (the "spawn + join" row of `versus`).
+fn spawn_join(count: usize) -> Duration {
+    let start = Instant::now();
+    hoare::run(async move {
+        let joins: Vec<_> = (0..count).map(|_| hoare::spawn(async {})).collect();
+        for join in joins {
+            join.await.expect("an empty process finishes");
+        }
+    });
+    start.elapsed()
+}
+
+/// Skynet: a tree of processes, ten children each, `leaves` leaves; each
+/// leaf sends its number to its parent on a `bounded(10)` channel, each
+/// parent sums its children's and sends the sum up (the "skynet" row of
+/// `versus`).
+fn skynet(leaves: usize) -> Duration {
+    fn node(parent: Sender<usize>, number: usize, size: usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            if size == 1 {
+                parent.send(number).await.expect("the parent waits");
+                return;
+            }
+            let (tx, rx) = chan::bounded(10);
+            let child = size / 10;
+            for i in 0..10 {
+                drop(hoare::spawn(node(tx.clone(), number + i * child, child)));
+            }
+            drop(tx);
+            let mut sum = 0;
+            for _ in 0..10 {
+                sum += rx.recv().await.expect("a child answers");
+            }
+            parent.send(sum).await.expect("the parent waits");
+        })
+    }
+    let leaves = 10usize.pow(leaves.max(1).ilog10());
+    let start = Instant::now();
+    hoare::run(async move {
+        let (tx, rx) = chan::bounded(1);
+        hoare::spawn(node(tx, 0, leaves)).await.expect("the root finishes");
+        let sum = rx.recv().await.expect("the root answers");
+        assert_eq!(sum, leaves * (leaves - 1) / 2, "skynet sum");
+    });
+    start.elapsed()
+}
+
+/// A ring of 1000 processes passing a token `hops` times over channels of
+/// capacity `cap` (the "ring" rows of `versus`).
+fn ring(cap: usize, hops: usize) -> Duration {
+    const SIZE: usize = 1000;
+    let start = Instant::now();
+    hoare::run(async move {
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..SIZE).map(|_| chan::bounded::<usize>(cap)).unzip();
+        let (done_tx, done_rx) = chan::bounded(1);
+        for (index, rx) in rxs.into_iter().enumerate() {
+            let next = txs[(index + 1) % SIZE].clone();
+            let done = done_tx.clone();
+            drop(hoare::spawn(async move {
+                loop {
+                    let token = rx.recv().await.expect("the ring is whole");
+                    if token == 0 {
+                        done.send(()).await.expect("the main future waits");
+                        return;
+                    }
+                    next.send(token - 1).await.expect("the ring is whole");
+                }
+            }));
+        }
+        txs[0].send(hops).await.expect("the ring is whole");
+        done_rx.recv().await.expect("the token comes back");
     });
     start.elapsed()
 }
@@ -329,14 +448,21 @@ fn main() {
         "mpsc-1-os" => (os_threads(Some(1), 4, 1, count), "message"),
         "mpmc-1-os" => (os_threads(Some(1), 4, 4, count), "message"),
         "mpsc-unbounded-os" => (os_threads(None, 4, 1, count), "message"),
+        "spsc-1-tokio" => (on_tokio(1, 1, count), "message"),
+        "spawn-join" => (spawn_join(count), "process"),
+        "skynet" => (skynet(count), "leaf"),
+        "ring-0" => (ring(0, count), "hop"),
+        "ring-1" => (ring(1, count), "hop"),
+        "mpsc-1-tokio" => (on_tokio(1, 4, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
         "seq" => count.div_ceil(100_000) * 100_000,
         "select-blocking" | "select-1" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1"
-        | "mpsc-1-os" | "mpmc-1-os" | "mpsc-unbounded-os" => count / 4 * 4,
+        | "mpsc-1-os" | "mpmc-1-os" | "mpsc-unbounded-os" | "mpsc-1-tokio" => count / 4 * 4,
         "turns-100ns" | "turns-1us" | "turns-10us" => count / 2 * 2,
+        "skynet" => 10usize.pow(count.max(1).ilog10()),
         _ => count,
     };
     println!(
