@@ -26,10 +26,12 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// [`bounded_one_spsc_no_lost_message_or_wakeup`] on `bounded(3)`, the
 /// ring of `array.rs`.
 ///
-/// Shown able to fail (both tried): removing the `receivers.notify_one()`
-/// call after a successful push in `array.rs`, or removing the two
-/// `fence(SeqCst)` calls of `WaitQueue::register`/`notify_one`, makes loom
-/// report both threads parked forever.
+/// Shown able to fail (both tried): removing the
+/// `receivers.notify_one_after_seqcst_rmw()` call after a successful push
+/// in `array.rs`, or removing the `fence(SeqCst)` that loom keeps in
+/// `WaitQueue::notify_one_then_after_seqcst_rmw` (the send's claim of
+/// `tail` stands in for it outside loom), makes loom report a thread
+/// parked forever.
 #[test]
 fn spsc_on_a_ring_of_three_no_lost_message_or_wakeup() {
     spsc_no_lost_message_or_wakeup(3);
