@@ -249,7 +249,11 @@ fn spawn_join(count: usize) -> Duration {
 /// parent sums its children's and sends the sum up (the "skynet" row of
 /// `versus`).
 fn skynet(leaves: usize) -> Duration {
-    fn node(parent: Sender<usize>, number: usize, size: usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    fn node(
+        parent: Sender<usize>,
+        number: usize,
+        size: usize,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
         Box::pin(async move {
             if size == 1 {
                 parent.send(number).await.expect("the parent waits");
@@ -272,7 +276,9 @@ fn skynet(leaves: usize) -> Duration {
     let start = Instant::now();
     hoare::run(async move {
         let (tx, rx) = chan::bounded(1);
-        hoare::spawn(node(tx, 0, leaves)).await.expect("the root finishes");
+        hoare::spawn(node(tx, 0, leaves))
+            .await
+            .expect("the root finishes");
         let sum = rx.recv().await.expect("the root answers");
         assert_eq!(sum, leaves * (leaves - 1) / 2, "skynet sum");
     });

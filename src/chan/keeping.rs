@@ -18,8 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::inline_waiter::{InlineWaiter, Observed};
-use super::{drop_inline, poll_inline, rendezvous, Channel, RecvError};
-use crate::runtime::wait::Wait;
+use super::{drop_inline, poll_inline, rendezvous, Channel, Op, RecvError};
 
 /// A receive on a locked-flavour channel (`bounded(0)` to `bounded(2)`)
 /// that keeps what it is handed: the owner either polls it to completion
@@ -70,7 +69,7 @@ impl<T> Future for KeepingRecv<'_, T> {
         // SAFETY: as in `withdraw`.
         let this = unsafe { self.get_unchecked_mut() };
         let waiter = &this.waiter;
-        poll_inline(this.channel, cx, Wait::Recv, |zero, waker| {
+        poll_inline(this.channel, cx, Op::Recv, |zero, waker| {
             // SAFETY: `waiter` is pinned in this future, serves this
             // channel only, and `Drop` cancels it before freeing it.
             unsafe { zero.poll_recv(waiter, waker, true) }

@@ -109,7 +109,7 @@ pub use weak::WeakSender;
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
 use crate::runtime::context::enter_blocking_region;
-use crate::runtime::task::wait_slot::pack_channel;
+use crate::runtime::task::wait_slot::{self, pack_channel};
 use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 #[cfg(not(loom))]
 use crate::runtime::watched_channels;
@@ -1194,17 +1194,24 @@ fn rendezvous<T>(channel: &Channel<T>) -> &zero::Rendezvous<T> {
     }
 }
 
+/// Which plain operation [`poll_inline`] runs.
+#[derive(Clone, Copy)]
+enum Op {
+    Send,
+    Recv,
+}
+
 /// Runs one step of a plain operation on a rendezvous channel with the
 /// runtime's bookkeeping around it: the cooperative budget, the host's
 /// note of the channel touched, and what the process waits on while
-/// pending (dumps, deadlock reports). `wait` names the operation; the
+/// pending (dumps, deadlock reports). `op` names the operation; the
 /// channel's facts are read for it only when the step has to wait, not on
 /// a step that completes.
 #[inline]
 fn poll_inline<T, R>(
     channel: &Channel<T>,
     cx: &mut Context<'_>,
-    wait: fn(ChannelFacts) -> Wait,
+    op: Op,
     step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
 ) -> Poll<R> {
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
@@ -1218,7 +1225,14 @@ fn poll_inline<T, R>(
         }
         Poll::Pending => {
             channel.watch();
-            crate::runtime::hooks::note_waiting(cx.waker(), || [wait(channel.facts())]);
+            let word = channel
+                .packed
+                .map(|packed| wait_slot::channel_word(matches!(op, Op::Recv), packed));
+            let wait = match op {
+                Op::Recv => Wait::Recv,
+                Op::Send => Wait::Send,
+            };
+            crate::runtime::hooks::note_channel_waiting(cx.waker(), word, || wait(channel.facts()));
             Poll::Pending
         }
     }
@@ -1234,7 +1248,7 @@ impl<T> Future for SendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Send, |zero, waker| {
+                poll_inline(channel, cx, Op::Send, |zero, waker| {
                     // SAFETY: `waiter` is pinned in this future, serves
                     // this channel only, and `Drop` cancels it before
                     // freeing it.
@@ -1388,7 +1402,7 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
             PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Wait::Recv, |zero, waker| {
+                poll_inline(channel, cx, Op::Recv, |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
                     unsafe { zero.poll_recv(waiter, waker, false) }
                 })

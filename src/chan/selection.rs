@@ -218,7 +218,9 @@ impl Order {
         let packed = slots
             .iter()
             .enumerate()
-            .fold(0, |packed, (position, &arm)| packed | (arm as u64) << (4 * position));
+            .fold(0, |packed, (position, &arm)| {
+                packed | (arm as u64) << (4 * position)
+            });
         (packed, simulated)
     }
 
@@ -252,7 +254,10 @@ impl Order {
     #[inline(always)]
     fn at(&mut self, position: usize) -> usize {
         if position >= self.placed {
-            debug_assert_eq!(position, self.placed, "an order's positions are visited in turn");
+            debug_assert_eq!(
+                position, self.placed,
+                "an order's positions are visited in turn"
+            );
             let remaining = self.len - position;
             if remaining > 1 {
                 self.swap(position, position + choice::below(remaining));
@@ -318,10 +323,12 @@ fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
 
 /// One try pass (step 1); the winning arm's index.
 fn try_pass(arms: &mut (impl Arms + ?Sized), order: &mut Order) -> Option<usize> {
-    (0..order.len()).map(|position| order.at(position)).find(|&index| {
-        let arm = arms.arm(index);
-        arm.enabled() && arm.attempt()
-    })
+    (0..order.len())
+        .map(|position| order.at(position))
+        .find(|&index| {
+            let arm = arms.arm(index);
+            arm.enabled() && arm.attempt()
+        })
 }
 
 /// Unregisters every arm but `except` from `token`'s operation.
@@ -642,7 +649,10 @@ mod tests {
             // million runs.
             let limit = if len == 16 { 56.5 } else { 63.7 };
             let statistic = chi_square(&first);
-            assert!(statistic < limit, "{len} arms: chi-square {statistic}: {first:?}");
+            assert!(
+                statistic < limit,
+                "{len} arms: chi-square {statistic}: {first:?}"
+            );
         }
     }
 

@@ -141,9 +141,28 @@ where
     W: IntoIterator<Item = Wait>,
 {
     task::note_waiting(waker, waits());
+    tell_host_waiting(waker, || wait::describe_for_host(waits().into_iter()));
+}
+
+/// [`note_waiting`] of one channel operation whose wait-slot word is
+/// `word` (`None` if the channel's facts do not pack): a process records
+/// it with one store and no [`Wait`] made. `wait` gives the facts for
+/// everything else.
+#[inline]
+pub(crate) fn note_channel_waiting(waker: &Waker, word: Option<*mut ()>, wait: impl Fn() -> Wait) {
+    task::note_channel_waiting(waker, word, &wait);
+    tell_host_waiting(waker, || wait::describe_for_host(std::iter::once(wait())));
+}
+
+/// Tells a listening host what the process being polled waits on.
+#[inline]
+fn tell_host_waiting(waker: &Waker, describe: impl Fn() -> String) {
+    if !LISTENING.with(Cell::get) {
+        return;
+    }
     with_host(|host| {
         if let Some(host) = host {
-            host.note_waiting(waker, &|| wait::describe_for_host(waits().into_iter()));
+            host.note_waiting(waker, &describe);
         }
     });
 }

@@ -323,3 +323,19 @@ pub(crate) fn note_waiting(waker: &Waker, waits: impl IntoIterator<Item = Wait>)
         None => crate::runtime::blocked_threads::note_waiting(waker, waits),
     }
 }
+
+/// [`note_waiting`] of one channel operation: `word` is its slot word
+/// (`wait_slot::channel_word`) when the channel's facts pack, and `wait`
+/// gives its facts otherwise (only then is a `Wait` made, for a process).
+#[inline]
+pub(crate) fn note_channel_waiting(
+    waker: &Waker,
+    word: Option<*mut ()>,
+    wait: impl FnOnce() -> Wait,
+) {
+    match (waker::process_of(waker), word) {
+        (Some(header), Some(word)) => header.waiting.record_word(word, wait),
+        (Some(header), None) => header.waiting.record([wait()]),
+        (None, _) => crate::runtime::blocked_threads::note_waiting(waker, [wait()]),
+    }
+}

@@ -138,6 +138,31 @@ impl WaitSlot {
         }
     }
 
+    /// [`WaitSlot::record`] of one channel operation whose word is `word`
+    /// ([`channel_word`]): on a slot with nothing noted in this poll (the
+    /// common case) one store, with no [`Wait`] made; else `wait` gives
+    /// the facts for the general path.
+    ///
+    /// (A `Wait` made by the caller and handed down by value is written a
+    /// field at a time and read back as a whole by the callee, a load
+    /// that spans several stores and so waits for them to reach the
+    /// cache: a few percent of a rendezvous round trip.)
+    #[inline]
+    pub(crate) fn record_word(&self, word: *mut (), wait: impl FnOnce() -> Wait) {
+        // Relaxed: only this thread writes the word.
+        if self.word.load(Ordering::Relaxed).is_null() {
+            self.store(word);
+        } else {
+            self.record_wait(wait());
+        }
+    }
+
+    /// [`WaitSlot::record`] of one wait, out of line.
+    #[inline(never)]
+    fn record_wait(&self, wait: Wait) {
+        self.record([wait]);
+    }
+
     /// [`WaitSlot::record`] of one wait, on any word.
     #[inline(never)]
     fn record_one(&self, wait: Wait) {
@@ -228,6 +253,15 @@ fn list<'a>(word: *mut ()) -> &'a WaitList {
     // long as the task block; callers are the polling thread or a reader
     // that keeps the block alive (module docs).
     unsafe { &*list }
+}
+
+/// The word [`encode`] gives a receive (`recv`) or a send on a channel
+/// whose facts packed into `packed` ([`pack_channel`]), made without a
+/// [`Wait`].
+#[inline]
+pub(crate) fn channel_word(recv: bool, packed: NonZeroUsize) -> *mut () {
+    let tag = if recv { RECV } else { SEND };
+    std::ptr::without_provenance_mut(packed.get() << TAG_BITS | tag)
 }
 
 /// The word for `wait`, if its facts fit.
@@ -360,5 +394,42 @@ mod tests {
         assert_eq!(slot.read(), None);
         slot.record([b]);
         assert_eq!(slot.read(), Some(vec![b]), "the list is reused");
+    }
+
+    #[test]
+    fn a_channel_word_is_the_word_of_its_wait_and_decodes_to_it() {
+        for kind in [
+            ChannelKind::Rendezvous,
+            ChannelKind::Bounded(1),
+            ChannelKind::Bounded(1024),
+            ChannelKind::Unbounded,
+        ] {
+            for id in [1, 2, 77, 1 << 20] {
+                let packed = pack_channel(id, kind).expect("small ids and capacities pack");
+                let facts = ChannelFacts::packed(packed, false);
+                for (recv, wait) in [(true, Wait::Recv(facts)), (false, Wait::Send(facts))] {
+                    let word = channel_word(recv, packed);
+                    assert_eq!(Some(word), encode(wait), "{kind:?} #{id}");
+                    assert_eq!(decode(word), Some(wait), "{kind:?} #{id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn record_word_stores_on_an_empty_slot_and_lists_a_second_wait() {
+        let slot = WaitSlot::new();
+        let first = ChannelFacts::packed(pack_channel(3, ChannelKind::Rendezvous).unwrap(), false);
+        let second = ChannelFacts::packed(pack_channel(4, ChannelKind::Bounded(1)).unwrap(), false);
+        slot.record_word(channel_word(true, first.payload().unwrap()), || {
+            panic!("an empty slot takes the word without the facts")
+        });
+        slot.record_word(channel_word(false, second.payload().unwrap()), || {
+            Wait::Send(second)
+        });
+        assert_eq!(
+            slot.read(),
+            Some(vec![Wait::Recv(first), Wait::Send(second)])
+        );
     }
 }
