@@ -15,7 +15,7 @@
 //! * **Median and spread.** A cell gives the median and, in brackets, the
 //!   minimum and maximum of its runs. Times are nanoseconds per message
 //!   (channel rows), per process (spawn), per hop (ring), per leaf
-//!   (skynet) or per round trip (ping-pong, p50 and p99); memory is bytes
+//!   (skynet) or per round trip (ping-pong, p50, p99 and p99.9); memory is bytes
 //!   per idle process.
 //! * **CPU time beside wall time.** `cpu` is the user plus system time of
 //!   the whole run (`getrusage(RUSAGE_SELF)`: every thread, set-up and
@@ -78,7 +78,7 @@ fn cpu_time() -> Duration {
 }
 
 /// What one run measured, per unit (message, hop, round trip...): its
-/// figures in ns (one for throughput, p50 and p99 for latency) and the
+/// figures in ns (one for throughput, p50, p99 and p99.9 for latency) and the
 /// CPU time of the whole run in ns.
 struct Sample {
     figures: Vec<f64>,
@@ -100,7 +100,8 @@ fn per_unit(per: u64, mut run: impl FnMut() -> Option<Duration>) -> impl FnMut()
 }
 
 /// A latency run: `run` gives every round trip's time, sorted; the
-/// figures are the p50 and p99.
+/// figures are the p50, p99 and p99.9 (of [`ROUND_TRIPS`] round trips: the
+/// p99.9 is the 20th slowest).
 fn round_trips(mut run: impl FnMut() -> Option<Vec<Duration>>) -> impl FnMut() -> Option<Sample> {
     move || {
         let cpu = cpu_time();
@@ -110,6 +111,7 @@ fn round_trips(mut run: impl FnMut() -> Option<Vec<Duration>>) -> impl FnMut() -
             figures: vec![
                 quantile(&times, 0.5).as_nanos() as f64,
                 quantile(&times, 0.99).as_nanos() as f64,
+                quantile(&times, 0.999).as_nanos() as f64,
             ],
             cpu: cpu.as_nanos() as f64 / times.len() as f64,
         })
@@ -469,11 +471,12 @@ fn runtime_rows(table: &mut Table) {
     }
 }
 
-/// The two rows (p50 and p99) of a ping-pong named `name`.
-fn latency_names(name: &str) -> [String; 2] {
+/// The three rows (p50, p99 and p99.9) of a ping-pong named `name`.
+fn latency_names(name: &str) -> [String; 3] {
     [
         format!("{name}, p50 round trip"),
         format!("{name}, p99 round trip"),
+        format!("{name}, p99.9 round trip"),
     ]
 }
 
