@@ -9,6 +9,7 @@
 mod support;
 
 use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
 use hoare::chan;
 use hoare::Runtime;
@@ -105,4 +106,46 @@ fn the_woken_process_runs_on_the_wakers_thread_when_that_thread_goes_idle() {
     );
     assert_mostly(serving, "the serving process ran on its waker's thread");
     assert_mostly(returning, "the returning process ran on its waker's thread");
+}
+
+/// A process that the main future wakes runs when the main future yields
+/// for its cooperative budget, not only when it waits: a main future that
+/// keeps sending on an unbounded channel and never waits would otherwise
+/// leave the process in the caller's LIFO slot, where no worker sees it.
+#[test]
+fn a_process_woken_by_a_main_future_that_never_waits_still_runs() {
+    let answered = within(60, || {
+        hoare::run(async {
+            let (ready_tx, ready_rx) = chan::bounded::<()>(0);
+            let (data_tx, data_rx) = chan::unbounded::<u64>();
+            let (ack_tx, ack_rx) = chan::unbounded::<()>();
+            let consumer = hoare::spawn(async move {
+                ready_tx.send(()).await.unwrap();
+                data_rx.recv().await.unwrap();
+                ack_tx.send(()).await.unwrap();
+                // Keeps the channel open until the main future is done.
+                while data_rx.recv().await.is_ok() {}
+            });
+            ready_rx.recv().await.unwrap();
+            // Long enough for the consumer to wait on the empty channel, so
+            // that the first send below wakes it from the main future.
+            hoare::time::sleep(Duration::from_millis(20)).await;
+            let start = Instant::now();
+            let mut answered = false;
+            while start.elapsed() < Duration::from_secs(5) {
+                data_tx.send(1).await.unwrap();
+                if ack_rx.try_recv().is_ok() {
+                    answered = true;
+                    break;
+                }
+            }
+            drop(data_tx);
+            consumer.await.unwrap();
+            answered
+        })
+    });
+    assert!(
+        answered,
+        "the woken consumer never ran in 5 s of sends by a main future that yields only for its budget"
+    );
 }

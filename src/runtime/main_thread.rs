@@ -4,7 +4,8 @@
 //! The calling thread is not a worker, but like Go's main goroutine it
 //! hands off to the processes it talks to on its own thread: a process
 //! woken while the main future is polled lands in this thread's LIFO slot
-//! and is run here as soon as the main future returns `Pending` (up to
+//! and is run here as soon as the main future returns `Pending`, also when
+//! it returned `Pending` only to yield for its budget (up to
 //! [`LIFO_CAP`](super::scheduler::worker::LIFO_CAP) in a row; then it goes to the
 //! injection queue). So a main future that sends to a process and awaits
 //! its reply does both halves on one core, without waking a worker.
@@ -104,9 +105,15 @@ pub(crate) fn drive_main_future<F: Future>(shared: &Arc<Scheduler>, future: F) -
 
 /// Runs the processes the main future (and they in turn) woke, until the
 /// main future is woken, the slot is empty, or the cap is reached.
+///
+/// The first runs even if the main future is woken already: a main future
+/// that yields for its budget wakes itself, and a process it woke would
+/// otherwise wait in this thread's LIFO slot, where no worker sees it,
+/// until the main future waits for real (which one that keeps sending on
+/// an unbounded channel may never do).
 fn run_woken_processes(cx: &ThreadContext, signal: &MainSignal) {
     let mut runs = 0;
-    while !signal.is_woken() {
+    loop {
         let Some(task) = cx.take_lifo() else { return };
         if runs == LIFO_CAP {
             cx.shared.schedule_remote(task);
@@ -115,5 +122,8 @@ fn run_woken_processes(cx: &ThreadContext, signal: &MainSignal) {
         runs += 1;
         cx.shared.progress.other_ran();
         context::run_process(task);
+        if signal.is_woken() {
+            return;
+        }
     }
 }
