@@ -66,33 +66,47 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
 }
 
 /// `default` is linearizable: while a select with `default` looks at
-/// channels A and B, another thread moves the message from A to B, putting
-/// a message in B *before* taking the one from A, so at every instant one
-/// arm is ready. The select never takes `default`: a pass that found both
-/// empty (B looked at before the put, A after the take) sees a channel's
-/// version change and looks again (the double collect of `select_now`).
-/// Whichever message it takes, the mover gets the other, so none is lost.
+/// channels A and B, another thread moves the message from one to the
+/// other, putting a message in the second *before* taking the one from the
+/// first, so at every instant one arm is ready. The select never takes
+/// `default`: a pass that found both empty (the second looked at before
+/// the put, the first after the take) sees a channel's version change and
+/// looks again (the double collect of `select_now`). Whichever message it
+/// takes, the mover gets the other, so none is lost.
+///
+/// `from_a`: the message moves from A to B, which a select that looks at B
+/// first (before the put) and A second (after the take) would get wrong;
+/// else from B to A, the same for a select that looks at A first. An
+/// unbiased select's order comes from a generator seeded with a constant
+/// under loom, so a model sees one order only: the unbiased forms run
+/// both directions, and whichever order the generator gives, one of them
+/// is the order that a select trusting its first pass gets wrong.
 ///
 /// Shown able to fail: making `select_now` trust its first pass
 /// (`if unchanged {` always true) lets it return `default` (the model's
 /// assertion), in each form.
-fn moving_message_never_lets_default_win(form: Form) {
+fn moving_message_never_lets_default_win(form: Form, from_a: bool) {
     loom::model(move || {
         let (tx_a, rx_a) = chan::bounded::<u32>(1);
         let (tx_b, rx_b) = chan::bounded::<u32>(1);
-        tx_a.try_send(1).unwrap();
+        let (tx_from, rx_from, tx_to, rx_to) = if from_a {
+            (tx_a, rx_a.clone(), tx_b, rx_b.clone())
+        } else {
+            (tx_b, rx_b.clone(), tx_a, rx_a.clone())
+        };
+        tx_from.try_send(1).unwrap();
         let mover = {
-            let rx_a = rx_a.clone();
+            let rx_from = rx_from.clone();
             thread::spawn(move || {
-                tx_b.try_send(2).unwrap();
-                rx_a.try_recv().ok()
+                tx_to.try_send(2).unwrap();
+                rx_from.try_recv().ok()
             })
         };
         let chosen = select_now(form, &rx_a, &rx_b);
         let moved = mover.join().unwrap();
         match chosen {
-            Some(1) => assert_eq!((moved, rx_b.try_recv().ok()), (None, Some(2))),
-            Some(2) => assert_eq!((moved, rx_b.try_recv().ok()), (Some(1), None)),
+            Some(1) => assert_eq!((moved, rx_to.try_recv().ok()), (None, Some(2))),
+            Some(2) => assert_eq!((moved, rx_to.try_recv().ok()), (Some(1), None)),
             other => panic!("the select took {other:?} while one arm was always ready"),
         }
     });
@@ -100,22 +114,24 @@ fn moving_message_never_lets_default_win(form: Form) {
 
 #[test]
 fn moving_message_never_lets_default_win_in_select_macro() {
-    moving_message_never_lets_default_win(Form::Macro);
+    moving_message_never_lets_default_win(Form::Macro, true);
+    moving_message_never_lets_default_win(Form::Macro, false);
 }
 
 #[test]
 fn moving_message_never_lets_default_win_in_select_macro_biased_b_first() {
-    moving_message_never_lets_default_win(Form::MacroBiasedBFirst);
+    moving_message_never_lets_default_win(Form::MacroBiasedBFirst, true);
 }
 
 #[test]
 fn moving_message_never_lets_try_select_return_none() {
-    moving_message_never_lets_default_win(Form::Dynamic);
+    moving_message_never_lets_default_win(Form::Dynamic, true);
+    moving_message_never_lets_default_win(Form::Dynamic, false);
 }
 
 #[test]
 fn moving_message_never_lets_biased_try_select_return_none() {
-    moving_message_never_lets_default_win(Form::DynamicBiasedBFirst);
+    moving_message_never_lets_default_win(Form::DynamicBiasedBFirst, true);
 }
 
 /// The waiting dynamic `Select` (`Select::select().await`) with a receive
