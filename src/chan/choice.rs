@@ -4,9 +4,10 @@
 //! A per-thread xorshift64* generator is fast (a few arithmetic
 //! operations) and good enough for a uniform choice among a handful of
 //! arms; the selection draws from it one position at a time, only as far
-//! as its try pass goes ([`below`]; see `Order` in `selection.rs`). Each thread seeds it on first use from std's `RandomState`, whose
-//! keys are random per process and advance per call, so threads start
-//! from different states. Under `cfg(loom)` the seed is a constant: a
+//! as its try pass goes ([`below`]; see `Order` in `selection.rs`). Each
+//! thread seeds it on first use from std's `RandomState`, whose keys are
+//! random per process and advance per call, so threads start from
+//! different states. Under `cfg(loom)` the seed is a constant: a
 //! loom model must make the same choices in every execution it explores,
 //! or loom cannot replay its interleavings.
 //!

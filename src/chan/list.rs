@@ -19,19 +19,18 @@
 //! the next one is being installed". Indices are stored shifted left by
 //! one; the low bit of `tail` is the *closed* mark.
 //!
-//! * **Send** reserves a slot by a compare-and-swap of `tail.index` from
-//!   `i` to `i + 1`, then writes the message and sets the slot's
-//!   `written` flag with a plain release store. The flag has a byte of
-//!   its own, apart from the `READ`/`DESTROY` state the readers share
-//!   (crossbeam keeps all three bits in one word, so its sender needs a
-//!   read-modify-write there): a send costs one locked instruction, the
-//!   reservation. No one but the slot's sender writes the flag, and it
-//!   is the sender's last access to the block. The sender that reserves a block's last slot has allocated the
-//!   next block beforehand; it publishes it (`tail.block`, then
-//!   `tail.index` past the sentinel, then the old block's `next`). While
-//!   `tail` sits on a sentinel, other senders wait: the window is a few
-//!   instructions long. Allocation is amortised: one block per
-//!   `BLOCK_CAP` messages.
+//! * **Send** reserves a slot by a compare-and-swap of `tail.index` from `i`
+//!   to `i + 1`, then writes the message and sets the slot's `written` flag
+//!   with a plain release store. The flag has a byte of its own, apart from
+//!   the `READ`/`DESTROY` state the readers share (crossbeam keeps all three
+//!   bits in one word, so its sender needs a read-modify-write there): a send
+//!   costs one locked instruction, the reservation. No one but the slot's
+//!   sender writes the flag, and it is the sender's last access to the block.
+//!   The sender that reserves a block's last slot has allocated the next
+//!   block beforehand; it publishes it (`tail.block`, then `tail.index` past
+//!   the sentinel, then the old block's `next`). While `tail` sits on a
+//!   sentinel, other senders wait: the window is a few instructions long.
+//!   Allocation is amortised: one block per `BLOCK_CAP` messages.
 //! * **Receive** checks `head` against `tail` (equal: empty, or closed if
 //!   the mark is set; once `tail` is seen in a later block, `head` carries
 //!   `MARK_BIT` until the end of its block and skips the check, since

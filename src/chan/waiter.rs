@@ -618,29 +618,29 @@ impl<W: Waiter> WaitQueue<W> {
         self.select_first(hand_off);
     }
 
-    /// [`notify_one`](Self::notify_one) for a counterpart whose store half
-    /// of the race was a `SeqCst` read-modify-write (the unbounded
-    /// channel's reservation of `tail`, the ring's claim of `tail` or
-    /// `head`), which the waiter's re-check loads with `SeqCst`. No fence is needed then: the waiter's side is a
-    /// `SeqCst` store, a `SeqCst` fence and a `SeqCst` load, this side a
-    /// `SeqCst` read-modify-write and a `SeqCst` load, and the C++20 model
-    /// Rust follows puts all of them in one total order S consistent with
-    /// program order ([atomics.order]/4), in which the two loads cannot
-    /// both come before the other side's store: at least one side sees the
-    /// other. In full: say the sender's reservation `Ws` (on `tail`) and
-    /// load `Rs` (of `is_empty`), the waiter's store `Wr` (of `is_empty`)
+    /// [`notify_one`](Self::notify_one) for a counterpart whose store half of
+    /// the race was a `SeqCst` read-modify-write (the unbounded channel's
+    /// reservation of `tail`, the ring's claim of `tail` or `head`), which the
+    /// waiter's re-check loads with `SeqCst`. No fence is needed then: the
+    /// waiter's side is a `SeqCst` store, a `SeqCst` fence and a `SeqCst` load,
+    /// this side a `SeqCst` read-modify-write and a `SeqCst` load, and the
+    /// C++20 model Rust follows puts all of them in one total order S
+    /// consistent with program order ([atomics.order]/4), in which the two
+    /// loads cannot both come before the other side's store: at least one side
+    /// sees the other. In full: say the sender's reservation `Ws` (on `tail`)
+    /// and load `Rs` (of `is_empty`), the waiter's store `Wr` (of `is_empty`)
     /// and re-check `Rr` (of `tail`) both miss. `Rr` reads a `tail` before
-    /// `Ws`, so it is coherence-ordered before `Ws`, and both being
-    /// `SeqCst`, `Rr` precedes `Ws` in S; likewise `Rs` precedes `Wr`.
-    /// Program order gives `Ws` before `Rs` and `Wr` before `Rr`: the
-    /// cycle `Ws < Rs < Wr < Rr < Ws` in S, which cannot be. Nothing
-    /// between the reservation and the load matters (the slot's write, a
-    /// block's installation, a ring slot's stamp): a re-check that sees the
-    /// reservation waits for the write. No test can show this; the argument is the check.
-    /// On x86 this saves a locked instruction per send (the
-    /// read-modify-write is locked either way). loom models `SeqCst`
-    /// accesses as acquire/release (tokio-rs/loom#180), so under loom the
-    /// fence stays and the models check that form of the same protocol.
+    /// `Ws`, so it is coherence-ordered before `Ws`, and both being `SeqCst`,
+    /// `Rr` precedes `Ws` in S; likewise `Rs` precedes `Wr`. Program order
+    /// gives `Ws` before `Rs` and `Wr` before `Rr`: the cycle `Ws < Rs < Wr <
+    /// Rr < Ws` in S, which cannot be. Nothing between the reservation and the
+    /// load matters (the slot's write, a block's installation, a ring slot's
+    /// stamp): a re-check that sees the reservation waits for the write. No
+    /// test can show this; the argument is the check. On x86 this saves a
+    /// locked instruction per send (the read-modify-write is locked either
+    /// way). loom models `SeqCst` accesses as acquire/release
+    /// (tokio-rs/loom#180), so under loom the fence stays and the models
+    /// check that form of the same protocol.
     #[inline]
     pub(crate) fn notify_one_after_seqcst_rmw(&self) {
         self.notify_one_then_after_seqcst_rmw(|_| ());
