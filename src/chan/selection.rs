@@ -224,10 +224,6 @@ impl Order {
         (packed, simulated)
     }
 
-    fn len(&self) -> usize {
-        self.len
-    }
-
     /// The arm at `position`, placed or not.
     #[inline(always)]
     fn get(&self, position: usize) -> usize {
@@ -323,7 +319,7 @@ fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
 
 /// One try pass (step 1); the winning arm's index.
 fn try_pass(arms: &mut (impl Arms + ?Sized), order: &mut Order) -> Option<usize> {
-    (0..order.len())
+    (0..order.len)
         .map(|position| order.at(position))
         .find(|&index| {
             let arm = arms.arm(index);
@@ -453,7 +449,7 @@ pub(crate) fn poll_select(
         let token = Token::acquire(cx.waker());
         let mut all_waiting = true;
         // The failed try pass placed every position.
-        for position in 0..order.len() {
+        for position in 0..order.len {
             let index = order.at(position);
             let arm = arms.arm(index);
             if arm.enabled() && !arm.register(&token, index) {
