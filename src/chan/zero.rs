@@ -325,15 +325,28 @@ impl<T> Rendezvous<T> {
     /// the oldest buffered value and completed (module docs: "Hand-off to
     /// a blocking receive"). Returns whom to wake after unlocking; `None`
     /// if no receiver waits. The caller records the change.
+    #[inline(always)]
     fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
         let (receiver, sender) = self.notify_one_receiver(inner)?;
         let Some(sender) = sender else {
             return Some(receiver);
         };
-        // A blocking receive took a value and a waiting sender's offer
-        // took its place: that offer is buffered like a sent value, so the
-        // next waiting receiver is notified of it, and so on while
-        // blocking receives take values with senders waiting.
+        Some(self.notify_receivers_after_hand_off(inner, receiver, sender))
+    }
+
+    /// The rest of [`Self::notify_receiver`] once a blocking receive was
+    /// handed a value and `sender`'s offer took its place: that offer is
+    /// buffered like a sent value, so the next waiting receiver is
+    /// notified of it, and so on while blocking receives take values with
+    /// senders waiting. Out of line: only blocking receives come here.
+    #[cold]
+    #[inline(never)]
+    fn notify_receivers_after_hand_off(
+        &self,
+        inner: &mut Inner<T>,
+        receiver: Woken<T>,
+        sender: Woken<T>,
+    ) -> Woken<T> {
         let mut all = vec![receiver, sender];
         while let Some((receiver, sender)) = self.notify_one_receiver(inner) {
             all.push(receiver);
@@ -342,7 +355,7 @@ impl<T> Rendezvous<T> {
                 None => break,
             }
         }
-        Some(Woken::Many(all))
+        Woken::Many(all)
     }
 
     /// One step of [`Self::notify_receiver`]: whom to wake for the
@@ -351,6 +364,7 @@ impl<T> Rendezvous<T> {
     /// into the place that freed (Go's rule, as in `receive_locked`: room
     /// goes to the senders that waited for it, in order, under the same
     /// lock hold, so no later send takes it first).
+    #[inline(always)]
     fn notify_one_receiver(&self, inner: &mut Inner<T>) -> Option<(Woken<T>, Option<Woken<T>>)> {
         while let Some(waiter) = inner.receivers.pop_front() {
             match waiter.into_kind() {
@@ -438,7 +452,10 @@ impl<T> Rendezvous<T> {
     }
 
     /// Takes the value of the oldest waiting sender, returning it with the
-    /// entry to wake (after unlocking).
+    /// entry to wake (after unlocking). The caller records the change
+    /// (once per lock hold: a select's double collect needs to see that
+    /// the version moved, not by how much).
+    #[inline(always)]
     fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Woken<T>)> {
         while let Some(waiter) = inner.senders.pop_front() {
             let entry = match waiter.into_kind() {
@@ -448,7 +465,6 @@ impl<T> Rendezvous<T> {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
                     let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
-                    self.changed(inner);
                     return Some((value, Woken::Inline(wakeup)));
                 }
             };
@@ -458,7 +474,6 @@ impl<T> Rendezvous<T> {
                 continue;
             };
             if entry.try_select() {
-                self.changed(inner);
                 return Some((value, Woken::Arm(entry)));
             }
             // SAFETY: rule 2: the CAS failed, put the value back for its owner.
@@ -475,6 +490,7 @@ impl<T> Rendezvous<T> {
     /// when it is polled (nothing is handed to a receive that may be
     /// dropped, so one sender's values stay in order), or if that receiver
     /// is a blocking one hands it the oldest buffered value.
+    #[inline(always)]
     fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
         if self.capacity() == 0 {
             return self.hand_to_receiver(inner, value).map(Some);
@@ -497,17 +513,18 @@ impl<T> Rendezvous<T> {
     /// room goes to the senders that waited for it, in order), or else a
     /// waiting sender's offer (a rendezvous); with whom to wake after
     /// unlocking. `None` if there is nothing to receive.
+    #[inline(always)]
     fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Wakes<T>)> {
         let Some(value) = inner.buffer.pop_front() else {
-            return self.take_from_sender(inner).map(|(value, woken)| {
-                (
-                    value,
-                    Wakes {
-                        sender: Some(woken),
-                        receiver: None,
-                    },
-                )
-            });
+            let (value, woken) = self.take_from_sender(inner)?;
+            self.changed(inner);
+            return Some((
+                value,
+                Wakes {
+                    sender: Some(woken),
+                    receiver: None,
+                },
+            ));
         };
         let mut wakes = Wakes {
             sender: None,
