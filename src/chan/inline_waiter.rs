@@ -95,8 +95,8 @@
 //! channel lock. The owner clones its waker before taking the lock to
 //! register, and when a later poll brings a different waker it clones it
 //! outside the lock and swaps it in under the lock, dropping the old one
-//! after unlocking. A counterpart wakes after unlocking, through
-//! [`Wakeup::wake`].
+//! after unlocking. A counterpart takes the waker out under the lock
+//! and wakes it after unlocking.
 
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;
@@ -335,14 +335,15 @@ impl<T> InlineRef<T> {
     ///
     /// The caller holds the lock of the channel whose queue held `self`,
     /// and took it out of that queue under the same lock hold.
-    pub(crate) unsafe fn hand_over(self, value: T, channel: u64) -> Wakeup {
+    #[must_use = "the owner sleeps until the waker is woken"]
+    pub(crate) unsafe fn hand_over(self, value: T) -> Option<Waker> {
         // SAFETY: the owner cannot unlink or free a `WAITING` waiter
         // without the lock we hold; rule 2 for the slot.
         let waiter = unsafe { self.0.as_ref() };
         // SAFETY: rule 2.
         waiter.slot.with_mut(|slot| unsafe { *slot = Some(value) });
         // SAFETY: as above; `waiter` is not used again.
-        unsafe { self.finish(DONE, channel) }
+        unsafe { self.finish(DONE) }
     }
 
     /// Counterpart side: takes a waiting send's offer and completes it.
@@ -350,7 +351,8 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    pub(crate) unsafe fn take_offer(self, channel: u64) -> (T, Wakeup) {
+    #[must_use = "the owner sleeps until the waker is woken"]
+    pub(crate) unsafe fn take_offer(self) -> (T, Option<Waker>) {
         // SAFETY: as in `hand_over`.
         let waiter = unsafe { self.0.as_ref() };
         // SAFETY: rule 2.
@@ -359,7 +361,7 @@ impl<T> InlineRef<T> {
             .with_mut(|slot| unsafe { (*slot).take() })
             .expect("hoare: a waiting send's slot holds its offer");
         // SAFETY: as in `hand_over`; `waiter` is not used again.
-        (value, unsafe { self.finish(DONE, channel) })
+        (value, unsafe { self.finish(DONE) })
     }
 
     /// Counterpart side (a send on a buffered channel that buffered its
@@ -369,9 +371,10 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    pub(crate) unsafe fn notify(self, channel: u64) -> Wakeup {
+    #[must_use = "the owner sleeps until the waker is woken"]
+    pub(crate) unsafe fn notify(self) -> Option<Waker> {
         // SAFETY: as in `hand_over`.
-        unsafe { self.finish(NOTIFIED, channel) }
+        unsafe { self.finish(NOTIFIED) }
     }
 
     /// Counterpart side (`close`): wakes the waiter without completing it.
@@ -379,12 +382,14 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    pub(crate) unsafe fn close(self, channel: u64) -> Wakeup {
+    #[must_use = "the owner sleeps until the waker is woken"]
+    pub(crate) unsafe fn close(self) -> Option<Waker> {
         // SAFETY: as in `hand_over`.
-        unsafe { self.finish(CLOSED, channel) }
+        unsafe { self.finish(CLOSED) }
     }
 
-    /// The counterpart's last steps: takes the waker out, then publishes
+    /// The counterpart's last steps: takes the waker out (to wake after
+    /// unlocking; `None` only if none was registered), then publishes
     /// `state`. Nothing may touch the waiter afterwards, and no reference
     /// to it outlives the store: the owner may free it the moment it sees
     /// the new state, so the store goes through the raw pointer (a `&self`
@@ -393,7 +398,7 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    unsafe fn finish(self, state: usize, channel: u64) -> Wakeup {
+    unsafe fn finish(self, state: usize) -> Option<Waker> {
         let waiter = self.0.as_ptr();
         // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`,
         // so the owner keeps the waiter alive and in place until the store.
@@ -402,23 +407,6 @@ impl<T> InlineRef<T> {
         // write (or take) and the waker's take happen before it.
         // SAFETY: as above; this store is the last use of the pointer.
         unsafe { (*waiter).state.store(state, Ordering::Release) };
-        Wakeup { waker, channel }
-    }
-}
-
-/// A wake-up taken out of a completed inline waiter, to run after
-/// unlocking.
-#[must_use = "a waiter completed without its wake-up sleeps for ever"]
-pub(crate) struct Wakeup {
-    waker: Option<Waker>,
-    channel: u64,
-}
-
-impl Wakeup {
-    /// Wakes the owner, naming the channel to a simulation.
-    pub(crate) fn wake(self) {
-        if let Some(waker) = self.waker {
-            crate::runtime::hooks::waking_from_channel(self.channel, || waker.wake());
-        }
+        waker
     }
 }

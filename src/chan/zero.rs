@@ -129,10 +129,10 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 
-use std::task::{Poll, Waker};
+use std::task::{Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
-use super::inline_waiter::{InlineWaiter, Observed, Wakeup};
+use super::inline_waiter::{InlineWaiter, Observed};
 use super::queued::{Kind, Queued as Waiter};
 use super::waiter::{wake_each, Entry, Token};
 use crate::runtime::task::waker::is_process_waker;
@@ -186,53 +186,142 @@ impl SmallCapacity {
     }
 }
 
-/// Whom to wake once the lock is released.
-enum Woken<T> {
-    /// A select arm's entry, selected.
-    Arm(Arc<Entry<T>>),
-    /// A plain operation, whose waker was taken out of its waiter.
-    Inline(Wakeup),
-    /// Several, in the order they were completed or notified: blocking
-    /// receives handed values, each with the waiting sender whose offer
-    /// refilled the place it freed, and the receiver notified last
-    /// (`notify_receiver`). Allocated only then.
-    Many(Vec<Woken<T>>),
-}
+/// Whom to wake once the lock is released, as one [`Waker`] (two words,
+/// so it moves in registers, not through the stack): a plain operation's
+/// own waker, taken out of its inline waiter; a selected arm's entry
+/// ([`Woken::arm`]); or several, in the order they were completed or
+/// notified ([`Woken::many`]: blocking receives handed values, each with
+/// the waiting sender whose offer refilled the place it freed, and the
+/// receiver notified last; allocated only then). None of these wakers
+/// leaves this module: each is woken (or dropped) right after unlocking.
+struct Woken(Waker);
 
-impl<T> Woken<T> {
-    fn wake(self) {
-        match self {
-            Woken::Arm(entry) => entry.wake(),
-            Woken::Inline(wakeup) => wakeup.wake(),
-            // Each is woken even if an earlier waker's wake panics.
-            Woken::Many(all) => wake_each(all, Woken::wake),
-        }
+impl Woken {
+    /// A plain waiter's waker, as [`InlineWaiter`]'s completions return
+    /// it (a waiting waiter always holds one; `None` would be a bug, and
+    /// wakes nobody in release builds).
+    fn inline(waker: Option<Waker>) -> Self {
+        debug_assert!(waker.is_some(), "hoare: a waiting plain operation without a waker");
+        Woken(waker.unwrap_or_else(|| Waker::noop().clone()))
+    }
+
+    /// A selected arm's entry: waking it wakes the select
+    /// ([`Entry::wake`]).
+    fn arm<T>(entry: Arc<Entry<T>>) -> Self {
+        let data = Arc::into_raw(entry).cast::<()>();
+        // SAFETY: `EntryWaker::<T>::VTABLE`'s functions take `data` for
+        // what it is, an `Arc<Entry<T>>` turned into a pointer, and each
+        // gives that reference back exactly once (wake, drop) or makes a
+        // new one (clone).
+        Woken(unsafe { Waker::from_raw(RawWaker::new(data, &EntryWaker::<T>::VTABLE)) })
+    }
+
+    /// Several to wake, in order, each even if an earlier one's wake
+    /// panics.
+    fn many(all: Vec<Woken>) -> Self {
+        let data = Box::into_raw(Box::new(all)).cast::<()>();
+        // SAFETY: as in `arm`, for a boxed `Vec<Woken>`.
+        Woken(unsafe { Waker::from_raw(RawWaker::new(data, &MANY_VTABLE)) })
+    }
+
+    /// Wakes, naming the channel to a simulation.
+    fn wake(self, channel: u64) {
+        crate::runtime::hooks::waking_from_channel(channel, || self.0.wake());
     }
 }
+
+/// The waker functions of [`Woken::arm`], for an `Arc<Entry<T>>` behind
+/// the data pointer.
+struct EntryWaker<T>(std::marker::PhantomData<T>);
+
+impl<T> EntryWaker<T> {
+    const VTABLE: RawWakerVTable =
+        RawWakerVTable::new(Self::clone, Self::wake, Self::wake_by_ref, Self::drop);
+
+    /// The entry behind `data`, without taking over its reference.
+    ///
+    /// # Safety
+    ///
+    /// `data` came from `Arc::into_raw` of an `Arc<Entry<T>>` whose
+    /// reference is still held by the waker being called.
+    unsafe fn borrow(data: *const ()) -> std::mem::ManuallyDrop<Arc<Entry<T>>> {
+        // SAFETY: the caller's contract; `ManuallyDrop` leaves the
+        // waker's reference to the waker.
+        std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Entry<T>>()) })
+    }
+
+    unsafe fn clone(data: *const ()) -> RawWaker {
+        // SAFETY: the waker calling us holds `data`'s reference.
+        let entry = unsafe { Self::borrow(data) };
+        let data = Arc::into_raw(Arc::clone(&entry)).cast::<()>();
+        RawWaker::new(data, &Self::VTABLE)
+    }
+
+    unsafe fn wake(data: *const ()) {
+        // SAFETY: waking by value gives the waker's reference to us.
+        let entry = unsafe { Arc::from_raw(data.cast::<Entry<T>>()) };
+        entry.wake();
+    }
+
+    unsafe fn wake_by_ref(data: *const ()) {
+        // SAFETY: as in `clone`.
+        unsafe { Self::borrow(data) }.wake();
+    }
+
+    unsafe fn drop(data: *const ()) {
+        // SAFETY: dropping the waker gives its reference to us.
+        drop(unsafe { Arc::from_raw(data.cast::<Entry<T>>()) });
+    }
+}
+
+/// The waker functions of [`Woken::many`], for a `Box<Vec<Woken>>` behind
+/// the data pointer.
+const MANY_VTABLE: RawWakerVTable = RawWakerVTable::new(
+    |data| {
+        // SAFETY: the waker calling us owns the box behind `data`.
+        let all = unsafe { &*data.cast::<Vec<Woken>>() };
+        let copy: Vec<Woken> = all.iter().map(|woken| Woken(woken.0.clone())).collect();
+        RawWaker::new(Box::into_raw(Box::new(copy)).cast::<()>(), &MANY_VTABLE)
+    },
+    |data| {
+        // SAFETY: waking by value gives the box to us.
+        let all = unsafe { Box::from_raw(data.cast::<Vec<Woken>>().cast_mut()) };
+        wake_each(*all, |woken| woken.0.wake());
+    },
+    |data| {
+        // SAFETY: the waker calling us owns the box behind `data`.
+        let all = unsafe { &*data.cast::<Vec<Woken>>() };
+        wake_each(all.iter(), |woken| woken.0.wake_by_ref());
+    },
+    |data| {
+        // SAFETY: dropping the waker gives the box to us.
+        drop(unsafe { Box::from_raw(data.cast::<Vec<Woken>>().cast_mut()) });
+    },
+);
 
 /// Whom a receive wakes after unlocking: the sender whose offer it took
 /// (or moved into the freed place), and on a buffered channel the
 /// receiver notified of that moved offer.
-struct Wakes<T> {
-    sender: Option<Woken<T>>,
-    receiver: Option<Woken<T>>,
+struct Wakes {
+    sender: Option<Woken>,
+    receiver: Option<Woken>,
 }
 
-impl<T> Wakes<T> {
-    fn wake(self) {
+impl Wakes {
+    /// Wakes both, the second even if the first one's wake panics.
+    fn wake(self, channel: u64) {
         match self {
             Wakes {
                 sender,
                 receiver: None,
             } => {
                 if let Some(sender) = sender {
-                    sender.wake();
+                    sender.wake(channel);
                 }
             }
-            // Both are woken even if the first waker's wake panics.
-            Wakes { sender, receiver } => {
-                wake_each(sender.into_iter().chain(receiver), Woken::wake)
-            }
+            Wakes { sender, receiver } => wake_each(sender.into_iter().chain(receiver), |woken| {
+                woken.wake(channel)
+            }),
         }
     }
 }
@@ -326,7 +415,7 @@ impl<T> Rendezvous<T> {
     /// a blocking receive"). Returns whom to wake after unlocking; `None`
     /// if no receiver waits. The caller records the change.
     #[inline(always)]
-    fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+    fn notify_receiver(&self, inner: &mut Inner<T>) -> Option<Woken> {
         let (receiver, sender) = self.notify_one_receiver(inner)?;
         let Some(sender) = sender else {
             return Some(receiver);
@@ -344,9 +433,9 @@ impl<T> Rendezvous<T> {
     fn notify_receivers_after_hand_off(
         &self,
         inner: &mut Inner<T>,
-        receiver: Woken<T>,
-        sender: Woken<T>,
-    ) -> Woken<T> {
+        receiver: Woken,
+        sender: Woken,
+    ) -> Woken {
         let mut all = vec![receiver, sender];
         while let Some((receiver, sender)) = self.notify_one_receiver(inner) {
             all.push(receiver);
@@ -355,7 +444,7 @@ impl<T> Rendezvous<T> {
                 None => break,
             }
         }
-        Woken::Many(all)
+        Woken::many(all)
     }
 
     /// One step of [`Self::notify_receiver`]: whom to wake for the
@@ -365,13 +454,13 @@ impl<T> Rendezvous<T> {
     /// goes to the senders that waited for it, in order, under the same
     /// lock hold, so no later send takes it first).
     #[inline(always)]
-    fn notify_one_receiver(&self, inner: &mut Inner<T>) -> Option<(Woken<T>, Option<Woken<T>>)> {
+    fn notify_one_receiver(&self, inner: &mut Inner<T>) -> Option<(Woken, Option<Woken>)> {
         while let Some(waiter) = inner.receivers.pop_front() {
             match waiter.into_kind() {
                 Kind::Inline(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    return Some((Woken::Inline(unsafe { waiter.notify(self.id) }), None));
+                    return Some((Woken::inline(unsafe { waiter.notify() }), None));
                 }
                 Kind::Keeping(waiter) => {
                     // The oldest value, not the one just buffered: values
@@ -381,7 +470,7 @@ impl<T> Rendezvous<T> {
                         .pop_front()
                         .expect("hoare: a receiver is woken for a buffered value");
                     // SAFETY: as above.
-                    let receiver = Woken::Inline(unsafe { waiter.hand_over(value, self.id) });
+                    let receiver = Woken::inline(unsafe { waiter.hand_over(value) });
                     let sender = self.take_from_sender(inner).map(|(offer, sender)| {
                         inner.buffer.push_back(offer);
                         sender
@@ -392,7 +481,7 @@ impl<T> Rendezvous<T> {
                 // completed elsewhere or withdrew: try the next receiver.
                 Kind::Arm(entry) => {
                     if entry.try_select() {
-                        return Some((Woken::Arm(entry), None));
+                        return Some((Woken::arm(entry), None));
                     }
                 }
             }
@@ -408,13 +497,13 @@ impl<T> Rendezvous<T> {
         let woken = self.pass_on_notification_locked(&mut inner);
         drop(inner);
         if let Some(woken) = woken {
-            woken.wake();
+            woken.wake(self.id);
         }
     }
 
     /// [`Self::pass_on_notification`] under the lock: whom to wake after
     /// unlocking.
-    fn pass_on_notification_locked(&self, inner: &mut Inner<T>) -> Option<Woken<T>> {
+    fn pass_on_notification_locked(&self, inner: &mut Inner<T>) -> Option<Woken> {
         if inner.buffer.is_empty() {
             return None;
         }
@@ -425,16 +514,16 @@ impl<T> Rendezvous<T> {
 
     /// Gives `value` to the oldest waiting receiver. On success returns the
     /// entry to wake (after unlocking); otherwise gives the value back.
-    fn hand_to_receiver(&self, inner: &mut Inner<T>, mut value: T) -> Result<Woken<T>, T> {
+    fn hand_to_receiver(&self, inner: &mut Inner<T>, mut value: T) -> Result<Woken, T> {
         while let Some(waiter) = inner.receivers.pop_front() {
             let entry = match waiter.into_kind() {
                 Kind::Arm(entry) => entry,
                 Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    let wakeup = unsafe { waiter.hand_over(value, self.id) };
+                    let waker = unsafe { waiter.hand_over(value) };
                     self.changed(inner);
-                    return Ok(Woken::Inline(wakeup));
+                    return Ok(Woken::inline(waker));
                 }
             };
             // SAFETY: rule 2: we hold the lock of the channel the entry is
@@ -442,7 +531,7 @@ impl<T> Rendezvous<T> {
             unsafe { entry.put(value) };
             if entry.try_select() {
                 self.changed(inner);
-                return Ok(Woken::Arm(entry));
+                return Ok(Woken::arm(entry));
             }
             // SAFETY: rule 2 again: the CAS failed, we put back what we moved.
             value = unsafe { entry.take() }.expect("hoare: a rendezvous slot lost its value");
@@ -456,7 +545,7 @@ impl<T> Rendezvous<T> {
     /// (once per lock hold: a select's double collect needs to see that
     /// the version moved, not by how much).
     #[inline(always)]
-    fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Woken<T>)> {
+    fn take_from_sender(&self, inner: &mut Inner<T>) -> Option<(T, Woken)> {
         while let Some(waiter) = inner.senders.pop_front() {
             let entry = match waiter.into_kind() {
                 Kind::Arm(entry) => entry,
@@ -464,8 +553,8 @@ impl<T> Rendezvous<T> {
                 Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                     // SAFETY: we hold the lock and took the waiter out of
                     // its queue under it.
-                    let (value, wakeup) = unsafe { waiter.take_offer(self.id) };
-                    return Some((value, Woken::Inline(wakeup)));
+                    let (value, waker) = unsafe { waiter.take_offer() };
+                    return Some((value, Woken::inline(waker)));
                 }
             };
             // SAFETY: rule 2: under the lock, before the CAS.
@@ -474,7 +563,7 @@ impl<T> Rendezvous<T> {
                 continue;
             };
             if entry.try_select() {
-                return Some((value, Woken::Arm(entry)));
+                return Some((value, Woken::arm(entry)));
             }
             // SAFETY: rule 2: the CAS failed, put the value back for its owner.
             unsafe { entry.put(value) };
@@ -491,7 +580,7 @@ impl<T> Rendezvous<T> {
     /// dropped, so one sender's values stay in order), or if that receiver
     /// is a blocking one hands it the oldest buffered value.
     #[inline(always)]
-    fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken<T>>, T> {
+    fn send_locked(&self, inner: &mut Inner<T>, value: T) -> Result<Option<Woken>, T> {
         if self.capacity() == 0 {
             return self.hand_to_receiver(inner, value).map(Some);
         }
@@ -514,7 +603,7 @@ impl<T> Rendezvous<T> {
     /// waiting sender's offer (a rendezvous); with whom to wake after
     /// unlocking. `None` if there is nothing to receive.
     #[inline(always)]
-    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Wakes<T>)> {
+    fn receive_locked(&self, inner: &mut Inner<T>) -> Option<(T, Wakes)> {
         let Some(value) = inner.buffer.pop_front() else {
             let (value, woken) = self.take_from_sender(inner)?;
             self.changed(inner);
@@ -566,7 +655,7 @@ impl<T> Rendezvous<T> {
             Ok(woken) => {
                 drop(inner);
                 if let Some(woken) = woken {
-                    woken.wake();
+                    woken.wake(self.id);
                 }
                 Ok(())
             }
@@ -595,7 +684,7 @@ impl<T> Rendezvous<T> {
         let mut inner = self.lock();
         if let Some((value, wakes)) = self.receive_locked(&mut inner) {
             drop(inner);
-            wakes.wake();
+            wakes.wake(self.id);
             return Ok(value);
         }
         if inner.closed {
@@ -723,12 +812,12 @@ impl<T> Rendezvous<T> {
         let woken = self.give_back_locked(&mut inner, value);
         drop(inner);
         if let Some(woken) = woken {
-            woken.wake();
+            woken.wake(self.id);
         }
     }
 
     /// [`Self::give_back`] under the lock: whom to wake after unlocking.
-    fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken<T>> {
+    fn give_back_locked(&self, inner: &mut Inner<T>, value: T) -> Option<Woken> {
         // Only a rendezvous hands values to receives that may give them
         // back (a blocking receive keeps what it is handed).
         debug_assert_eq!(
@@ -750,7 +839,7 @@ impl<T> Rendezvous<T> {
 
     /// Closes the channel; `true` if this call closed it. Wakes every waiter.
     pub(crate) fn close(&self) -> bool {
-        let woken: Vec<Woken<T>> = {
+        let woken: Vec<Woken> = {
             let mut inner = self.lock();
             if inner.closed {
                 return false;
@@ -768,16 +857,16 @@ impl<T> Rendezvous<T> {
             waiters
                 .into_iter()
                 .filter_map(|waiter| match waiter.into_kind() {
-                    Kind::Arm(entry) => entry.try_select().then_some(Woken::Arm(entry)),
+                    Kind::Arm(entry) => entry.try_select().then_some(Woken::arm(entry)),
                     Kind::Inline(waiter) | Kind::Keeping(waiter) => {
                         // SAFETY: we hold the lock and drained the waiter
                         // out of its queue under it.
-                        Some(Woken::Inline(unsafe { waiter.close(self.id) }))
+                        Some(Woken::inline(unsafe { waiter.close() }))
                     }
                 })
                 .collect()
         };
-        wake_each(woken, Woken::wake);
+        wake_each(woken, |woken| woken.wake(self.id));
         true
     }
 
@@ -993,7 +1082,7 @@ impl<T> Rendezvous<T> {
                     let mut inner = self.lock_for_poll();
                     if let Some((value, wakes)) = self.receive_locked(&mut inner) {
                         drop(inner);
-                        wakes.wake();
+                        wakes.wake(self.id);
                         return Poll::Ready(Ok(value));
                     }
                 }
@@ -1011,7 +1100,7 @@ impl<T> Rendezvous<T> {
             let mut inner = self.lock_for_poll();
             if let Some((value, wakes)) = self.receive_locked(&mut inner) {
                 drop(inner);
-                wakes.wake();
+                wakes.wake(self.id);
                 return Poll::Ready(Ok(value));
             }
             if inner.closed {
@@ -1088,7 +1177,7 @@ impl<T> Rendezvous<T> {
             Ok(woken) => {
                 drop(inner);
                 if let Some(woken) = woken {
-                    woken.wake();
+                    woken.wake(self.id);
                 }
                 Poll::Ready(Ok(()))
             }
@@ -1173,7 +1262,7 @@ impl<T> Rendezvous<T> {
                 let woken = self.pass_on_notification_locked(&mut inner);
                 drop(inner);
                 if let Some(woken) = woken {
-                    woken.wake();
+                    woken.wake(self.id);
                 }
                 return;
             }
@@ -1188,7 +1277,7 @@ impl<T> Rendezvous<T> {
         let woken = self.give_back_locked(&mut inner, value);
         drop(inner);
         if let Some(woken) = woken {
-            woken.wake();
+            woken.wake(self.id);
         }
     }
 
