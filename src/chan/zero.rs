@@ -201,7 +201,10 @@ impl Woken {
     /// it (a waiting waiter always holds one; `None` would be a bug, and
     /// wakes nobody in release builds).
     fn inline(waker: Option<Waker>) -> Self {
-        debug_assert!(waker.is_some(), "hoare: a waiting plain operation without a waker");
+        debug_assert!(
+            waker.is_some(),
+            "hoare: a waiting plain operation without a waker"
+        );
         Woken(waker.unwrap_or_else(|| Waker::noop().clone()))
     }
 
