@@ -228,6 +228,7 @@ impl Woken {
     }
 
     /// Wakes, naming the channel to a simulation.
+    #[inline]
     fn wake(self, channel: u64) {
         crate::runtime::hooks::waking_from_channel(channel, || self.0.wake());
     }
@@ -312,6 +313,7 @@ struct Wakes {
 
 impl Wakes {
     /// Wakes both, the second even if the first one's wake panics.
+    #[inline]
     fn wake(self, channel: u64) {
         match self {
             Wakes {

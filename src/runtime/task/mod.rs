@@ -336,6 +336,10 @@ pub(crate) fn note_channel_waiting(
     match (waker::process_of(waker), word) {
         (Some(header), Some(word)) => header.waiting.record_word(word, wait),
         (Some(header), None) => header.waiting.record([wait()]),
-        (None, _) => crate::runtime::blocked_threads::note_waiting(waker, [wait()]),
+        // Made only if a blocking wait records on this thread: a foreign
+        // executor's task (the common case here) records nothing.
+        (None, _) => {
+            crate::runtime::blocked_threads::note_waiting(waker, std::iter::once_with(wait))
+        }
     }
 }
