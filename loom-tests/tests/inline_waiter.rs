@@ -27,8 +27,8 @@ use loom_tests::DropCounter;
 /// whichever arrives first.
 ///
 /// Shown able to fail: completing the receive as closed instead of done in
-/// `InlineRef::hand_over` (`self.finish(DONE, ..)` made
-/// `self.finish(CLOSED, ..)`) makes the woken receive wait again beside a
+/// `InlineRef::hand_over` (`self.finish(DONE)` made
+/// `self.finish(CLOSED)`) makes the woken receive wait again beside a
 /// sender that has finished (loom deadlock).
 #[test]
 fn waiting_plain_receive_is_handed_the_value() {

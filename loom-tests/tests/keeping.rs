@@ -29,8 +29,8 @@ use loom_tests::{DropCounter, ThreadWaker};
 /// first, the receive gets it).
 ///
 /// Shown able to fail: notifying the blocking receive instead of handing
-/// it the value it was woken for (`waiter.hand_over(value, ..)` in
-/// `notify_receiver` made `waiter.notify(..)`, dropping the value) leaves
+/// it the value it was woken for (`waiter.hand_over(value)` in
+/// `notify_one_receiver` made `waiter.notify()`, dropping the value) leaves
 /// it waiting again with nothing buffered (loom deadlock).
 #[test]
 fn blocking_receive_on_bounded_one_is_handed_the_value() {

@@ -328,8 +328,7 @@ impl<T> InlineRef<T> {
     }
 
     /// Counterpart side: puts `value` in a waiting receive's slot and
-    /// completes it. The caller took `self` out of the queue of channel
-    /// number `channel` (named to a simulation by the wake-up).
+    /// completes it; returns the owner's waker, to wake after unlocking.
     ///
     /// # Safety
     ///

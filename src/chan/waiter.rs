@@ -375,12 +375,6 @@ impl<T> Entry<T> {
         })
     }
 
-    /// Counterpart side, after a successful `try_select` and outside any
-    /// channel lock: wakes the owner.
-    pub(crate) fn wake(&self) {
-        wake_from(&self.token, self.channel);
-    }
-
     /// The shared token.
     pub(crate) fn token(&self) -> &Arc<Token> {
         &self.token

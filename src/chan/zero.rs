@@ -148,8 +148,8 @@ pub(crate) const SMALL_CAPACITY: usize = 2;
 /// The last three fields share one word (`footprint.rs` pins the size).
 pub(crate) struct Rendezvous<T> {
     inner: Mutex<Inner<T>>,
-    /// The channel's number, named to a simulation by the wake-ups of
-    /// plain waiters (`runtime::hooks::waking_from_channel`).
+    /// The channel's number, named to a simulation by every wake-up the
+    /// channel makes (`Woken::wake`, `runtime::hooks::waking_from_channel`).
     id: u64,
     /// Bumped (under the lock) on every change a select could observe.
     version: AtomicUsize,
@@ -208,14 +208,19 @@ impl Woken {
         Woken(waker.unwrap_or_else(|| Waker::noop().clone()))
     }
 
-    /// A selected arm's entry: waking it wakes the select
-    /// ([`Entry::wake`]).
+    /// A selected arm's entry: waking it wakes the select (its token's
+    /// waker).
     fn arm<T>(entry: Arc<Entry<T>>) -> Self {
         let data = Arc::into_raw(entry).cast::<()>();
         // SAFETY: `EntryWaker::<T>::VTABLE`'s functions take `data` for
         // what it is, an `Arc<Entry<T>>` turned into a pointer, and each
         // gives that reference back exactly once (wake, drop) or makes a
-        // new one (clone).
+        // new one (clone). A `Waker` promises to be sendable and shareable
+        // and to outlive any borrow, which an `Entry<T>` is only for
+        // `T: Send + 'static`; this one is never sent, shared or kept:
+        // `Woken` is private to this module, has no `Clone`, and each is
+        // woken or dropped by the function that made it, on its thread,
+        // right after unlocking.
         Woken(unsafe { Waker::from_raw(RawWaker::new(data, &EntryWaker::<T>::VTABLE)) })
     }
 
@@ -261,15 +266,17 @@ impl<T> EntryWaker<T> {
         RawWaker::new(data, &Self::VTABLE)
     }
 
+    // The token is woken directly, not through `Entry::wake`: `Woken::wake`
+    // already names the channel (the entry's own) to a simulation.
     unsafe fn wake(data: *const ()) {
         // SAFETY: waking by value gives the waker's reference to us.
         let entry = unsafe { Arc::from_raw(data.cast::<Entry<T>>()) };
-        entry.wake();
+        entry.token().wake();
     }
 
     unsafe fn wake_by_ref(data: *const ()) {
         // SAFETY: as in `clone`.
-        unsafe { Self::borrow(data) }.wake();
+        unsafe { Self::borrow(data) }.token().wake();
     }
 
     unsafe fn drop(data: *const ()) {
