@@ -266,8 +266,8 @@ impl<T> EntryWaker<T> {
         RawWaker::new(data, &Self::VTABLE)
     }
 
-    // The token is woken directly, not through `Entry::wake`: `Woken::wake`
-    // already names the channel (the entry's own) to a simulation.
+    // The token is woken directly: `Woken::wake` already names the
+    // channel (the entry's own) to a simulation.
     unsafe fn wake(data: *const ()) {
         // SAFETY: waking by value gives the waker's reference to us.
         let entry = unsafe { Arc::from_raw(data.cast::<Entry<T>>()) };
