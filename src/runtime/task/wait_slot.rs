@@ -153,14 +153,8 @@ impl WaitSlot {
         if self.word.load(Ordering::Relaxed).is_null() {
             self.store(word);
         } else {
-            self.record_wait(wait());
+            self.record_one(wait());
         }
-    }
-
-    /// [`WaitSlot::record`] of one wait, out of line.
-    #[inline(never)]
-    fn record_wait(&self, wait: Wait) {
-        self.record([wait]);
     }
 
     /// [`WaitSlot::record`] of one wait, on any word.
