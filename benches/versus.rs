@@ -480,6 +480,15 @@ fn latency_names(name: &str) -> [String; 3] {
     ]
 }
 
+/// A ping-pong contender: library `C` on runtime `rt` (a peer's async
+/// channel on the tokio runtime of the row's tokio column).
+fn latency_contender<C: AsyncChannel>(rt: Rt, cap: Cap, main_side: bool) -> Contender<'static> {
+    contender(
+        C::NAME,
+        round_trips(move || ping_pong::<C>(rt, cap, main_side, ROUND_TRIPS)),
+    )
+}
+
 fn ping_pong_rows(table: &mut Table) {
     let shapes = [
         (false, "process shape", Rt::Tokio),
@@ -512,6 +521,9 @@ fn ping_pong_rows(table: &mut Table) {
                         }),
                     ),
                     tokio_stand_in(cap, tokio),
+                    latency_contender::<Flume>(tokio_rt, cap, main_side),
+                    latency_contender::<Kanal>(tokio_rt, cap, main_side),
+                    latency_contender::<AsyncChan>(tokio_rt, cap, main_side),
                 ],
             );
         }
