@@ -1,7 +1,7 @@
 //! `hoare::block_on`: run one future to completion on the calling thread.
 
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::blocked_threads::Recording;
@@ -31,29 +31,34 @@ use super::park::with_thread_parker;
 /// assert_eq!(got, Ok(1));
 /// ```
 #[track_caller]
-pub fn block_on<F: Future>(future: F) -> F::Output {
+pub fn block_on<F: Future>(mut future: F) -> F::Output {
     assert_may_block("hoare::block_on");
-    run_parked(future)
-}
-
-/// Runs `future` to completion on this thread, parking between polls. The
-/// caller has checked that blocking is allowed here.
-pub(crate) fn run_parked<F: Future>(future: F) -> F::Output {
     // Inside the main future of `hoare::run`: this thread stops running
     // processes until we return, so wakes must go to the workers.
     let _region = enter_blocking_region();
-    park_until_ready(pin!(future))
+    // SAFETY: pinned where it lies, in this frame's argument, which the
+    // shadowing makes unreachable: the future is never moved again and is
+    // dropped in place when this function returns or unwinds. (`pin!`
+    // would move it into a temporary first: a `select!` future of a few
+    // hundred bytes costs a `memcpy` per call, twice with the move into
+    // a helper, and a blocking select loop calls this once a message.)
+    let future = unsafe { Pin::new_unchecked(&mut future) };
+    park_until_ready(future)
 }
 
-/// [`run_parked`] for one channel operation (the `_blocking` methods),
+/// [`block_on`] for one channel operation (the `_blocking` methods),
 /// whose caller already entered the blocking region (for its first tries
 /// at the channel): first tried with a no-op waker, so that an operation
 /// that completes at once (a message is buffered, there is room) never
 /// touches a parker. A channel future that registers a waiter with that
 /// waker is polled again with the real one, which replaces it (and
 /// rechecks for a completion that came in between), so no wake-up is lost.
-pub(crate) fn run_parked_operation<F: Future>(_inside: &BlockingRegion, future: F) -> F::Output {
-    let mut future = pin!(future);
+pub(crate) fn run_parked_operation<F: Future>(
+    _inside: &BlockingRegion,
+    mut future: F,
+) -> F::Output {
+    // SAFETY: as in `block_on`: pinned in place, never moved, dropped here.
+    let mut future = unsafe { Pin::new_unchecked(&mut future) };
     if let Poll::Ready(output) = future
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
