@@ -108,7 +108,7 @@ pub use weak::WeakSender;
 
 use crate::runtime::block_on::run_parked_operation;
 use crate::runtime::context::assert_may_block;
-use crate::runtime::context::enter_blocking_region;
+use crate::runtime::context::enter_blocking;
 use crate::runtime::task::wait_slot::{self, pack_channel};
 use crate::runtime::wait::{ChannelFacts, ChannelKind, Wait};
 #[cfg(not(loom))]
@@ -739,10 +739,9 @@ impl<T> Sender<T> {
     /// ```
     #[track_caller]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
-        assert_may_block("Sender::send_blocking");
         // Wakes caused by the spin go to the workers too: this thread may
         // block next and must not keep a woken process in its LIFO slot.
-        let region = enter_blocking_region();
+        let region = enter_blocking("Sender::send_blocking");
         let value = match self.shared.spin_send(value) {
             Ok(outcome) => return outcome,
             Err(value) => value,
@@ -917,9 +916,8 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        assert_may_block("Receiver::recv_blocking");
         // As in `send_blocking`.
-        let region = enter_blocking_region();
+        let region = enter_blocking("Receiver::recv_blocking");
         if let Some(outcome) = self.shared.spin_recv() {
             return outcome;
         }

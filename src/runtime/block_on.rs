@@ -5,8 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::blocked_threads::Recording;
-use super::context::assert_may_block;
-use super::context::{enter_blocking_region, BlockingRegion};
+use super::context::{enter_blocking, BlockingRegion};
 use super::park::with_thread_parker;
 
 /// Runs `future` to completion on the calling OS thread, parking the
@@ -32,10 +31,9 @@ use super::park::with_thread_parker;
 /// ```
 #[track_caller]
 pub fn block_on<F: Future>(mut future: F) -> F::Output {
-    assert_may_block("hoare::block_on");
     // Inside the main future of `hoare::run`: this thread stops running
     // processes until we return, so wakes must go to the workers.
-    let _region = enter_blocking_region();
+    let _region = enter_blocking("hoare::block_on");
     // SAFETY: pinned where it lies, in this frame's argument, which the
     // shadowing makes unreachable: the future is never moved again and is
     // dropped in place when this function returns or unwinds. (`pin!`

@@ -49,21 +49,43 @@ thread_local! {
 /// Panics with an actionable message if blocking is forbidden here.
 #[track_caller]
 pub(crate) fn assert_may_block(operation: &str) {
-    let reason = NO_BLOCKING.with(|cell| cell.get());
+    if let Some(reason) = NO_BLOCKING.with(|cell| cell.get()) {
+        refuse_blocking(operation, reason);
+    }
+    // The thread may block now: processes it woke must not wait for it.
+    super::context::flush_before_blocking();
+}
+
+/// [`assert_may_block`] and [`enter_blocking_region`] in one, for the
+/// blocking channel operations, which do both on every call: one look at
+/// each thread-local.
+#[track_caller]
+#[inline]
+pub(crate) fn enter_blocking(operation: &str) -> BlockingRegion {
+    if let Some(reason) = NO_BLOCKING.with(|cell| cell.get()) {
+        refuse_blocking(operation, reason);
+    }
+    // Entering the region flushes the LIFO slot, as `assert_may_block`
+    // does.
+    enter_blocking_region()
+}
+
+/// The panic of a blocking call where blocking is forbidden.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn refuse_blocking(operation: &str, reason: NoBlocking) -> ! {
     match reason {
-        None => {}
-        Some(NoBlocking::Process) => panic!(
+        NoBlocking::Process => panic!(
             "{operation} called from a hoare process on a runtime worker thread: \
              it would block the worker and stall every process queued on it; \
              use the async form with `.await` instead"
         ),
-        Some(NoBlocking::Simulation) => panic!(
+        NoBlocking::Simulation => panic!(
             "{operation} called inside a hoare simulation: it would block the \
              simulation's only thread; use the async form with `.await` instead"
         ),
     }
-    // The thread may block now: processes it woke must not wait for it.
-    super::context::flush_before_blocking();
 }
 
 /// Simulation hook: panics if a simulation runs on this thread. A
@@ -309,6 +331,7 @@ pub(crate) struct BlockingRegion {
 }
 
 /// Enters a [`BlockingRegion`].
+#[inline]
 pub(crate) fn enter_blocking_region() -> BlockingRegion {
     let previous = with_current(|cx| {
         let cx = cx?;
@@ -321,6 +344,7 @@ pub(crate) fn enter_blocking_region() -> BlockingRegion {
 }
 
 impl Drop for BlockingRegion {
+    #[inline]
     fn drop(&mut self) {
         if let Some(previous) = self.previous {
             with_current(|cx| {
