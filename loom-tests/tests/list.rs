@@ -52,6 +52,32 @@ fn senders_racing_across_a_block_boundary_lose_nothing() {
     });
 }
 
+/// A sender and a receiver stream five messages through two-slot blocks:
+/// the first block, freed by the receiver, may come back as the spare to
+/// the sender that needs the third, while the receiver works behind it.
+/// Every message is received once and in order, whichever block memory
+/// carries it.
+///
+/// Shown able to fail (tried): leaving the `written` flags set when a
+/// block is cleared for reuse lets the receiver take a slot of the reused
+/// block before its sender has written it; loom reports the unordered
+/// accesses to the message ("Concurrent read and write accesses").
+#[test]
+fn a_block_reused_as_the_spare_carries_each_message_once_in_order() {
+    loom::model(|| {
+        let (tx, rx) = chan::unbounded::<u32>();
+        let sender = thread::spawn(move || {
+            for value in 0..5 {
+                tx.try_send(value).unwrap();
+            }
+        });
+        let got: Vec<u32> = (0..5).map(|_| rx.recv_blocking().unwrap()).collect();
+        sender.join().unwrap();
+        assert_eq!(got, [0, 1, 2, 3, 4]);
+        assert_eq!(rx.recv_blocking(), Err(RecvError));
+    });
+}
+
 /// Two receivers race over a block's last slot and the next block: each
 /// message is taken once, and the first block is freed exactly once, by
 /// whichever reader finishes the destruction walk (a double free or a use

@@ -45,9 +45,15 @@
 //!   slots, and at the first one whose `READ` bit is not yet set it sets
 //!   `DESTROY` and stops; that slot's reader, on setting `READ`, sees
 //!   `DESTROY` and carries the walk on from there. Whoever finishes the
-//!   walk frees the block. So the owner of a block's memory is, at every
-//!   moment, exactly one of: the channel (blocks at or after `head`), or
-//!   the reader that finishes the walk.
+//!   walk frees the block, or rather keeps it as the channel's one
+//!   *spare* (cleared) if the spare is empty; a sender that needs a new
+//!   block takes the spare before it allocates (a swap). So the owner of
+//!   a block's memory is, at every moment, exactly one of: the channel
+//!   (blocks at or after `head`, and the spare), the reader that finishes
+//!   the walk, or the sender that took the spare until it installs it.
+//!   Reuse adds no case a freed block did not have: `malloc` may return
+//!   the same address too, and no thread touches a block through a stale
+//!   pointer (a reservation's compare-and-swap on the index comes first).
 //! * **Close** sets the mark on `tail` by a compare-and-swap that waits
 //!   out a sentinel, so the installing sender's plain store of the next
 //!   index cannot erase it. A send whose reservation came first is
@@ -179,7 +185,7 @@ impl<T> Block<T> {
     /// The caller is the reader of the block's last slot (`start == 0`) or
     /// the reader of slot `start - 1` that found `DESTROY` set: it is the
     /// one thread entitled to continue the walk.
-    unsafe fn destroy(this: *mut Block<T>, start: usize) {
+    unsafe fn destroy(this: *mut Block<T>, start: usize, spare: &AtomicPtr<Block<T>>) {
         // The last slot is not visited: its reader is the one who started.
         for index in start..BLOCK_CAP - 1 {
             // SAFETY: the block is alive: it is freed only at the end of
@@ -196,7 +202,58 @@ impl<T> Block<T> {
         }
         // SAFETY: every slot has been read and no one else walks the block;
         // it was allocated by `Block::new` as a `Box`.
-        drop(unsafe { Box::from_raw(this) });
+        unsafe { Block::recycle(Box::from_raw(this), spare) };
+    }
+
+    /// Keeps `block` as the channel's spare if it has none, cleared for
+    /// reuse, or frees it.
+    ///
+    /// A stream of messages then uses two blocks in turn instead of one
+    /// `malloc` and one `free` per block, and the `free` of a block
+    /// received on another thread than the one that allocated it is a
+    /// trip to that thread's arena under its lock in glibc.
+    fn recycle(mut block: Box<Block<T>>, spare: &AtomicPtr<Block<T>>) {
+        // Relaxed: a hint; the compare-and-swap below decides.
+        if !spare.load(Ordering::Relaxed).is_null() {
+            return;
+        }
+        block.clear();
+        let raw = Box::into_raw(block);
+        // Release: publishes the clearing to the sender that takes the
+        // spare (its Acquire swap in `Linked::new_block`).
+        if spare
+            .compare_exchange(
+                std::ptr::null_mut(),
+                raw,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            // SAFETY: not published: still ours, from `Box::into_raw`.
+            drop(unsafe { Box::from_raw(raw) });
+        }
+    }
+
+    /// Makes a used block as `Block::new` makes one: null `next`, every
+    /// flag clear (the messages were all read, so nothing is left to drop).
+    #[cfg(not(loom))]
+    fn clear(&mut self) {
+        // SAFETY: all zero bytes are a valid block (see `Block::new`), and
+        // `&mut self` is the only reference to it.
+        unsafe { std::ptr::write_bytes(self as *mut Block<T>, 0, 1) };
+    }
+
+    /// As above, through loom's atomics.
+    #[cfg(loom)]
+    fn clear(&mut self) {
+        self.next.store(std::ptr::null_mut(), Ordering::Relaxed);
+        for written in &self.written {
+            written.store(false, Ordering::Relaxed);
+        }
+        for state in &self.state {
+            state.store(0, Ordering::Relaxed);
+        }
     }
 }
 
@@ -212,6 +269,9 @@ pub(crate) struct Linked<T> {
     tail: CachePadded<Position<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<Registration>,
+    /// A freed block kept for the next one needed, or null
+    /// (`Block::recycle`).
+    spare: AtomicPtr<Block<T>>,
 }
 
 // SAFETY: messages move between threads through the slots (`T: Send`); the
@@ -254,7 +314,24 @@ impl<T> Linked<T> {
                 block: AtomicPtr::new(first),
             }),
             receivers: WaitQueue::new(),
+            spare: AtomicPtr::new(std::ptr::null_mut()),
         }
+    }
+
+    /// A cleared block: the spare if there is one, else a new one.
+    fn new_block(&self) -> Box<Block<T>> {
+        // Relaxed: a hint, to skip the swap when there is no spare.
+        if !self.spare.load(Ordering::Relaxed).is_null() {
+            // Acquire: pairs with `recycle`'s Release compare-and-swap, so
+            // the clearing is visible.
+            let spare = self.spare.swap(std::ptr::null_mut(), Ordering::Acquire);
+            if !spare.is_null() {
+                // SAFETY: `recycle` published a `Box` it owned; the swap
+                // made it ours alone.
+                return unsafe { Box::from_raw(spare) };
+            }
+        }
+        Block::new()
     }
 
     /// Sends; fails only when closed.
@@ -321,7 +398,7 @@ impl<T> Linked<T> {
             if offset + 1 == BLOCK_CAP && next_block.is_none() {
                 // Allocate before reserving: the window during which other
                 // senders wait on the sentinel stays short.
-                next_block = Some(Block::new());
+                next_block = Some(self.new_block());
             }
             let new_tail = tail + (1 << SHIFT);
             // SeqCst: the reservation is ordered with close's CAS (a send
@@ -458,7 +535,7 @@ impl<T> Linked<T> {
                     // SAFETY: the CAS reserved this slot for us alone; the
                     // block is freed only after we mark the slot read (or,
                     // for the last slot, by us).
-                    let message = unsafe { Self::take(block, offset) };
+                    let message = unsafe { self.take(block, offset) };
                     return Ok(message);
                 }
                 Err(current) => {
@@ -501,7 +578,7 @@ impl<T> Linked<T> {
     /// The caller reserved slot `offset` of `block` (a receive CAS); the
     /// block is alive.
     #[inline(always)]
-    unsafe fn take(block: *mut Block<T>, offset: usize) -> T {
+    unsafe fn take(&self, block: *mut Block<T>, offset: usize) -> T {
         // SAFETY: the block is alive (caller).
         let slot = unsafe { (*block).slot(offset) };
         let backoff = Backoff::new();
@@ -515,7 +592,7 @@ impl<T> Linked<T> {
             .with(|message| unsafe { (*message).assume_init_read() });
         if offset + 1 == BLOCK_CAP {
             // SAFETY: we read the last slot: we start the destruction.
-            unsafe { Block::destroy(block, 0) };
+            unsafe { Block::destroy(block, 0, &self.spare) };
         } else if slot.state.swap(READ, Ordering::AcqRel) & DESTROY != 0 {
             // AcqRel: Release publishes our read to the destroyer; Acquire
             // sees its `DESTROY`. It stopped at us: we carry the walk on.
@@ -525,7 +602,7 @@ impl<T> Linked<T> {
             // instruction and a tested `fetch_or` in a compare-and-swap
             // loop.)
             // SAFETY: we are the reader of slot `offset` that found DESTROY.
-            unsafe { Block::destroy(block, offset + 1) };
+            unsafe { Block::destroy(block, offset + 1, &self.spare) };
         }
         message
     }
@@ -707,6 +784,11 @@ impl<T> Drop for Linked<T> {
         // (the blocks before it were freed by their readers or by the walk),
         // and it came from `Block::new`.
         drop(unsafe { Box::from_raw(block) });
+        let spare = self.spare.load(Ordering::Relaxed);
+        if !spare.is_null() {
+            // SAFETY: the spare is a `Box` that `recycle` gave the channel.
+            drop(unsafe { Box::from_raw(spare) });
+        }
     }
 }
 
