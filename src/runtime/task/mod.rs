@@ -13,6 +13,7 @@
 //! queue), a [`Task`] is any other counted reference (the list of live
 //! processes holds one).
 
+pub(crate) mod block_cache;
 pub(crate) mod join;
 pub(crate) mod origin;
 pub(crate) mod raw;

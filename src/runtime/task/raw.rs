@@ -24,6 +24,7 @@
 //! waker) may panic; each such call is wrapped in `catch_unwind` so that a
 //! panic never leaves the state word half-updated.
 
+use std::alloc::Layout;
 use std::any::Any;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -32,6 +33,7 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
+use super::block_cache;
 use super::join::JoinError;
 use super::origin::Origin;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
@@ -123,7 +125,9 @@ where
 
     /// Allocates the block of a new process (state: see `State::new`).
     pub(crate) fn allocate(future: F, owner: Owner, id: u64, origin: Origin) -> NonNull<Header> {
-        let cell = Box::new(Cell {
+        let layout = Layout::new::<Cell<F>>();
+        let block = block_cache::allocate(layout).cast::<Cell<F>>();
+        let cell = Cell {
             header: Header {
                 state: State::new(),
                 vtable: &Self::VTABLE,
@@ -138,8 +142,11 @@ where
             stage: UnsafeCell::new(Stage {
                 future: ManuallyDrop::new(future),
             }),
-        });
-        NonNull::from(Box::leak(cell)).cast::<Header>()
+        };
+        // SAFETY: `block` is fresh memory for a `Cell<F>` (its layout),
+        // ours alone; `dealloc` gives it back.
+        unsafe { block.as_ptr().write(cell) };
+        block.cast::<Header>()
     }
 }
 
@@ -504,9 +511,10 @@ where
 ///
 /// `header` is a `Cell<F>` whose last reference the caller dropped.
 unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
-    // SAFETY: allocated as a `Box<Cell<F>>` in `allocate`; no references
-    // remain, so nobody else can reach it.
-    let cell = unsafe { Box::from_raw(header.cast::<Cell<F>>().as_ptr()) };
+    let block = header.cast::<Cell<F>>();
+    // SAFETY: written as a `Cell<F>` in `allocate`; no references remain,
+    // so nobody else can reach it.
+    let cell = unsafe { &mut *block.as_ptr() };
     // The last reference's release (AcqRel) ordered every earlier write
     // of the state word and the stage before this load.
     let complete = cell.header.state.load().is_complete();
@@ -522,5 +530,12 @@ unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
             }
         }
     });
-    drop(cell);
+    // SAFETY: the stage was dropped above (a union of `ManuallyDrop`s has
+    // no drop of its own); this drops the header, once. The block came
+    // from `block_cache::allocate` with `Cell<F>`'s layout, and nothing
+    // uses it after.
+    unsafe {
+        std::ptr::drop_in_place(block.as_ptr());
+        block_cache::free(block.cast::<u8>(), Layout::new::<Cell<F>>());
+    }
 }
