@@ -1063,6 +1063,7 @@ impl<T> Rendezvous<T> {
     /// `waiter` belongs to the future being polled, is pinned (it does not
     /// move until it is dropped), and is used with this channel only; its
     /// owner calls [`Self::cancel_recv`] before freeing it.
+    #[inline(always)]
     pub(crate) unsafe fn poll_recv(
         &self,
         waiter: &InlineWaiter<T>,
@@ -1143,6 +1144,7 @@ impl<T> Rendezvous<T> {
     /// # Safety
     ///
     /// As for [`Self::poll_recv`], with [`Self::cancel_send`].
+    #[inline(always)]
     pub(crate) unsafe fn poll_send(
         &self,
         waiter: &InlineWaiter<T>,
