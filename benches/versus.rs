@@ -168,9 +168,45 @@ struct Cell {
     note: Option<&'static str>,
 }
 
+/// How long one run may take before the watchdog calls it hung. The
+/// slowest run of the table takes a few seconds.
+const HUNG_AFTER: Duration = Duration::from_secs(120);
+
+/// The run in progress, watched: what it is, and when it started.
+static WATCHED: std::sync::Mutex<Option<(String, std::time::Instant)>> =
+    std::sync::Mutex::new(None);
+
+/// Watches the runs from a thread of its own (started once): a run that
+/// takes longer than [`HUNG_AFTER`] ends the benchmark with a message
+/// naming the row and the library, instead of a table that never
+/// finishes and does not say why (a lost wake-up in any library leaves
+/// every thread asleep).
+fn watch(what: Option<String>) {
+    static WATCHDOG: std::sync::Once = std::sync::Once::new();
+    WATCHDOG.call_once(|| {
+        std::thread::spawn(|| loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let watched = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((what, since)) = &*watched {
+                if since.elapsed() > HUNG_AFTER {
+                    eprintln!(
+                        "versus: {what} has run for {} s: hung (every thread asleep is a lost \
+                         wake-up in that library); stopping",
+                        since.elapsed().as_secs()
+                    );
+                    std::process::exit(2);
+                }
+            }
+        });
+    });
+    *WATCHED.lock().unwrap_or_else(|e| e.into_inner()) =
+        what.map(|what| (what, std::time::Instant::now()));
+}
+
 /// Runs the contenders interleaved (see the module docs) and gives, for
-/// each that could run the shape, one cell per figure.
-fn measure(mut contenders: Vec<Contender<'_>>) -> Vec<(&'static str, Vec<Cell>)> {
+/// each that could run the shape, one cell per figure. `row` names the
+/// row for the watchdog.
+fn measure(row: &str, mut contenders: Vec<Contender<'_>>) -> Vec<(&'static str, Vec<Cell>)> {
     let count = contenders.len();
     let mut samples: Vec<Option<Vec<Sample>>> = (0..count).map(|_| Some(Vec::new())).collect();
     for round in 0..=REPETITIONS {
@@ -179,7 +215,13 @@ fn measure(mut contenders: Vec<Contender<'_>>) -> Vec<(&'static str, Vec<Cell>)>
             let Some(runs) = &mut samples[index] else {
                 continue;
             };
-            match (contenders[index].run)() {
+            watch(Some(format!(
+                "row {row:?}, {} (round {round})",
+                contenders[index].name
+            )));
+            let sample = (contenders[index].run)();
+            watch(None);
+            match sample {
                 // Round 0 is the warm-up: run, but keep nothing.
                 Some(sample) if round > 0 => runs.push(sample),
                 Some(_) => {}
@@ -225,7 +267,7 @@ impl Table {
     /// Measures `contenders` (hoare first) and adds one row per figure,
     /// named by `names`.
     fn measure(&mut self, names: &[String], contenders: Vec<Contender<'_>>) {
-        let results = measure(contenders);
+        let results = measure(&names[0], contenders);
         for (figure, name) in names.iter().enumerate() {
             let mut hoare = None;
             let mut peers = Vec::new();
@@ -613,7 +655,7 @@ fn memory_rows(table: &mut Table) {
         if hoare_shape != tokio_shape {
             tokio.note = Some("cap 1");
         }
-        let mut results = measure(vec![memory_contender("hoare", hoare_shape), tokio]);
+        let mut results = measure(&name, vec![memory_contender("hoare", hoare_shape), tokio]);
         for (_, cells) in &mut results {
             cells[0].cpu = None;
         }
