@@ -103,7 +103,8 @@ const DESTROY: u8 = 2;
 /// long queue has fewer pages to fault in and fewer cache lines to pass
 /// through. The messages sit between the two flag arrays so that a
 /// sender's `written` stores and a receiver's `state` swaps fall on
-/// different cache lines even when both work in the same block.
+/// different cache lines even when both work in the same block (for
+/// messages of 3 bytes or more: 31 of them span a cache line).
 #[repr(C)]
 struct Block<T> {
     next: AtomicPtr<Block<T>>,
@@ -236,12 +237,17 @@ impl<T> Block<T> {
     }
 
     /// Makes a used block as `Block::new` makes one: null `next`, every
-    /// flag clear (the messages were all read, so nothing is left to drop).
+    /// flag clear (the messages were all read, so nothing is left to drop;
+    /// their bytes stay as they are, unread until written again).
     #[cfg(not(loom))]
     fn clear(&mut self) {
-        // SAFETY: all zero bytes are a valid block (see `Block::new`), and
-        // `&mut self` is the only reference to it.
-        unsafe { std::ptr::write_bytes(self as *mut Block<T>, 0, 1) };
+        *self.next.get_mut() = std::ptr::null_mut();
+        for written in &mut self.written {
+            *written.get_mut() = false;
+        }
+        for state in &mut self.state {
+            *state.get_mut() = 0;
+        }
     }
 
     /// As above, through loom's atomics.

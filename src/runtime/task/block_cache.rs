@@ -15,11 +15,12 @@
 //!
 //! Each thread keeps up to [`PER_LAYOUT`] blocks for each of up to
 //! [`LAYOUTS`] layouts (exact size and alignment: a process's future type
-//! decides its block's size, and a program spawns few types in bulk). A
-//! block freed when its layout's list is full, or when every list holds
-//! blocks of other layouts, goes back to the allocator; so does every
-//! cached block when its thread exits. At most 4 × 128 blocks a thread
-//! stay allocated while idle (150 KB for blocks of 300 bytes).
+//! decides its block's size, and a program spawns few types in bulk) of
+//! at most [`MAX_SIZE`] bytes. A block freed when its layout's list is
+//! full, when every list holds blocks of other layouts, or larger than
+//! that, goes back to the allocator; so does every cached block when its
+//! thread exits. At most 4 × 128 blocks a thread stay allocated while
+//! idle: 150 KB for blocks of 300 bytes, 512 KiB at most.
 //!
 //! Under loom the cache is off: a model allocates and frees directly.
 
@@ -32,6 +33,11 @@ const LAYOUTS: usize = 4;
 /// Blocks cached per layout and thread.
 #[cfg(not(loom))]
 const PER_LAYOUT: usize = 128;
+/// The largest block cached: larger ones (a process holding a big
+/// future) go straight back to the allocator, so a thread's cache stays
+/// under `LAYOUTS * PER_LAYOUT * MAX_SIZE` = 512 KiB.
+#[cfg(not(loom))]
+const MAX_SIZE: usize = 1024;
 
 /// Freed blocks of one layout.
 #[cfg(not(loom))]
@@ -75,6 +81,9 @@ impl Cache {
 
     /// Keeps `block` of `layout` if there is room; gives it back if not.
     fn keep(&mut self, block: NonNull<u8>, layout: Layout) -> Result<(), NonNull<u8>> {
+        if layout.size() > MAX_SIZE {
+            return Err(block);
+        }
         let list = match self.lists.iter().position(|list| list.holds(layout)) {
             Some(index) => &mut self.lists[index],
             // A list that holds nothing may change layout.
@@ -169,66 +178,78 @@ pub(crate) unsafe fn free(block: NonNull<u8>, layout: Layout) {
 mod tests {
     use super::*;
 
-    /// Blocks freed on a thread come back, most recent first, to that
-    /// thread's next allocations of the same layout; a fifth layout and
-    /// the 129th block of a layout go back to the allocator.
+    /// The blocks this thread's cache holds, all layouts together.
+    fn cached() -> usize {
+        CACHE.with(|cache| {
+            cache
+                .borrow()
+                .lists
+                .iter()
+                .map(|list| list.blocks.len())
+                .sum()
+        })
+    }
+
+    /// Blocks freed on a thread come back to that thread's next
+    /// allocations of the same layout; a block over `MAX_SIZE`, the
+    /// 129th block of a layout and a fifth layout go back to the
+    /// allocator.
     #[test]
     fn freed_blocks_are_reused_by_layout_up_to_the_bounds() {
+        // A thread of its own: a fresh, empty cache.
         std::thread::spawn(|| {
             let small = Layout::from_size_align(96, 8).unwrap();
             let large = Layout::from_size_align(416, 16).unwrap();
             let a = allocate(small);
             let b = allocate(large);
-            // SAFETY: allocated just above with these layouts, unused.
+            // SAFETY: the block came from `allocate` with that layout and
+            // is not used after.
             unsafe {
                 free(a, small);
                 free(b, large);
             }
             assert_eq!(allocate(large), b, "the freed block of that layout");
             assert_eq!(allocate(small), a, "the freed block of that layout");
+            assert_eq!(cached(), 0);
 
-            let blocks: Vec<_> = (0..PER_LAYOUT + 1).map(|_| allocate(small)).collect();
+            let huge = Layout::from_size_align(MAX_SIZE + 16, 8).unwrap();
+            // SAFETY: the block came from `allocate` with that layout and
+            // is not used after.
+            unsafe { free(allocate(huge), huge) };
+            assert_eq!(cached(), 0, "a block over MAX_SIZE is not kept");
+
+            // SAFETY: the block came from `allocate` with that layout and
+            // is not used after.
+            unsafe { free(a, small) };
+            let blocks: Vec<_> = (0..=PER_LAYOUT).map(|_| allocate(small)).collect();
+            assert_eq!(blocks[0], a, "the cached block first");
             for &block in &blocks {
-                // SAFETY: as above.
+                // SAFETY: the block came from `allocate` with that layout and
+                // is not used after.
                 unsafe { free(block, small) };
             }
-            let cached = CACHE.with(|cache| {
-                let cache = cache.borrow();
-                let list = cache.lists.iter().find(|list| list.holds(small)).unwrap();
-                list.blocks.len()
-            });
-            assert_eq!(cached, PER_LAYOUT, "one block past the bound went back");
+            assert_eq!(cached(), PER_LAYOUT, "the block past the bound went back");
 
-            let layouts: Vec<_> = (1..=LAYOUTS + 1)
-                .map(|n| Layout::from_size_align(1000 + 16 * n, 8).unwrap())
-                .collect();
+            // `small` holds one list and `large` (still allocated, `b`)
+            // another with nothing in it; the two other lists are unused.
+            // Of five new layouts, three get a list: the two unused ones
+            // and `large`'s, empty; the other two are not kept.
             let mut kept = 0;
-            for &layout in &layouts {
-                let block = allocate(layout);
-                let before = CACHE.with(|cache| {
-                    cache
-                        .borrow()
-                        .lists
-                        .iter()
-                        .map(|l| l.blocks.len())
-                        .sum::<usize>()
-                });
-                // SAFETY: as above.
-                unsafe { free(block, layout) };
-                let after = CACHE.with(|cache| {
-                    cache
-                        .borrow()
-                        .lists
-                        .iter()
-                        .map(|l| l.blocks.len())
-                        .sum::<usize>()
-                });
-                kept += after - before;
+            for n in 1..=LAYOUTS + 1 {
+                let layout = Layout::from_size_align(100 + 16 * n, 8).unwrap();
+                let before = cached();
+                // SAFETY: the block came from `allocate` with that layout and
+                // is not used after.
+                unsafe { free(allocate(layout), layout) };
+                kept += cached() - before;
             }
-            // `small` holds one list; `large`'s list is empty again and
-            // is taken over, and so are the two never used: three of the
-            // five new layouts are kept.
             assert_eq!(kept, LAYOUTS - 1);
+            // `large`'s list now holds another layout; every list holds
+            // blocks, so `b` goes back to the allocator.
+            // SAFETY: the block came from `allocate` with that layout and
+            // is not used after.
+            unsafe { free(b, large) };
+            assert_eq!(cached(), PER_LAYOUT + LAYOUTS - 1);
         })
         .join()
         .unwrap();

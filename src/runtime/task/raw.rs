@@ -511,10 +511,28 @@ where
 ///
 /// `header` is a `Cell<F>` whose last reference the caller dropped.
 unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
+    /// Drops the header and frees the block when dropped: after the
+    /// stage's drop, or while it unwinds from a destructor that panicked
+    /// (as the `Box` this block used to be did).
+    struct Release<F: Future>(NonNull<Cell<F>>);
+    impl<F: Future> Drop for Release<F> {
+        fn drop(&mut self) {
+            // SAFETY: the stage is dropped (or its drop unwound) and never
+            // touched again; a union of `ManuallyDrop`s has no drop of its
+            // own, so this drops the header, once. The block came from
+            // `block_cache::allocate` with `Cell<F>`'s layout, and nothing
+            // uses it after.
+            unsafe {
+                std::ptr::drop_in_place(self.0.as_ptr());
+                block_cache::free(self.0.cast::<u8>(), Layout::new::<Cell<F>>());
+            }
+        }
+    }
     let block = header.cast::<Cell<F>>();
+    let _release = Release(block);
     // SAFETY: written as a `Cell<F>` in `allocate`; no references remain,
     // so nobody else can reach it.
-    let cell = unsafe { &mut *block.as_ptr() };
+    let cell = unsafe { block.as_ref() };
     // The last reference's release (AcqRel) ordered every earlier write
     // of the state word and the stage before this load.
     let complete = cell.header.state.load().is_complete();
@@ -530,12 +548,4 @@ unsafe fn dealloc<F: Future>(header: NonNull<Header>) {
             }
         }
     });
-    // SAFETY: the stage was dropped above (a union of `ManuallyDrop`s has
-    // no drop of its own); this drops the header, once. The block came
-    // from `block_cache::allocate` with `Cell<F>`'s layout, and nothing
-    // uses it after.
-    unsafe {
-        std::ptr::drop_in_place(block.as_ptr());
-        block_cache::free(block.cast::<u8>(), Layout::new::<Cell<F>>());
-    }
 }
