@@ -49,9 +49,7 @@ thread_local! {
 /// Panics with an actionable message if blocking is forbidden here.
 #[track_caller]
 pub(crate) fn assert_may_block(operation: &str) {
-    if let Some(reason) = NO_BLOCKING.with(|cell| cell.get()) {
-        refuse_blocking(operation, reason);
-    }
+    check_may_block(operation);
     // The thread may block now: processes it woke must not wait for it.
     super::context::flush_before_blocking();
 }
@@ -62,12 +60,19 @@ pub(crate) fn assert_may_block(operation: &str) {
 #[track_caller]
 #[inline]
 pub(crate) fn enter_blocking(operation: &str) -> BlockingRegion {
-    if let Some(reason) = NO_BLOCKING.with(|cell| cell.get()) {
-        refuse_blocking(operation, reason);
-    }
+    check_may_block(operation);
     // Entering the region flushes the LIFO slot, as `assert_may_block`
     // does.
     enter_blocking_region()
+}
+
+/// Panics if blocking is forbidden on this thread.
+#[track_caller]
+#[inline]
+fn check_may_block(operation: &str) {
+    if let Some(reason) = NO_BLOCKING.with(|cell| cell.get()) {
+        refuse_blocking(operation, reason);
+    }
 }
 
 /// The panic of a blocking call where blocking is forbidden.
