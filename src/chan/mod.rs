@@ -1239,6 +1239,7 @@ fn poll_inline<T, R>(
 impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: nothing is moved out of the future: an inline waiter is
         // used where it lies, and the arm's fields are not structurally
@@ -1408,6 +1409,7 @@ pub struct RecvFuture<'a, T> {
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Result<T, RecvError>;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: as in `SendFuture::poll`.
         let this = unsafe { self.get_unchecked_mut() };

@@ -102,7 +102,10 @@ impl<T> Arm for RecvArm<'_, T> {
 
     #[inline]
     fn attempt(&mut self) -> bool {
-        match self.channel().try_recv() {
+        let Some(channel) = self.channel else {
+            return false;
+        };
+        match channel.try_recv() {
             Ok(value) => self.result = Some(Ok(value)),
             Err(TryRecvError::Closed) => self.result = Some(Err(RecvError)),
             Err(TryRecvError::Empty) => return false,
@@ -369,6 +372,9 @@ impl<T> Arm for SendArm<'_, T> {
 
     #[inline]
     fn attempt(&mut self) -> bool {
+        if self.channel.is_none() {
+            return false;
+        }
         match self.take_held() {
             Some((value, first_in_line)) => self.send_now(value, first_in_line),
             None => false,

@@ -51,7 +51,8 @@ pub trait Arm {
     /// Whether the arm takes part (its guard was true).
     fn enabled(&self) -> bool;
     /// Tries the operation without waiting; `true` if it completed (its
-    /// result is stored in the arm).
+    /// result is stored in the arm). A disabled arm attempts nothing and
+    /// returns `false`, so a try pass asks each arm once.
     fn attempt(&mut self) -> bool;
     /// The channel's state version, for the double collect.
     fn version(&self) -> (usize, usize);
@@ -321,10 +322,7 @@ fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
 fn try_pass(arms: &mut (impl Arms + ?Sized), order: &mut Order) -> Option<usize> {
     (0..order.len)
         .map(|position| order.at(position))
-        .find(|&index| {
-            let arm = arms.arm(index);
-            arm.enabled() && arm.attempt()
-        })
+        .find(|&index| arms.arm(index).attempt())
 }
 
 /// Unregisters every arm but `except` from `token`'s operation.
@@ -484,9 +482,10 @@ pub(crate) fn poll_select(
 /// Polls a one-arm selection (the plain `send`/`recv` futures and the
 /// receiver's stream): [`poll_select`]'s protocol for the one arm, with no
 /// order to draw and no other arms to unregister or discard. When the
-/// channel is ready, a poll is one budget check and one attempt. `Ready`
-/// once the arm completed.
-#[inline]
+/// channel is ready, a poll is one budget check and one attempt, inline
+/// in the caller; waiting, and a poll after a wait, are out of line.
+/// `Ready` once the arm completed.
+#[inline(always)]
 pub(crate) fn poll_one<A: Arm>(
     arm: &mut A,
     waiting: &mut Waiting,
@@ -495,6 +494,20 @@ pub(crate) fn poll_one<A: Arm>(
     if budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
+    if waiting.token.is_some() {
+        return poll_one_selected(arm, waiting, cx);
+    }
+    if arm.attempt() {
+        budget::consume();
+        return Poll::Ready(());
+    }
+    wait_one(arm, waiting, cx)
+}
+
+/// [`poll_one`] for an arm that waits: registered under `waiting`'s
+/// token at an earlier poll.
+#[inline(never)]
+fn poll_one_selected<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
     if let Some(token) = &waiting.token {
         // As in `poll_select`: the token stays in `waiting` meanwhile.
         let Some(index) = selected_after_waker(token, cx) else {
@@ -507,14 +520,21 @@ pub(crate) fn poll_one<A: Arm>(
             return Poll::Ready(());
         }
     }
+    if arm.attempt() {
+        budget::consume();
+        return Poll::Ready(());
+    }
+    wait_one(arm, waiting, cx)
+}
+
+/// [`poll_one`] once an attempt failed: registers the arm, or, if the
+/// channel turned ready meanwhile, attempts again.
+#[inline(never)]
+fn wait_one<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
     loop {
-        // The attempt comes before the `enabled` check, which only the
+        // The `enabled` check comes after the attempt, which only the
         // waiting path needs: an arm here always has its channel, and a
         // send arm without a value (the one disabled case) attempts nothing.
-        if arm.attempt() {
-            budget::consume();
-            return Poll::Ready(());
-        }
         if !arm.enabled() {
             // Only a completed future's arm is disabled: it stays pending.
             note_waiting(&One(arm), cx);
@@ -537,6 +557,10 @@ pub(crate) fn poll_one<A: Arm>(
                     return Poll::Ready(());
                 }
             }
+        }
+        if arm.attempt() {
+            budget::consume();
+            return Poll::Ready(());
         }
     }
 }

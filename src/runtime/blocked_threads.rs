@@ -98,6 +98,7 @@ pub(crate) struct Recording<'a> {
 impl<'a> Recording<'a> {
     /// Starts recording for `thread` (borrowed for as long as the
     /// recording lives).
+    #[inline]
     pub(crate) fn start(thread: &'a ThreadParker) -> Recording<'a> {
         let previous = RECORDING.with(|current| current.replace(thread));
         Recording {
@@ -108,6 +109,7 @@ impl<'a> Recording<'a> {
 }
 
 impl Drop for Recording<'_> {
+    #[inline]
     fn drop(&mut self) {
         RECORDING.with(|current| current.set(self.previous));
     }

@@ -264,26 +264,53 @@ impl ThreadParker {
     }
 }
 
+/// This thread's cached parker, kept where it lies while a blocking wait
+/// borrows it (moving it in and out of the thread-local was a fifth of
+/// a `block_on` that does not wait).
+struct ParkerSlot {
+    parker: std::cell::OnceCell<ThreadParker>,
+    /// A blocking wait borrows `parker`.
+    in_use: std::cell::Cell<bool>,
+}
+
 crate::sync::thread_local! {
-    /// This thread's cached parker; `None` while a blocking wait uses it.
-    static THREAD_PARKER: std::cell::Cell<Option<ThreadParker>> = std::cell::Cell::new(None);
+    static THREAD_PARKER: ParkerSlot = ParkerSlot {
+        parker: std::cell::OnceCell::new(),
+        in_use: std::cell::Cell::new(false),
+    };
+}
+
+/// Clears [`ParkerSlot::in_use`] when the wait ends, also by a panic: the
+/// parker stays fit for the next wait (a wake-up token left in it costs
+/// that wait one extra poll; each poll starts its `waiting` afresh).
+struct Release<'a>(&'a std::cell::Cell<bool>);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// Runs `f` with this thread's cached parker, or with a fresh one when a
 /// nested wait (a `block_on` inside a `block_on`'s future) is already
-/// using it: a shared parker would let the inner wait swallow the outer
-/// one's wake-up. A wake-up token left over from a finished wait only
-/// costs the next wait one extra poll.
+/// using it, or the thread is exiting: a shared parker would let the
+/// inner wait swallow the outer one's wake-up. A wake-up token left over
+/// from a finished wait only costs the next wait one extra poll.
+#[inline]
 pub(crate) fn with_thread_parker<R>(f: impl FnOnce(&ThreadParker) -> R) -> R {
-    let parker = THREAD_PARKER
-        .try_with(|cell| cell.take())
-        .ok()
-        .flatten()
-        .unwrap_or_else(ThreadParker::new);
-    let output = f(&parker);
-    // Not put back if `f` panics: the next wait builds a fresh one.
-    let _ = THREAD_PARKER.try_with(|cell| cell.set(Some(parker)));
-    output
+    let mut f = Some(f);
+    let cached = THREAD_PARKER.try_with(|slot| {
+        if slot.in_use.replace(true) {
+            return None;
+        }
+        let _release = Release(&slot.in_use);
+        let f = f.take().expect("`f` is called once");
+        Some(f(slot.parker.get_or_init(ThreadParker::new)))
+    });
+    match cached {
+        Ok(Some(output)) => output,
+        _ => (f.take().expect("`f` is called once"))(&ThreadParker::new()),
+    }
 }
 
 /// A waker that unparks `parker`.

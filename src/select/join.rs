@@ -79,7 +79,9 @@ impl<T> Arm for JoinArm<'_, T> {
     }
 
     fn attempt(&mut self) -> bool {
-        let handle = self.handle();
+        let Some(handle) = self.handle.as_deref_mut() else {
+            return false;
+        };
         if !handle.is_finished() {
             return false;
         }
