@@ -69,11 +69,17 @@ impl<T> Future for KeepingRecv<'_, T> {
         // SAFETY: as in `withdraw`.
         let this = unsafe { self.get_unchecked_mut() };
         let waiter = &this.waiter;
-        poll_inline(this.channel, cx, Op::Recv, |zero, waker| {
-            // SAFETY: `waiter` is pinned in this future, serves this
-            // channel only, and `Drop` cancels it before freeing it.
-            unsafe { zero.poll_recv(waiter, waker, true) }
-        })
+        poll_inline(
+            this.channel,
+            rendezvous(this.channel),
+            cx,
+            Op::Recv,
+            |zero, waker| {
+                // SAFETY: `waiter` is pinned in this future, serves this
+                // channel only, and `Drop` cancels it before freeing it.
+                unsafe { zero.poll_recv(waiter, waker, true) }
+            },
+        )
     }
 }
 

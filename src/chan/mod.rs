@@ -695,9 +695,10 @@ impl<T> Sender<T> {
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
         let shared = &*self.shared;
         SendFuture {
-            wait: match shared.flavour {
-                Flavour::Zero(_) => PlainWait::Inline {
+            wait: match &shared.flavour {
+                Flavour::Zero(zero) => PlainWait::Inline {
                     channel: shared,
+                    zero,
                     waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
                 },
                 _ => PlainWait::Arm {
@@ -872,9 +873,10 @@ impl<T> Receiver<T> {
     pub fn recv(&self) -> RecvFuture<'_, T> {
         let shared = &*self.shared;
         RecvFuture {
-            wait: match shared.flavour {
-                Flavour::Zero(_) => PlainWait::Inline {
+            wait: match &shared.flavour {
+                Flavour::Zero(zero) => PlainWait::Inline {
                     channel: shared,
+                    zero,
                     waiter: ManuallyDrop::new(InlineWaiter::new(None)),
                 },
                 _ => PlainWait::Arm {
@@ -1180,11 +1182,15 @@ enum PlainWait<'a, T, A> {
     /// in the waiter's slot from the start.
     Inline {
         channel: &'a Channel<T>,
+        /// `channel`'s rendezvous state, found when the future was made
+        /// (finding it again costs each poll a decode of the flavour).
+        zero: &'a zero::Rendezvous<T>,
         waiter: ManuallyDrop<InlineWaiter<T>>,
     },
 }
 
-/// The rendezvous state of a channel that a plain future waits on inline.
+/// The rendezvous state of a channel that a wait on it inline (the
+/// receiver's kept stream wait) uses.
 fn rendezvous<T>(channel: &Channel<T>) -> &zero::Rendezvous<T> {
     match &channel.flavour {
         Flavour::Zero(zero) => zero,
@@ -1208,6 +1214,7 @@ enum Op {
 #[inline]
 fn poll_inline<T, R>(
     channel: &Channel<T>,
+    zero: &zero::Rendezvous<T>,
     cx: &mut Context<'_>,
     op: Op,
     step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
@@ -1216,7 +1223,7 @@ fn poll_inline<T, R>(
         return Poll::Pending;
     }
     channel.touch();
-    match step(rendezvous(channel), cx.waker()) {
+    match step(zero, cx.waker()) {
         Poll::Ready(outcome) => {
             crate::runtime::budget::consume();
             Poll::Ready(outcome)
@@ -1246,8 +1253,12 @@ impl<T> Future for SendFuture<'_, T> {
         // pinned.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Op::Send, |zero, waker| {
+            PlainWait::Inline {
+                channel,
+                zero,
+                waiter,
+            } => {
+                poll_inline(channel, zero, cx, Op::Send, |zero, waker| {
                     // SAFETY: `waiter` is pinned in this future, serves
                     // this channel only, and `Drop` cancels it before
                     // freeing it.
@@ -1269,10 +1280,12 @@ impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
         match &mut self.wait {
-            PlainWait::Inline { channel, waiter } => {
-                drop_inline(channel, waiter, |waiter| {
-                    rendezvous(channel).cancel_send(waiter)
-                });
+            PlainWait::Inline {
+                channel,
+                zero,
+                waiter,
+            } => {
+                drop_inline(channel, waiter, |waiter| zero.cancel_send(waiter));
             }
             // A future that completed without waiting (the common case)
             // holds nothing that needs dropping: one check, inline.
@@ -1344,12 +1357,16 @@ impl<T> SendFuture<'_, T> {
         // SAFETY: as in `poll`: nothing moves out of the future.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline { channel, waiter } => {
+            PlainWait::Inline {
+                channel,
+                zero,
+                waiter,
+            } => {
                 // Touched for exploration, as in `drop_inline`.
                 if waiter.observe() != Observed::Idle {
                     channel.touch();
                 }
-                rendezvous(channel).cancel_send(waiter);
+                zero.cancel_send(waiter);
                 if waiter.observe() == Observed::Done {
                     waiter.reset();
                     return None;
@@ -1414,8 +1431,12 @@ impl<T> Future for RecvFuture<'_, T> {
         // SAFETY: as in `SendFuture::poll`.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline { channel, waiter } => {
-                poll_inline(channel, cx, Op::Recv, |zero, waker| {
+            PlainWait::Inline {
+                channel,
+                zero,
+                waiter,
+            } => {
+                poll_inline(channel, zero, cx, Op::Recv, |zero, waker| {
                     // SAFETY: as in `SendFuture::poll`.
                     unsafe { zero.poll_recv(waiter, waker, false) }
                 })
@@ -1435,10 +1456,12 @@ impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
         match &mut self.wait {
-            PlainWait::Inline { channel, waiter } => {
-                drop_inline(channel, waiter, |waiter| {
-                    rendezvous(channel).cancel_recv(waiter, false)
-                });
+            PlainWait::Inline {
+                channel,
+                zero,
+                waiter,
+            } => {
+                drop_inline(channel, waiter, |waiter| zero.cancel_recv(waiter, false));
             }
             // As in `SendFuture`'s.
             PlainWait::Arm { arm, waiting } => {
