@@ -56,7 +56,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// An output whose drop counts itself, then panics.
-struct PanicOnDrop(Arc<AtomicUsize>, [u64; 8]);
+struct PanicOnDrop(Arc<AtomicUsize>);
 
 impl Drop for PanicOnDrop {
     fn drop(&mut self) {
@@ -71,7 +71,7 @@ impl Drop for PanicOnDrop {
 async fn spawn_and_drop(count: usize, drops: &Arc<AtomicUsize>) -> isize {
     for _ in 0..count {
         let d = drops.clone();
-        let handle = hoare::spawn(async move { PanicOnDrop(d, [0; 8]) });
+        let handle = hoare::spawn(async move { PanicOnDrop(d) });
         while !handle.is_finished() {
             hoare::yield_now().await;
         }
