@@ -376,14 +376,6 @@ pub(crate) fn select_now(arms: &mut (impl Arms + ?Sized), biased: bool) -> Optio
     }
 }
 
-/// [`select_now`], then discards the arms not chosen.
-pub(crate) fn select_now_and_discard(
-    arms: &mut (impl Arms + ?Sized),
-    biased: bool,
-) -> Option<usize> {
-    select_now(arms, biased).map(|index| choose(arms, index))
-}
-
 /// Whether a waiting selection's token was selected, and for which arm.
 /// If not yet, stores the newest waker first and looks again: a
 /// counterpart that took the old waker before the store has woken that
@@ -407,11 +399,14 @@ fn complete(arms: &mut (impl Arms + ?Sized), token: Arc<Token>, index: usize) ->
 }
 
 /// Polls a waiting selection (steps 1-3 of the module docs). `Ready(i)`:
-/// arm `i` completed and every other arm was discarded.
+/// arm `i` completed, and if `discard`, every other arm was discarded
+/// (`select!` passes `false` and discards the others itself, each with
+/// its own type's `discard`, which for a receive is nothing).
 pub(crate) fn poll_select(
     arms: &mut (impl Arms + ?Sized),
     waiting: &mut Waiting,
     biased: bool,
+    discard: bool,
     cx: &mut Context<'_>,
 ) -> Poll<usize> {
     if budget::poll_proceed(cx).is_pending() {
@@ -428,7 +423,7 @@ pub(crate) fn poll_select(
         let token = waiting.token.take().expect("the token is in `waiting`");
         if complete(arms, token, index) {
             budget::consume();
-            return Poll::Ready(choose(arms, index));
+            return Poll::Ready(if discard { choose(arms, index) } else { index });
         }
     }
     loop {
@@ -436,7 +431,7 @@ pub(crate) fn poll_select(
         if let Some(index) = try_pass(arms, &mut order) {
             order.settle(|| order.mattered_for_winner(arms, index));
             budget::consume();
-            return Poll::Ready(choose(arms, index));
+            return Poll::Ready(if discard { choose(arms, index) } else { index });
         }
         if !(0..arms.count()).any(|index| arms.arm_ref(index).enabled()) {
             // Every arm is guarded off: wait forever, like Go's nil channels.
@@ -472,7 +467,7 @@ pub(crate) fn poll_select(
             Err(index) => {
                 if complete(arms, token, index) {
                     budget::consume();
-                    return Poll::Ready(choose(arms, index));
+                    return Poll::Ready(if discard { choose(arms, index) } else { index });
                 }
             }
         }

@@ -276,7 +276,13 @@ impl<T> Future for SelectFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let biased = this.select.biased;
-        match selection::poll_select(&mut this.select.arms[..], &mut this.waiting, biased, cx) {
+        match selection::poll_select(
+            &mut this.select.arms[..],
+            &mut this.waiting,
+            biased,
+            true,
+            cx,
+        ) {
             Poll::Ready(index) => Poll::Ready((index, this.select.arms[index].take_selected())),
             Poll::Pending => Poll::Pending,
         }

@@ -428,6 +428,11 @@ macro_rules! __select_impl {
             let mut __arms = [$( &mut $name as &mut (dyn $crate::select::__private::Arm + ::core::marker::Send) ),+];
             $crate::__select_impl!(@run $b ($($d)?) __arms)
         };
+        // The arms not chosen drop what they hold (a send's value) before
+        // any body runs; each by its own type, so a receive's costs nothing.
+        if __index != $crate::select::__private::DEFAULT {
+            $( if __index != $index { $crate::select::__private::Arm::discard(&mut $name); } )+
+        }
         match __index {
             $( $index => {
                 let $pat = $name.take_result().expect("hoare: select! arm completed without a result");
@@ -615,9 +620,11 @@ pub mod __private {
         }
     }
 
-    /// A select with a `default` arm: the ready arm, or [`DEFAULT`].
+    /// A select with a `default` arm: the ready arm, or [`DEFAULT`]. The
+    /// other arms are left to the expansion to discard, as after
+    /// [`Selecting`].
     pub fn select_now(arms: &mut [&mut (dyn Arm + Send)], biased: bool) -> usize {
-        selection::select_now_and_discard(arms, biased).unwrap_or(DEFAULT)
+        selection::select_now(arms, biased).unwrap_or(DEFAULT)
     }
 
     /// Never completes: `select! {}` and a select without arms. Dumps
@@ -664,7 +671,7 @@ pub mod __private {
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
             let this = self.get_mut();
-            selection::poll_select(this.arms, &mut this.waiting, this.biased, cx)
+            selection::poll_select(this.arms, &mut this.waiting, this.biased, false, cx)
         }
     }
 
