@@ -35,7 +35,10 @@
 //! linearizable. If one moved, it tries again.
 //!
 //! Once an arm is chosen, every other arm is *discarded* (an unsent value
-//! is dropped) before the caller runs the chosen arm's body.
+//! is dropped) before the caller runs the chosen arm's body: by the
+//! `select!` expansion, which calls each arm's own `discard` (nothing, for
+//! a receive), or here for the dynamic `Select` ([`poll_select`]'s
+//! `discard`).
 
 use std::task::{Context, Poll};
 
