@@ -59,6 +59,11 @@
 //! * `select-blocking`: four OS threads send on four unbounded channels
 //!   with `send_blocking`, one thread receives with a `select!` in
 //!   `hoare::block_on`; per message.
+//! * `select-seq`: the main future of `run` fills four unbounded channels
+//!   with 25,000 messages each (`try_send`), then receives them with a
+//!   `select!` over the four, 100,000 at a time; per message (the fill
+//!   included). One thread, nothing waits: under callgrind the count is
+//!   the select's own work, with no spinning in it.
 
 use std::time::{Duration, Instant};
 
@@ -66,7 +71,8 @@ use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
-     mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking";
+     mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking \
+     select-seq";
 
 fn ping_pong(cap: usize, rounds: usize) -> Duration {
     let start = Instant::now();
@@ -397,6 +403,37 @@ fn turns(units: u64, turns: usize) -> Duration {
     start.elapsed()
 }
 
+fn select_seq(messages: usize) -> Duration {
+    const CHUNK: usize = 100_000;
+    let start = Instant::now();
+    hoare::run(async move {
+        for _ in 0..messages.div_ceil(CHUNK) {
+            let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
+            for (tx, _) in &channels {
+                for value in 0..CHUNK / 4 {
+                    tx.try_send(value).expect("an unbounded channel has room");
+                }
+            }
+            let [a, b, c, d] = [
+                &channels[0].1,
+                &channels[1].1,
+                &channels[2].1,
+                &channels[3].1,
+            ];
+            for _ in 0..CHUNK {
+                hoare::select! {
+                    recv(a) -> got => got,
+                    recv(b) -> got => got,
+                    recv(c) -> got => got,
+                    recv(d) -> got => got,
+                }
+                .expect("every message was sent");
+            }
+        }
+    });
+    start.elapsed()
+}
+
 fn select_blocking(messages: usize) -> Duration {
     let per_producer = messages / 4;
     let channels: Vec<_> = (0..4).map(|_| chan::unbounded::<usize>()).collect();
@@ -467,10 +504,11 @@ fn main() {
         "ring-1" => (ring(1, count), "hop"),
         "mpsc-1-tokio" => (on_tokio(1, 4, count), "message"),
         "select-blocking" => (select_blocking(count), "message"),
+        "select-seq" => (select_seq(count), "message"),
         other => panic!("hot_paths: unknown shape {other:?}; the shapes are: {SHAPES}"),
     };
     let count = match shape.as_str() {
-        "seq" => count.div_ceil(100_000) * 100_000,
+        "seq" | "select-seq" => count.div_ceil(100_000) * 100_000,
         "select-blocking" | "select-1" | "select-1024" | "mpsc-1" | "mpsc-1024" | "mpmc-1"
         | "mpsc-1-os" | "mpmc-1-os" | "mpsc-unbounded-os" | "mpsc-1-tokio" => count / 4 * 4,
         "turns-100ns" | "turns-1us" | "turns-10us" => count / 2 * 2,
