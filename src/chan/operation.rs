@@ -100,7 +100,7 @@ impl<T> Arm for RecvArm<'_, T> {
         self.channel.is_some()
     }
 
-    #[inline]
+    #[inline(always)]
     fn attempt(&mut self) -> bool {
         let Some(channel) = self.channel else {
             return false;
@@ -276,7 +276,7 @@ impl<'a, T> SendArm<'a, T> {
     /// polled at once) by a store per field, and a load spanning several
     /// stores cannot be forwarded from them; it waits for the stores to
     /// reach the cache.
-    #[inline]
+    #[inline(always)]
     fn take_held(&mut self) -> Option<(T, bool)> {
         let SendState::Holding {
             value,
@@ -316,7 +316,7 @@ impl<'a, T> SendArm<'a, T> {
     }
 
     /// Sends `value` now; `false` (holding the value) if there is no room.
-    #[inline]
+    #[inline(always)]
     fn send_now(&mut self, value: T, first_in_line: bool) -> bool {
         match self.channel().try_send(value) {
             Ok(()) => self.result = Some(Ok(())),
@@ -370,7 +370,7 @@ impl<T> Arm for SendArm<'_, T> {
         self.channel.is_some() && !matches!(self.state, SendState::Empty)
     }
 
-    #[inline]
+    #[inline(always)]
     fn attempt(&mut self) -> bool {
         if self.channel.is_none() {
             return false;
