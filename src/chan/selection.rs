@@ -495,6 +495,12 @@ pub(crate) fn poll_one<A: Arm>(
     if waiting.token.is_some() {
         return poll_one_selected(arm, waiting, cx);
     }
+    attempt_or_wait(arm, waiting, cx)
+}
+
+/// One attempt; if it fails, [`wait_one`].
+#[inline(always)]
+fn attempt_or_wait<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
     if arm.attempt() {
         budget::consume();
         return Poll::Ready(());
@@ -518,11 +524,7 @@ fn poll_one_selected<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Contex
             return Poll::Ready(());
         }
     }
-    if arm.attempt() {
-        budget::consume();
-        return Poll::Ready(());
-    }
-    wait_one(arm, waiting, cx)
+    attempt_or_wait(arm, waiting, cx)
 }
 
 /// [`poll_one`] once an attempt failed: registers the arm, or, if the
