@@ -532,9 +532,9 @@ fn poll_one_selected<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Contex
 #[inline(never)]
 fn wait_one<A: Arm>(arm: &mut A, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
     loop {
-        // The `enabled` check comes after the attempt, which only the
-        // waiting path needs: an arm here always has its channel, and a
-        // send arm without a value (the one disabled case) attempts nothing.
+        // An attempt just failed. A disabled arm attempts nothing, and
+        // only the waiting path needs to tell it apart: the one disabled
+        // plain arm is a send that already completed (it holds no value).
         if !arm.enabled() {
             // Only a completed future's arm is disabled: it stays pending.
             note_waiting(&One(arm), cx);
