@@ -320,3 +320,50 @@ fn abort_a_process_blocked_on_a_rendezvous_send_unsends_the_value() {
         });
     });
 }
+
+#[test]
+fn block_on_after_a_block_on_that_panicked_is_still_woken() {
+    // A blocking wait borrows the thread's cached parker; a panic in the
+    // future gives it back for the next wait, which must still be woken
+    // by a counterpart on another thread.
+    let got = within(30, || {
+        let panicked = std::panic::catch_unwind(|| {
+            hoare::block_on(async { panic!("the future panics") });
+        });
+        assert!(panicked.is_err(), "the panic comes back out of block_on");
+        let (tx, rx) = bounded::<u8>(0);
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx.send_blocking(7).expect("the receiver waits");
+        });
+        let got = hoare::block_on(rx.recv());
+        sender.join().expect("the sender finishes");
+        got
+    });
+    assert_eq!(got, Ok(7));
+}
+
+#[test]
+fn block_on_inside_a_block_on_future_on_a_thread_receives_both() {
+    // The inner wait runs while the outer one borrows the thread's
+    // cached parker (it gets a parker of its own); each is woken by its
+    // counterpart on another thread, the inner first.
+    let (inner, outer) = within(30, || {
+        let (inner_tx, inner_rx) = bounded::<u8>(0);
+        let (outer_tx, outer_rx) = bounded::<u8>(0);
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            inner_tx.send_blocking(1).expect("the inner wait receives");
+            std::thread::sleep(Duration::from_millis(20));
+            outer_tx.send_blocking(2).expect("the outer wait receives");
+        });
+        let got = hoare::block_on(async {
+            let inner = hoare::block_on(inner_rx.recv());
+            let outer = outer_rx.recv().await;
+            (inner, outer)
+        });
+        sender.join().expect("the sender finishes");
+        got
+    });
+    assert_eq!((inner, outer), (Ok(1), Ok(2)));
+}
