@@ -372,9 +372,8 @@ impl<T> Arm for SendArm<'_, T> {
 
     #[inline(always)]
     fn attempt(&mut self) -> bool {
-        if self.channel.is_none() {
-            return false;
-        }
+        // A disabled arm (no channel) was made without a value: it holds
+        // none, so it attempts nothing.
         match self.take_held() {
             Some((value, first_in_line)) => self.send_now(value, first_in_line),
             None => false,
