@@ -20,8 +20,10 @@
 //!
 //! Shapes:
 //!
-//! * `ping-pong-0`, `ping-pong-1`: two processes exchange a value over two
-//!   channels of capacity 0 or 1; per round trip.
+//! * `ping-pong-0`, `ping-pong-1`, `ping-pong-3`: two processes exchange a
+//!   value over two channels of capacity 0, 1 or 3; per round trip. Each
+//!   receive waits: capacities 0 and 1 in the locked flavour, 3 in the
+//!   ring's queue of receives.
 //! * `seq`: the main future of `run` sends 100,000 messages into an
 //!   unbounded channel, then receives them; per message.
 //! * `spsc-1`, `spsc-1024`, `spsc-unbounded`: a producer process and a
@@ -69,7 +71,7 @@ use std::time::{Duration, Instant};
 
 use hoare::chan::{self, Receiver, Sender};
 
-const SHAPES: &str = "ping-pong-0 ping-pong-1 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
+const SHAPES: &str = "ping-pong-0 ping-pong-1 ping-pong-3 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
      mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking \
      select-seq";
@@ -481,6 +483,7 @@ fn main() {
     let (elapsed, unit) = match shape.as_str() {
         "ping-pong-0" => (ping_pong(0, count), "round trip"),
         "ping-pong-1" => (ping_pong(1, count), "round trip"),
+        "ping-pong-3" => (ping_pong(3, count), "round trip"),
         "seq" => (seq(count), "message"),
         "spsc-1" => (spsc(chan::bounded(1), count), "message"),
         "spsc-1024" => (spsc(chan::bounded(1024), count), "message"),

@@ -84,6 +84,8 @@ fn seed() -> u64 {
 }
 
 #[cfg(not(loom))]
+#[cold]
+#[inline(never)]
 fn seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // std's `RandomState` is randomly keyed per process and its keys
@@ -95,19 +97,22 @@ fn seed() -> u64 {
 }
 
 /// A uniform number in `0..n` (`n > 0`) from this thread's generator.
-#[inline]
+///
+/// Two small thread-local accesses rather than one closure around the
+/// whole step: a select's try pass calls this on every poll, and LLVM
+/// inlines the small ones reliably (it left the larger closure out of
+/// line in some callers, a call per select).
+#[inline(always)]
 pub(crate) fn below(n: usize) -> usize {
-    STATE.with(|state| {
-        let mut x = state.get();
-        if x == 0 {
-            x = seed();
-        }
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        state.set(x);
-        scale(x.wrapping_mul(0x2545_F491_4F6C_DD1D), n)
-    })
+    let mut x = STATE.with(Cell::get);
+    if x == 0 {
+        x = seed();
+    }
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    STATE.with(|state| state.set(x));
+    scale(x.wrapping_mul(0x2545_F491_4F6C_DD1D), n)
 }
 
 /// A uniform number in `0..n` (`n > 0`) from the random `value`, by

@@ -102,20 +102,20 @@ use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::Waker;
 
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicU32, Ordering};
 use crate::sync::UnsafeCell;
 
 /// Not in any queue.
-const IDLE: usize = 0;
+const IDLE: u32 = 0;
 /// In one channel's queue, waiting for a counterpart.
-const WAITING: usize = 1;
+const WAITING: u32 = 1;
 /// Completed by a counterpart (value handed over, or offer taken).
-const DONE: usize = 2;
+const DONE: u32 = 2;
 /// Woken by the channel's close, not completed.
-const CLOSED: usize = 3;
+const CLOSED: u32 = 3;
 /// A waiting receive on a buffered channel, taken out of its queue and
 /// woken because a value was buffered: it receives again, under the lock.
-const NOTIFIED: usize = 4;
+const NOTIFIED: u32 = 4;
 
 /// What the owner observes of its waiter (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,7 +135,10 @@ pub(crate) enum Observed {
 
 /// A plain operation's waiter, held inside its pinned future.
 pub(crate) struct InlineWaiter<T> {
-    state: AtomicUsize,
+    /// 32 bits: with a receive's empty slot on a buffered channel
+    /// (`InlineWaiter<()>`) it shares a word, which keeps the plain
+    /// `recv` future at 56 bytes.
+    state: AtomicU32,
     /// A waiting receive's handed-off value, or a waiting send's offer.
     slot: UnsafeCell<Option<T>>,
     /// The waker of the owner's latest poll, while registered.
@@ -157,7 +160,7 @@ impl<T> InlineWaiter<T> {
     /// poll offers it.
     pub(crate) fn new(offer: Option<T>) -> Self {
         InlineWaiter {
-            state: AtomicUsize::new(IDLE),
+            state: AtomicU32::new(IDLE),
             slot: UnsafeCell::new(offer),
             waker: UnsafeCell::new(None),
             _pinned: PhantomPinned,
@@ -238,6 +241,18 @@ impl<T> InlineWaiter<T> {
     pub(crate) unsafe fn unlink(&self) {
         // Relaxed: as in `register`.
         self.state.store(IDLE, Ordering::Relaxed);
+    }
+
+    /// Owner side, after [`Self::unlink`] (the waiter idle, in no queue):
+    /// takes back the waker it registered, to drop outside the lock. A
+    /// withdrawn waiter that registers again must not register over it.
+    ///
+    /// # Safety
+    ///
+    /// Rule 1: the state is `IDLE` as the owner left it.
+    pub(crate) unsafe fn take_waker(&self) -> Option<Waker> {
+        // SAFETY: the caller's contract (rule 1).
+        self.waker.with_mut(|slot| unsafe { (*slot).take() })
     }
 
     /// Owner side, under the channel's lock while `WAITING`: whether the
@@ -327,6 +342,11 @@ impl<T> InlineRef<T> {
         InlineRef(pointer)
     }
 
+    /// Whether this is the pointer to `waiter`.
+    pub(crate) fn points_at(&self, waiter: &InlineWaiter<T>) -> bool {
+        std::ptr::eq(self.0.as_ptr().cast_const(), waiter)
+    }
+
     /// Counterpart side: puts `value` in a waiting receive's slot and
     /// completes it; returns the owner's waker, to wake after unlocking.
     ///
@@ -397,7 +417,7 @@ impl<T> InlineRef<T> {
     /// # Safety
     ///
     /// As for [`Self::hand_over`].
-    unsafe fn finish(self, state: usize) -> Option<Waker> {
+    unsafe fn finish(self, state: u32) -> Option<Waker> {
         let waiter = self.0.as_ptr();
         // SAFETY: rule 2: the caller holds the lock, the state is `WAITING`,
         // so the owner keeps the waiter alive and in place until the store.

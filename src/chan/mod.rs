@@ -874,14 +874,20 @@ impl<T> Receiver<T> {
         let shared = &*self.shared;
         RecvFuture {
             wait: match &shared.flavour {
-                Flavour::Zero(zero) => PlainWait::Inline {
+                Flavour::Zero(zero) => RecvWait::Inline {
                     channel: shared,
                     zero,
                     waiter: ManuallyDrop::new(InlineWaiter::new(None)),
                 },
-                _ => PlainWait::Arm {
-                    arm: ManuallyDrop::new(RecvArm::new(Some(shared))),
-                    waiting: ManuallyDrop::new(Waiting::new()),
+                Flavour::Array(ring) => RecvWait::Queued {
+                    channel: shared,
+                    buffered: Buffered::Ring(ring),
+                    waiter: ManuallyDrop::new(InlineWaiter::new(None)),
+                },
+                Flavour::List(list) => RecvWait::Queued {
+                    channel: shared,
+                    buffered: Buffered::List(list),
+                    waiter: ManuallyDrop::new(InlineWaiter::new(None)),
                 },
             },
         }
@@ -1212,35 +1218,42 @@ enum Op {
 /// channel's facts are read for it only when the step has to wait, not on
 /// a step that completes.
 #[inline]
-fn poll_inline<T, R>(
+fn poll_inline<T, S: ?Sized, R>(
     channel: &Channel<T>,
-    zero: &zero::Rendezvous<T>,
+    state: &S,
     cx: &mut Context<'_>,
     op: Op,
-    step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
+    step: impl FnOnce(&S, &std::task::Waker) -> Poll<R>,
 ) -> Poll<R> {
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
     channel.touch();
-    match step(zero, cx.waker()) {
+    match step(state, cx.waker()) {
         Poll::Ready(outcome) => {
             crate::runtime::budget::consume();
             Poll::Ready(outcome)
         }
         Poll::Pending => {
-            channel.watch();
-            let word = channel
-                .packed
-                .map(|packed| wait_slot::channel_word(matches!(op, Op::Recv), packed));
-            let wait = match op {
-                Op::Recv => Wait::Recv,
-                Op::Send => Wait::Send,
-            };
-            crate::runtime::hooks::note_channel_waiting(cx.waker(), word, || wait(channel.facts()));
+            note_inline_wait(channel, cx, op);
             Poll::Pending
         }
     }
+}
+
+/// Records what a plain operation that returns `Pending` waits on, for
+/// dumps and deadlock reports.
+#[inline]
+fn note_inline_wait<T>(channel: &Channel<T>, cx: &Context<'_>, op: Op) {
+    channel.watch();
+    let word = channel
+        .packed
+        .map(|packed| wait_slot::channel_word(matches!(op, Op::Recv), packed));
+    let wait = match op {
+        Op::Recv => Wait::Recv,
+        Op::Send => Wait::Send,
+    };
+    crate::runtime::hooks::note_channel_waiting(cx.waker(), word, || wait(channel.facts()));
 }
 
 impl<T> Future for SendFuture<'_, T> {
@@ -1311,10 +1324,10 @@ impl<T> Drop for SendFuture<'_, T> {
 /// polled) is in no queue and holds nothing to pass on: one check,
 /// inline, then its fields are dropped.
 #[inline]
-fn drop_inline<T>(
+fn drop_inline<T, U>(
     channel: &Channel<T>,
-    waiter: &mut ManuallyDrop<InlineWaiter<T>>,
-    cancel: impl FnOnce(&InlineWaiter<T>),
+    waiter: &mut ManuallyDrop<InlineWaiter<U>>,
+    cancel: impl FnOnce(&InlineWaiter<U>),
 ) {
     if waiter.observe() != Observed::Idle {
         settle_inline(channel, waiter, cancel);
@@ -1326,10 +1339,10 @@ fn drop_inline<T>(
 
 /// [`drop_inline`] of a waiter that is not idle, out of line.
 #[inline(never)]
-fn settle_inline<T>(
+fn settle_inline<T, U>(
     channel: &Channel<T>,
-    waiter: &InlineWaiter<T>,
-    cancel: impl FnOnce(&InlineWaiter<T>),
+    waiter: &InlineWaiter<U>,
+    cancel: impl FnOnce(&InlineWaiter<U>),
 ) {
     channel.touch();
     cancel(waiter);
@@ -1420,7 +1433,214 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<'a, T> {
-    wait: PlainWait<'a, T, RecvArm<'a, T>>,
+    wait: RecvWait<'a, T>,
+}
+
+/// How a plain `recv` future waits, chosen by the channel's flavour when
+/// the future is made. Either way it waits inside itself, in an inline
+/// waiter that the channel's queue points at while it waits (see
+/// `inline_waiter`): the future is `!Unpin`, and its drop settles the
+/// waiter before freeing it (by hand, as `PlainWait`'s fields are).
+enum RecvWait<'a, T> {
+    /// A rendezvous or small channel: the waiter sits in the channel's
+    /// locked queue, and a rendezvous send hands the value into its slot.
+    Inline {
+        channel: &'a Channel<T>,
+        /// As in `PlainWait::Inline`.
+        zero: &'a zero::Rendezvous<T>,
+        waiter: ManuallyDrop<InlineWaiter<T>>,
+    },
+    /// A ring or list: the waiter sits in the channel's queue of waiting
+    /// receives; a send notifies it, and it receives from the channel
+    /// (see [`Buffered::poll_recv`]).
+    Queued {
+        channel: &'a Channel<T>,
+        /// `channel`'s flavour, found when the future was made.
+        buffered: Buffered<'a, T>,
+        /// Holds nothing: a notified receive takes its value from the
+        /// channel, so a dropped future never holds one.
+        waiter: ManuallyDrop<InlineWaiter<()>>,
+    },
+}
+
+/// The state of a ring or list channel, for a plain receive waiting in
+/// its queue of receives.
+enum Buffered<'a, T> {
+    Ring(&'a array::Ring<T>),
+    List(&'a list::Linked<T>),
+}
+
+// By hand: a derive would ask `T: Copy`.
+impl<T> Clone for Buffered<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Buffered<'_, T> {}
+
+impl<T> Buffered<'_, T> {
+    #[inline(always)]
+    fn try_recv(&self) -> Result<T, TryRecvError> {
+        match self {
+            Buffered::Ring(ring) => ring.try_recv(),
+            Buffered::List(list) => list.try_recv(),
+        }
+    }
+
+    fn recv_ready(&self) -> bool {
+        match self {
+            Buffered::Ring(ring) => ring.recv_ready(),
+            Buffered::List(list) => list.recv_ready(),
+        }
+    }
+
+    fn receivers(&self) -> &waiter::WaitQueue<waiter::Registration> {
+        match self {
+            Buffered::Ring(ring) => ring.receivers(),
+            Buffered::List(list) => list.receivers(),
+        }
+    }
+
+    /// Polls a plain receive waiting in `waiter` (`tried`: it is idle,
+    /// and a receive found the channel empty just now): `Ready` with its
+    /// outcome, or `Pending`, registered (channel number `id`) to be woken
+    /// through `waker`.
+    ///
+    /// # Safety
+    ///
+    /// `waiter` is pinned, serves this channel's receives only, and its
+    /// owner calls [`Self::cancel_recv`] before freeing it.
+    #[inline]
+    unsafe fn wait_recv(
+        &self,
+        waiter: &InlineWaiter<()>,
+        waker: &std::task::Waker,
+        id: u64,
+        mut tried: bool,
+    ) -> Poll<Result<T, RecvError>> {
+        // A notified receive that finds the value taken by someone faster
+        // waits again at the head of the queue: it was the oldest waiter.
+        let mut notified = false;
+        loop {
+            match waiter.observe() {
+                Observed::Waiting => {
+                    if self.receivers().keep_newest_waker(waiter, waker) {
+                        return Poll::Pending;
+                    }
+                    // Claimed meanwhile: look again.
+                    continue;
+                }
+                Observed::Notified => {
+                    waiter.reset();
+                    notified = true;
+                }
+                // Woken by the close: receive again, which takes a value
+                // left over before the close or fails.
+                Observed::Closed => waiter.reset(),
+                // Nothing hands a value to a receive on this flavour.
+                Observed::Done => unreachable!("hoare: a value handed to a buffered receive"),
+                Observed::Idle => {}
+            }
+            // The waiter is idle here; only the first pass may have tried.
+            if !std::mem::take(&mut tried) {
+                match self.try_recv() {
+                    Ok(value) => return Poll::Ready(Ok(value)),
+                    Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
+                    Err(TryRecvError::Empty) => {}
+                }
+            }
+            // SAFETY: the caller's contract; the waiter is idle (observed
+            // above, and only its owner, us, moves it out of idle).
+            let registered = unsafe {
+                self.receivers()
+                    .register_inline_unless(waiter, waker.clone(), id, notified, || {
+                        self.recv_ready()
+                    })
+            };
+            if registered {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// The plain receive owning `waiter` is being dropped: withdraws it if
+    /// it still waits; if a send notified it meanwhile, passes the
+    /// notification on to the next waiting receive, so no message is left
+    /// with its receivers asleep.
+    fn cancel_recv(&self, waiter: &InlineWaiter<()>) {
+        self.receivers().withdraw_inline(waiter);
+        match waiter.observe() {
+            Observed::Notified => {
+                waiter.reset();
+                match self {
+                    Buffered::Ring(ring) => ring.pass_on_recv(),
+                    Buffered::List(list) => list.pass_on_recv(),
+                }
+            }
+            Observed::Closed => waiter.reset(),
+            Observed::Idle | Observed::Waiting | Observed::Done => {}
+        }
+    }
+}
+
+/// A plain receive's poll on a ring or list, with the runtime's
+/// bookkeeping around it (as [`poll_inline`]'s): the budget, the host's
+/// note of the channel touched, what the process waits on while pending.
+/// The budget check and the first try are inline; waiting is not.
+#[inline(always)]
+fn poll_buffered_recv<T>(
+    channel: &Channel<T>,
+    buffered: Buffered<'_, T>,
+    waiter: &InlineWaiter<()>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, RecvError>> {
+    if crate::runtime::budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    let idle = waiter.observe() == Observed::Idle;
+    if idle {
+        channel.touch();
+        match buffered.try_recv() {
+            Ok(value) => {
+                crate::runtime::budget::consume();
+                return Poll::Ready(Ok(value));
+            }
+            Err(TryRecvError::Closed) => {
+                crate::runtime::budget::consume();
+                return Poll::Ready(Err(RecvError));
+            }
+            Err(TryRecvError::Empty) => {}
+        }
+    }
+    wait_buffered_recv(channel, buffered, waiter, cx, idle)
+}
+
+/// [`poll_buffered_recv`] past its first try (`tried`: it found the
+/// channel empty just now), out of line.
+#[inline(never)]
+fn wait_buffered_recv<T>(
+    channel: &Channel<T>,
+    buffered: Buffered<'_, T>,
+    waiter: &InlineWaiter<()>,
+    cx: &mut Context<'_>,
+    tried: bool,
+) -> Poll<Result<T, RecvError>> {
+    if !tried {
+        channel.touch();
+    }
+    // SAFETY: `waiter` is pinned in the future, serves this channel only,
+    // and the future's `Drop` cancels it before freeing it.
+    match unsafe { buffered.wait_recv(waiter, cx.waker(), channel.id(), tried) } {
+        Poll::Ready(outcome) => {
+            crate::runtime::budget::consume();
+            Poll::Ready(outcome)
+        }
+        Poll::Pending => {
+            note_inline_wait(channel, cx, Op::Recv);
+            Poll::Pending
+        }
+    }
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -1431,7 +1651,7 @@ impl<T> Future for RecvFuture<'_, T> {
         // SAFETY: as in `SendFuture::poll`.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline {
+            RecvWait::Inline {
                 channel,
                 zero,
                 waiter,
@@ -1441,13 +1661,11 @@ impl<T> Future for RecvFuture<'_, T> {
                     unsafe { zero.poll_recv(waiter, waker, false) }
                 })
             }
-            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
-                Poll::Ready(()) => Poll::Ready(
-                    arm.take_result()
-                        .expect("hoare: a recv future was polled after completion"),
-                ),
-                Poll::Pending => Poll::Pending,
-            },
+            RecvWait::Queued {
+                channel,
+                buffered,
+                waiter,
+            } => poll_buffered_recv(channel, *buffered, waiter, cx),
         }
     }
 }
@@ -1456,18 +1674,19 @@ impl<T> Drop for RecvFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
         match &mut self.wait {
-            PlainWait::Inline {
+            RecvWait::Inline {
                 channel,
                 zero,
                 waiter,
             } => {
                 drop_inline(channel, waiter, |waiter| zero.cancel_recv(waiter, false));
             }
-            // As in `SendFuture`'s.
-            PlainWait::Arm { arm, waiting } => {
-                if selection::is_waiting(waiting) || arm.needs_drop() {
-                    drop_arm(&mut **arm, waiting);
-                }
+            RecvWait::Queued {
+                channel,
+                buffered,
+                waiter,
+            } => {
+                drop_inline(channel, waiter, |waiter| buffered.cancel_recv(waiter));
             }
         }
     }
@@ -1476,8 +1695,8 @@ impl<T> Drop for RecvFuture<'_, T> {
 impl<T> fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let waits = match &self.wait {
-            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
-            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
+            RecvWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            RecvWait::Queued { waiter, .. } => waiter.observe() == Observed::Waiting,
         };
         f.debug_struct("RecvFuture")
             .field("waiting", &waits)

@@ -70,14 +70,6 @@ impl<'a, T> RecvArm<'a, T> {
         self.result.take()
     }
 
-    /// Whether dropping the arm has anything to do: a registration's
-    /// entry to release, or a received value whose type needs dropping.
-    #[inline]
-    pub(crate) fn needs_drop(&self) -> bool {
-        matches!(self.wait, RecvWait::Slot(_))
-            || (std::mem::needs_drop::<T>() && self.result.is_some())
-    }
-
     /// The arm's channel. Its `Channel` methods tell a listening host that
     /// the step touched it; the arm protocol's steps that reach the flavour
     /// directly (register, withdraw, finish, pass on) say so themselves.

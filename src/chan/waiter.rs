@@ -133,6 +133,7 @@ use std::fmt;
 use crossbeam_utils::Backoff;
 use std::task::Waker;
 
+use super::inline_waiter::{InlineRef, InlineWaiter, Observed};
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, Mutex, UnsafeCell};
 
@@ -443,40 +444,68 @@ fn wake_from(token: &Token, channel: u64) {
 }
 
 /// What a [`WaitQueue`] holds for one waiting operation.
-pub(crate) trait Waiter {
-    /// The token of the operation.
-    fn token(&self) -> &Token;
-    /// The arm of the operation this registration stands for.
-    fn arm(&self) -> usize;
-    /// The channel's number inside a simulation (0 outside one).
-    fn channel(&self) -> u64;
+pub(crate) trait Waiter: Sized {
+    /// A registration claimed by a counterpart, to wake once the queue's
+    /// lock is released.
+    type Claimed;
+    /// Counterpart side: claims the operation this registration stands
+    /// for (a token's [`Token::try_select`]; an inline waiter is marked
+    /// notified, or closed if `closing`, and gives up its waker). `None`
+    /// if the operation completed elsewhere or withdrew: the registration
+    /// is stale and is dropped.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock of the queue that held `self` and took
+    /// it out of the queue under the same lock hold.
+    unsafe fn claim(self, closing: bool) -> Option<Self::Claimed>;
+    /// Wakes the owner of a claimed registration, after unlocking.
+    fn wake(claimed: Self::Claimed);
+    /// Whether this registration belongs to the operation owning `token`.
+    fn of_token(&self, token: &Token) -> bool;
 }
 
 impl<T> Waiter for Arc<Entry<T>> {
-    fn token(&self) -> &Token {
-        &self.token
+    type Claimed = Self;
+
+    unsafe fn claim(self, _closing: bool) -> Option<Self> {
+        self.try_select().then_some(self)
     }
-    fn arm(&self) -> usize {
-        self.arm
+
+    fn wake(entry: Self) {
+        wake_from(&entry.token, entry.channel);
     }
-    fn channel(&self) -> u64 {
-        self.channel
+
+    fn of_token(&self, token: &Token) -> bool {
+        self.belongs_to(token)
     }
 }
 
-/// A waiting operation that needs no slot (a receive on a buffered
-/// channel: it is only told to retry), held in the queue by value, so
-/// registering allocates nothing.
-pub(crate) struct Registration {
-    token: Arc<Token>,
-    arm: usize,
-    channel: u64,
+/// A waiting receive on a buffered channel, held in the queue by value
+/// (it needs no slot: a woken receive takes the message from the channel
+/// itself), so registering allocates nothing.
+pub(crate) enum Registration {
+    /// A select arm (or a receiver's stream) waiting under a token.
+    Token {
+        token: Arc<Token>,
+        arm: usize,
+        /// The channel's number, named to a simulation by the wake.
+        channel: u64,
+    },
+    /// A plain `recv` future waiting inside itself (see
+    /// [`super::inline_waiter`]); the queue's lock is the waiter's
+    /// channel lock.
+    Inline {
+        waiter: InlineRef<()>,
+        /// As for `Token`.
+        channel: u64,
+    },
 }
 
 impl Registration {
     /// A registration of `token`'s operation for `arm` on `channel`.
     pub(crate) fn new(token: &Arc<Token>, arm: usize, channel: u64) -> Self {
-        Registration {
+        Registration::Token {
             token: token.clone(),
             arm,
             channel,
@@ -484,15 +513,63 @@ impl Registration {
     }
 }
 
+/// A claimed [`Registration`]: what to wake after unlocking.
+pub(crate) enum ClaimedRegistration {
+    Token(Arc<Token>, u64),
+    Inline(Option<Waker>, u64),
+}
+
 impl Waiter for Registration {
-    fn token(&self) -> &Token {
-        &self.token
+    type Claimed = ClaimedRegistration;
+
+    unsafe fn claim(self, closing: bool) -> Option<ClaimedRegistration> {
+        match self {
+            Registration::Token {
+                token,
+                arm,
+                channel,
+            } => token
+                .try_select(arm)
+                .then_some(ClaimedRegistration::Token(token, channel)),
+            Registration::Inline { waiter, channel } => {
+                // SAFETY: the caller holds the queue's lock and took the
+                // pointer out of the queue: the waiter is `WAITING` (only
+                // a transition under this lock takes it out of `WAITING`,
+                // together with its pointer), so its owner keeps it alive
+                // and in place.
+                let waker = unsafe {
+                    if closing {
+                        waiter.close()
+                    } else {
+                        waiter.notify()
+                    }
+                };
+                Some(ClaimedRegistration::Inline(waker, channel))
+            }
+        }
     }
-    fn arm(&self) -> usize {
-        self.arm
+
+    fn wake(claimed: ClaimedRegistration) {
+        match claimed {
+            ClaimedRegistration::Token(token, channel) => wake_from(&token, channel),
+            ClaimedRegistration::Inline(waker, channel) => {
+                debug_assert!(
+                    waker.is_some(),
+                    "hoare: a waiting plain operation without a waker"
+                );
+                if let Some(waker) = waker {
+                    if channel == 0 {
+                        waker.wake();
+                    } else {
+                        crate::runtime::hooks::waking_from_channel(channel, || waker.wake());
+                    }
+                }
+            }
+        }
     }
-    fn channel(&self) -> u64 {
-        self.channel
+
+    fn of_token(&self, owner: &Token) -> bool {
+        matches!(self, Registration::Token { token, .. } if std::ptr::eq(&**token, owner))
     }
 }
 
@@ -600,7 +677,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// bounded channel moves a waiting sender's value into the ring there;
     /// see rule 4 of "Who may touch a slot").
     #[inline]
-    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&W)) {
+    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&W::Claimed)) {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
@@ -644,7 +721,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// read-modify-write, as in
     /// [`notify_one_after_seqcst_rmw`](Self::notify_one_after_seqcst_rmw).
     #[inline]
-    pub(crate) fn notify_one_then_after_seqcst_rmw(&self, hand_off: impl FnOnce(&W)) {
+    pub(crate) fn notify_one_then_after_seqcst_rmw(&self, hand_off: impl FnOnce(&W::Claimed)) {
         #[cfg(loom)]
         fence(Ordering::SeqCst);
         // SeqCst: the load half of this side of the store-buffer race.
@@ -658,22 +735,23 @@ impl<W: Waiter> WaitQueue<W> {
     /// queue looked non-empty: out of line, so the common case (nobody
     /// waiting) stays a fence and a load in the caller.
     #[inline(never)]
-    fn select_first(&self, hand_off: impl FnOnce(&W)) {
+    fn select_first(&self, hand_off: impl FnOnce(&W::Claimed)) {
         let chosen = {
             let mut entries = self.entries.lock();
             let mut chosen = None;
             while let Some(entry) = entries.pop_front() {
-                if entry.token().try_select(entry.arm()) {
-                    hand_off(&entry);
-                    chosen = Some(entry);
+                // SAFETY: under the lock, taken out of the queue.
+                if let Some(claimed) = unsafe { entry.claim(false) } {
+                    hand_off(&claimed);
+                    chosen = Some(claimed);
                     break;
                 }
             }
             self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
             chosen
         };
-        if let Some(entry) = chosen {
-            wake_from(entry.token(), entry.channel());
+        if let Some(claimed) = chosen {
+            W::wake(claimed);
         }
     }
 
@@ -688,7 +766,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// counterpart that popped the entry meanwhile has finished with it.
     pub(crate) fn unregister_synced(&self, token: &Token) {
         let mut entries = self.entries.lock();
-        entries.retain(|entry| !std::ptr::eq(entry.token(), token));
+        entries.retain(|entry| !entry.of_token(token));
         self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
     }
 
@@ -699,9 +777,127 @@ impl<W: Waiter> WaitQueue<W> {
             self.is_empty.store(true, Ordering::SeqCst);
             entries
                 .drain(..)
-                .filter(|entry| entry.token().try_select(entry.arm()))
+                // SAFETY: under the lock, taken out of the queue.
+                .filter_map(|entry| unsafe { entry.claim(true) })
                 .collect()
         };
-        wake_each(drained, |entry| wake_from(entry.token(), entry.channel()));
+        wake_each(drained, W::wake);
+    }
+}
+
+/// # Plain receives waiting inline
+///
+/// A plain `recv` future on a buffered channel waits with an
+/// [`InlineWaiter`] inside itself, registered here as
+/// [`Registration::Inline`]: the waiter protocol of
+/// [`super::inline_waiter`], with this queue's lock as the channel lock
+/// (every move into or out of `WAITING` happens under it). A send
+/// notifies it (`NOTIFIED`) and the owner receives again from the
+/// channel; a close marks it `CLOSED`. No token, no `Arc`: a wait and its
+/// wake-up each take this lock once.
+impl WaitQueue<Registration> {
+    /// Owner side: registers `waiter` to be woken through `waker` (at the
+    /// front if `first`: a notified receive that lost the value to a
+    /// faster one keeps its place), then re-checks the channel with
+    /// `ready`, as the store-buffer race described on the type requires;
+    /// if a receive could proceed after all, withdraws it. `true` if it
+    /// stays registered. `waker` was cloned before the lock (a foreign
+    /// waker's clone is foreign code).
+    ///
+    /// # Safety
+    ///
+    /// `waiter` is idle, pinned, serves this queue only, and its owner
+    /// withdraws it ([`Self::withdraw_inline`]) before freeing it while it
+    /// waits.
+    pub(crate) unsafe fn register_inline_unless(
+        &self,
+        waiter: &InlineWaiter<()>,
+        waker: Waker,
+        channel: u64,
+        first: bool,
+        ready: impl FnOnce() -> bool,
+    ) -> bool {
+        {
+            let mut entries = self.entries.lock();
+            if entries.capacity() == 0 {
+                // As in `register_at`.
+                entries.reserve_exact(1);
+            }
+            // SAFETY: we hold the queue's lock, the waiter is idle and
+            // pinned (the caller's contract).
+            unsafe { waiter.register(None, waker) };
+            let entry = Registration::Inline {
+                waiter: waiter.as_ref(),
+                channel,
+            };
+            if first {
+                entries.push_front(entry);
+            } else {
+                entries.push_back(entry);
+            }
+            // SeqCst: as in `register_at`.
+            self.is_empty.store(false, Ordering::SeqCst);
+        }
+        // As in `register_at`: pairs with the fence in `notify_one`.
+        fence(Ordering::SeqCst);
+        if ready() {
+            self.withdraw_inline(waiter);
+            return false;
+        }
+        true
+    }
+
+    /// Owner side: takes `waiter` out of the queue if it still waits (it
+    /// is idle then, its waker dropped after unlocking); if a counterpart
+    /// claimed it first, leaves the outcome (`NOTIFIED`, `CLOSED`) for
+    /// the caller to observe.
+    pub(crate) fn withdraw_inline(&self, waiter: &InlineWaiter<()>) {
+        if waiter.observe() != Observed::Waiting {
+            return;
+        }
+        {
+            let mut entries = self.entries.lock();
+            if waiter.observe() != Observed::Waiting {
+                return;
+            }
+            entries.retain(|entry| {
+                !matches!(entry, Registration::Inline { waiter: pointer, .. } if pointer.points_at(waiter))
+            });
+            self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
+            // SAFETY: under the lock, removed from the queue.
+            unsafe { waiter.unlink() };
+        }
+        // SAFETY: rule 1 of the inline waiter: idle, in no queue. Its drop
+        // is foreign code: outside the lock.
+        drop(unsafe { waiter.take_waker() });
+    }
+
+    /// Owner side, polled while `waiter` waits: keeps the newest waker
+    /// (the owner may have moved to another task's waker). `false` if a
+    /// counterpart claimed the waiter meanwhile: the caller observes it.
+    pub(crate) fn keep_newest_waker(&self, waiter: &InlineWaiter<()>, waker: &Waker) -> bool {
+        {
+            let _entries = self.entries.lock();
+            if waiter.observe() != Observed::Waiting {
+                return false;
+            }
+            // SAFETY: rule 2: under the lock, while `WAITING`.
+            if unsafe { waiter.will_wake(waker) } {
+                return true;
+            }
+        }
+        // A different waker: cloned outside the lock (foreign code).
+        let new = waker.clone();
+        let old = {
+            let _entries = self.entries.lock();
+            if waiter.observe() != Observed::Waiting {
+                return false;
+            }
+            // SAFETY: rule 2, as above.
+            unsafe { waiter.replace_waker(new) }
+        };
+        // The old waker's drop is foreign code too: after unlocking.
+        drop(old);
+        true
     }
 }
