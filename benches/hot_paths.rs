@@ -71,7 +71,8 @@ use std::time::{Duration, Instant};
 
 use hoare::chan::{self, Receiver, Sender};
 
-const SHAPES: &str = "ping-pong-0 ping-pong-1 ping-pong-3 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
+const SHAPES: &str =
+    "ping-pong-0 ping-pong-1 ping-pong-3 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
      mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking \
      select-seq";

@@ -16,7 +16,6 @@
 #![cfg(loom)]
 
 use std::future::Future;
-use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use hoare::chan::{self, Receiver, RecvError, Sender};
@@ -147,7 +146,7 @@ fn plain_receive_polled_with_a_new_waker_is_woken_through_it() {
             ThreadWaker::for_current_thread()
         };
         let (new_handle, new) = ThreadWaker::for_current_thread();
-        let mut recv = pin!(rx.recv());
+        let mut recv = Box::pin(rx.recv());
         let got = match recv.as_mut().poll(&mut Context::from_waker(&old)) {
             Poll::Ready(got) => got,
             Poll::Pending => {
@@ -195,4 +194,3 @@ fn close_wakes_a_plain_receive_waiting_on_a_list() {
         assert_eq!(receiver.join().unwrap(), Err(RecvError));
     });
 }
-

@@ -8,13 +8,18 @@
 //! the channel's own lock already decides who completes it. Its waiter
 //! therefore needs no token and no allocation: it is an [`InlineWaiter`]
 //! held by value inside the pinned future, and the channel's queue holds a
-//! pointer to it ([`InlineRef`]). On a rendezvous channel a counterpart
+//! pointer to it ([`InlineRef`]). A plain `recv` on a ring or a list waits
+//! the same way, as an `InlineWaiter<()>` in that channel's queue of
+//! receives, whose lock plays the channel lock's part below
+//! (`Registration::Inline` in `waiter.rs`); it is only ever notified or
+//! closed. On a rendezvous channel a counterpart
 //! hands the value straight into the waiter's slot (or takes the offered
 //! value out of it) and wakes the owner, who then returns without
 //! touching the channel again: one short lock for each side of a meeting.
 //! On a buffered channel a send puts its value in the buffer and wakes
 //! the oldest waiting receive (`NOTIFIED` below), which takes it from the
-//! buffer; a blocking receive is handed the oldest buffered value. This is the shape of Go's
+//! buffer; a blocking receive is handed the oldest buffered value. This
+//! is the shape of Go's
 //! `sudog` (a goroutine's waiter lives on its stack) and of kanal's
 //! `AsyncSignal` (the signal lives in the pinned future); the code and the
 //! words are ours.

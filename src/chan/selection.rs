@@ -1,5 +1,7 @@
-//! The selection loop shared by `select!`, [`Select`](super::Select) and
-//! the plain `send`/`recv` futures (a one-arm selection).
+//! The selection loop shared by `select!`, [`Select`](super::Select), the
+//! plain `send` future on a ring or list and the receiver's stream (a
+//! one-arm selection). Every other plain future waits inline (see
+//! `inline_waiter`).
 //!
 //! # Protocol
 //!
@@ -112,7 +114,7 @@ impl Arms for [&mut (dyn Arm + Send)] {
 }
 
 /// A selection of one arm, for the general functions ([`cancel`],
-/// the simulation's description) when a plain `send`/`recv` future or the
+/// the simulation's description) when a plain `send` future or the
 /// receiver's stream uses them: no dynamic dispatch, and the future is
 /// `Send` exactly when the message is. Their polls use [`poll_one`].
 pub(crate) struct One<'x, A>(pub(crate) &'x mut A);
@@ -477,8 +479,8 @@ pub(crate) fn poll_select(
     }
 }
 
-/// Polls a one-arm selection (the plain `send`/`recv` futures and the
-/// receiver's stream): [`poll_select`]'s protocol for the one arm, with no
+/// Polls a one-arm selection (the plain `send` future on a ring or list
+/// and the receiver's stream): [`poll_select`]'s protocol for the one arm, with no
 /// order to draw and no other arms to unregister or discard. When the
 /// channel is ready, a poll is one budget check and one attempt, inline
 /// in the caller; waiting, and a poll after a wait, are out of line.
@@ -578,7 +580,7 @@ fn note_waiting(arms: &(impl Arms + ?Sized), cx: &Context<'_>) {
 
 /// Withdraws a waiting selection that is being dropped, passing on
 /// whatever a counterpart gave it meanwhile. Inline, so that dropping a
-/// selection that never waited (most plain `send`/`recv` futures) costs
+/// selection that never waited (most plain `send` futures) costs
 /// one check.
 #[inline]
 pub(crate) fn cancel(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {

@@ -14,13 +14,15 @@
 //! with a slot. A receive on a buffered channel is only ever told to retry,
 //! so it registers a [`Registration`], held by value in the queue: it
 //! allocates nothing, and with the thread's recycled token (see
-//! [`Token::recycle`]) a plain receive waits with no allocation at all.
+//! [`Token::recycle`]) a select arm waits with no allocation at all.
 //!
-//! A plain `send`/`recv` future on a rendezvous channel does not use this
-//! protocol: it waits with an inline waiter inside itself, decided by the
-//! channel's lock alone (see [`super::inline_waiter`]). Select arms, the
-//! receiver's stream and every operation on a buffered channel use tokens;
-//! a rendezvous channel's queues hold both kinds side by side.
+//! A plain `send`/`recv` future on a rendezvous or small channel, and a
+//! plain `recv` future on a ring or list, do not use tokens: each waits
+//! with an inline waiter inside itself, decided by one lock alone (the
+//! channel's, or on a ring or list this queue's: see
+//! [`super::inline_waiter`] and the inline impl of [`WaitQueue`] below).
+//! Select arms, the receiver's stream and a plain `send` on a ring use
+//! tokens; the queues hold both kinds side by side.
 //!
 //! Within one wait, a token's state word leaves `WAITING` once, for good
 //! (a token is reset to `WAITING` for a later wait only by
