@@ -1218,18 +1218,18 @@ enum Op {
 /// channel's facts are read for it only when the step has to wait, not on
 /// a step that completes.
 #[inline]
-fn poll_inline<T, S: ?Sized, R>(
+fn poll_inline<T, R>(
     channel: &Channel<T>,
-    state: &S,
+    zero: &zero::Rendezvous<T>,
     cx: &mut Context<'_>,
     op: Op,
-    step: impl FnOnce(&S, &std::task::Waker) -> Poll<R>,
+    step: impl FnOnce(&zero::Rendezvous<T>, &std::task::Waker) -> Poll<R>,
 ) -> Poll<R> {
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
     channel.touch();
-    match step(state, cx.waker()) {
+    match step(zero, cx.waker()) {
         Poll::Ready(outcome) => {
             crate::runtime::budget::consume();
             Poll::Ready(outcome)
@@ -1452,7 +1452,7 @@ enum RecvWait<'a, T> {
     },
     /// A ring or list: the waiter sits in the channel's queue of waiting
     /// receives; a send notifies it, and it receives from the channel
-    /// (see [`Buffered::poll_recv`]).
+    /// (see [`poll_buffered_recv`]).
     Queued {
         channel: &'a Channel<T>,
         /// `channel`'s flavour, found when the future was made.
