@@ -131,7 +131,7 @@ fn plain_receive_dropped_beside_a_waiting_select_strands_nobody() {
 /// second poll finds the value), so the owner that waits on the new
 /// waker is never left asleep; the old waker is released.
 ///
-/// Shown able to fail: making `WaitQueue::keep_newest_waker` keep the
+/// Shown able to fail: making `InlineWaiter::keep_newest_waker` keep the
 /// old waker (`replace_waker` skipped) wakes only the first waker, and
 /// the thread parked on the new one sleeps beside the value (loom
 /// deadlock).

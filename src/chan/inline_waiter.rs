@@ -284,6 +284,38 @@ impl<T> InlineWaiter<T> {
             .with_mut(|slot| unsafe { (*slot).replace(waker) })
     }
 
+    /// Owner side: the waiter is polled again while it waits; stores
+    /// `waker` if it is not the one stored (the newest waker wins).
+    /// `lock` takes the lock that guards this waiter's queue (the
+    /// channel's, or a ring's or list's queue of receives). `true` if
+    /// still waiting; `false` if a counterpart completed, notified or
+    /// closed it meanwhile (the caller looks at it again).
+    pub(crate) fn keep_newest_waker<G>(&self, lock: impl Fn() -> G, waker: &Waker) -> bool {
+        {
+            let _guard = lock();
+            if self.observe() != Observed::Waiting {
+                return false;
+            }
+            // SAFETY: rule 2: under the lock, while `WAITING`.
+            if unsafe { self.will_wake(waker) } {
+                return true;
+            }
+        }
+        // A different waker: cloned outside the lock (foreign code).
+        let new = waker.clone();
+        let old = {
+            let _guard = lock();
+            if self.observe() != Observed::Waiting {
+                return false;
+            }
+            // SAFETY: rule 2, as above.
+            unsafe { self.replace_waker(new) }
+        };
+        // The old waker's drop is foreign code too: after unlocking.
+        drop(old);
+        true
+    }
+
     /// The pointer a queue holds while the waiter waits.
     pub(crate) fn as_ref(&self) -> InlineRef<T> {
         InlineRef(NonNull::from(self))

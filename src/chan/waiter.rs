@@ -438,10 +438,16 @@ pub(crate) fn wake_each<I: IntoIterator>(items: I, mut wake: impl FnMut(I::Item)
 /// Wakes `token`'s owner on behalf of `channel` (named to the simulation,
 /// which reports a wake from outside it).
 fn wake_from(token: &Token, channel: u64) {
+    wake_naming(channel, || token.wake());
+}
+
+/// Runs `wake` on behalf of `channel`, named to the simulation when the
+/// channel has a number in one (not 0).
+fn wake_naming(channel: u64, wake: impl FnOnce()) {
     if channel == 0 {
-        token.wake();
+        wake();
     } else {
-        crate::runtime::hooks::waking_from_channel(channel, || token.wake());
+        crate::runtime::hooks::waking_from_channel(channel, wake);
     }
 }
 
@@ -560,11 +566,7 @@ impl Waiter for Registration {
                     "hoare: a waiting plain operation without a waker"
                 );
                 if let Some(waker) = waker {
-                    if channel == 0 {
-                        waker.wake();
-                    } else {
-                        crate::runtime::hooks::waking_from_channel(channel, || waker.wake());
-                    }
+                    wake_naming(channel, || waker.wake());
                 }
             }
         }
@@ -875,31 +877,10 @@ impl WaitQueue<Registration> {
     }
 
     /// Owner side, polled while `waiter` waits: keeps the newest waker
-    /// (the owner may have moved to another task's waker). `false` if a
-    /// counterpart claimed the waiter meanwhile: the caller observes it.
+    /// (the owner may have moved to another task's waker), under this
+    /// queue's lock. `false` if a counterpart claimed the waiter
+    /// meanwhile: the caller observes it.
     pub(crate) fn keep_newest_waker(&self, waiter: &InlineWaiter<()>, waker: &Waker) -> bool {
-        {
-            let _entries = self.entries.lock();
-            if waiter.observe() != Observed::Waiting {
-                return false;
-            }
-            // SAFETY: rule 2: under the lock, while `WAITING`.
-            if unsafe { waiter.will_wake(waker) } {
-                return true;
-            }
-        }
-        // A different waker: cloned outside the lock (foreign code).
-        let new = waker.clone();
-        let old = {
-            let _entries = self.entries.lock();
-            if waiter.observe() != Observed::Waiting {
-                return false;
-            }
-            // SAFETY: rule 2, as above.
-            unsafe { waiter.replace_waker(new) }
-        };
-        // The old waker's drop is foreign code too: after unlocking.
-        drop(old);
-        true
+        waiter.keep_newest_waker(|| self.entries.lock(), waker)
     }
 }

@@ -1209,33 +1209,9 @@ impl<T> Rendezvous<T> {
     }
 
     /// A waiting plain operation is polled again before its counterpart
-    /// came: stores `waker` if it is not the one stored (the newest waker
-    /// wins). `true` if still waiting; `false` if a counterpart completed
-    /// or closed it meanwhile (the caller looks at it again).
+    /// came: [`InlineWaiter::keep_newest_waker`] under the channel's lock.
     fn keep_newest_waker(&self, waiter: &InlineWaiter<T>, waker: &Waker) -> bool {
-        {
-            let _inner = self.lock_for_poll();
-            if waiter.observe() != Observed::Waiting {
-                return false;
-            }
-            // SAFETY: slot rule 2: under the lock, while `WAITING`.
-            if unsafe { waiter.will_wake(waker) } {
-                return true;
-            }
-        }
-        // A different waker: clone it outside the lock (foreign code).
-        let new = waker.clone();
-        let inner = self.lock_for_poll();
-        if waiter.observe() != Observed::Waiting {
-            drop(inner);
-            return false;
-        }
-        // SAFETY: slot rule 2, as above.
-        let old = unsafe { waiter.replace_waker(new) };
-        drop(inner);
-        // The old waker's drop is foreign code too: after unlocking.
-        drop(old);
-        true
+        waiter.keep_newest_waker(|| self.lock_for_poll(), waker)
     }
 
     /// The plain receive owning `waiter` is being dropped (or, if it
