@@ -31,7 +31,8 @@
 //!   the version a select's double collect compares.
 //! * **Spacing.** As in crossbeam, `head` and `tail` sit on cache lines
 //!   of their own, so that senders and receivers working on different
-//!   slots do not invalidate each other's line. Capacities of at most
+//!   slots do not invalidate each other's line; padded rather than
+//!   aligned (`spaced.rs`), so that the ring's box is a plain `malloc`. Capacities of at most
 //!   `zero::SMALL_CAPACITY` are not rings: they share the rendezvous
 //!   flavour's lock (see `zero.rs`).
 //!
@@ -46,16 +47,17 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::Backoff;
 
 use super::error::{TryRecvError, TrySendError};
+use super::spaced::Spaced;
 use super::waiter::{Entry, Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
-/// A position on a cache line of its own.
-fn padded(value: usize) -> CachePadded<AtomicUsize> {
-    CachePadded::new(AtomicUsize::new(value))
+/// A position at least 128 bytes from the next field (`spaced.rs`).
+fn spaced(value: usize) -> Spaced<AtomicUsize> {
+    Spaced::new(AtomicUsize::new(value))
 }
 
 /// One place in the ring.
@@ -66,11 +68,16 @@ struct Slot<T> {
 }
 
 /// A bounded channel's shared state.
+///
+/// `repr(C)`: `head`, `tail` and the fields after them (read by both
+/// sides, and the wait queues) stay in this order, each spaced from the
+/// next (`spaced.rs`).
+#[repr(C)]
 pub(crate) struct Ring<T> {
     /// Next position to receive from.
-    head: CachePadded<AtomicUsize>,
+    head: Spaced<AtomicUsize>,
     /// Next position to send to, with `mark_bit` set once closed.
-    tail: CachePadded<AtomicUsize>,
+    tail: Spaced<AtomicUsize>,
     buffer: Box<[Slot<T>]>,
     /// The smallest power of two above every index: the close mark.
     mark_bit: usize,
@@ -98,6 +105,18 @@ enum Blocked {
     Closed,
 }
 
+/// The offsets of `head`, `tail` and the first field after them, for
+/// `spaced.rs`'s tests.
+#[cfg(all(test, not(loom)))]
+pub(super) fn spaced_offsets() -> [usize; 3] {
+    use std::mem::offset_of;
+    [
+        offset_of!(Ring<u64>, head),
+        offset_of!(Ring<u64>, tail),
+        offset_of!(Ring<u64>, buffer),
+    ]
+}
+
 impl<T> Ring<T> {
     /// A ring of `cap` slots (`cap >= 1`), or the allocator's refusal of
     /// its buffer (reported by `bounded`, instead of an abort).
@@ -113,8 +132,8 @@ impl<T> Ring<T> {
         }));
         let buffer = buffer.into_boxed_slice();
         Ok(Ring {
-            head: padded(0),
-            tail: padded(0),
+            head: spaced(0),
+            tail: spaced(0),
             buffer,
             mark_bit,
             one_lap,

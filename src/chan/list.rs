@@ -69,9 +69,10 @@
 
 use std::mem::MaybeUninit;
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::Backoff;
 
 use super::error::{TryRecvError, TrySendError};
+use super::spaced::Spaced;
 use super::waiter::{Registration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
@@ -270,9 +271,16 @@ struct Position<T> {
 }
 
 /// An unbounded channel's shared state.
+///
+/// `repr(C)`: `head`, `tail` and the fields after them stay in this
+/// order, each at least 128 bytes from the next, so receivers (`head`)
+/// and senders (`tail`) do not take each other's cache lines; padded
+/// rather than aligned, so that the box is a plain `malloc`
+/// (`spaced.rs`).
+#[repr(C)]
 pub(crate) struct Linked<T> {
-    head: CachePadded<Position<T>>,
-    tail: CachePadded<Position<T>>,
+    head: Spaced<Position<T>>,
+    tail: Spaced<Position<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<Registration>,
     /// A freed block kept for the next one needed, or null
@@ -288,6 +296,18 @@ unsafe impl<T: Send> Send for Linked<T> {}
 // SAFETY: as for `Send`: every shared access goes through atomics or a
 // slot reserved by a unique CAS.
 unsafe impl<T: Send> Sync for Linked<T> {}
+
+/// The offsets of `head`, `tail` and the first field after them, for
+/// `spaced.rs`'s tests.
+#[cfg(all(test, not(loom)))]
+pub(super) fn spaced_offsets() -> [usize; 3] {
+    use std::mem::offset_of;
+    [
+        offset_of!(Linked<u64>, head),
+        offset_of!(Linked<u64>, tail),
+        offset_of!(Linked<u64>, receivers),
+    ]
+}
 
 fn snooze(backoff: &Backoff) {
     backoff.snooze();
@@ -311,11 +331,11 @@ impl<T> Linked<T> {
     pub(crate) fn new() -> Self {
         let first = Box::into_raw(Block::<T>::new());
         Linked {
-            head: CachePadded::new(Position {
+            head: Spaced::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),
-            tail: CachePadded::new(Position {
+            tail: Spaced::new(Position {
                 index: AtomicUsize::new(0),
                 block: AtomicPtr::new(first),
             }),

@@ -86,6 +86,7 @@ pub(crate) mod operation;
 mod queued;
 mod receiver_word;
 pub(crate) mod selection;
+mod spaced;
 mod timed;
 pub(crate) mod waiter;
 mod weak;
@@ -124,11 +125,11 @@ use selection::{One, Waiting};
 /// The implementation behind a channel.
 ///
 /// The enum is as large and as aligned as its largest variant, and every
-/// channel pays for it in its `Arc`. The padded ring and the linked list
-/// keep their head and tail on cache lines of their own (`CachePadded`,
-/// 128-byte aligned: some 400 bytes each), so they are boxed: inline, they
-/// would make every channel, a rendezvous one included, 768 bytes at an
-/// alignment of 128 where it needs about 240 at 8. The price is one more
+/// channel pays for it in its `Arc`. The ring and the linked list keep
+/// their head and tail at least 128 bytes apart (`spaced.rs`: some 300
+/// to 400 bytes each), so they are boxed: inline, they would make every
+/// channel, a rendezvous one included, that much larger where it needs
+/// about 240 bytes. The price is one more
 /// pointer to follow on their operations, a load that hits the same cache
 /// line every time. The locked state of rendezvous and small channels
 /// sits inline.
