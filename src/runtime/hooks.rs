@@ -124,6 +124,9 @@ pub(crate) fn domain() -> u64 {
 pub(crate) fn next_channel_id() -> u64 {
     /// Channel numbers outside a host.
     static NEXT: ProcessCounter = ProcessCounter::new();
+    if !LISTENING.with(Cell::get) {
+        return NEXT.next();
+    }
     with_host(|host| match host {
         Some(host) => host.next_channel_id(),
         None => NEXT.next(),
@@ -214,6 +217,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // The flag first: no borrow and no `Rc` clone on a runtime's spawns.
+    if !LISTENING.with(Cell::get) {
+        return Err((future, origin));
+    }
     let Some(host) = HOST.with(|slot| slot.borrow().clone()) else {
         return Err((future, origin));
     };
