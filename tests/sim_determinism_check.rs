@@ -98,8 +98,11 @@ fn determinism_checks_catch_outside_nondeterminism_and_say_whether_a_seed_replay
         message.contains("\nreplayed: "),
         "a faithful seed replays: {message}"
     );
+    // `--release` comes between the two in a release build.
     assert!(
-        message.contains("cargo test --test sim_determinism_check determinism_checks_"),
+        message.contains("replay it with: HOARE_SCHEDULE=")
+            && message.contains(" cargo test ")
+            && message.contains("--test sim_determinism_check determinism_checks_"),
         "the replay command names this test binary and test: {message}"
     );
 
