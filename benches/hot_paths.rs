@@ -26,8 +26,9 @@
 //!   ring's queue of receives.
 //! * `seq`: the main future of `run` sends 100,000 messages into an
 //!   unbounded channel, then receives them; per message.
-//! * `spsc-1`, `spsc-1024`, `spsc-unbounded`: a producer process and a
-//!   consumer process; per message.
+//! * `spsc-1`, `spsc-4`, `spsc-1024`, `spsc-unbounded`: a producer process
+//!   and a consumer process; per message. On `bounded(4)`, a ring, both
+//!   wait in turn: the producer for room, the consumer for a message.
 //! * `mpsc-1`: four producer processes and one consumer process on one
 //!   `bounded(1)` channel (the "mpsc cap 1" row of `versus`); per message.
 //! * `mpmc-1`: four producer and four consumer processes on one
@@ -72,7 +73,7 @@ use std::time::{Duration, Instant};
 use hoare::chan::{self, Receiver, Sender};
 
 const SHAPES: &str =
-    "ping-pong-0 ping-pong-1 ping-pong-3 seq spsc-1 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
+    "ping-pong-0 ping-pong-1 ping-pong-3 seq spsc-1 spsc-4 spsc-1024 spsc-unbounded mpsc-1 mpmc-1 \
      mpsc-1024 select-1 select-1024 turns-100ns turns-1us turns-10us spsc-1-os mpsc-1-os mpmc-1-os \
      mpsc-unbounded-os spsc-1-tokio mpsc-1-tokio spawn-join skynet ring-0 ring-1 select-blocking \
      select-seq";
@@ -488,6 +489,7 @@ fn main() {
         "seq" => (seq(count), "message"),
         "spsc-1" => (spsc(chan::bounded(1), count), "message"),
         "spsc-1024" => (spsc(chan::bounded(1024), count), "message"),
+        "spsc-4" => (spsc(chan::bounded(4), count), "message"),
         "spsc-unbounded" => (spsc(chan::unbounded(), count), "message"),
         "mpsc-1" => (mpsc(1, count), "message"),
         "mpmc-1" => (mpmc(1, 4, count), "message"),

@@ -5,8 +5,28 @@
 //! over every interleaving loom explores within the preemption bound.
 #![cfg(loom)]
 
-use hoare::chan::{self, RecvError, TryRecvError};
+use std::future::Future;
+use std::pin::Pin;
+
+use hoare::chan::{self, RecvError, SendError, Sender, TryRecvError};
 use loom::thread;
+
+/// A send of `value` on `tx` as a future: the plain one, or a select with
+/// one send arm (which waits on a ring with a token and an entry where
+/// the plain send waits inline).
+fn sending(
+    tx: &Sender<u32>,
+    value: u32,
+    select: bool,
+) -> Pin<Box<dyn Future<Output = Result<(), SendError<u32>>> + '_>> {
+    if select {
+        Box::pin(async move {
+            hoare::select! { send(tx, value) -> sent => sent }
+        })
+    } else {
+        Box::pin(tx.send(value))
+    }
+}
 
 /// Bounded(1), one sender sending two values, one receiver: both arrive, in
 /// order, and neither side sleeps through the other's progress (a lost
@@ -244,7 +264,6 @@ fn sending_select_meets_receiving_select() {
 /// wins the race with the drop.
 #[test]
 fn dropped_rendezvous_receive_gives_the_value_back() {
-    use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Waker};
 
@@ -376,14 +395,23 @@ fn unbounded_send_recv_and_close_lose_nothing() {
 /// frees the slot and moves the first waiting sender's value into it: the
 /// dropped send's value arrives exactly once or not at all (never half),
 /// and the other waiting sender is not stranded: its value arrives too.
+/// On a ring the plain send waits inline, in the ring's queue of senders;
+/// its drop unlinks it under that queue's lock.
+#[test]
+fn dropped_send_future_passes_its_wake_up_on_a_ring_of_three() {
+    dropped_send_future_passes_its_wake_up_on_with(3, false);
+}
+
+/// [`dropped_send_future_passes_its_wake_up_on_a_ring_of_three`] with a
+/// select's send, which waits on the ring with a token and an entry.
 ///
 /// Shown able to fail: skipping `WaitQueue::sync` in `Ring::offer_left`
 /// (before `SendArm::finish` reads its slot) makes loom report the owner
 /// reading the slot while the receive is still moving the value (a
 /// causality violation on the slot's cell).
 #[test]
-fn dropped_send_future_passes_its_wake_up_on_a_ring_of_three() {
-    dropped_send_future_passes_its_wake_up_on_with(3);
+fn dropped_select_send_passes_its_wake_up_on_a_ring_of_three() {
+    dropped_send_future_passes_its_wake_up_on_with(3, true);
 }
 
 /// [`dropped_send_future_passes_its_wake_up_on_a_ring_of_three`] on
@@ -391,11 +419,10 @@ fn dropped_send_future_passes_its_wake_up_on_a_ring_of_three() {
 /// inline and its drop unlinks it under the lock.
 #[test]
 fn dropped_send_future_passes_its_wake_up_on() {
-    dropped_send_future_passes_its_wake_up_on_with(1);
+    dropped_send_future_passes_its_wake_up_on_with(1, false);
 }
 
-fn dropped_send_future_passes_its_wake_up_on_with(capacity: usize) {
-    use std::future::Future;
+fn dropped_send_future_passes_its_wake_up_on_with(capacity: usize, select: bool) {
     use std::task::{Context, Waker};
 
     loom::model(move || {
@@ -404,7 +431,7 @@ fn dropped_send_future_passes_its_wake_up_on_with(capacity: usize) {
         for &value in &full {
             tx.try_send(value).unwrap();
         }
-        let mut send = Box::pin(tx.send(2));
+        let mut send = sending(&tx, 2, select);
         assert!(send
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))
@@ -454,7 +481,6 @@ fn select_dropped_while_being_completed_passes_the_wake_up_on_a_ring_of_three() 
 }
 
 fn select_dropped_while_being_completed_passes_the_wake_up_on_with(capacity: usize) {
-    use std::future::Future;
     use std::task::{Context, Waker};
 
     loom::model(move || {
@@ -571,23 +597,35 @@ fn exactly_one_arm_fires(order: Order) {
 /// and the final comparison fails.
 #[test]
 fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody() {
-    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(1);
+    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(1, false);
 }
 
 /// [`freed_slot_goes_to_the_waiting_sender_and_strands_nobody`] on
-/// `bounded(3)`, a ring.
+/// `bounded(3)`, a ring, where the plain send waits inline.
+///
+/// Shown able to fail: forgetting a waiting send whose offer the
+/// refilled ring refused (`WaitQueue::hand_off_first` dropping its
+/// pointer instead of queueing it again at the front) leaves the send
+/// pending beside a free place (the model's expectation that a waiting
+/// sender is pending only while the buffer is full).
+#[test]
+fn freed_slot_of_a_ring_of_three_goes_to_the_waiting_sender_and_strands_nobody() {
+    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(3, false);
+}
+
+/// [`freed_slot_of_a_ring_of_three_goes_to_the_waiting_sender_and_strands_nobody`]
+/// with a select's send (a token and an entry).
 ///
 /// Shown able to fail: dropping the value when the refilled ring refuses
-/// it in `Ring::hand_off_from_sender` (instead of putting it back in the
+/// it in `WaitQueue::hand_off_first` (instead of putting it back in the
 /// entry) loses the waiting sender's value, and the final comparison
 /// fails.
 #[test]
-fn freed_slot_of_a_ring_of_three_goes_to_the_waiting_sender_and_strands_nobody() {
-    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(3);
+fn freed_slot_of_a_ring_of_three_goes_to_the_waiting_select_send_and_strands_nobody() {
+    freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(3, true);
 }
 
-fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize) {
-    use std::future::Future;
+fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize, select: bool) {
     use std::task::{Context, Poll, Waker};
 
     loom::model(move || {
@@ -596,7 +634,7 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize
         for &value in &full {
             tx.try_send(value).unwrap();
         }
-        let mut waiting = Box::pin(tx.send(1));
+        let mut waiting = sending(&tx, 1, select);
         let mut poll = move || {
             waiting
                 .as_mut()
@@ -653,23 +691,32 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize
 /// queue) receives B's value before A's (the order assertion).
 #[test]
 fn a_sender_whose_hand_off_failed_keeps_its_place() {
-    a_sender_whose_hand_off_failed_keeps_its_place_with(1);
+    a_sender_whose_hand_off_failed_keeps_its_place_with(1, false);
 }
 
 /// [`a_sender_whose_hand_off_failed_keeps_its_place`] on `bounded(3)`, a
 /// ring, where a fresh send can take the freed slot before the receive
-/// moves A's value in.
-///
-/// Shown able to fail (tried): a sender whose hand-off failed registering
-/// again at the back of the queue, behind B; the model then receives
-/// `[0, 10, 11, 3, 2, 1]` and the order assertion fails.
+/// moves A's value in. A and B are plain sends, waiting inline; the
+/// queue keeps A at its front when its offer is refused
+/// (`queued_send.rs` shows that step able to fail).
 #[test]
 fn a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
-    a_sender_whose_hand_off_failed_keeps_its_place_with(3);
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3, false);
 }
 
-fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize) {
-    use std::future::Future;
+/// [`a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place`]
+/// with A a select's send: its entry is selected with the offer put back,
+/// and the select registers again, first in line.
+///
+/// Shown able to fail: the select's send registering again at the back
+/// of the queue (`first_in_line` false in `SendArm`), behind B, lets B's
+/// value in first (the order assertion).
+#[test]
+fn a_select_send_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3, true);
+}
+
+fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize, a_select: bool) {
     use std::task::{Context, Poll, Waker};
 
     loom::model(move || {
@@ -678,7 +725,7 @@ fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize) {
         for &value in &full {
             tx.try_send(value).unwrap();
         }
-        let mut a = Box::pin(tx.send(1));
+        let mut a = sending(&tx, 1, a_select);
         let mut b = Box::pin(tx.send(2));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(a.as_mut().poll(&mut cx).is_pending());

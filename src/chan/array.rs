@@ -46,12 +46,14 @@
 //! the channel itself is freed is dropped by `Drop`, which has `&mut self`.
 
 use std::mem::MaybeUninit;
+use std::task::Poll;
 
 use crossbeam_utils::Backoff;
 
 use super::error::{TryRecvError, TrySendError};
+use super::inline_waiter::{InlineWaiter, Observed};
 use super::spaced::Spaced;
-use super::waiter::{Entry, Registration, Token, WaitQueue};
+use super::waiter::{Entry, Registration, SendRegistration, Token, WaitQueue};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, UnsafeCell};
 
@@ -83,8 +85,9 @@ pub(crate) struct Ring<T> {
     mark_bit: usize,
     /// Adding `one_lap` to a position moves it to the same index one lap on.
     one_lap: usize,
-    /// Senders waiting for room, each offering its value in its entry.
-    senders: WaitQueue<Arc<Entry<T>>>,
+    /// Senders waiting for room, each offering its value in its entry or
+    /// inline waiter.
+    senders: WaitQueue<SendRegistration<T>>,
     /// Receivers waiting for a message.
     receivers: WaitQueue<Registration>,
 }
@@ -181,19 +184,9 @@ impl<T> Ring<T> {
     /// is the store half of the race with a registering sender, which
     /// re-checks `head` (`send_ready`).
     fn hand_off_from_sender(&self) {
-        let mut moved = false;
-        self.senders.notify_one_then_after_seqcst_rmw(|entry| {
-            // SAFETY: rule 4: we selected the entry and hold the queue's lock;
-            // the owner reads the slot only after taking that lock.
-            if let Some(value) = unsafe { entry.take() } {
-                match self.push(value) {
-                    Ok(()) => moved = true,
-                    // Refilled in between (or closed): the owner retries.
-                    // SAFETY: as above.
-                    Err((value, _)) => unsafe { entry.put(value) },
-                }
-            }
-        });
+        let moved = self
+            .senders
+            .hand_off_first_after_seqcst_rmw(|value| self.push(value).map_err(|(value, _)| value));
         if moved {
             self.receivers.notify_one();
         }
@@ -363,7 +356,8 @@ impl<T> Ring<T> {
     /// Registers a waiting sender, at the front of the queue if `first`;
     /// `false` (and not registered) if a send could proceed now.
     pub(crate) fn register_send(&self, entry: &Arc<Entry<T>>, first: bool) -> bool {
-        self.senders.register_at(entry.clone(), first);
+        self.senders
+            .register_at(SendRegistration::Entry(entry.clone()), first);
         if self.send_ready() {
             // Synced: a receive may have selected the entry meanwhile and
             // be moving its value; the caller reads the slot next.
@@ -379,7 +373,7 @@ impl<T> Ring<T> {
     }
 
     /// The waiting senders.
-    pub(crate) fn senders(&self) -> &WaitQueue<Arc<Entry<T>>> {
+    pub(crate) fn senders(&self) -> &WaitQueue<SendRegistration<T>> {
         &self.senders
     }
 
@@ -561,6 +555,105 @@ impl<T> Ring<T> {
         self.senders.sync();
         // SAFETY: slot rule 4, after `sync`.
         unsafe { entry.take() }
+    }
+}
+
+/// # A plain send waiting inline
+///
+/// A plain `send` future that finds the ring full waits with the
+/// [`InlineWaiter`] inside itself, its value offered in the waiter's slot
+/// and a pointer to it in the queue of senders
+/// ([`SendRegistration::Inline`]), under that queue's lock (the inline
+/// waiter's channel lock). A receive that frees a place moves the first
+/// waiting offer into the ring and completes the send (`DONE`); if the
+/// place was taken meanwhile, the offer stays and the send keeps its
+/// place at the front (`WaitQueue::hand_off_first_after_seqcst_rmw`). A
+/// close marks it `CLOSED`, its offer still in its slot. No token, no
+/// entry to allocate.
+impl<T> Ring<T> {
+    /// Polls a plain send waiting in `waiter`: `full` is its value if a
+    /// send found the ring full just now (its waiter idle, its slot
+    /// empty); else its value is in the slot (idle) or it waits.
+    /// `Ready` with the outcome, or `Pending`, registered (channel number
+    /// `id`) to be woken through `waker`.
+    ///
+    /// # Safety
+    ///
+    /// `waiter` is pinned, serves this ring's sends only, and its owner
+    /// calls [`Self::cancel_send_inline`] before freeing it.
+    pub(crate) unsafe fn poll_send_inline(
+        &self,
+        waiter: &InlineWaiter<T>,
+        mut full: Option<T>,
+        waker: &std::task::Waker,
+        id: u64,
+    ) -> Poll<Result<(), T>> {
+        // A send woken to try again keeps its place at the front.
+        let mut first = false;
+        loop {
+            match waiter.observe() {
+                Observed::Waiting => {
+                    if self.senders.keep_newest_waker(waiter, waker) {
+                        return Poll::Pending;
+                    }
+                    // Completed or closed meanwhile: look again.
+                    continue;
+                }
+                Observed::Done => {
+                    waiter.reset();
+                    return Poll::Ready(Ok(()));
+                }
+                Observed::Closed => {
+                    // SAFETY: rule 1: observed `CLOSED`; the close left
+                    // the offer in the slot.
+                    let value = unsafe { waiter.take() };
+                    waiter.reset();
+                    return Poll::Ready(Err(value.expect("hoare: a closed send keeps its offer")));
+                }
+                Observed::Notified => {
+                    waiter.reset();
+                    first = true;
+                }
+                Observed::Idle => {}
+            }
+            let value = match full.take() {
+                Some(value) => value,
+                None => {
+                    // SAFETY: rule 1: idle, in no queue.
+                    let value = unsafe { waiter.take() }
+                        .expect("hoare: a send future was polled after completion");
+                    match self.try_send(value) {
+                        Ok(()) => return Poll::Ready(Ok(())),
+                        Err(TrySendError::Closed(value)) => return Poll::Ready(Err(value)),
+                        Err(TrySendError::Full(value)) => value,
+                    }
+                }
+            };
+            // SAFETY: the caller's contract; the waiter is idle with an
+            // empty slot (its value is `value`).
+            let registered = unsafe {
+                self.senders.register_inline_unless(
+                    waiter,
+                    Some(value),
+                    waker.clone(),
+                    id,
+                    first,
+                    || self.send_ready(),
+                )
+            };
+            if registered {
+                return Poll::Pending;
+            }
+            // Withdrawn with its offer in the slot (room, or closed), or a
+            // receive moved the offer in meanwhile: look again.
+        }
+    }
+
+    /// The plain send owning `waiter` is being dropped or withdrawn: takes
+    /// it out of the queue if it still waits. Its offer, if it was not
+    /// sent (`DONE`), is left in the slot.
+    pub(crate) fn cancel_send_inline(&self, waiter: &InlineWaiter<T>) {
+        self.senders.withdraw_inline(waiter);
     }
 }
 

@@ -12,7 +12,12 @@
 //! the same way, as an `InlineWaiter<()>` in that channel's queue of
 //! receives, whose lock plays the channel lock's part below
 //! (`Registration::Inline` in `waiter.rs`); it is only ever notified or
-//! closed. On a rendezvous channel a counterpart
+//! closed. A plain `send` on a full ring waits in the ring's queue of
+//! senders (`SendRegistration::Inline`), its value offered in the slot: a
+//! receive that frees a place moves the offer into the ring and completes
+//! it (`InlineRef::offer_into`), or, if the place was taken meanwhile,
+//! leaves the offer in the slot and the waiter waiting, first in line.
+//! On a rendezvous channel a counterpart
 //! hands the value straight into the waiter's slot (or takes the offered
 //! value out of it) and wakes the owner, who then returns without
 //! touching the channel again: one short lock for each side of a meeting.
@@ -43,10 +48,10 @@
 //!   send future keeps its value in the slot until its first poll).
 //! * `WAITING`: its pointer sits in exactly one queue of one channel.
 //! * `DONE`: a counterpart completed it: a receive's slot holds the value
-//!   handed to it; a send's offer was taken.
+//!   handed to it; a send's offer was taken (on a ring: moved into it).
 //! * `CLOSED`: the channel closed while it waited: a receive's slot is
 //!   empty, a send's slot still holds its offer.
-//! * `NOTIFIED` (a receive on a buffered channel only): a send put a
+//! * `NOTIFIED` (a receive on a buffered channel): a send put a
 //!   value in the channel's buffer and took this receive out of the queue
 //!   to wake it; the slot is empty. The owner's next poll receives again
 //!   under the lock, and waits again if someone else took the value
@@ -58,7 +63,10 @@
 //!   order. A blocking receive, which keeps what it is handed (its
 //!   withdrawal at a deadline returns it), is handed the oldest buffered
 //!   value and marked `DONE` instead (`zero.rs`, "Hand-off to a blocking
-//!   receive").
+//!   receive"). A send waiting on a ring is not notified: a receive that
+//!   frees a place hands its offer off instead. (Were it notified, by a
+//!   `notify_one` on the ring's queue of senders, it would try again,
+//!   first in line, its offer still in its slot: `Ring::poll_send_inline`.)
 //!
 //! Every transition into or out of `WAITING` happens under the lock of the
 //! channel whose queue holds (or will hold) the pointer; the owner may read
@@ -418,6 +426,39 @@ impl<T> InlineRef<T> {
             .expect("hoare: a waiting send's slot holds its offer");
         // SAFETY: as in `hand_over`; `waiter` is not used again.
         (value, unsafe { self.finish(DONE) })
+    }
+
+    /// Counterpart side (a receive that freed a place in a ring): takes a
+    /// waiting send's offer and gives it to `push`. If `push` takes it,
+    /// completes the send and returns its waker (to wake after unlocking);
+    /// if `push` gives it back, puts it back in the slot and returns the
+    /// pointer, the waiter still `WAITING`, for the caller to queue again
+    /// under the same lock hold.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::hand_over`].
+    #[must_use = "the owner sleeps until the waker is woken, or waits in no queue"]
+    pub(crate) unsafe fn offer_into(
+        self,
+        push: impl FnOnce(T) -> Result<(), T>,
+    ) -> Result<Option<Waker>, Self> {
+        // SAFETY: as in `hand_over`.
+        let waiter = unsafe { self.0.as_ref() };
+        // SAFETY: rule 2.
+        let value = waiter
+            .slot
+            .with_mut(|slot| unsafe { (*slot).take() })
+            .expect("hoare: a waiting send's slot holds its offer");
+        match push(value) {
+            // SAFETY: as in `hand_over`; `waiter` is not used again.
+            Ok(()) => Ok(unsafe { self.finish(DONE) }),
+            Err(value) => {
+                // SAFETY: rule 2, as above.
+                waiter.slot.with_mut(|slot| unsafe { *slot = Some(value) });
+                Err(self)
+            }
+        }
     }
 
     /// Counterpart side (a send on a buffered channel that buffered its

@@ -702,7 +702,12 @@ impl<T> Sender<T> {
                     zero,
                     waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
                 },
-                _ => PlainWait::Arm {
+                Flavour::Array(ring) => PlainWait::Queued {
+                    channel: shared,
+                    ring,
+                    waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
+                },
+                Flavour::List(_) => PlainWait::Arm {
                     arm: ManuallyDrop::new(SendArm::new(Some(shared), Some(value))),
                     waiting: ManuallyDrop::new(Waiting::new()),
                 },
@@ -1194,6 +1199,13 @@ enum PlainWait<'a, T, A> {
         zero: &'a zero::Rendezvous<T>,
         waiter: ManuallyDrop<InlineWaiter<T>>,
     },
+    /// A send on a ring: as `Inline`, the waiter in the ring's queue of
+    /// senders (`array.rs`, "A plain send waiting inline").
+    Queued {
+        channel: &'a Channel<T>,
+        ring: &'a array::Ring<T>,
+        waiter: ManuallyDrop<InlineWaiter<T>>,
+    },
 }
 
 /// The rendezvous state of a channel that a wait on it inline (the
@@ -1279,6 +1291,11 @@ impl<T> Future for SendFuture<'_, T> {
                     unsafe { zero.poll_send(waiter, waker) }
                 })
             }
+            PlainWait::Queued {
+                channel,
+                ring,
+                waiter,
+            } => poll_ring_send(channel, ring, waiter, cx),
             PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
                 Poll::Ready(()) => Poll::Ready(
                     arm.take_result()
@@ -1286,6 +1303,67 @@ impl<T> Future for SendFuture<'_, T> {
                 ),
                 Poll::Pending => Poll::Pending,
             },
+        }
+    }
+}
+
+/// A plain send on a ring: the budget check and the first try inline,
+/// waiting out of line ([`wait_ring_send`]).
+#[inline(always)]
+fn poll_ring_send<T>(
+    channel: &Channel<T>,
+    ring: &array::Ring<T>,
+    waiter: &InlineWaiter<T>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), SendError<T>>> {
+    if crate::runtime::budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    let mut full = None;
+    if waiter.observe() == Observed::Idle {
+        channel.touch();
+        // SAFETY: slot rule 1: idle, in no queue; the value sits in the
+        // slot until it is sent.
+        let value =
+            unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+        match ring.try_send(value) {
+            Ok(()) => {
+                crate::runtime::budget::consume();
+                return Poll::Ready(Ok(()));
+            }
+            Err(TrySendError::Closed(value)) => {
+                crate::runtime::budget::consume();
+                return Poll::Ready(Err(SendError(value)));
+            }
+            Err(TrySendError::Full(value)) => full = Some(value),
+        }
+    }
+    wait_ring_send(channel, ring, waiter, cx, full)
+}
+
+/// [`poll_ring_send`] past its first try (`full`: the value, if it found
+/// the ring full just now), out of line.
+#[inline(never)]
+fn wait_ring_send<T>(
+    channel: &Channel<T>,
+    ring: &array::Ring<T>,
+    waiter: &InlineWaiter<T>,
+    cx: &mut Context<'_>,
+    full: Option<T>,
+) -> Poll<Result<(), SendError<T>>> {
+    if full.is_none() {
+        channel.touch();
+    }
+    // SAFETY: `waiter` is pinned in the future, serves this ring only, and
+    // the future's `Drop` cancels it before freeing it.
+    match unsafe { ring.poll_send_inline(waiter, full, cx.waker(), channel.id()) } {
+        Poll::Ready(outcome) => {
+            crate::runtime::budget::consume();
+            Poll::Ready(outcome.map_err(SendError))
+        }
+        Poll::Pending => {
+            note_inline_wait(channel, cx, Op::Send);
+            Poll::Pending
         }
     }
 }
@@ -1300,6 +1378,13 @@ impl<T> Drop for SendFuture<'_, T> {
                 waiter,
             } => {
                 drop_inline(channel, waiter, |waiter| zero.cancel_send(waiter));
+            }
+            PlainWait::Queued {
+                channel,
+                ring,
+                waiter,
+            } => {
+                drop_inline(channel, waiter, |waiter| ring.cancel_send_inline(waiter));
             }
             // A future that completed without waiting (the common case)
             // holds nothing that needs dropping: one check, inline.
@@ -1375,22 +1460,12 @@ impl<T> SendFuture<'_, T> {
                 channel,
                 zero,
                 waiter,
-            } => {
-                // Touched for exploration, as in `drop_inline`.
-                if waiter.observe() != Observed::Idle {
-                    channel.touch();
-                }
-                zero.cancel_send(waiter);
-                if waiter.observe() == Observed::Done {
-                    waiter.reset();
-                    return None;
-                }
-                // SAFETY: slot rule 1: `cancel_send` left the waiter idle
-                // (or it was woken by the close): no queue holds it.
-                let offer = unsafe { waiter.take() };
-                waiter.reset();
-                offer
-            }
+            } => withdraw_inline_send(channel, waiter, |waiter| zero.cancel_send(waiter)),
+            PlainWait::Queued {
+                channel,
+                ring,
+                waiter,
+            } => withdraw_inline_send(channel, waiter, |waiter| ring.cancel_send_inline(waiter)),
             PlainWait::Arm { arm, waiting } => {
                 selection::cancel(&mut One(&mut **arm), waiting);
                 arm.take_unsent()
@@ -1401,7 +1476,9 @@ impl<T> SendFuture<'_, T> {
     /// Whether the channel is closed.
     pub(crate) fn is_closed(&self) -> bool {
         match &self.wait {
-            PlainWait::Inline { channel, .. } => channel.is_closed(),
+            PlainWait::Inline { channel, .. } | PlainWait::Queued { channel, .. } => {
+                channel.is_closed()
+            }
             PlainWait::Arm { arm, .. } => arm.is_closed(),
         }
     }
@@ -1409,10 +1486,36 @@ impl<T> SendFuture<'_, T> {
     /// Whether the future waits (for `Debug`).
     fn waits(&self) -> bool {
         match &self.wait {
-            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
+            PlainWait::Inline { waiter, .. } | PlainWait::Queued { waiter, .. } => {
+                waiter.observe() == Observed::Waiting
+            }
             PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
         }
     }
+}
+
+/// [`SendFuture::withdraw`] of a send waiting inline: `cancel` (the
+/// flavour's) takes the waiter out of its queue or settles what a
+/// counterpart did; `None` if the value was sent, else the offer.
+fn withdraw_inline_send<T>(
+    channel: &Channel<T>,
+    waiter: &InlineWaiter<T>,
+    cancel: impl FnOnce(&InlineWaiter<T>),
+) -> Option<T> {
+    // Touched for exploration, as in `drop_inline`.
+    if waiter.observe() != Observed::Idle {
+        channel.touch();
+    }
+    cancel(waiter);
+    if waiter.observe() == Observed::Done {
+        waiter.reset();
+        return None;
+    }
+    // SAFETY: slot rule 1: `cancel` left the waiter idle (or it was woken
+    // by the close): no queue holds it.
+    let offer = unsafe { waiter.take() };
+    waiter.reset();
+    offer
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
@@ -1554,10 +1657,14 @@ impl<T> Buffered<'_, T> {
             // SAFETY: the caller's contract; the waiter is idle (observed
             // above, and only its owner, us, moves it out of idle).
             let registered = unsafe {
-                self.receivers()
-                    .register_inline_unless(waiter, waker.clone(), id, notified, || {
-                        self.recv_ready()
-                    })
+                self.receivers().register_inline_unless(
+                    waiter,
+                    None,
+                    waker.clone(),
+                    id,
+                    notified,
+                    || self.recv_ready(),
+                )
             };
             if registered {
                 return Poll::Pending;

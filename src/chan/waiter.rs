@@ -21,8 +21,9 @@
 //! with an inline waiter inside itself, decided by one lock alone (the
 //! channel's, or on a ring or list this queue's: see
 //! [`super::inline_waiter`] and the inline impl of [`WaitQueue`] below).
-//! Select arms, the receiver's stream and a plain `send` on a ring use
-//! tokens; the queues hold both kinds side by side.
+//! A plain `send` on a ring waits inline too, in the ring's queue of
+//! senders ([`SendRegistration`]). Select arms and the receiver's stream
+//! use tokens; the queues hold both kinds side by side.
 //!
 //! Within one wait, a token's state word leaves `WAITING` once, for good
 //! (a token is reset to `WAITING` for a later wait only by
@@ -560,20 +561,114 @@ impl Waiter for Registration {
     fn wake(claimed: ClaimedRegistration) {
         match claimed {
             ClaimedRegistration::Token(token, channel) => wake_from(&token, channel),
-            ClaimedRegistration::Inline(waker, channel) => {
-                debug_assert!(
-                    waker.is_some(),
-                    "hoare: a waiting plain operation without a waker"
-                );
-                if let Some(waker) = waker {
-                    wake_naming(channel, || waker.wake());
-                }
-            }
+            ClaimedRegistration::Inline(waker, channel) => wake_inline(waker, channel),
         }
     }
 
     fn of_token(&self, owner: &Token) -> bool {
         matches!(self, Registration::Token { token, .. } if std::ptr::eq(&**token, owner))
+    }
+}
+
+/// Wakes the owner of a claimed inline waiter with the waker taken out of
+/// it, after unlocking.
+fn wake_inline(waker: Option<Waker>, channel: u64) {
+    debug_assert!(
+        waker.is_some(),
+        "hoare: a waiting plain operation without a waker"
+    );
+    if let Some(waker) = waker {
+        wake_naming(channel, || waker.wake());
+    }
+}
+
+/// A waiting send on a ring: a select arm's [`Entry`], which offers its
+/// value in the entry's slot, or a plain `send` future's inline waiter,
+/// which offers it in the waiter's slot. A receive that frees a place
+/// moves the first one's offer into the ring
+/// ([`WaitQueue::hand_off_first_after_seqcst_rmw`]).
+pub(crate) enum SendRegistration<T> {
+    Entry(Arc<Entry<T>>),
+    /// A plain `send` future waiting inside itself (see
+    /// [`super::inline_waiter`]); the queue's lock is the waiter's channel
+    /// lock.
+    Inline {
+        waiter: InlineRef<T>,
+        /// The channel's number, named to a simulation by the wake.
+        channel: u64,
+    },
+}
+
+/// A claimed [`SendRegistration`]: what to wake after unlocking.
+pub(crate) enum ClaimedSend<T> {
+    Entry(Arc<Entry<T>>),
+    Inline(Option<Waker>, u64),
+}
+
+impl<T> Waiter for SendRegistration<T> {
+    type Claimed = ClaimedSend<T>;
+
+    unsafe fn claim(self, closing: bool) -> Option<ClaimedSend<T>> {
+        match self {
+            SendRegistration::Entry(entry) => {
+                entry.try_select().then_some(ClaimedSend::Entry(entry))
+            }
+            SendRegistration::Inline { waiter, channel } => {
+                // SAFETY: as for `Registration::Inline`: under the queue's
+                // lock, taken out of the queue, so `WAITING`. Its offer
+                // stays in its slot: closed, the owner fails with it;
+                // notified, it tries again.
+                let waker = unsafe {
+                    if closing {
+                        waiter.close()
+                    } else {
+                        waiter.notify()
+                    }
+                };
+                Some(ClaimedSend::Inline(waker, channel))
+            }
+        }
+    }
+
+    fn wake(claimed: ClaimedSend<T>) {
+        match claimed {
+            ClaimedSend::Entry(entry) => wake_from(&entry.token, entry.channel),
+            ClaimedSend::Inline(waker, channel) => wake_inline(waker, channel),
+        }
+    }
+
+    fn of_token(&self, token: &Token) -> bool {
+        matches!(self, SendRegistration::Entry(entry) if entry.belongs_to(token))
+    }
+}
+
+/// A queue entry that can stand for an [`InlineWaiter<X>`]: a buffered
+/// channel's waiting receive (`X = ()`) or a ring's waiting send (`X = T`,
+/// the offer).
+pub(crate) trait InlineEntry<X>: Waiter {
+    /// The entry for `waiter`, waiting on channel number `channel`.
+    fn inline(waiter: InlineRef<X>, channel: u64) -> Self;
+    /// Whether this entry stands for `waiter`.
+    fn is_inline(&self, waiter: &InlineWaiter<X>) -> bool;
+}
+
+impl InlineEntry<()> for Registration {
+    fn inline(waiter: InlineRef<()>, channel: u64) -> Self {
+        Registration::Inline { waiter, channel }
+    }
+
+    fn is_inline(&self, waiter: &InlineWaiter<()>) -> bool {
+        matches!(self, Registration::Inline { waiter: pointer, .. } if pointer.points_at(waiter))
+    }
+}
+
+impl<T> InlineEntry<T> for SendRegistration<T> {
+    fn inline(waiter: InlineRef<T>, channel: u64) -> Self {
+        SendRegistration::Inline { waiter, channel }
+    }
+
+    fn is_inline(&self, waiter: &InlineWaiter<T>) -> bool {
+        matches!(self, SendRegistration::Inline { waiter: pointer, .. } if pointer.points_at(waiter))
     }
 }
 
@@ -789,38 +884,46 @@ impl<W: Waiter> WaitQueue<W> {
     }
 }
 
-/// # Plain receives waiting inline
+/// # Plain operations waiting inline
 ///
-/// A plain `recv` future on a buffered channel waits with an
-/// [`InlineWaiter`] inside itself, registered here as
-/// [`Registration::Inline`]: the waiter protocol of
-/// [`super::inline_waiter`], with this queue's lock as the channel lock
-/// (every move into or out of `WAITING` happens under it). A send
-/// notifies it (`NOTIFIED`) and the owner receives again from the
-/// channel; a close marks it `CLOSED`. No token, no `Arc`: a wait and its
-/// wake-up each take this lock once.
-impl WaitQueue<Registration> {
-    /// Owner side: registers `waiter` to be woken through `waker` (at the
-    /// front if `first`: a notified receive that lost the value to a
-    /// faster one keeps its place), then re-checks the channel with
-    /// `ready`, as the store-buffer race described on the type requires;
-    /// if a receive could proceed after all, withdraws it. `true` if it
-    /// stays registered. `waker` was cloned before the lock (a foreign
-    /// waker's clone is foreign code).
+/// A plain `recv` future on a buffered channel, and a plain `send` future
+/// on a ring, wait with an [`InlineWaiter`] inside themselves, registered
+/// here as [`Registration::Inline`] or [`SendRegistration::Inline`]: the
+/// waiter protocol of [`super::inline_waiter`], with this queue's lock as
+/// the channel lock (every move into or out of `WAITING` happens under
+/// it). A send notifies a waiting receive (`NOTIFIED`) and the owner
+/// receives again from the channel; a receive that frees a place moves a
+/// waiting send's offer into the ring and completes it (`DONE`,
+/// [`WaitQueue::hand_off_first_after_seqcst_rmw`]); a close marks either
+/// `CLOSED`. No token, no `Arc`: a wait and its wake-up each take this
+/// lock once.
+impl<W> WaitQueue<W> {
+    /// Owner side: registers `waiter` (offering `offer`: a send's value,
+    /// `None` for a receive) to be woken through `waker`, at the front if
+    /// `first` (a notified receive that lost the value to a faster one,
+    /// or a notified send, keeps its place), then re-checks the channel
+    /// with `ready`, as the store-buffer race described on the type
+    /// requires; if the operation could proceed after all, withdraws it.
+    /// `true` if it stays registered. `waker` was cloned before the lock
+    /// (a foreign waker's clone is foreign code).
     ///
     /// # Safety
     ///
-    /// `waiter` is idle, pinned, serves this queue only, and its owner
-    /// withdraws it ([`Self::withdraw_inline`]) before freeing it while it
-    /// waits.
-    pub(crate) unsafe fn register_inline_unless(
+    /// `waiter` is idle with an empty slot, pinned, serves this queue
+    /// only, and its owner withdraws it ([`Self::withdraw_inline`]) before
+    /// freeing it while it waits.
+    pub(crate) unsafe fn register_inline_unless<X>(
         &self,
-        waiter: &InlineWaiter<()>,
+        waiter: &InlineWaiter<X>,
+        offer: Option<X>,
         waker: Waker,
         channel: u64,
         first: bool,
         ready: impl FnOnce() -> bool,
-    ) -> bool {
+    ) -> bool
+    where
+        W: InlineEntry<X>,
+    {
         {
             let mut entries = self.entries.lock();
             if entries.capacity() == 0 {
@@ -829,11 +932,8 @@ impl WaitQueue<Registration> {
             }
             // SAFETY: we hold the queue's lock, the waiter is idle and
             // pinned (the caller's contract).
-            unsafe { waiter.register(None, waker) };
-            let entry = Registration::Inline {
-                waiter: waiter.as_ref(),
-                channel,
-            };
+            unsafe { waiter.register(offer, waker) };
+            let entry = W::inline(waiter.as_ref(), channel);
             if first {
                 entries.push_front(entry);
             } else {
@@ -855,7 +955,10 @@ impl WaitQueue<Registration> {
     /// is idle then, its waker dropped after unlocking); if a counterpart
     /// claimed it first, leaves the outcome (`NOTIFIED`, `CLOSED`) for
     /// the caller to observe.
-    pub(crate) fn withdraw_inline(&self, waiter: &InlineWaiter<()>) {
+    pub(crate) fn withdraw_inline<X>(&self, waiter: &InlineWaiter<X>)
+    where
+        W: InlineEntry<X>,
+    {
         if waiter.observe() != Observed::Waiting {
             return;
         }
@@ -864,9 +967,7 @@ impl WaitQueue<Registration> {
             if waiter.observe() != Observed::Waiting {
                 return;
             }
-            entries.retain(|entry| {
-                !matches!(entry, Registration::Inline { waiter: pointer, .. } if pointer.points_at(waiter))
-            });
+            entries.retain(|entry| !entry.is_inline(waiter));
             self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
             // SAFETY: under the lock, removed from the queue.
             unsafe { waiter.unlink() };
@@ -880,7 +981,95 @@ impl WaitQueue<Registration> {
     /// (the owner may have moved to another task's waker), under this
     /// queue's lock. `false` if a counterpart claimed the waiter
     /// meanwhile: the caller observes it.
-    pub(crate) fn keep_newest_waker(&self, waiter: &InlineWaiter<()>, waker: &Waker) -> bool {
+    pub(crate) fn keep_newest_waker<X>(&self, waiter: &InlineWaiter<X>, waker: &Waker) -> bool {
         waiter.keep_newest_waker(|| self.entries.lock(), waker)
+    }
+}
+
+impl<T> WaitQueue<SendRegistration<T>> {
+    /// After a receive freed a place in the ring (with a `SeqCst`
+    /// read-modify-write of `head`, as in
+    /// [`notify_one_after_seqcst_rmw`](Self::notify_one_after_seqcst_rmw)):
+    /// moves the first waiting send's offer into the ring with `push`,
+    /// under this queue's lock, and wakes that send after unlocking.
+    /// `true` if an offer was moved in.
+    ///
+    /// * A select arm's entry is selected first, then its offer moved
+    ///   (slot rule 4). If `push` fails (a send that never waited took the
+    ///   place in between, or the channel closed), the offer goes back in
+    ///   the entry and the selected arm, woken, finds it there and
+    ///   registers again at the front.
+    /// * A plain send's inline waiter is `WAITING` while it is in the
+    ///   queue, and we hold the lock (rule 2 of the inline waiter): its
+    ///   offer is taken and pushed, and only a push that succeeds
+    ///   completes it (`DONE`). If `push` fails, the offer goes back in its
+    ///   slot and the waiter back at the front of the queue, still
+    ///   waiting, with no wake-up: the ring is full again, so the next
+    ///   receive hands off again, or closed, and the close wakes it.
+    pub(crate) fn hand_off_first_after_seqcst_rmw(
+        &self,
+        push: impl FnOnce(T) -> Result<(), T>,
+    ) -> bool {
+        #[cfg(loom)]
+        fence(Ordering::SeqCst);
+        // SeqCst: the load half of this side of the store-buffer race, as
+        // in `notify_one_after_seqcst_rmw`.
+        if self.is_empty.load(Ordering::SeqCst) {
+            return false;
+        }
+        self.hand_off_first(push)
+    }
+
+    /// The rest of [`Self::hand_off_first_after_seqcst_rmw`], out of line.
+    #[inline(never)]
+    fn hand_off_first(&self, push: impl FnOnce(T) -> Result<(), T>) -> bool {
+        let mut moved = false;
+        let chosen = {
+            let mut entries = self.entries.lock();
+            let mut chosen = None;
+            while let Some(entry) = entries.pop_front() {
+                match entry {
+                    SendRegistration::Entry(entry) => {
+                        if !entry.try_select() {
+                            // Completed elsewhere or withdrawn: stale.
+                            continue;
+                        }
+                        // SAFETY: rule 4: we selected the entry and hold
+                        // the queue's lock; the owner reads the slot only
+                        // after taking that lock.
+                        if let Some(value) = unsafe { entry.take() } {
+                            match push(value) {
+                                Ok(()) => moved = true,
+                                // SAFETY: as above.
+                                Err(value) => unsafe { entry.put(value) },
+                            }
+                        }
+                        chosen = Some(ClaimedSend::Entry(entry));
+                    }
+                    SendRegistration::Inline { waiter, channel } => {
+                        // SAFETY: under the queue's lock, taken out of the
+                        // queue: `WAITING`, so its owner keeps it in place.
+                        match unsafe { waiter.offer_into(push) } {
+                            Ok(waker) => {
+                                moved = true;
+                                chosen = Some(ClaimedSend::Inline(waker, channel));
+                            }
+                            // Its offer back in its slot: still waiting,
+                            // first in line.
+                            Err(waiter) => {
+                                entries.push_front(SendRegistration::Inline { waiter, channel })
+                            }
+                        }
+                    }
+                }
+                break;
+            }
+            self.is_empty.store(entries.is_empty(), Ordering::SeqCst);
+            chosen
+        };
+        if let Some(claimed) = chosen {
+            SendRegistration::wake(claimed);
+        }
+        moved
     }
 }
