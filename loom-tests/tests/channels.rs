@@ -49,7 +49,7 @@ fn bounded_one_spsc_no_lost_message_or_wakeup() {
 /// Shown able to fail (both tried): removing the
 /// `receivers.notify_one_after_seqcst_rmw()` call after a successful push
 /// in `array.rs`, or removing the `fence(SeqCst)` that loom keeps in
-/// `WaitQueue::notify_one_then_after_seqcst_rmw` (the send's claim of
+/// `WaitQueue::notify_one_after_seqcst_rmw` (the send's claim of
 /// `tail` stands in for it outside loom), makes loom report a thread
 /// parked forever.
 #[test]

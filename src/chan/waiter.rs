@@ -768,15 +768,6 @@ impl<W: Waiter> WaitQueue<W> {
     /// on the way).
     #[inline]
     pub(crate) fn notify_one(&self) {
-        self.notify_one_then(|_| ());
-    }
-
-    /// [`notify_one`](Self::notify_one), running `hand_off` on the selected
-    /// entry right after its selection, still under this queue's lock (the
-    /// bounded channel moves a waiting sender's value into the ring there;
-    /// see rule 4 of "Who may touch a slot").
-    #[inline]
-    pub(crate) fn notify_one_then(&self, hand_off: impl FnOnce(&W::Claimed)) {
         // Orders the caller's channel-state store before the load below;
         // pairs with the fence in `register`.
         fence(Ordering::SeqCst);
@@ -785,7 +776,7 @@ impl<W: Waiter> WaitQueue<W> {
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
-        self.select_first(hand_off);
+        self.select_first();
     }
 
     /// [`notify_one`](Self::notify_one) for a counterpart whose store half of
@@ -813,35 +804,26 @@ impl<W: Waiter> WaitQueue<W> {
     /// check that form of the same protocol.
     #[inline]
     pub(crate) fn notify_one_after_seqcst_rmw(&self) {
-        self.notify_one_then_after_seqcst_rmw(|_| ());
-    }
-
-    /// [`notify_one_then`](Self::notify_one_then) after a `SeqCst`
-    /// read-modify-write, as in
-    /// [`notify_one_after_seqcst_rmw`](Self::notify_one_after_seqcst_rmw).
-    #[inline]
-    pub(crate) fn notify_one_then_after_seqcst_rmw(&self, hand_off: impl FnOnce(&W::Claimed)) {
         #[cfg(loom)]
         fence(Ordering::SeqCst);
         // SeqCst: the load half of this side of the store-buffer race.
         if self.is_empty.load(Ordering::SeqCst) {
             return;
         }
-        self.select_first(hand_off);
+        self.select_first();
     }
 
-    /// The rest of [`notify_one_then`](Self::notify_one_then), once the
-    /// queue looked non-empty: out of line, so the common case (nobody
-    /// waiting) stays a fence and a load in the caller.
+    /// The rest of [`notify_one`](Self::notify_one), once the queue
+    /// looked non-empty: out of line, so the common case (nobody waiting)
+    /// stays a fence and a load in the caller.
     #[inline(never)]
-    fn select_first(&self, hand_off: impl FnOnce(&W::Claimed)) {
+    fn select_first(&self) {
         let chosen = {
             let mut entries = self.entries.lock();
             let mut chosen = None;
             while let Some(entry) = entries.pop_front() {
                 // SAFETY: under the lock, taken out of the queue.
                 if let Some(claimed) = unsafe { entry.claim(false) } {
-                    hand_off(&claimed);
                     chosen = Some(claimed);
                     break;
                 }
