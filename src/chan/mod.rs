@@ -697,14 +697,8 @@ impl<T> Sender<T> {
         let shared = &*self.shared;
         SendFuture {
             wait: match &shared.flavour {
-                Flavour::Zero(zero) => PlainWait::Inline {
+                Flavour::Zero(_) | Flavour::Array(_) => PlainWait::Inline {
                     channel: shared,
-                    zero,
-                    waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
-                },
-                Flavour::Array(ring) => PlainWait::Queued {
-                    channel: shared,
-                    ring,
                     waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
                 },
                 Flavour::List(_) => PlainWait::Arm {
@@ -1187,23 +1181,17 @@ enum PlainWait<'a, T, A> {
         arm: ManuallyDrop<A>,
         waiting: ManuallyDrop<Waiting>,
     },
-    /// A rendezvous channel: the future waits in `waiter`, which the
-    /// channel's queue points at while it waits (see `inline_waiter`): the
-    /// future is `!Unpin`, and its drop cancels the waiter before freeing
-    /// it (by hand too, out of line: [`drop_inline`]). A send's value sits
-    /// in the waiter's slot from the start.
+    /// A rendezvous, small or ring channel: the future waits in
+    /// `waiter`, which the channel's queue points at while it waits (see
+    /// `inline_waiter`; on a ring, its queue of senders: `array.rs`, "A
+    /// plain send waiting inline"): the future is `!Unpin`, and its drop
+    /// cancels the waiter before freeing it (by hand too, out of line:
+    /// [`drop_inline`]). A send's value sits in the waiter's slot from the
+    /// start. Which of the two flavours is decoded at each poll: made
+    /// three ways by flavour, the future cost a send on a list, which
+    /// never waits, more where it is made than a decode costs a poll.
     Inline {
         channel: &'a Channel<T>,
-        /// `channel`'s rendezvous state, found when the future was made
-        /// (finding it again costs each poll a decode of the flavour).
-        zero: &'a zero::Rendezvous<T>,
-        waiter: ManuallyDrop<InlineWaiter<T>>,
-    },
-    /// A send on a ring: as `Inline`, the waiter in the ring's queue of
-    /// senders (`array.rs`, "A plain send waiting inline").
-    Queued {
-        channel: &'a Channel<T>,
-        ring: &'a array::Ring<T>,
         waiter: ManuallyDrop<InlineWaiter<T>>,
     },
 }
@@ -1279,23 +1267,16 @@ impl<T> Future for SendFuture<'_, T> {
         // pinned.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline {
-                channel,
-                zero,
-                waiter,
-            } => {
-                poll_inline(channel, zero, cx, Op::Send, |zero, waker| {
+            PlainWait::Inline { channel, waiter } => match &channel.flavour {
+                Flavour::Zero(zero) => poll_inline(channel, zero, cx, Op::Send, |zero, waker| {
                     // SAFETY: `waiter` is pinned in this future, serves
                     // this channel only, and `Drop` cancels it before
                     // freeing it.
                     unsafe { zero.poll_send(waiter, waker) }
-                })
-            }
-            PlainWait::Queued {
-                channel,
-                ring,
-                waiter,
-            } => poll_ring_send(channel, ring, waiter, cx),
+                }),
+                Flavour::Array(ring) => poll_ring_send(channel, ring, waiter, cx),
+                Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
+            },
             PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
                 Poll::Ready(()) => Poll::Ready(
                     arm.take_result()
@@ -1372,19 +1353,12 @@ impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
         match &mut self.wait {
-            PlainWait::Inline {
-                channel,
-                zero,
-                waiter,
-            } => {
-                drop_inline(channel, waiter, |waiter| zero.cancel_send(waiter));
-            }
-            PlainWait::Queued {
-                channel,
-                ring,
-                waiter,
-            } => {
-                drop_inline(channel, waiter, |waiter| ring.cancel_send_inline(waiter));
+            PlainWait::Inline { channel, waiter } => {
+                drop_inline(channel, waiter, |waiter| match &channel.flavour {
+                    Flavour::Zero(zero) => zero.cancel_send(waiter),
+                    Flavour::Array(ring) => ring.cancel_send_inline(waiter),
+                    Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
+                });
             }
             // A future that completed without waiting (the common case)
             // holds nothing that needs dropping: one check, inline.
@@ -1456,16 +1430,13 @@ impl<T> SendFuture<'_, T> {
         // SAFETY: as in `poll`: nothing moves out of the future.
         let this = unsafe { self.get_unchecked_mut() };
         match &mut this.wait {
-            PlainWait::Inline {
-                channel,
-                zero,
-                waiter,
-            } => withdraw_inline_send(channel, waiter, |waiter| zero.cancel_send(waiter)),
-            PlainWait::Queued {
-                channel,
-                ring,
-                waiter,
-            } => withdraw_inline_send(channel, waiter, |waiter| ring.cancel_send_inline(waiter)),
+            PlainWait::Inline { channel, waiter } => {
+                withdraw_inline_send(channel, waiter, |waiter| match &channel.flavour {
+                    Flavour::Zero(zero) => zero.cancel_send(waiter),
+                    Flavour::Array(ring) => ring.cancel_send_inline(waiter),
+                    Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
+                })
+            }
             PlainWait::Arm { arm, waiting } => {
                 selection::cancel(&mut One(&mut **arm), waiting);
                 arm.take_unsent()
@@ -1476,9 +1447,7 @@ impl<T> SendFuture<'_, T> {
     /// Whether the channel is closed.
     pub(crate) fn is_closed(&self) -> bool {
         match &self.wait {
-            PlainWait::Inline { channel, .. } | PlainWait::Queued { channel, .. } => {
-                channel.is_closed()
-            }
+            PlainWait::Inline { channel, .. } => channel.is_closed(),
             PlainWait::Arm { arm, .. } => arm.is_closed(),
         }
     }
@@ -1486,9 +1455,7 @@ impl<T> SendFuture<'_, T> {
     /// Whether the future waits (for `Debug`).
     fn waits(&self) -> bool {
         match &self.wait {
-            PlainWait::Inline { waiter, .. } | PlainWait::Queued { waiter, .. } => {
-                waiter.observe() == Observed::Waiting
-            }
+            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
             PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
         }
     }
