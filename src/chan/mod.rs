@@ -117,10 +117,9 @@ use crate::runtime::watched_channels;
 use crate::sync::{Arc, BLOCKING_SPINS};
 use inline_waiter::{InlineWaiter, Observed};
 use keeping::KeepingRecv;
-use operation::{RecvArm, SendArm};
+use operation::RecvArm;
 use receiver_word::{ReceiverWord, StreamState};
-use selection::Arm;
-use selection::{One, Waiting};
+use selection::One;
 
 /// The implementation behind a channel.
 ///
@@ -694,18 +693,9 @@ impl<T> Sender<T> {
     /// });
     /// ```
     pub fn send(&self, value: T) -> SendFuture<'_, T> {
-        let shared = &*self.shared;
         SendFuture {
-            wait: match &shared.flavour {
-                Flavour::Zero(_) | Flavour::Array(_) => PlainWait::Inline {
-                    channel: shared,
-                    waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
-                },
-                Flavour::List(_) => PlainWait::Arm {
-                    arm: ManuallyDrop::new(SendArm::new(Some(shared), Some(value))),
-                    waiting: ManuallyDrop::new(Waiting::new()),
-                },
-            },
+            channel: &self.shared,
+            waiter: ManuallyDrop::new(InlineWaiter::new(Some(value))),
         }
     }
 
@@ -1167,33 +1157,17 @@ impl<T> FusedStream for Receiver<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
-    wait: PlainWait<'a, T, SendArm<'a, T>>,
-}
-
-/// How a plain `send`/`recv` future waits, chosen by the channel's flavour
-/// when the future is made.
-enum PlainWait<'a, T, A> {
-    /// A buffered channel: a one-arm selection (`selection::poll_one`).
-    /// Both fields are dropped by hand (see the futures' `Drop`): a
-    /// completed future's drop is then one inline check, not a call to
-    /// drop glue that tests every field.
-    Arm {
-        arm: ManuallyDrop<A>,
-        waiting: ManuallyDrop<Waiting>,
-    },
-    /// A rendezvous, small or ring channel: the future waits in
-    /// `waiter`, which the channel's queue points at while it waits (see
+    channel: &'a Channel<T>,
+    /// The send's value sits in the waiter's slot from the start. A send
+    /// on a rendezvous, small or ring channel that has to wait registers
+    /// the waiter, which the channel's queue then points at (see
     /// `inline_waiter`; on a ring, its queue of senders: `array.rs`, "A
     /// plain send waiting inline"): the future is `!Unpin`, and its drop
-    /// cancels the waiter before freeing it (by hand too, out of line:
-    /// [`drop_inline`]). A send's value sits in the waiter's slot from the
-    /// start. Which of the two flavours is decoded at each poll: made
-    /// three ways by flavour, the future cost a send on a list, which
-    /// never waits, more where it is made than a decode costs a poll.
-    Inline {
-        channel: &'a Channel<T>,
-        waiter: ManuallyDrop<InlineWaiter<T>>,
-    },
+    /// cancels the waiter before freeing it (by hand, out of line:
+    /// [`drop_inline`]). A send on a list never waits; its waiter stays
+    /// idle. The flavour is decoded at each poll, not where the future is
+    /// made: most sends complete at their first poll.
+    waiter: ManuallyDrop<InlineWaiter<T>>,
 }
 
 /// The rendezvous state of a channel that a wait on it inline (the
@@ -1262,30 +1236,42 @@ impl<T> Future for SendFuture<'_, T> {
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: nothing is moved out of the future: an inline waiter is
-        // used where it lies, and the arm's fields are not structurally
-        // pinned.
+        // SAFETY: nothing is moved out of the future: the inline waiter is
+        // used where it lies.
         let this = unsafe { self.get_unchecked_mut() };
-        match &mut this.wait {
-            PlainWait::Inline { channel, waiter } => match &channel.flavour {
-                Flavour::Zero(zero) => poll_inline(channel, zero, cx, Op::Send, |zero, waker| {
-                    // SAFETY: `waiter` is pinned in this future, serves
-                    // this channel only, and `Drop` cancels it before
-                    // freeing it.
-                    unsafe { zero.poll_send(waiter, waker) }
-                }),
-                Flavour::Array(ring) => poll_ring_send(channel, ring, waiter, cx),
-                Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
-            },
-            PlainWait::Arm { arm, waiting } => match selection::poll_one(&mut **arm, waiting, cx) {
-                Poll::Ready(()) => Poll::Ready(
-                    arm.take_result()
-                        .expect("hoare: a send future was polled after completion"),
-                ),
-                Poll::Pending => Poll::Pending,
-            },
+        let (channel, waiter) = (this.channel, &*this.waiter);
+        match &channel.flavour {
+            Flavour::Zero(zero) => poll_inline(channel, zero, cx, Op::Send, |zero, waker| {
+                // SAFETY: `waiter` is pinned in this future, serves this
+                // channel only, and `Drop` cancels it before freeing it.
+                unsafe { zero.poll_send(waiter, waker) }
+            }),
+            Flavour::Array(ring) => poll_ring_send(channel, ring, waiter, cx),
+            Flavour::List(list) => poll_list_send(channel, list, waiter, cx),
         }
     }
+}
+
+/// A plain send on a list, which never waits: the value goes in, or the
+/// channel is closed.
+#[inline(always)]
+fn poll_list_send<T>(
+    channel: &Channel<T>,
+    list: &list::Linked<T>,
+    waiter: &InlineWaiter<T>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), SendError<T>>> {
+    if crate::runtime::budget::poll_proceed(cx).is_pending() {
+        return Poll::Pending;
+    }
+    channel.touch();
+    // SAFETY: slot rule 1: a list send's waiter is never registered, so
+    // it is idle, in no queue; the value sits in the slot until it is sent.
+    let value =
+        unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+    crate::runtime::budget::consume();
+    // A list is never full: `try_send` fails only on a closed channel.
+    Poll::Ready(list.try_send(value).map_err(|error| SendError(error.into_inner())))
 }
 
 /// A plain send on a ring: the budget check and the first try inline,
@@ -1352,22 +1338,21 @@ fn wait_ring_send<T>(
 impl<T> Drop for SendFuture<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        match &mut self.wait {
-            PlainWait::Inline { channel, waiter } => {
-                drop_inline(channel, waiter, |waiter| match &channel.flavour {
-                    Flavour::Zero(zero) => zero.cancel_send(waiter),
-                    Flavour::Array(ring) => ring.cancel_send_inline(waiter),
-                    Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
-                });
-            }
-            // A future that completed without waiting (the common case)
-            // holds nothing that needs dropping: one check, inline.
-            PlainWait::Arm { arm, waiting } => {
-                if selection::is_waiting(waiting) || arm.needs_drop() {
-                    drop_arm(&mut **arm, waiting);
-                }
-            }
-        }
+        let channel = self.channel;
+        drop_inline(channel, &mut self.waiter, |waiter| {
+            cancel_send_inline(channel, waiter)
+        });
+    }
+}
+
+/// Takes a plain send's waiter out of its channel's queue, or settles what
+/// a counterpart did (the flavour's `cancel_send`); a list send's waiter is
+/// never in a queue.
+fn cancel_send_inline<T>(channel: &Channel<T>, waiter: &InlineWaiter<T>) {
+    match &channel.flavour {
+        Flavour::Zero(zero) => zero.cancel_send(waiter),
+        Flavour::Array(ring) => ring.cancel_send_inline(waiter),
+        Flavour::List(_) => {}
     }
 }
 
@@ -1408,20 +1393,6 @@ fn settle_inline<T, U>(
     cancel(waiter);
 }
 
-/// A plain future's drop when it is registered as an arm or holds
-/// something: withdraws it, then drops the arm and the waiting state in
-/// place.
-#[inline(never)]
-fn drop_arm<A: Arm>(arm: &mut A, waiting: &mut ManuallyDrop<Waiting>) {
-    selection::cancel(&mut One(&mut *arm), waiting);
-    // SAFETY: only the futures' `drop` calls this, once; neither is used
-    // again (the `ManuallyDrop` wrapping `arm` is the caller's field).
-    unsafe {
-        std::ptr::drop_in_place(arm);
-        ManuallyDrop::drop(waiting);
-    }
-}
-
 impl<T> SendFuture<'_, T> {
     /// Withdraws a pending send (its deadline passed): `Some(value)` if it
     /// was never sent, `None` if a receiver took it meanwhile (it was
@@ -1429,35 +1400,20 @@ impl<T> SendFuture<'_, T> {
     pub(crate) fn withdraw(self: Pin<&mut Self>) -> Option<T> {
         // SAFETY: as in `poll`: nothing moves out of the future.
         let this = unsafe { self.get_unchecked_mut() };
-        match &mut this.wait {
-            PlainWait::Inline { channel, waiter } => {
-                withdraw_inline_send(channel, waiter, |waiter| match &channel.flavour {
-                    Flavour::Zero(zero) => zero.cancel_send(waiter),
-                    Flavour::Array(ring) => ring.cancel_send_inline(waiter),
-                    Flavour::List(_) => unreachable!("hoare: a list send waits as an arm"),
-                })
-            }
-            PlainWait::Arm { arm, waiting } => {
-                selection::cancel(&mut One(&mut **arm), waiting);
-                arm.take_unsent()
-            }
-        }
+        let channel = this.channel;
+        withdraw_inline_send(channel, &this.waiter, |waiter| {
+            cancel_send_inline(channel, waiter)
+        })
     }
 
     /// Whether the channel is closed.
     pub(crate) fn is_closed(&self) -> bool {
-        match &self.wait {
-            PlainWait::Inline { channel, .. } => channel.is_closed(),
-            PlainWait::Arm { arm, .. } => arm.is_closed(),
-        }
+        self.channel.is_closed()
     }
 
     /// Whether the future waits (for `Debug`).
     fn waits(&self) -> bool {
-        match &self.wait {
-            PlainWait::Inline { waiter, .. } => waiter.observe() == Observed::Waiting,
-            PlainWait::Arm { waiting, .. } => selection::is_waiting(waiting),
-        }
+        self.waiter.observe() == Observed::Waiting
     }
 }
 
@@ -1511,13 +1467,13 @@ pub struct RecvFuture<'a, T> {
 /// the future is made. Either way it waits inside itself, in an inline
 /// waiter that the channel's queue points at while it waits (see
 /// `inline_waiter`): the future is `!Unpin`, and its drop settles the
-/// waiter before freeing it (by hand, as `PlainWait`'s fields are).
+/// waiter before freeing it (by hand, as a send future's waiter is).
 enum RecvWait<'a, T> {
     /// A rendezvous or small channel: the waiter sits in the channel's
     /// locked queue, and a rendezvous send hands the value into its slot.
     Inline {
         channel: &'a Channel<T>,
-        /// As in `PlainWait::Inline`.
+        /// `channel`'s rendezvous state, found when the future was made.
         zero: &'a zero::Rendezvous<T>,
         waiter: ManuallyDrop<InlineWaiter<T>>,
     },

@@ -220,30 +220,6 @@ impl<'a, T> SendArm<'a, T> {
         self.result.take()
     }
 
-    /// Whether dropping the arm has anything to do: an offer's entry to
-    /// release, or a value (held, or handed back in the result) whose type
-    /// needs dropping.
-    #[inline]
-    pub(crate) fn needs_drop(&self) -> bool {
-        match self.state {
-            SendState::Offered(_) => true,
-            SendState::Holding { .. } => std::mem::needs_drop::<T>(),
-            SendState::Empty => std::mem::needs_drop::<T>() && self.result.is_some(),
-        }
-    }
-
-    /// The value, if the arm holds it unsent: after a withdrawal
-    /// (`selection::cancel`), `Some` means the value was never sent and
-    /// `None` that a counterpart took it (the send happened).
-    pub(crate) fn take_unsent(&mut self) -> Option<T> {
-        self.take_held().map(|(value, _)| value)
-    }
-
-    /// Whether the arm's channel is closed (`false` for a disabled arm).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.channel.is_some_and(|channel| channel.is_closed())
-    }
-
     /// The arm's channel. Its `Channel` methods tell a listening host that
     /// the step touched it; the arm protocol's steps that reach the flavour
     /// directly (register, withdraw, finish, pass on) say so themselves.

@@ -605,12 +605,6 @@ fn withdraw(arms: &mut (impl Arms + ?Sized), waiting: &mut Waiting) {
     Token::recycle(token);
 }
 
-/// Whether the selection is registered and waiting.
-#[inline]
-pub(crate) fn is_waiting(waiting: &Waiting) -> bool {
-    waiting.token.is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::Order;

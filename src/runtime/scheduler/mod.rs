@@ -144,7 +144,9 @@ impl Scheduler {
 
     /// Queues a process that was woken (`is_yield`: it woke itself, to go
     /// to the back of the queue). The scheduler is the process's own, which
-    /// the caller (`Owner::schedule`) checked is a runtime.
+    /// the caller (`Owner::schedule`) checked is a runtime. Inlined into
+    /// the wake, as [`context::try_schedule_local`] is.
+    #[inline(always)]
     pub(crate) fn schedule(task: Notified, is_yield: bool) {
         let Some(shared) = task.header().owner.scheduler_address() else {
             unreachable!("hoare: a hosted process was queued on a runtime")
