@@ -1267,11 +1267,13 @@ fn poll_list_send<T>(
     channel.touch();
     // SAFETY: slot rule 1: a list send's waiter is never registered, so
     // it is idle, in no queue; the value sits in the slot until it is sent.
-    let value =
-        unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
+    let value = unsafe { waiter.take() }.expect("hoare: a send future was polled after completion");
     crate::runtime::budget::consume();
     // A list is never full: `try_send` fails only on a closed channel.
-    Poll::Ready(list.try_send(value).map_err(|error| SendError(error.into_inner())))
+    Poll::Ready(
+        list.try_send(value)
+            .map_err(|error| SendError(error.into_inner())),
+    )
 }
 
 /// A plain send on a ring: the budget check and the first try inline,

@@ -2,9 +2,10 @@
 //! the wait engine.
 //!
 //! [`RecvArm`] and [`SendArm`] implement the engine's [`Arm`] for one
-//! channel of any flavour. The plain `recv`/`send` futures are one-arm
-//! selections built from them, so blocking, async and select forms share
-//! one implementation of waiting.
+//! channel of any flavour; the receiver's stream is a one-arm selection
+//! built from a [`RecvArm`]. The plain `recv`/`send` futures and their
+//! blocking forms wait inline instead (`inline_waiter`), and the
+//! flavours serve both kinds of waiter side by side.
 //!
 //! Each flavour holds its own arm protocol (register, withdraw, finish,
 //! pass on), in the "arm protocol" section of `zero.rs`, `array.rs` and

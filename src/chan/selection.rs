@@ -1,7 +1,6 @@
-//! The selection loop shared by `select!`, [`Select`](super::Select), the
-//! plain `send` future on a list (which never waits) and the receiver's
-//! stream (a one-arm selection). Every other plain future waits inline
-//! (see `inline_waiter`).
+//! The selection loop shared by `select!`, [`Select`](super::Select) and
+//! the receiver's stream (a one-arm selection). The plain futures wait
+//! inline (see `inline_waiter`).
 //!
 //! # Protocol
 //!
@@ -479,8 +478,7 @@ pub(crate) fn poll_select(
     }
 }
 
-/// Polls a one-arm selection (the plain `send` future on a list and the
-/// receiver's stream): [`poll_select`]'s protocol for the one arm, with no
+/// Polls a one-arm selection (the receiver's stream): [`poll_select`]'s protocol for the one arm, with no
 /// order to draw and no other arms to unregister or discard. When the
 /// channel is ready, a poll is one budget check and one attempt, inline
 /// in the caller; waiting, and a poll after a wait, are out of line.

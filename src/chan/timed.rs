@@ -1,7 +1,7 @@
 //! The timed blocking forms: `send_timeout`, `send_deadline`,
 //! `recv_timeout`, `recv_deadline`.
 //!
-//! Each is the plain async operation (a one-arm selection) driven by the
+//! Each is the plain async operation driven by the
 //! thread's parker, exactly as `send_blocking` and `recv_blocking` are,
 //! except that the parker sleeps at most until the deadline
 //! (`Parker::park_timeout`).
