@@ -26,6 +26,9 @@ pub trait AsyncChannel: 'static {
     fn clone_rx(rx: &Self::Rx) -> Self::Rx;
     fn send(tx: &Self::Tx, value: u64) -> impl Future<Output = ()> + Send + '_;
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = u64> + Send + '_;
+    /// Receives, or `None` once the channel is closed and empty (a
+    /// process that outlives the measured part ends quietly).
+    fn recv_or_end(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_;
     /// Receives from whichever of four channels is ready first.
     fn select_recv(rxs: &mut [Self::Rx; 4]) -> impl Future<Output = u64> + Send + '_;
 }
@@ -53,6 +56,9 @@ impl AsyncChannel for Hoare {
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
         rx.recv().await.expect("hoare recv")
+    }
+    async fn recv_or_end(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
     }
     async fn select_recv(rxs: &mut [Self::Rx; 4]) -> u64 {
         let [a, b, c, d] = &*rxs;
@@ -130,6 +136,9 @@ impl AsyncChannel for Tokio {
     async fn recv(rx: &mut Self::Rx) -> u64 {
         rx.recv().await.expect("tokio recv")
     }
+    async fn recv_or_end(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await
+    }
     async fn select_recv(rxs: &mut [Self::Rx; 4]) -> u64 {
         let [a, b, c, d] = rxs;
         let got = tokio::select! {
@@ -165,6 +174,9 @@ impl AsyncChannel for Flume {
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
         rx.recv_async().await.expect("flume recv")
+    }
+    async fn recv_or_end(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv_async().await.ok()
     }
     async fn select_recv(rxs: &mut [Self::Rx; 4]) -> u64 {
         let [a, b, c, d] = rxs;
@@ -202,6 +214,9 @@ impl AsyncChannel for Kanal {
     async fn recv(rx: &mut Self::Rx) -> u64 {
         rx.recv().await.expect("kanal recv")
     }
+    async fn recv_or_end(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
     async fn select_recv(_: &mut [Self::Rx; 4]) -> u64 {
         unreachable!("kanal is not selected over")
     }
@@ -231,6 +246,9 @@ impl AsyncChannel for AsyncChan {
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
         rx.recv().await.expect("async-channel recv")
+    }
+    async fn recv_or_end(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
     }
     async fn select_recv(rxs: &mut [Self::Rx; 4]) -> u64 {
         let [a, b, c, d] = rxs;

@@ -39,8 +39,9 @@ pub fn ring<C: AsyncChannel>(rt: Rt, size: usize, cap: Cap, hops: u64) -> Option
             let next = txs[(index + 1) % size].clone();
             let done = done_tx.clone();
             drop(spawn(rt, async move {
-                loop {
-                    let token = C::recv(&mut rx).await;
+                // The processes the token no longer reaches end when the
+                // measured part drops the ring's senders.
+                while let Some(token) = C::recv_or_end(&mut rx).await {
                     if token == 0 {
                         C::send(&done, 0).await;
                         return;

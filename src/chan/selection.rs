@@ -478,11 +478,11 @@ pub(crate) fn poll_select(
     }
 }
 
-/// Polls a one-arm selection (the receiver's stream): [`poll_select`]'s protocol for the one arm, with no
-/// order to draw and no other arms to unregister or discard. When the
-/// channel is ready, a poll is one budget check and one attempt, inline
-/// in the caller; waiting, and a poll after a wait, are out of line.
-/// `Ready` once the arm completed.
+/// Polls a one-arm selection (the receiver's stream): [`poll_select`]'s
+/// protocol for the one arm, with no order to draw and no other arms to
+/// unregister or discard. When the channel is ready, a poll is one budget
+/// check and one attempt, inline in the caller; waiting, and a poll after
+/// a wait, are out of line. `Ready` once the arm completed.
 #[inline(always)]
 pub(crate) fn poll_one<A: Arm>(
     arm: &mut A,

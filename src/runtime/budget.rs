@@ -97,3 +97,34 @@ pub(crate) fn consume() {
         }
     });
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{consume, with_budget_of, BUDGET, UNLIMITED};
+
+    fn left() -> u32 {
+        BUDGET.with(std::cell::Cell::get)
+    }
+
+    /// `consume` counts a budget down to 0 and stops there, and never
+    /// counts an unlimited one.
+    #[test]
+    fn consume_counts_down_to_zero_and_leaves_unlimited_alone() {
+        assert_eq!(left(), UNLIMITED, "a test thread polls without a budget");
+        consume();
+        assert_eq!(left(), UNLIMITED);
+        with_budget_of(2, || {
+            consume();
+            assert_eq!(left(), 1);
+            consume();
+            assert_eq!(left(), 0);
+            consume();
+            assert_eq!(left(), 0, "a spent budget stays spent");
+        });
+        assert_eq!(left(), UNLIMITED, "the budget is restored");
+        with_budget_of(UNLIMITED - 1, || {
+            consume();
+            assert_eq!(left(), UNLIMITED - 2);
+        });
+    }
+}
