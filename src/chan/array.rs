@@ -599,16 +599,8 @@ impl<T> Ring<T> {
                     // Completed or closed meanwhile: look again.
                     continue;
                 }
-                Observed::Done => {
-                    waiter.reset();
-                    return Poll::Ready(Ok(()));
-                }
-                Observed::Closed => {
-                    // SAFETY: rule 1: observed `CLOSED`; the close left
-                    // the offer in the slot.
-                    let value = unsafe { waiter.take() };
-                    waiter.reset();
-                    return Poll::Ready(Err(value.expect("hoare: a closed send keeps its offer")));
+                outcome @ (Observed::Done | Observed::Closed) => {
+                    return Poll::Ready(waiter.finish_send(outcome));
                 }
                 Observed::Notified => {
                     waiter.reset();

@@ -213,6 +213,28 @@ impl<T> InlineWaiter<T> {
         self.state.store(IDLE, Ordering::Relaxed);
     }
 
+    /// Owner side, after observing `outcome` (`DONE` or `CLOSED`) on a
+    /// send's waiter: the send's result, `Err` with its offer if the close
+    /// woke it (the offer stays in the slot until then), and the waiter
+    /// reset for another registration.
+    pub(crate) fn finish_send(&self, outcome: Observed) -> Result<(), T> {
+        debug_assert!(
+            matches!(outcome, Observed::Done | Observed::Closed),
+            "hoare: a send finished while {outcome:?}"
+        );
+        let result = match outcome {
+            Observed::Closed => {
+                // SAFETY: rule 1: the owner observed `CLOSED` (Acquire),
+                // and the close left the offer in the slot.
+                let offer = unsafe { self.take() };
+                Err(offer.expect("hoare: a send woken by the close keeps its offer"))
+            }
+            _ => Ok(()),
+        };
+        self.reset();
+        result
+    }
+
     /// Owner side, under the channel's lock: fills the slot with `offer`
     /// (a send's value; `None` for a receive), stores `waker`, and marks
     /// the waiter `WAITING`. The caller then pushes [`Self::as_ref`] onto

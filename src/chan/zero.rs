@@ -1152,17 +1152,8 @@ impl<T> Rendezvous<T> {
     ) -> Poll<Result<(), SendError<T>>> {
         loop {
             match waiter.observe() {
-                Observed::Done => {
-                    waiter.reset();
-                    return Poll::Ready(Ok(()));
-                }
-                Observed::Closed => {
-                    // SAFETY: slot rule 1: observed `CLOSED` (Acquire).
-                    let value = unsafe { waiter.take() };
-                    waiter.reset();
-                    return Poll::Ready(Err(SendError(
-                        value.expect("hoare: a send woken by the close keeps its offer"),
-                    )));
+                outcome @ (Observed::Done | Observed::Closed) => {
+                    return Poll::Ready(waiter.finish_send(outcome).map_err(SendError));
                 }
                 Observed::Waiting => {
                     if self.keep_newest_waker(waiter, waker) {
