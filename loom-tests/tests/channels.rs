@@ -691,17 +691,18 @@ fn freed_slot_goes_to_the_waiting_sender_and_strands_nobody_with(capacity: usize
 /// queue) receives B's value before A's (the order assertion).
 #[test]
 fn a_sender_whose_hand_off_failed_keeps_its_place() {
-    a_sender_whose_hand_off_failed_keeps_its_place_with(1, false);
+    a_sender_whose_hand_off_failed_keeps_its_place_with(1, false, false);
 }
 
 /// [`a_sender_whose_hand_off_failed_keeps_its_place`] on `bounded(3)`, a
 /// ring, where a fresh send can take the freed slot before the receive
 /// moves A's value in. A and B are plain sends, waiting inline; the
 /// queue keeps A at its front when its offer is refused
-/// (`queued_send.rs` shows that step able to fail).
+/// ([`a_plain_send_whose_offer_was_refused_keeps_its_place_before_a_select`]
+/// shows that step able to fail).
 #[test]
 fn a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
-    a_sender_whose_hand_off_failed_keeps_its_place_with(3, false);
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3, false, false);
 }
 
 /// [`a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place`]
@@ -713,10 +714,32 @@ fn a_sender_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
 /// value in first (the order assertion).
 #[test]
 fn a_select_send_whose_hand_off_failed_on_a_ring_of_three_keeps_its_place() {
-    a_sender_whose_hand_off_failed_keeps_its_place_with(3, true);
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3, true, false);
 }
 
-fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize, a_select: bool) {
+/// A plain send A waits on a full ring, then a select's send B; a receive
+/// frees a place while a send that never waits races for it. If the fresh
+/// send takes the place first, A's offer goes back to A, which stays
+/// first in line without being woken: either way A's value is received
+/// before B's (waiting senders are served in the order they started
+/// waiting), and every accepted value arrives once.
+///
+/// Shown able to fail: putting a waiter whose offer was refused back at
+/// the end of the queue (`push_back` for the `push_front` in
+/// `WaitQueue::hand_off_first`) lets B's value in before A's (the order
+/// assertion).
+#[test]
+fn a_plain_send_whose_offer_was_refused_keeps_its_place_before_a_select() {
+    a_sender_whose_hand_off_failed_keeps_its_place_with(3, false, true);
+}
+
+/// The order model: A (a select's send if `a_select`) waits on a full
+/// `bounded(capacity)`, then B (a select's send if `b_select`).
+fn a_sender_whose_hand_off_failed_keeps_its_place_with(
+    capacity: usize,
+    a_select: bool,
+    b_select: bool,
+) {
     use std::task::{Context, Poll, Waker};
 
     loom::model(move || {
@@ -726,7 +749,7 @@ fn a_sender_whose_hand_off_failed_keeps_its_place_with(capacity: usize, a_select
             tx.try_send(value).unwrap();
         }
         let mut a = sending(&tx, 1, a_select);
-        let mut b = Box::pin(tx.send(2));
+        let mut b = sending(&tx, 2, b_select);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(a.as_mut().poll(&mut cx).is_pending());
         assert!(b.as_mut().poll(&mut cx).is_pending());

@@ -7,15 +7,17 @@
 //! `Ring::poll_send_inline` in `src/chan/array.rs`).
 //!
 //! Each model drives the real channel code and checks one invariant: a
-//! close wakes a waiting send, which fails with its own value; a send
-//! whose offer found the freed place taken keeps its place at the front,
-//! ahead of a select's send that waited after it; a dropped plain send
-//! unlinks its own waiter only; the newest waker is the one woken. The
+//! close wakes a waiting send, which fails with its own value; a dropped
+//! plain send unlinks its own waiter only; the newest waker is the one
+//! woken. The
 //! waiter's drop asserts under loom that no queue still points at it.
 //! The register-then-re-check race with a receive, the refill racing a
 //! send that never waited, and a send dropped while a receive moves its
-//! offer are covered by the ring models of `channels.rs`
+//! offer, and a send whose offer found the freed place taken keeping its
+//! place ahead of a select's send that waited after it, are covered by
+//! the ring models of `channels.rs`
 //! (`waiting_sender_on_a_full_ring_of_three_is_woken_by_a_receive`,
+//! `a_plain_send_whose_offer_was_refused_keeps_its_place_before_a_select`,
 //! `freed_slot_of_a_ring_of_three_goes_to_the_waiting_sender_and_strands_nobody`,
 //! `dropped_send_future_passes_its_wake_up_on_a_ring_of_three`), whose
 //! plain sends and `send_blocking` poll the same future.
@@ -50,70 +52,6 @@ fn close_wakes_a_plain_send_waiting_on_a_ring_which_fails_with_its_value() {
         assert_eq!(sender.join().unwrap(), Err(SendError(4)));
         let got: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
         assert_eq!(got, vec![1, 2, 3]);
-    });
-}
-
-/// A plain send A waits on a full ring, then a select's send B; a receive
-/// frees a place while a send that never waits races for it. If the fresh
-/// send takes the place first, A's offer goes back to A, which stays
-/// first in line without being woken: either way A's value is received
-/// before B's (waiting senders are served in the order they started
-/// waiting), and every accepted value arrives once.
-///
-/// Shown able to fail: putting a waiter whose offer was refused back at
-/// the end of the queue (`push_back` for the `push_front` in
-/// `WaitQueue::hand_off_first`) lets B's value in before A's (the order
-/// assertion).
-#[test]
-fn a_plain_send_whose_offer_was_refused_keeps_its_place_before_a_select() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(3);
-        let full = [0, 10, 11];
-        for value in full {
-            tx.try_send(value).unwrap();
-        }
-        let mut a = Box::pin(tx.send(1));
-        let selecting = tx.clone();
-        let mut b = Box::pin(async move {
-            hoare::select! { send(selecting, 2) -> sent => sent }
-        });
-        let mut cx = Context::from_waker(Waker::noop());
-        assert!(a.as_mut().poll(&mut cx).is_pending());
-        assert!(b.as_mut().poll(&mut cx).is_pending());
-        let fresh = {
-            let tx = tx.clone();
-            thread::spawn(move || tx.try_send(3).is_ok())
-        };
-        let receiver = {
-            let rx = rx.clone();
-            thread::spawn(move || rx.try_recv())
-        };
-        let fresh_ok = fresh.join().unwrap();
-        let mut got = vec![receiver.join().unwrap().unwrap()];
-        let (mut a_done, mut b_done) = (false, false);
-        loop {
-            if !a_done {
-                if let Poll::Ready(sent) = a.as_mut().poll(&mut cx) {
-                    sent.unwrap();
-                    a_done = true;
-                }
-            }
-            if !b_done {
-                if let Poll::Ready(sent) = b.as_mut().poll(&mut cx) {
-                    sent.unwrap();
-                    b_done = true;
-                }
-            }
-            match rx.try_recv() {
-                Ok(value) => got.push(value),
-                Err(_) if a_done && b_done => break,
-                Err(_) => {}
-            }
-        }
-        let position = |value| got.iter().position(|&got| got == value);
-        assert!(position(1) < position(2), "A waited first: {got:?}");
-        assert_eq!(position(3).is_some(), fresh_ok, "{got:?}");
-        assert_eq!(got.len(), full.len() + 2 + usize::from(fresh_ok), "{got:?}");
     });
 }
 
