@@ -936,3 +936,68 @@ fn bounded_two_takes_two_values_without_waiting_and_keeps_their_order() {
         assert_eq!(receiver.join().unwrap(), (Ok(1), Ok(2)));
     });
 }
+
+/// Two plain receives on `bounded(1)` holding one value, and a send of a
+/// second: both values are received. A receive that read the channel's
+/// mirror of its buffer as holding a value puts off cloning its waker
+/// (another executor's waker: `WaitWaker::Deferred` in `zero.rs`); if the
+/// other receive took the value first, it must make that clone after
+/// all, outside the lock, and wait with it. The channel stays open to the
+/// end, so no close can wake a receive whose waker was lost.
+///
+/// Shown able to fail: storing a no-op waker instead of the clone made
+/// after all (in `Rendezvous::poll_recv`) leaves that receive asleep
+/// while the second value waits for it (loom deadlock).
+#[test]
+fn a_receive_that_put_off_its_waker_clone_waits_with_it() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        tx.try_send(1).unwrap();
+        let keep_open = tx.clone();
+        let other = {
+            let rx = rx.clone();
+            thread::spawn(move || hoare::block_on(rx.recv()))
+        };
+        let sender = thread::spawn(move || hoare::block_on(tx.send(2)));
+        let mine = hoare::block_on(rx.recv()).unwrap();
+        let theirs = other.join().unwrap().unwrap();
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        let mut got = [mine, theirs];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        drop(keep_open);
+    });
+}
+
+/// Two plain sends on an empty `bounded(1)` and a receive of both: each
+/// send that read the mirror as having room puts off cloning its waker
+/// (as in [`a_receive_that_put_off_its_waker_clone_waits_with_it`]); the
+/// one that finds the place taken makes the clone after all and waits
+/// with it until the receive frees the place.
+///
+/// Shown able to fail: storing a no-op waker instead of the clone made
+/// after all (in `Rendezvous::poll_send`) leaves that send asleep after
+/// the receive moved its value into the freed place (loom deadlock).
+#[test]
+fn a_send_that_put_off_its_waker_clone_waits_with_it() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let first = {
+            let tx = tx.clone();
+            thread::spawn(move || hoare::block_on(tx.send(1)))
+        };
+        let second = {
+            let tx = tx.clone();
+            thread::spawn(move || hoare::block_on(tx.send(2)))
+        };
+        let mut got = [
+            hoare::block_on(rx.recv()).unwrap(),
+            hoare::block_on(rx.recv()).unwrap(),
+        ];
+        assert_eq!(first.join().unwrap(), Ok(()));
+        assert_eq!(second.join().unwrap(), Ok(()));
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        drop(tx);
+    });
+}

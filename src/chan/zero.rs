@@ -752,6 +752,25 @@ impl<T> Rendezvous<T> {
         self.buffered.load(Ordering::Relaxed) == 0 && !self.closed.load(Ordering::Relaxed)
     }
 
+    /// For a plain receive's choice of when to clone a foreign waker
+    /// ([`WaitWaker`]): whether the lock-free mirror says a value is
+    /// buffered (on a rendezvous, one given back by a dropped receive), so
+    /// that the receive will not wait. A hint, possibly stale either way.
+    #[inline(always)]
+    fn looks_receivable(&self) -> bool {
+        // Relaxed: as in `looks_full`.
+        self.buffered.load(Ordering::Relaxed) != 0
+    }
+
+    /// For a plain send, as [`Self::looks_receivable`]: whether the mirror
+    /// says a buffered channel has room. On a rendezvous it says nothing
+    /// (whether a receiver waits is known under the lock only): `false`.
+    #[inline(always)]
+    fn looks_sendable(&self) -> bool {
+        // Relaxed: as in `looks_full`.
+        (self.buffered.load(Ordering::Relaxed) as usize) < self.capacity()
+    }
+
     /// Registers a waiting receiver, unless a receive could proceed now
     /// (`false`). A sender entry of `entry`'s own select does not count: a
     /// select never meets itself.
@@ -1013,30 +1032,44 @@ impl<T> Rendezvous<T> {
 /// The waker a plain operation stores if it must wait, made before the
 /// lock is taken. A waker's clone and drop are foreign code and never run
 /// under the lock, so another executor's waker is cloned first (and the
-/// clone dropped after unlocking if the operation completes at once). A
-/// hoare process's own waker is cloned only once the operation is sure to
-/// wait, under the lock: its clone only counts a reference, and an
-/// operation that completes at once (most sends to a waiting receive, most
-/// receives of a buffered value) then counts none.
+/// clone dropped after unlocking if the operation completes at once),
+/// unless the channel's lock-free mirror says the operation will complete
+/// at once: then the clone is put off ([`WaitWaker::Deferred`]), and made
+/// outside the lock, the operation retried, only if it must wait after
+/// all. A hoare process's own waker is cloned only once the operation is
+/// sure to wait, under the lock: its clone only counts a reference, and
+/// an operation that completes at once (most sends to a waiting receive,
+/// most receives of a buffered value) then counts none.
 enum WaitWaker<'a> {
     Process(&'a Waker),
     Foreign(Waker),
+    /// Another executor's waker, not cloned yet: the operation looked
+    /// sure to complete without waiting.
+    Deferred(&'a Waker),
 }
 
 impl<'a> WaitWaker<'a> {
-    fn new(waker: &'a Waker) -> Self {
+    /// `completes`: whether the channel's mirror says the operation will
+    /// not wait (asked for another executor's waker only).
+    #[inline(always)]
+    fn new(waker: &'a Waker, completes: impl FnOnce() -> bool) -> Self {
         if is_process_waker(waker) {
             WaitWaker::Process(waker)
+        } else if completes() {
+            WaitWaker::Deferred(waker)
         } else {
             WaitWaker::Foreign(waker.clone())
         }
     }
 
-    /// The waker to store (under the lock: see the type's docs).
-    fn into_waker(self) -> Waker {
+    /// The waker to store (under the lock: see the type's docs), or
+    /// `Err` with the clone to make outside the lock before trying again.
+    #[inline(always)]
+    fn into_waker(self) -> Result<Waker, &'a Waker> {
         match self {
-            WaitWaker::Process(waker) => waker.clone(),
-            WaitWaker::Foreign(waker) => waker,
+            WaitWaker::Process(waker) => Ok(waker.clone()),
+            WaitWaker::Foreign(waker) => Ok(waker),
+            WaitWaker::Deferred(waker) => Err(waker),
         }
     }
 }
@@ -1108,21 +1141,37 @@ impl<T> Rendezvous<T> {
                 Observed::Idle => {}
             }
             // A foreign waker is cloned outside the lock (its clone is
-            // foreign code); a process's own only once it must wait.
-            let waker = WaitWaker::new(waker);
+            // foreign code), unless the receive looks sure to complete; a
+            // process's own only once it must wait.
+            let mut to_store = WaitWaker::new(waker, || self.looks_receivable());
             let mut inner = self.lock_for_poll();
-            if let Some((value, wakes)) = self.receive_locked(&mut inner) {
-                drop(inner);
-                wakes.wake(self.id);
-                return Poll::Ready(Ok(value));
+            loop {
+                if let Some((value, wakes)) = self.receive_locked(&mut inner) {
+                    drop(inner);
+                    wakes.wake(self.id);
+                    return Poll::Ready(Ok(value));
+                }
+                if inner.closed {
+                    return Poll::Ready(Err(RecvError));
+                }
+                match to_store.into_waker() {
+                    Ok(waker) => {
+                        // SAFETY: we hold the lock, the waiter is idle
+                        // (observed above, and only its owner, us, moves
+                        // it out of idle), and it is pinned (the caller's
+                        // contract).
+                        unsafe { waiter.register(None, waker) };
+                        break;
+                    }
+                    Err(waker) => {
+                        // It must wait after all: clone outside the lock,
+                        // then try again (the waiter is still idle).
+                        drop(inner);
+                        to_store = WaitWaker::Foreign(waker.clone());
+                        inner = self.lock_for_poll();
+                    }
+                }
             }
-            if inner.closed {
-                return Poll::Ready(Err(RecvError));
-            }
-            // SAFETY: we hold the lock, the waiter is idle (observed above,
-            // and only its owner, us, moves it out of idle), and it is
-            // pinned (the caller's contract).
-            unsafe { waiter.register(None, waker.into_waker()) };
             let waiting = Waiter::new(if keeps {
                 Kind::Keeping(waiter.as_ref())
             } else {
@@ -1171,30 +1220,43 @@ impl<T> Rendezvous<T> {
             // completed select arm does.
             return Poll::Pending;
         };
-        // As in `poll_recv`: a foreign waker is cloned before locking.
-        let waker = WaitWaker::new(waker);
+        // As in `poll_recv`: a foreign waker is cloned before locking,
+        // unless the send looks sure to complete.
+        let mut to_store = WaitWaker::new(waker, || self.looks_sendable());
+        let mut value = value;
         let mut inner = self.lock_for_poll();
-        if inner.closed {
-            drop(inner);
-            return Poll::Ready(Err(SendError(value)));
-        }
-        match self.send_locked(&mut inner, value) {
-            Ok(woken) => {
+        loop {
+            if inner.closed {
                 drop(inner);
-                if let Some(woken) = woken {
-                    woken.wake(self.id);
-                }
-                Poll::Ready(Ok(()))
+                return Poll::Ready(Err(SendError(value)));
             }
-            Err(value) => {
-                // SAFETY: as in `poll_recv`.
-                unsafe { waiter.register(Some(value), waker.into_waker()) };
-                push_waiter(
-                    &mut inner.senders,
-                    Waiter::new(Kind::Inline(waiter.as_ref())),
-                );
-                self.changed(&inner);
-                Poll::Pending
+            match self.send_locked(&mut inner, value) {
+                Ok(woken) => {
+                    drop(inner);
+                    if let Some(woken) = woken {
+                        woken.wake(self.id);
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+                Err(unsent) => match to_store.into_waker() {
+                    Ok(waker) => {
+                        // SAFETY: as in `poll_recv`.
+                        unsafe { waiter.register(Some(unsent), waker) };
+                        push_waiter(
+                            &mut inner.senders,
+                            Waiter::new(Kind::Inline(waiter.as_ref())),
+                        );
+                        self.changed(&inner);
+                        return Poll::Pending;
+                    }
+                    Err(waker) => {
+                        // As in `poll_recv`: it must wait after all.
+                        drop(inner);
+                        to_store = WaitWaker::Foreign(waker.clone());
+                        value = unsent;
+                        inner = self.lock_for_poll();
+                    }
+                },
             }
         }
     }
