@@ -245,3 +245,32 @@ fn a_waiting_senders_value_moved_into_the_buffer_wakes_a_waiting_receive() {
     assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
     assert_eq!(poll_once(&mut second), Poll::Ready(Ok(2)));
 }
+
+/// `len()` counts buffered values only: waiting senders and receives
+/// change nothing in it (on `bounded(0..=2)`, where one lock-free word
+/// mirrors the buffer's length and whether either side has waiters).
+#[test]
+fn len_counts_buffered_values_only_while_senders_or_receives_wait() {
+    for cap in 0..=2usize {
+        let (tx, rx) = chan::bounded::<u32>(cap);
+        let mut receives: Vec<_> = (0..2).map(|_| Box::pin(rx.recv())).collect();
+        for receive in &mut receives {
+            assert!(poll_once(receive).is_pending());
+        }
+        assert_eq!(rx.len(), 0, "bounded({cap}) with receives waiting");
+        assert!(rx.is_empty());
+        drop(receives);
+        for v in 0..cap as u32 {
+            tx.try_send(v).unwrap();
+        }
+        let mut sends: Vec<_> = (0..2).map(|v| Box::pin(tx.send(100 + v))).collect();
+        for send in &mut sends {
+            assert!(poll_once(send).is_pending());
+        }
+        assert_eq!(tx.len(), cap, "bounded({cap}) with sends waiting");
+        assert!(tx.is_full());
+        assert_eq!(tx.is_empty(), cap == 0);
+        drop(sends);
+        assert_eq!(rx.len(), cap, "bounded({cap}) once the sends are dropped");
+    }
+}

@@ -937,32 +937,46 @@ fn bounded_two_takes_two_values_without_waiting_and_keeps_their_order() {
     });
 }
 
-/// Two plain receives on `bounded(1)` holding one value, and a send of a
-/// second: both values are received. A receive that read the channel's
-/// mirror of its buffer as holding a value puts off cloning its waker
-/// (another executor's waker: `WaitWaker::Deferred` in `zero.rs`); if the
-/// other receive took the value first, it must make that clone after
-/// all, outside the lock, and wait with it. The channel stays open to the
-/// end, so no close can wake a receive whose waker was lost.
+/// Two plain receives and two sends on `bounded(1)`: both values are
+/// received. A receive that read the channel's lock-free mirror as
+/// holding a value puts off cloning its waker (another executor's waker:
+/// `WaitWaker::Deferred` in `zero.rs`); if the other receive took the
+/// value first, it must make that clone after all, outside the lock, and
+/// wait with it. The channel stays open to the end, so no close can wake
+/// a receive whose waker was lost.
 ///
 /// Shown able to fail: storing a no-op waker instead of the clone made
 /// after all (in `Rendezvous::poll_recv`) leaves that receive asleep
 /// while the second value waits for it (loom deadlock).
 #[test]
 fn a_receive_that_put_off_its_waker_clone_waits_with_it() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
-        tx.try_send(1).unwrap();
+    a_receive_that_put_off_its_waker_clone_waits_with_it_on(1);
+}
+
+/// [`a_receive_that_put_off_its_waker_clone_waits_with_it`] on a
+/// rendezvous, where the mirror's bit for waiting senders is the hint.
+///
+/// Shown able to fail: as the model on `bounded(1)`.
+#[test]
+fn a_rendezvous_receive_that_put_off_its_waker_clone_waits_with_it() {
+    a_receive_that_put_off_its_waker_clone_waits_with_it_on(0);
+}
+
+fn a_receive_that_put_off_its_waker_clone_waits_with_it_on(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
         let keep_open = tx.clone();
-        let other = {
+        let first = {
             let rx = rx.clone();
             thread::spawn(move || hoare::block_on(rx.recv()))
         };
-        let sender = thread::spawn(move || hoare::block_on(tx.send(2)));
-        let mine = hoare::block_on(rx.recv()).unwrap();
-        let theirs = other.join().unwrap().unwrap();
-        assert_eq!(sender.join().unwrap(), Ok(()));
-        let mut got = [mine, theirs];
+        let second = thread::spawn(move || hoare::block_on(rx.recv()));
+        assert_eq!(hoare::block_on(tx.send(1)), Ok(()));
+        assert_eq!(hoare::block_on(tx.send(2)), Ok(()));
+        let mut got = [
+            first.join().unwrap().unwrap(),
+            second.join().unwrap().unwrap(),
+        ];
         got.sort_unstable();
         assert_eq!(got, [1, 2]);
         drop(keep_open);
@@ -980,8 +994,21 @@ fn a_receive_that_put_off_its_waker_clone_waits_with_it() {
 /// the receive moved its value into the freed place (loom deadlock).
 #[test]
 fn a_send_that_put_off_its_waker_clone_waits_with_it() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<u32>(1);
+    a_send_that_put_off_its_waker_clone_waits_with_it_on(1);
+}
+
+/// [`a_send_that_put_off_its_waker_clone_waits_with_it`] on a
+/// rendezvous, where the mirror's bit for waiting receivers is the hint.
+///
+/// Shown able to fail: as the model on `bounded(1)`.
+#[test]
+fn a_rendezvous_send_that_put_off_its_waker_clone_waits_with_it() {
+    a_send_that_put_off_its_waker_clone_waits_with_it_on(0);
+}
+
+fn a_send_that_put_off_its_waker_clone_waits_with_it_on(capacity: usize) {
+    loom::model(move || {
+        let (tx, rx) = chan::bounded::<u32>(capacity);
         let first = {
             let tx = tx.clone();
             thread::spawn(move || hoare::block_on(tx.send(1)))

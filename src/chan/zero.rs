@@ -157,10 +157,19 @@ pub(crate) struct Rendezvous<T> {
     capacity: SmallCapacity,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
-    /// Mirrors `inner.buffer.len()` (saturated at `u32::MAX`), for
-    /// lock-free `len`.
+    /// Mirrors `inner.buffer.len()` (the [`BUFFERED`] bits, saturated),
+    /// for lock-free `len`, and whether receivers ([`RECEIVERS_WAIT`]) and
+    /// senders ([`SENDERS_WAIT`]) are queued, for the hints of
+    /// [`WaitWaker`].
     buffered: AtomicU32,
 }
+
+/// The bit of [`Rendezvous::buffered`] set while receivers are queued.
+const RECEIVERS_WAIT: u32 = 1 << 31;
+/// The bit of [`Rendezvous::buffered`] set while senders are queued.
+const SENDERS_WAIT: u32 = 1 << 30;
+/// The bits of [`Rendezvous::buffered`] that count buffered values.
+const BUFFERED: u32 = SENDERS_WAIT - 1;
 
 /// A capacity this flavour serves, in one byte. Its unused values give
 /// [`super::Flavour`] its tag, so a channel pays no word for it.
@@ -407,7 +416,17 @@ impl<T> Rendezvous<T> {
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
         // Relaxed: a snapshot for `len`; the lock orders the real state.
-        let buffered = u32::try_from(inner.buffer.len()).unwrap_or(u32::MAX);
+        let buffered = inner.buffer.len().min(BUFFERED as usize) as u32
+            | if inner.receivers.is_empty() {
+                0
+            } else {
+                RECEIVERS_WAIT
+            }
+            | if inner.senders.is_empty() {
+                0
+            } else {
+                SENDERS_WAIT
+            };
         self.buffered.store(buffered, Ordering::Relaxed);
         // On a buffered channel only blocking receives are handed values,
         // and they never give them back: the buffer holds at most
@@ -732,7 +751,7 @@ impl<T> Rendezvous<T> {
         );
         // Relaxed: a hint (see above); `buffered` and `closed` are written
         // under the lock, which orders the state a try then sees.
-        self.buffered.load(Ordering::Relaxed) as usize >= self.capacity()
+        (self.buffered.load(Ordering::Relaxed) & BUFFERED) as usize >= self.capacity()
             && !self.closed.load(Ordering::Relaxed)
     }
 
@@ -749,26 +768,28 @@ impl<T> Rendezvous<T> {
             "hoare: a rendezvous has no buffer to look at"
         );
         // Relaxed: as in `looks_full`.
-        self.buffered.load(Ordering::Relaxed) == 0 && !self.closed.load(Ordering::Relaxed)
+        self.buffered.load(Ordering::Relaxed) & BUFFERED == 0
+            && !self.closed.load(Ordering::Relaxed)
     }
 
     /// For a plain receive's choice of when to clone a foreign waker
     /// ([`WaitWaker`]): whether the lock-free mirror says a value is
-    /// buffered (on a rendezvous, one given back by a dropped receive), so
-    /// that the receive will not wait. A hint, possibly stale either way.
+    /// buffered (on a rendezvous, one given back by a dropped receive) or
+    /// a sender waits, so that the receive will not wait. A hint, possibly
+    /// stale either way.
     #[inline(always)]
     fn looks_receivable(&self) -> bool {
         // Relaxed: as in `looks_full`.
-        self.buffered.load(Ordering::Relaxed) != 0
+        self.buffered.load(Ordering::Relaxed) & (BUFFERED | SENDERS_WAIT) != 0
     }
 
     /// For a plain send, as [`Self::looks_receivable`]: whether the mirror
-    /// says a buffered channel has room. On a rendezvous it says nothing
-    /// (whether a receiver waits is known under the lock only): `false`.
+    /// says a receiver waits or the buffer has room.
     #[inline(always)]
     fn looks_sendable(&self) -> bool {
         // Relaxed: as in `looks_full`.
-        (self.buffered.load(Ordering::Relaxed) as usize) < self.capacity()
+        let buffered = self.buffered.load(Ordering::Relaxed);
+        buffered & RECEIVERS_WAIT != 0 || ((buffered & BUFFERED) as usize) < self.capacity()
     }
 
     /// Registers a waiting receiver, unless a receive could proceed now
@@ -922,7 +943,7 @@ impl<T> Rendezvous<T> {
     /// Left-over values (see the module docs), a snapshot.
     pub(crate) fn len(&self) -> usize {
         // Relaxed: a snapshot by definition.
-        self.buffered.load(Ordering::Relaxed) as usize
+        (self.buffered.load(Ordering::Relaxed) & BUFFERED) as usize
     }
 
     /// The state version for a select's double collect.
