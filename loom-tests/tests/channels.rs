@@ -1028,3 +1028,39 @@ fn a_send_that_put_off_its_waker_clone_waits_with_it_on(capacity: usize) {
         drop(tx);
     });
 }
+
+/// Three plain receives wait on a rendezvous, the middle one is dropped
+/// while a sender hands two values over: both sends succeed (two
+/// receives still wait, or the dropped one passes its value on), and the
+/// two values reach the remaining receives, oldest first. The locked
+/// flavour keeps its oldest waiter inline and the later ones behind it
+/// (`queued::WaiterQueue`); withdrawing the middle one must keep the last.
+///
+/// Shown able to fail: a withdrawal that drops every waiter behind the
+/// first (`WaiterQueue::retain` clearing them) leaves the last receive
+/// out of the queue, and the second send finds nobody to hand to.
+#[test]
+fn a_receive_withdrawn_from_the_middle_of_the_queue_strands_nobody() {
+    use std::task::{Context, Poll, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let mut waiting: Vec<_> = (0..3).map(|_| Box::pin(rx.recv())).collect();
+        let mut cx = Context::from_waker(Waker::noop());
+        for receive in &mut waiting {
+            assert!(receive.as_mut().poll(&mut cx).is_pending());
+        }
+        let middle = waiting.remove(1);
+        let sender = thread::spawn(move || (tx.try_send(1), tx.try_send(2)));
+        drop(middle);
+        assert_eq!(sender.join().unwrap(), (Ok(()), Ok(())));
+        let got: Vec<_> = waiting
+            .iter_mut()
+            .map(|receive| match receive.as_mut().poll(&mut cx) {
+                Poll::Ready(Ok(value)) => value,
+                other => panic!("a remaining receive got {other:?}"),
+            })
+            .collect();
+        assert_eq!(got, [1, 2]);
+    });
+}

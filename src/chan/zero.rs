@@ -133,7 +133,7 @@ use std::task::{Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
 use super::inline_waiter::{InlineWaiter, Observed};
-use super::queued::{Kind, Queued as Waiter};
+use super::queued::{Kind, Queued as Waiter, WaiterQueue};
 use super::waiter::{wake_each, Entry, Token};
 use crate::runtime::task::waker::is_process_waker;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -347,20 +347,9 @@ impl Wakes {
     }
 }
 
-/// Appends a waiter. Most rendezvous channels never have more than one
-/// waiter on a side: the first registration makes room for one
-/// (`push_back` would make room for four), which saves memory per idle
-/// channel; more waiters grow the queue as usual.
-fn push_waiter<T>(queue: &mut VecDeque<Waiter<T>>, waiter: Waiter<T>) {
-    if queue.capacity() == 0 {
-        queue.reserve_exact(1);
-    }
-    queue.push_back(waiter);
-}
-
 struct Inner<T> {
-    senders: VecDeque<Waiter<T>>,
-    receivers: VecDeque<Waiter<T>>,
+    senders: WaiterQueue<T>,
+    receivers: WaiterQueue<T>,
     /// On a buffered channel, the values sent into room, in the order
     /// sent (never more than `capacity`); on a rendezvous, the values
     /// given back by dropped receives (see the module docs).
@@ -378,8 +367,8 @@ impl<T> Rendezvous<T> {
             id,
             capacity,
             inner: Mutex::new(Inner {
-                senders: VecDeque::new(),
-                receivers: VecDeque::new(),
+                senders: WaiterQueue::new(),
+                receivers: WaiterQueue::new(),
                 buffer: VecDeque::new(),
                 closed: false,
             }),
@@ -804,7 +793,9 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        push_waiter(&mut inner.receivers, Waiter::new(Kind::Arm(entry.clone())));
+        inner
+            .receivers
+            .push_back(Waiter::new(Kind::Arm(entry.clone())));
         self.changed(&inner);
         true
     }
@@ -830,7 +821,9 @@ impl<T> Rendezvous<T> {
         if ready {
             return false;
         }
-        push_waiter(&mut inner.senders, Waiter::new(Kind::Arm(entry.clone())));
+        inner
+            .senders
+            .push_back(Waiter::new(Kind::Arm(entry.clone())));
         self.changed(&inner);
         true
     }
@@ -902,8 +895,8 @@ impl<T> Rendezvous<T> {
             let inner = &mut *inner;
             let waiters: Vec<_> = inner
                 .senders
-                .drain(..)
-                .chain(inner.receivers.drain(..))
+                .take_all()
+                .chain(inner.receivers.take_all())
                 .collect();
             self.changed(inner);
             waiters
@@ -1201,7 +1194,7 @@ impl<T> Rendezvous<T> {
             if notified {
                 inner.receivers.push_front(waiting);
             } else {
-                push_waiter(&mut inner.receivers, waiting);
+                inner.receivers.push_back(waiting);
             }
             self.changed(&inner);
             return Poll::Pending;
@@ -1263,10 +1256,9 @@ impl<T> Rendezvous<T> {
                     Ok(waker) => {
                         // SAFETY: as in `poll_recv`.
                         unsafe { waiter.register(Some(unsent), waker) };
-                        push_waiter(
-                            &mut inner.senders,
-                            Waiter::new(Kind::Inline(waiter.as_ref())),
-                        );
+                        inner
+                            .senders
+                            .push_back(Waiter::new(Kind::Inline(waiter.as_ref())));
                         self.changed(&inner);
                         return Poll::Pending;
                     }
