@@ -1034,10 +1034,10 @@ fn a_send_that_put_off_its_waker_clone_waits_with_it_on(capacity: usize) {
 /// receives still wait, or the dropped one passes its value on), and the
 /// two values reach the remaining receives, oldest first. The locked
 /// flavour keeps its oldest waiter inline and the later ones behind it
-/// (`queued::WaiterQueue`); withdrawing the middle one must keep the last.
+/// (`fifo::Fifo`); withdrawing the middle one must keep the last.
 ///
 /// Shown able to fail: a withdrawal that drops every waiter behind the
-/// first (`WaiterQueue::retain` clearing them) leaves the last receive
+/// first (`Fifo::retain` clearing them) leaves the last receive
 /// out of the queue, and the second send finds nobody to hand to.
 #[test]
 fn a_receive_withdrawn_from_the_middle_of_the_queue_strands_nobody() {

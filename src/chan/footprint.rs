@@ -86,7 +86,7 @@ fn shared_channel_process(rx: super::Receiver<u64>) -> impl Future<Output = ()> 
 /// meet the goals of issue 19 with room to spare: on its own
 /// `bounded(0)` or `bounded(1)` channel, its task block and the channel's
 /// `Arc`, whose receivers' queue holds the lone waiter inline
-/// (`queued::WaiterQueue`, whose tests check that it allocates nothing);
+/// (`fifo::Fifo`, whose tests check that one waiter allocates nothing);
 /// on one shared channel, its task block and its 8 B entry in the shared
 /// queue.
 /// The benchmark measures a few bytes more (the shared queue's earlier,

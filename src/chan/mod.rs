@@ -74,6 +74,7 @@ mod array;
 pub(crate) mod choice;
 mod closed;
 mod error;
+mod fifo;
 #[cfg(test)]
 mod footprint;
 mod handles;

@@ -15,7 +15,6 @@
 //! back; an inline word owns nothing (the queue's pointer, whose rules are
 //! [`super::inline_waiter`]'s).
 
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
@@ -153,102 +152,6 @@ impl<T> Drop for Queued<T> {
     }
 }
 
-/// A FIFO queue of waiters whose oldest waiter lives inline, in the
-/// channel's state: most queues of the locked flavour never hold more
-/// than one waiter (a process parked on its own channel, one side of a
-/// ping-pong), so the common wait allocates nothing and its push and pop
-/// touch no line beyond the channel's own. Later waiters go to a boxed
-/// `VecDeque` behind it, allocated when a second waiter comes and kept
-/// (as a `VecDeque` keeps its capacity): the queue is two words in the
-/// channel. Invariant: `first` is empty only if `rest` is.
-pub(super) struct WaiterQueue<T> {
-    first: Option<Queued<T>>,
-    // Boxed on purpose: one word here instead of a `VecDeque`'s four.
-    #[allow(clippy::box_collection)]
-    rest: Option<Box<VecDeque<Queued<T>>>>,
-}
-
-impl<T> WaiterQueue<T> {
-    /// An empty queue; allocates nothing.
-    pub(super) const fn new() -> Self {
-        WaiterQueue {
-            first: None,
-            rest: None,
-        }
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.first.is_none()
-    }
-
-    pub(super) fn len(&self) -> usize {
-        usize::from(self.first.is_some()) + self.rest.as_ref().map_or(0, |rest| rest.len())
-    }
-
-    /// Appends the newest waiter.
-    #[inline]
-    pub(super) fn push_back(&mut self, waiter: Queued<T>) {
-        if self.first.is_none() {
-            self.first = Some(waiter);
-        } else {
-            self.rest_mut().push_back(waiter);
-        }
-    }
-
-    /// Puts `waiter` before every other (a notified receive that found
-    /// its value taken waits again where it was).
-    pub(super) fn push_front(&mut self, waiter: Queued<T>) {
-        if let Some(older) = self.first.replace(waiter) {
-            self.rest_mut().push_front(older);
-        }
-    }
-
-    /// Takes the oldest waiter out.
-    #[inline]
-    pub(super) fn pop_front(&mut self) -> Option<Queued<T>> {
-        let oldest = self.first.take()?;
-        if let Some(rest) = &mut self.rest {
-            self.first = rest.pop_front();
-        }
-        Some(oldest)
-    }
-
-    /// Keeps the waiters for which `keep` holds, in order; drops the
-    /// others.
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(&Queued<T>) -> bool) {
-        let Some(first) = &self.first else {
-            return;
-        };
-        let keep_first = keep(first);
-        if let Some(rest) = &mut self.rest {
-            rest.retain(&mut keep);
-        }
-        if !keep_first {
-            self.first = self.rest.as_mut().and_then(|rest| rest.pop_front());
-        }
-    }
-
-    /// The waiters, oldest first.
-    pub(super) fn iter(&self) -> impl Iterator<Item = &Queued<T>> {
-        self.first
-            .iter()
-            .chain(self.rest.iter().flat_map(|rest| rest.iter()))
-    }
-
-    /// Takes every waiter out, oldest first.
-    pub(super) fn take_all(&mut self) -> impl Iterator<Item = Queued<T>> {
-        let first = self.first.take();
-        let rest = self.rest.as_mut().map(|rest| std::mem::take(&mut **rest));
-        first.into_iter().chain(rest.into_iter().flatten())
-    }
-
-    /// The queue behind the first waiter, allocated at its first use.
-    #[cold]
-    fn rest_mut(&mut self) -> &mut VecDeque<Queued<T>> {
-        self.rest.get_or_insert_with(Box::default)
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use std::task::Waker;
@@ -302,79 +205,5 @@ mod tests {
                 _ => panic!("an inline waiter came back as another kind"),
             }
         }
-    }
-
-    /// Plain waiters pointing at `waiters[i]`, to tell queue entries apart.
-    fn words(waiters: &[InlineWaiter<u64>]) -> Vec<Queued<u64>> {
-        waiters
-            .iter()
-            .map(|waiter| Queued::new(Kind::Inline(waiter.as_ref())))
-            .collect()
-    }
-
-    /// Which of `waiters` the queue holds, oldest first.
-    fn order(queue: &WaiterQueue<u64>, waiters: &[InlineWaiter<u64>]) -> Vec<usize> {
-        queue
-            .iter()
-            .map(|word| {
-                waiters
-                    .iter()
-                    .position(|waiter| word.points_at(waiter))
-                    .expect("a queued word points at one of the waiters")
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_waiter_queue_is_fifo_with_its_oldest_inline() {
-        let waiters: Vec<_> = (0..5).map(|_| InlineWaiter::<u64>::new(None)).collect();
-        let mut queue = WaiterQueue::new();
-        assert!(queue.is_empty() && queue.pop_front().is_none());
-        assert_eq!(queue.len(), 0);
-        let mut words = words(&waiters).into_iter();
-        queue.push_back(words.next().unwrap());
-        assert!(queue.rest.is_none(), "one waiter allocates nothing");
-        for word in words.by_ref().take(3) {
-            queue.push_back(word);
-        }
-        queue.push_front(words.next().unwrap());
-        assert_eq!(order(&queue, &waiters), [4, 0, 1, 2, 3]);
-        assert_eq!(queue.len(), 5);
-        let popped = queue.pop_front().unwrap();
-        assert!(popped.points_at(&waiters[4]));
-        assert_eq!(order(&queue, &waiters), [0, 1, 2, 3]);
-        queue.retain(|word| !word.points_at(&waiters[0]) && !word.points_at(&waiters[2]));
-        assert_eq!(order(&queue, &waiters), [1, 3], "retain keeps the order");
-        queue.retain(|word| word.points_at(&waiters[1]));
-        assert_eq!(order(&queue, &waiters), [1]);
-        assert!(queue.first.is_some() && queue.rest.as_ref().is_some_and(|rest| rest.is_empty()));
-        queue.push_back(popped);
-        let all: Vec<_> = queue.take_all().collect();
-        assert!(all[0].points_at(&waiters[1]) && all[1].points_at(&waiters[4]));
-        assert!(queue.is_empty());
-        assert_eq!(queue.len(), 0);
-        queue.retain(|_| true);
-        assert!(queue.is_empty());
-    }
-
-    #[test]
-    fn a_waiter_queue_drops_the_arms_it_lets_go_of_once() {
-        let token = Arc::new(Token::new(Waker::noop()));
-        let entries: Vec<_> = (0..3)
-            .map(|index| Entry::<u64>::new(token.clone(), index, 7, None))
-            .collect();
-        let mut queue = WaiterQueue::new();
-        for entry in &entries {
-            queue.push_back(Queued::new(Kind::Arm(entry.clone())));
-        }
-        queue.retain(|word| {
-            !word
-                .entry()
-                .is_some_and(|entry| std::ptr::eq(entry, &*entries[0]))
-        });
-        assert_eq!(Arc::strong_count(&entries[0]), 1, "the first, let go of");
-        assert_eq!(Arc::strong_count(&entries[1]), 2, "kept");
-        drop(queue);
-        assert!(entries.iter().all(|entry| Arc::strong_count(entry) == 1));
     }
 }

@@ -130,12 +130,12 @@
 //! a rendezvous receiver gives the handed-off value back to the channel,
 //! and a buffered waiter notifies the next waiter of the same queue.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use crossbeam_utils::Backoff;
 use std::task::Waker;
 
+use super::fifo::Fifo;
 use super::inline_waiter::{InlineRef, InlineWaiter, Observed};
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{spin_loop, Arc, Mutex, UnsafeCell};
@@ -687,7 +687,7 @@ impl<T> InlineEntry<T> for SendRegistration<T> {
 /// the other: either the counterpart sees the registration and notifies,
 /// or the waiter's re-check sees the new state and does not sleep.
 pub(crate) struct WaitQueue<W> {
-    entries: Mutex<VecDeque<W>>,
+    entries: Mutex<Fifo<W>>,
     is_empty: AtomicBool,
 }
 
@@ -695,7 +695,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// An empty queue.
     pub(crate) fn new() -> Self {
         WaitQueue {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::new(Fifo::new()),
             is_empty: AtomicBool::new(true),
         }
     }
@@ -709,12 +709,6 @@ impl<W: Waiter> WaitQueue<W> {
     /// (a bounded channel's sender whose hand-off failed keeps its place).
     pub(crate) fn register_at(&self, entry: W, first: bool) {
         let mut entries = self.entries.lock();
-        if entries.capacity() == 0 {
-            // Most channels never have more than one waiter on a side: start
-            // with room for one (`push_back` would make room for four), which
-            // saves memory per idle channel; more waiters grow it as usual.
-            entries.reserve_exact(1);
-        }
         if first {
             entries.push_front(entry);
         } else {
@@ -857,7 +851,7 @@ impl<W: Waiter> WaitQueue<W> {
             let mut entries = self.entries.lock();
             self.is_empty.store(true, Ordering::SeqCst);
             entries
-                .drain(..)
+                .take_all()
                 // SAFETY: under the lock, taken out of the queue.
                 .filter_map(|entry| unsafe { entry.claim(true) })
                 .collect()
@@ -908,10 +902,6 @@ impl<W> WaitQueue<W> {
     {
         {
             let mut entries = self.entries.lock();
-            if entries.capacity() == 0 {
-                // As in `register_at`.
-                entries.reserve_exact(1);
-            }
             // SAFETY: we hold the queue's lock, the waiter is idle and
             // pinned (the caller's contract).
             unsafe { waiter.register(offer, waker) };

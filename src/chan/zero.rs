@@ -132,8 +132,9 @@ use std::collections::VecDeque;
 use std::task::{Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
+use super::fifo::Fifo;
 use super::inline_waiter::{InlineWaiter, Observed};
-use super::queued::{Kind, Queued as Waiter, WaiterQueue};
+use super::queued::{Kind, Queued as Waiter};
 use super::waiter::{wake_each, Entry, Token};
 use crate::runtime::task::waker::is_process_waker;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -348,8 +349,8 @@ impl Wakes {
 }
 
 struct Inner<T> {
-    senders: WaiterQueue<T>,
-    receivers: WaiterQueue<T>,
+    senders: Fifo<Waiter<T>>,
+    receivers: Fifo<Waiter<T>>,
     /// On a buffered channel, the values sent into room, in the order
     /// sent (never more than `capacity`); on a rendezvous, the values
     /// given back by dropped receives (see the module docs).
@@ -367,8 +368,8 @@ impl<T> Rendezvous<T> {
             id,
             capacity,
             inner: Mutex::new(Inner {
-                senders: WaiterQueue::new(),
-                receivers: WaiterQueue::new(),
+                senders: Fifo::new(),
+                receivers: Fifo::new(),
                 buffer: VecDeque::new(),
                 closed: false,
             }),
