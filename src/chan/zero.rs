@@ -158,18 +158,18 @@ pub(crate) struct Rendezvous<T> {
     capacity: SmallCapacity,
     /// Mirrors `inner.closed`, for lock-free `is_closed`.
     closed: AtomicBool,
-    /// Mirrors `inner.buffer.len()` (the [`BUFFERED`] bits, saturated),
-    /// for lock-free `len`, and whether receivers ([`RECEIVERS_WAIT`]) and
-    /// senders ([`SENDERS_WAIT`]) are queued, for the hints of
-    /// [`WaitWaker`].
-    buffered: AtomicU32,
+    /// Mirrors, for lock-free reads, `inner.buffer.len()` (the
+    /// [`BUFFERED`] bits, saturated; `len`, the blocking forms' spin) and
+    /// whether receivers ([`RECEIVERS_WAIT`]) and senders
+    /// ([`SENDERS_WAIT`]) are queued (the hints of [`WaitWaker`]).
+    mirror: AtomicU32,
 }
 
-/// The bit of [`Rendezvous::buffered`] set while receivers are queued.
+/// The bit of [`Rendezvous::mirror`] set while receivers are queued.
 const RECEIVERS_WAIT: u32 = 1 << 31;
-/// The bit of [`Rendezvous::buffered`] set while senders are queued.
+/// The bit of [`Rendezvous::mirror`] set while senders are queued.
 const SENDERS_WAIT: u32 = 1 << 30;
-/// The bits of [`Rendezvous::buffered`] that count buffered values.
+/// The bits of [`Rendezvous::mirror`] that count buffered values.
 const BUFFERED: u32 = SENDERS_WAIT - 1;
 
 /// A capacity this flavour serves, in one byte. Its unused values give
@@ -374,7 +374,7 @@ impl<T> Rendezvous<T> {
                 closed: false,
             }),
             closed: AtomicBool::new(false),
-            buffered: AtomicU32::new(0),
+            mirror: AtomicU32::new(0),
             version: AtomicUsize::new(0),
         }
     }
@@ -405,8 +405,8 @@ impl<T> Rendezvous<T> {
         // SeqCst: the double collect reads versions of several channels in
         // one total order. Written under the lock, so never concurrently.
         self.version.fetch_add(1, Ordering::SeqCst);
-        // Relaxed: a snapshot for `len`; the lock orders the real state.
-        let buffered = inner.buffer.len().min(BUFFERED as usize) as u32
+        // Relaxed: a snapshot for `len` and hints; the lock orders the real state.
+        let mirror = inner.buffer.len().min(BUFFERED as usize) as u32
             | if inner.receivers.is_empty() {
                 0
             } else {
@@ -417,7 +417,7 @@ impl<T> Rendezvous<T> {
             } else {
                 SENDERS_WAIT
             };
-        self.buffered.store(buffered, Ordering::Relaxed);
+        self.mirror.store(mirror, Ordering::Relaxed);
         // On a buffered channel only blocking receives are handed values,
         // and they never give them back: the buffer holds at most
         // `capacity` values.
@@ -739,9 +739,9 @@ impl<T> Rendezvous<T> {
             0,
             "hoare: a rendezvous has no buffer to look at"
         );
-        // Relaxed: a hint (see above); `buffered` and `closed` are written
+        // Relaxed: a hint (see above); `mirror` and `closed` are written
         // under the lock, which orders the state a try then sees.
-        (self.buffered.load(Ordering::Relaxed) & BUFFERED) as usize >= self.capacity()
+        (self.mirror.load(Ordering::Relaxed) & BUFFERED) as usize >= self.capacity()
             && !self.closed.load(Ordering::Relaxed)
     }
 
@@ -758,8 +758,7 @@ impl<T> Rendezvous<T> {
             "hoare: a rendezvous has no buffer to look at"
         );
         // Relaxed: as in `looks_full`.
-        self.buffered.load(Ordering::Relaxed) & BUFFERED == 0
-            && !self.closed.load(Ordering::Relaxed)
+        self.mirror.load(Ordering::Relaxed) & BUFFERED == 0 && !self.closed.load(Ordering::Relaxed)
     }
 
     /// For a plain receive's choice of when to clone a foreign waker
@@ -770,7 +769,7 @@ impl<T> Rendezvous<T> {
     #[inline(always)]
     fn looks_receivable(&self) -> bool {
         // Relaxed: as in `looks_full`.
-        self.buffered.load(Ordering::Relaxed) & (BUFFERED | SENDERS_WAIT) != 0
+        self.mirror.load(Ordering::Relaxed) & (BUFFERED | SENDERS_WAIT) != 0
     }
 
     /// For a plain send, as [`Self::looks_receivable`]: whether the mirror
@@ -778,8 +777,8 @@ impl<T> Rendezvous<T> {
     #[inline(always)]
     fn looks_sendable(&self) -> bool {
         // Relaxed: as in `looks_full`.
-        let buffered = self.buffered.load(Ordering::Relaxed);
-        buffered & RECEIVERS_WAIT != 0 || ((buffered & BUFFERED) as usize) < self.capacity()
+        let mirror = self.mirror.load(Ordering::Relaxed);
+        mirror & RECEIVERS_WAIT != 0 || ((mirror & BUFFERED) as usize) < self.capacity()
     }
 
     /// Registers a waiting receiver, unless a receive could proceed now
@@ -937,7 +936,7 @@ impl<T> Rendezvous<T> {
     /// Left-over values (see the module docs), a snapshot.
     pub(crate) fn len(&self) -> usize {
         // Relaxed: a snapshot by definition.
-        (self.buffered.load(Ordering::Relaxed) & BUFFERED) as usize
+        (self.mirror.load(Ordering::Relaxed) & BUFFERED) as usize
     }
 
     /// The state version for a select's double collect.
