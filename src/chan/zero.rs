@@ -1229,7 +1229,7 @@ impl<T> Rendezvous<T> {
             }
         }
         // SAFETY: slot rule 1: the waiter is idle, in no queue.
-        let Some(value) = (unsafe { waiter.take() }) else {
+        let Some(mut value) = (unsafe { waiter.take() }) else {
             // Polled again after it completed: it stays pending, as a
             // completed select arm does.
             return Poll::Pending;
@@ -1237,7 +1237,6 @@ impl<T> Rendezvous<T> {
         // As in `poll_recv`: a foreign waker is cloned before locking,
         // unless the send looks sure to complete.
         let mut to_store = WaitWaker::new(waker, || self.looks_sendable());
-        let mut value = value;
         let mut inner = self.lock_for_poll();
         loop {
             if inner.closed {
