@@ -77,14 +77,21 @@ pub(crate) fn with_budget_of<R>(limit: u32, f: impl FnOnce() -> R) -> (R, bool) 
 /// otherwise wakes the task (so it is polled again soon) and is `Pending`.
 #[inline]
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    let spent = BUDGET.with(|cell| cell.get() == 0);
-    if spent {
+    if spent() {
         SPENT.with(|cell| cell.set(true));
         cx.waker().wake_by_ref();
         Poll::Pending
     } else {
         Poll::Ready(())
     }
+}
+
+/// Whether the current process has spent its budget (its next operation
+/// would yield): a check without a waker, for code that then goes on to a
+/// poll that yields ([`poll_proceed`]).
+#[inline]
+pub(crate) fn spent() -> bool {
+    BUDGET.with(|cell| cell.get() == 0)
 }
 
 /// Records one completed operation against the budget, if there is one.

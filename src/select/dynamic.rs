@@ -281,6 +281,7 @@ impl<T> Future for SelectFuture<'_, T> {
             &mut this.waiting,
             biased,
             true,
+            &mut false,
             cx,
         ) {
             Poll::Ready(index) => Poll::Ready((index, this.select.arms[index].take_selected())),

@@ -476,7 +476,12 @@ macro_rules! __select_impl {
     };
 
     (@run $b:tt () $arms:ident) => {
-        $crate::select::__private::Selecting::new(&mut $arms[..], $b).await
+        match $crate::select::__private::first_try(&mut $arms[..], $b) {
+            ::core::result::Result::Ok(index) => index,
+            ::core::result::Result::Err(tried) => {
+                $crate::select::__private::Selecting::new(&mut $arms[..], $b, tried).await
+            }
+        }
     };
     (@run $b:tt ($d:tt) $arms:ident) => {
         $crate::select::__private::select_now(&mut $arms[..], $b)
@@ -502,7 +507,7 @@ pub mod __private {
     use crate::chan::{Receiver, Sender};
     use crate::runtime::JoinHandle;
 
-    use crate::chan::selection::{self, Waiting};
+    use crate::chan::selection::{self, FirstTry, Waiting};
 
     /// The index `select_now` reports for "take `default`".
     pub const DEFAULT: usize = usize::MAX;
@@ -620,6 +625,18 @@ pub mod __private {
         }
     }
 
+    /// A select without `default`, before its future is made: `Ok(arm)`
+    /// if an arm completed at once; otherwise `Err(tried)`, `tried`
+    /// telling the future that a try pass found no arm ready just now.
+    #[inline]
+    pub fn first_try(arms: &mut [&mut (dyn Arm + Send)], biased: bool) -> Result<usize, bool> {
+        match selection::first_try(arms, biased) {
+            FirstTry::Chosen(index) => Ok(index),
+            FirstTry::NoneReady => Err(true),
+            FirstTry::Untried => Err(false),
+        }
+    }
+
     /// A select with a `default` arm: the ready arm, or [`DEFAULT`]. The
     /// other arms are left to the expansion to discard, as after
     /// [`Selecting`].
@@ -653,15 +670,18 @@ pub mod __private {
         arms: &'a mut [&'b mut (dyn Arm + Send)],
         waiting: Waiting,
         biased: bool,
+        /// [`first_try`] found no arm ready just before the first poll.
+        tried: bool,
     }
 
     impl<'a, 'b> Selecting<'a, 'b> {
-        /// Selects over `arms`.
-        pub fn new(arms: &'a mut [&'b mut (dyn Arm + Send)], biased: bool) -> Self {
+        /// Selects over `arms`; `tried` as [`first_try`] reported it.
+        pub fn new(arms: &'a mut [&'b mut (dyn Arm + Send)], biased: bool, tried: bool) -> Self {
             Selecting {
                 arms,
                 waiting: Waiting::new(),
                 biased,
+                tried,
             }
         }
     }
@@ -671,7 +691,14 @@ pub mod __private {
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
             let this = self.get_mut();
-            selection::poll_select(this.arms, &mut this.waiting, this.biased, false, cx)
+            selection::poll_select(
+                this.arms,
+                &mut this.waiting,
+                this.biased,
+                false,
+                &mut this.tried,
+                cx,
+            )
         }
     }
 
