@@ -332,6 +332,7 @@ fn choose(arms: &mut (impl Arms + ?Sized), chosen: usize) -> usize {
 }
 
 /// One try pass (step 1); the winning arm's index.
+#[inline(always)]
 fn try_pass(arms: &mut (impl Arms + ?Sized), order: &mut Order) -> Option<usize> {
     (0..order.len)
         .map(|position| order.at(position))
