@@ -27,8 +27,8 @@
 //! A `select!` without `default` runs step 1 once before it makes its
 //! future ([`first_try`]): a select whose arm is ready at once (the
 //! common case on a busy channel) completes there, never making the
-//! future, polling it or dropping it, which is most of what such a select
-//! cost (about a fifth of its instructions). If no arm was ready, the
+//! future, polling it or dropping it (a fifth of such a select's
+//! instructions went there). If no arm was ready, the
 //! future's first poll goes straight to step 2, whose registration looks
 //! at each channel again. Inside a simulation the first try is skipped, so
 //! the simulation sees one order per poll, as before.
