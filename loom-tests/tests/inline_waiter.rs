@@ -133,6 +133,12 @@ fn dropped_plain_receive_gives_the_value_back() {
 /// waiters (`Waiter::Inline(_) | Waiter::Keeping(_) => false`) lets the
 /// select register beside a waiting plain send, and both wait for ever
 /// (loom deadlock).
+///
+/// Shown able to fail: making a select's future skip its try pass for
+/// good once `first_try` found no arm ready (`if !*tried` in
+/// `selection::poll_select`, instead of taking the flag) leaves a select
+/// whose registration met the waiting send retrying its registration for
+/// ever (loom: maximum number of branches exceeded).
 #[test]
 fn plain_send_meets_a_receiving_select() {
     loom::model(|| {
