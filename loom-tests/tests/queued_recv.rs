@@ -7,8 +7,9 @@
 //! Each model drives the real channel code and checks one invariant: a
 //! notified receive that is dropped passes the notification on, its
 //! withdrawal unlinks its own waiter only (a select waiting beside it
-//! still gets the value), the newest waker is the one woken, and a close
-//! wakes a waiting receive. The waiter's drop asserts under loom that no
+//! still gets the value), the newest waker is the one woken, a close
+//! wakes a waiting receive, and a notified receive whose value was taken
+//! by a faster one waits again. The waiter's drop asserts under loom that no
 //! queue still points at it. The register-then-re-check race with a send
 //! is covered by `channels::spsc_on_a_ring_of_three_no_lost_message_or_wakeup`
 //! and `channels::unbounded_send_wakes_waiting_receiver`, whose
@@ -193,4 +194,64 @@ fn close_wakes_a_plain_receive_waiting_on_a_list() {
         drop(tx);
         assert_eq!(receiver.join().unwrap(), Err(RecvError));
     });
+}
+
+/// A plain receive that a send notified, but whose value a receive that
+/// never waited took first (a `try_recv` on another thread), waits again
+/// and gets the next value, or the close: it never sleeps beside a value.
+/// Every value is received once. (The receive registers before anything
+/// else runs.)
+fn notified_receive_robbed_of_its_value_waits_again(flavour: Flavour) {
+    let (tx, rx) = channel(flavour);
+    let (handle, waker) = ThreadWaker::for_current_thread();
+    let mut wakes = handle.wakes();
+    let mut waiting = Box::pin(rx.recv());
+    assert!(waiting
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let sender = thread::spawn(move || {
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+    });
+    let thief = {
+        let rx = rx.clone();
+        thread::spawn(move || rx.try_recv().ok())
+    };
+    let got = loop {
+        handle.park_until(|handle| handle.wakes() > wakes);
+        wakes = handle.wakes();
+        if let Poll::Ready(got) = waiting.as_mut().poll(&mut Context::from_waker(&waker)) {
+            break got;
+        }
+    };
+    sender.join().unwrap();
+    let stolen = thief.join().unwrap();
+    drop(waiting);
+    let left = rx.try_recv().ok();
+    let mut all: Vec<u32> = [got.ok(), stolen, left].into_iter().flatten().collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        [1, 2],
+        "received {got:?}, stolen {stolen:?}, left {left:?}"
+    );
+}
+
+/// [`notified_receive_robbed_of_its_value_waits_again`] on a ring.
+///
+/// Shown able to fail: making a notified receive that finds the channel
+/// empty return `Pending` without waiting again (in `poll_buffered_recv`)
+/// leaves it asleep beside the second value (loom deadlock).
+#[test]
+fn notified_receive_on_a_ring_robbed_of_its_value_waits_again() {
+    loom::model(|| notified_receive_robbed_of_its_value_waits_again(Flavour::Ring));
+}
+
+/// [`notified_receive_robbed_of_its_value_waits_again`] on a list.
+///
+/// Shown able to fail: the same change (loom deadlock).
+#[test]
+fn notified_receive_on_a_list_robbed_of_its_value_waits_again() {
+    loom::model(|| notified_receive_robbed_of_its_value_waits_again(Flavour::List));
 }

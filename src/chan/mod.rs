@@ -1532,8 +1532,8 @@ impl<T> Buffered<'_, T> {
         }
     }
 
-    /// Polls a plain receive waiting in `waiter` (`tried`: it is idle,
-    /// and a receive found the channel empty just now): `Ready` with its
+    /// Polls a plain receive waiting in `waiter` (`tried`: it is idle or
+    /// notified, and a receive found the channel empty just now): `Ready` with its
     /// outcome, or `Pending`, registered (channel number `id`) to be woken
     /// through `waker`.
     ///
@@ -1572,7 +1572,8 @@ impl<T> Buffered<'_, T> {
                 Observed::Done => unreachable!("hoare: a value handed to a buffered receive"),
                 Observed::Idle => {}
             }
-            // The waiter is idle here; only the first pass may have tried.
+            // The waiter is idle here; only the first pass may have tried
+            // (a notified one too: it was notified before that try).
             if !std::mem::take(&mut tried) {
                 match self.try_recv() {
                     Ok(value) => return Poll::Ready(Ok(value)),
@@ -1621,7 +1622,10 @@ impl<T> Buffered<'_, T> {
 /// A plain receive's poll on a ring or list, with the runtime's
 /// bookkeeping around it (as [`poll_inline`]'s): the budget, the host's
 /// note of the channel touched, what the process waits on while pending.
-/// The budget check and the first try are inline; waiting is not.
+/// The budget check and the first try are inline, also for a receive
+/// that a send notified (it was waiting, and takes the value the send
+/// buffered: the common case of a receive that waited); waiting, and a
+/// notified receive that finds the value taken, are not.
 #[inline(always)]
 fn poll_buffered_recv<T>(
     channel: &Channel<T>,
@@ -1632,26 +1636,49 @@ fn poll_buffered_recv<T>(
     if crate::runtime::budget::poll_proceed(cx).is_pending() {
         return Poll::Pending;
     }
-    let idle = waiter.observe() == Observed::Idle;
-    if idle {
-        channel.touch();
-        match buffered.try_recv() {
-            Ok(value) => {
-                crate::runtime::budget::consume();
-                return Poll::Ready(Ok(value));
-            }
-            Err(TryRecvError::Closed) => {
-                crate::runtime::budget::consume();
-                return Poll::Ready(Err(RecvError));
-            }
-            Err(TryRecvError::Empty) => {}
+    match waiter.observe() {
+        Observed::Idle => {}
+        // A notified waiter is in no queue (the send took it out), so only
+        // its owner touches it: it receives before it is reset, and if the
+        // value is gone it waits again, first in line (`wait_recv`).
+        Observed::Notified => {
+            return match try_buffered_recv(channel, buffered) {
+                Some(outcome) => {
+                    waiter.reset();
+                    crate::runtime::budget::consume();
+                    Poll::Ready(outcome)
+                }
+                None => wait_buffered_recv(channel, buffered, waiter, cx, true),
+            };
         }
+        _ => return wait_buffered_recv(channel, buffered, waiter, cx, false),
     }
-    wait_buffered_recv(channel, buffered, waiter, cx, idle)
+    match try_buffered_recv(channel, buffered) {
+        Some(outcome) => {
+            crate::runtime::budget::consume();
+            Poll::Ready(outcome)
+        }
+        None => wait_buffered_recv(channel, buffered, waiter, cx, true),
+    }
+}
+
+/// A plain receive's try on a ring or list, noting the touch for a
+/// listening host: `None` if the channel is empty.
+#[inline(always)]
+fn try_buffered_recv<T>(
+    channel: &Channel<T>,
+    buffered: Buffered<'_, T>,
+) -> Option<Result<T, RecvError>> {
+    channel.touch();
+    match buffered.try_recv() {
+        Ok(value) => Some(Ok(value)),
+        Err(TryRecvError::Closed) => Some(Err(RecvError)),
+        Err(TryRecvError::Empty) => None,
+    }
 }
 
 /// [`poll_buffered_recv`] past its first try (`tried`: it found the
-/// channel empty just now), out of line.
+/// channel empty just now, its waiter idle or notified), out of line.
 #[inline(never)]
 fn wait_buffered_recv<T>(
     channel: &Channel<T>,
