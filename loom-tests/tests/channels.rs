@@ -323,7 +323,9 @@ fn waiting_sender_on_a_full_channel_is_woken_by_a_receive() {
 ///
 /// Shown able to fail: skipping the hand-off to a waiting sender after a
 /// receive (`self.hand_off_from_sender()` in `Ring::try_recv`) leaves the
-/// sender parked (loom deadlock).
+/// sender parked (loom deadlock). So does a send whose offer was moved
+/// into the ring that stays pending at its next poll (`poll_ring_send`'s
+/// `Observed::Done` branch returning `Poll::Pending`).
 #[test]
 fn waiting_sender_on_a_full_ring_of_three_is_woken_by_a_receive() {
     waiting_sender_on_a_full_channel_is_woken_by_a_receive_with(3);

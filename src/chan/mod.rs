@@ -1278,6 +1278,7 @@ fn poll_list_send<T>(
 }
 
 /// A plain send on a ring: the budget check and the first try inline,
+/// and the end of a send whose offer a receive moved into the ring;
 /// waiting out of line ([`wait_ring_send`]).
 #[inline(always)]
 fn poll_ring_send<T>(
@@ -1290,7 +1291,17 @@ fn poll_ring_send<T>(
         return Poll::Pending;
     }
     let mut full = None;
-    if waiter.observe() == Observed::Idle {
+    let observed = waiter.observe();
+    if observed == Observed::Done {
+        // A receive that freed a place moved the offer into the ring: the
+        // send is done (the common case of a send that waited), and the
+        // waiter, in no queue, is its owner's alone.
+        channel.touch();
+        waiter.reset();
+        crate::runtime::budget::consume();
+        return Poll::Ready(Ok(()));
+    }
+    if observed == Observed::Idle {
         channel.touch();
         // SAFETY: slot rule 1: idle, in no queue; the value sits in the
         // slot until it is sent.
