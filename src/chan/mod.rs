@@ -1544,9 +1544,9 @@ impl<T> Buffered<'_, T> {
     }
 
     /// Polls a plain receive waiting in `waiter` (`tried`: it is idle or
-    /// notified, and a receive found the channel empty just now): `Ready` with its
-    /// outcome, or `Pending`, registered (channel number `id`) to be woken
-    /// through `waker`.
+    /// notified, and a receive found the channel empty just now): `Ready`
+    /// with its outcome, or `Pending`, registered (channel number `id`) to
+    /// be woken through `waker`.
     ///
     /// # Safety
     ///

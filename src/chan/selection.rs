@@ -420,8 +420,8 @@ pub(crate) enum FirstTry {
     /// A try pass found no arm ready: the select's first poll goes
     /// straight to registering (which looks at each channel again).
     NoneReady,
-    /// Nothing was tried (a spent budget, a simulation, no enabled arm):
-    /// the select's first poll starts from step 1.
+    /// Nothing was tried (a spent budget, or a simulation): the select's
+    /// first poll starts from step 1.
     Untried,
 }
 
