@@ -1292,14 +1292,14 @@ fn poll_ring_send<T>(
     }
     let mut full = None;
     let observed = waiter.observe();
-    if observed == Observed::Done {
-        // A receive that freed a place moved the offer into the ring: the
-        // send is done (the common case of a send that waited), and the
-        // waiter, in no queue, is its owner's alone.
+    if matches!(observed, Observed::Done | Observed::Closed) {
+        // A receive that freed a place moved the offer into the ring (the
+        // common case of a send that waited), or the close woke the send
+        // with its offer still in the slot: the waiter, in no queue, is its
+        // owner's alone.
         channel.touch();
-        waiter.reset();
         crate::runtime::budget::consume();
-        return Poll::Ready(Ok(()));
+        return Poll::Ready(waiter.finish_send(observed).map_err(SendError));
     }
     if observed == Observed::Idle {
         channel.touch();
