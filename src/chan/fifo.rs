@@ -1,6 +1,7 @@
 //! A FIFO queue whose oldest item lives inline: the waiter queues of the
 //! channels (the locked flavour's queues of senders and receivers, the
-//! ring's and the list's [`WaitQueue`](super::waiter::WaitQueue)s).
+//! ring's and the list's [`WaitQueue`](super::waiter::WaitQueue)s), and
+//! the locked flavour's buffer of values (`bounded(1)`, `bounded(2)`).
 //!
 //! Most of those queues never hold more than one waiter (a process parked
 //! on its own channel, one side of a ping-pong, a consumer waiting for

@@ -573,6 +573,11 @@ fn new_channel<T>(id: u64, flavour: Flavour<T>) -> (Sender<T>, Receiver<T>) {
 /// A channel with room for `cap` buffered messages; `bounded(0)` is a
 /// rendezvous channel, where each send meets a receive.
 ///
+/// Every channel's shared block has room for one message inline (the
+/// buffer of `bounded(1)`, the first of `bounded(2)`), so that a small
+/// channel allocates nothing more and its hand-offs touch no memory
+/// outside it: for messages of hundreds of bytes or more, send a `Box`.
+///
 /// # Panics
 ///
 /// If a buffer of `cap` messages of type `T` would exceed `isize::MAX`
@@ -613,7 +618,8 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// A channel without a bound: sends never wait (they fail only once the
-/// channel is closed).
+/// channel is closed). Its shared block has room for one message inline,
+/// as every channel's (see [`bounded`]).
 ///
 /// ```
 /// let (tx, rx) = hoare::chan::unbounded();
