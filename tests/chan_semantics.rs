@@ -79,6 +79,29 @@ fn rendezvous_value_of_dropped_matched_receive_goes_to_next_receiver() {
 }
 
 #[test]
+fn rendezvous_values_of_three_dropped_receives_stay_buffered_in_the_order_given_back() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let [mut first, mut second, mut third] = [(); 3].map(|()| Box::pin(rx.recv()));
+    for receive in [&mut first, &mut second, &mut third] {
+        assert!(poll_once(receive).is_pending());
+    }
+    // Each send is matched with the oldest waiting receive: 1, 2, 3.
+    for value in 1..=3 {
+        assert_eq!(tx.try_send(value), Ok(()), "a receive waits for {value}");
+    }
+    // Given back in the order the receives are dropped, no receive
+    // waiting: all three stay in the channel.
+    drop(third);
+    drop(first);
+    drop(second);
+    assert_eq!(rx.len(), 3);
+    assert_eq!(tx.try_send(4), Err(TrySendError::Full(4)));
+    let drained: Vec<u32> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert_eq!(drained, [3, 1, 2]);
+    assert_eq!(rx.len(), 0);
+}
+
+#[test]
 fn rendezvous_leftover_is_received_before_waiting_senders() {
     let (tx, rx) = chan::bounded::<u32>(0);
     let mut recv = Box::pin(rx.recv());

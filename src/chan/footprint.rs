@@ -161,7 +161,7 @@ fn idle_process_footprint() {
         size_of::<Channel<[u8; 1024]>>(),
     );
     println!(
-        "waiter: Registration {} B (in the wait queue's VecDeque of capacity 1), Arc<Entry<u64>> {} B (a select arm on a rendezvous), Arc<Token> {} B; a plain rendezvous wait: InlineWaiter<u64> {} B inside the future",
+        "waiter: Registration {} B (a wait queue's oldest inline, later ones in its boxed VecDeque), Arc<Entry<u64>> {} B (a select arm on a rendezvous), Arc<Token> {} B; a plain rendezvous wait: InlineWaiter<u64> {} B inside the future",
         size_of::<Registration>(),
         arc_bytes::<Entry<u64>>(),
         arc_bytes::<Token>(),
